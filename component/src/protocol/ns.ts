@@ -1,0 +1,26 @@
+// Every namespace the service speaks, declared once.
+export const NS = {
+  client: "jabber:client",
+  component: "jabber:component:accept",
+  pubsub: "http://jabber.org/protocol/pubsub",
+  pubsubEvent: "http://jabber.org/protocol/pubsub#event",
+  pubsubOwner: "http://jabber.org/protocol/pubsub#owner",
+  pubsubErrors: "http://jabber.org/protocol/pubsub#errors",
+  geoloc: "http://jabber.org/protocol/geoloc",
+  discoInfo: "http://jabber.org/protocol/disco#info",
+  discoItems: "http://jabber.org/protocol/disco#items",
+  dataForms: "jabber:x:data",
+  delay: "urn:xmpp:delay",
+  stanzas: "urn:ietf:params:xml:ns:xmpp-stanzas",
+  shim: "http://jabber.org/protocol/shim",
+  ping: "urn:xmpp:ping",
+  version: "jabber:iq:version",
+} as const;
+
+/** Node names with a meaning of their own (DESIGN.md §2). */
+export const NODES = {
+  locations: "locations",
+  presence: "presence",
+  /** "my own node", as in a PEP publish */
+  own: NS.geoloc,
+} as const;

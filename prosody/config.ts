@@ -1,0 +1,62 @@
+// Renders a Prosody config for a private, loopback-only instance (demo and tests).
+// Facts behind each option: ../shared/STACK.md ("Prosody").
+
+export interface ProsodyConfigOptions {
+  dataDir: string; // data_path, pidfile and log live here
+  c2sPort: number;
+  componentPort: number;
+  httpPort: number;
+  domain: string; // the user VirtualHost, e.g. "localhost"
+  component: string; // the service JID, e.g. "geo.localhost"
+  componentSecret: string;
+  /** Extra Lua appended inside the VirtualHost section (e.g. privileged_entities). */
+  virtualHostExtra?: string;
+}
+
+const lua = (s: string) => JSON.stringify(s); // a JSON string is a valid Lua string literal for our inputs
+
+export function prosodyConfig(o: ProsodyConfigOptions): string {
+  return `-- generated for a private loopback instance; do not use for a deployment (see prosody/deploy.cfg.lua)
+run_as_root = true
+daemonize = false
+data_path = ${lua(o.dataDir)}
+pidfile = ${lua(`${o.dataDir}/prosody.pid`)}
+log = { { levels = { min = "info" }, to = "file", filename = ${lua(`${o.dataDir}/prosody.log`)} } }
+
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+component_interfaces = { "127.0.0.1" }
+http_interfaces = { "127.0.0.1" }
+c2s_ports = { ${o.c2sPort} }
+component_ports = { ${o.componentPort} }
+http_ports = { ${o.httpPort} }
+https_ports = {}
+c2s_direct_tls_ports = {}
+s2s_ports = {}
+
+modules_enabled = {
+  "roster"; "saslauth"; "disco"; "presence"; "message"; "iq";
+  "pep"; "ping"; "register"; "websocket"; "http"; "posix";
+}
+modules_disabled = { "s2s", "tls", "offline" }
+
+-- Loopback only: plain auth over an unencrypted local socket is acceptable here, never in a deployment.
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+consider_websocket_secure = true
+cross_domain_websocket = true
+allow_registration = true
+min_seconds_between_registrations = 0
+registration_throttle_max = 0
+authentication = "internal_hashed"
+storage = "internal"
+limits = {}
+http_default_host = ${lua(o.domain)}
+
+VirtualHost ${lua(o.domain)}
+${o.virtualHostExtra ?? ""}
+
+Component ${lua(o.component)}
+  component_secret = ${lua(o.componentSecret)}
+`;
+}
