@@ -44,14 +44,20 @@ export class PresenceTable {
     return [...(this.resources.get(bare)?.keys() ?? [])].map((r) => (r === "" ? bare : `${bare}/${r}`));
   }
 
+  summary(bare: string): { online: boolean; show?: Show } {
+    return aggregate(this.resources.get(bare) ?? new Map());
+  }
+
   isAvailable(fullJid: string): boolean {
     const [bare, res = ""] = splitResource(fullJid);
     return this.resources.get(bare)?.has(res) ?? false;
   }
 
   /**
-   * Applies one presence stanza. `resource` "" is the bare JID itself: an unavailable from the bare JID (e.g. the
-   * user's server after an unsubscribe) takes every resource offline. Returns the aggregate before and after.
+   * Applies one presence stanza. `resource` "" is the bare JID itself. An unavailable from the bare JID does not take
+   * the resources offline: Prosody sends one to acknowledge a subscription request, and answers a probe with one
+   * when no resource shares presence through the subscription, while sessions with directed presence may be online.
+   * Each session's end arrives as an unavailable from its full JID. Returns the aggregate before and after.
    */
   apply(bare: string, resource: string, available: boolean, show?: Show, priority = 0): { before: { online: boolean; show?: Show }; after: { online: boolean; show?: Show }; wentOffline: string[] } {
     const map = this.resources.get(bare) ?? new Map<string, ResourceState>();
@@ -59,23 +65,14 @@ export class PresenceTable {
     const wentOffline: string[] = [];
     if (available) {
       map.set(resource, { show, priority });
-    } else if (resource === "") {
-      for (const r of map.keys()) wentOffline.push(r === "" ? bare : `${bare}/${r}`);
-      map.clear();
     } else if (map.delete(resource)) {
-      wentOffline.push(`${bare}/${resource}`);
+      wentOffline.push(resource === "" ? bare : `${bare}/${resource}`);
     }
     if (map.size) this.resources.set(bare, map);
     else this.resources.delete(bare);
     return { before, after: aggregate(map), wentOffline };
   }
 
-  /** Everyone offline (the connection to the server dropped: we know nothing any more). */
-  clear(): string[] {
-    const bares = [...this.resources.keys()];
-    this.resources.clear();
-    return bares;
-  }
 }
 
 export function splitResource(jid: string): [string, string | undefined] {

@@ -1,0 +1,169 @@
+// The viewer's XMPP session: connects over WebSocket, tells the service it is here (directed presence, which makes
+// its subscriptions temporary: XEP-0060 §12.5), subscribes to `locations` and `presence` from its full JID and loads
+// both snapshots. On every reconnect it does the same again in a new session; the model merges, newest wins.
+import { client, xml, type Client } from "@xmpp/client";
+import type { Element } from "@xmpp/xml";
+import { NODES, NS } from "../../../component/src/protocol/ns.ts";
+import type { ModelEvent } from "../model/publisher.ts";
+import { NS_RSM, parseItemsResult, parseNotification } from "./parse.ts";
+
+export interface ConnectOptions {
+  /** ws://localhost:5280/xmpp-websocket */
+  websocket: string;
+  /** the viewer's bare JID, e.g. viewer@localhost */
+  jid: string;
+  password: string;
+  /** the service JID, e.g. geo.localhost */
+  service: string;
+}
+
+export type Phase = "connecting" | "live" | "reconnecting" | "error";
+export interface ConnState {
+  phase: Phase;
+  reason?: string;
+}
+
+export interface ConnectionHandlers {
+  events(events: ModelEvent[]): void;
+  /** the `locations` snapshot of `session` is complete and listed these publishers */
+  snapshotComplete(listed: Set<string>, session: number): void;
+  state(state: ConnState): void;
+}
+
+export interface Connection {
+  /** the viewer's full JID */
+  readonly address: string;
+  /** The newest `max` items of a publisher's own node (its history), as snapshot events. */
+  history(publisher: string, max: number): Promise<ModelEvent[]>;
+  stop(): Promise<void>;
+  /** Closes the socket without a goodbye, as a network failure would (for tests and debugging: it reconnects). */
+  drop(): void;
+}
+
+const PAGE_LIMIT = 100; // at most this many XEP-0059 pages per snapshot, against a service that never ends a result
+
+/** Human words for what went wrong: a SASL or stanza error condition, or the transport's message. */
+export function describeError(err: unknown): string {
+  const e = err as { name?: string; condition?: string; text?: string; message?: string };
+  if (e?.name === "SASLError") return `login failed: ${e.condition ?? "not-authorized"}${e.text ? ` (${e.text})` : ""}`;
+  if (e?.condition) return `${e.condition}${e.text ? `: ${e.text}` : ""}`;
+  return e?.message || String(err);
+}
+
+function splitJid(jid: string): { local: string; domain: string } {
+  const bare = jid.split("/")[0];
+  const at = bare.indexOf("@");
+  if (at <= 0 || at === bare.length - 1) throw new Error(`"${jid}" is not a JID like name@example.org`);
+  return { local: bare.slice(0, at), domain: bare.slice(at + 1) };
+}
+
+/** Connects and resolves once online; rejects with a readable message when the first login fails. */
+export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Promise<Connection> {
+  const { local, domain } = splitJid(opts.jid);
+  const resource = `map-${Math.random().toString(36).slice(2, 10)}`;
+  const xmpp: Client = client({ service: opts.websocket, domain, username: local, password: opts.password, resource });
+  let session = 0;
+  let everOnline = false;
+  let stopping = false;
+  let lastError: string | undefined;
+
+  const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsub }, ...children);
+
+  async function items(node: string, s: number, max?: number): Promise<{ events: ModelEvent[]; publishers: Set<string> }> {
+    const events: ModelEvent[] = [];
+    const publishers = new Set<string>();
+    let after: string | undefined;
+    for (let page = 0; page < PAGE_LIMIT; page++) {
+      const query = pubsub(xml("items", max ? { node, max_items: String(max) } : { node }));
+      if (after) query.append(xml("set", { xmlns: NS_RSM }, xml("after", {}, after)));
+      const res = parseItemsResult(await xmpp.iqCaller.get(query, opts.service), s);
+      events.push(...res.events);
+      for (const p of res.publishers) publishers.add(p);
+      if (!res.next || res.next === after) break;
+      after = res.next;
+    }
+    return { events, publishers };
+  }
+
+  async function setUp(s: number, address: string): Promise<void> {
+    await xmpp.send(xml("presence", { to: opts.service }));
+    // Subscribe before asking for the snapshots: nothing published in between is lost, and whatever the
+    // notifications and the snapshot both carry is merged by the model, newest wins.
+    await Promise.all([NODES.locations, NODES.presence].map((node) =>
+      xmpp.iqCaller.set(pubsub(xml("subscribe", { node, jid: address })), opts.service)));
+    const presence = items(NODES.presence, s).then((r) => { if (s === session) on.events(r.events); });
+    const locations = await items(NODES.locations, s);
+    if (s !== session) return; // a newer session took over while this one was loading
+    on.events(locations.events);
+    on.snapshotComplete(locations.publishers, s);
+    await presence;
+  }
+
+  xmpp.on("error", (err: unknown) => {
+    lastError = describeError(err);
+    if ((err as { name?: string }).name === "SASLError" && everOnline && !stopping) {
+      // The password changed while we were away: retrying cannot help.
+      stopping = true;
+      on.state({ phase: "error", reason: lastError });
+      xmpp.stop().catch(() => {});
+    }
+  });
+  xmpp.on("status", (status: string) => {
+    if (stopping || !everOnline) return;
+    if (status === "disconnect" || status === "connecting") on.state({ phase: "reconnecting", reason: lastError });
+  });
+  xmpp.on("stanza", (stanza: Element) => {
+    if (!stanza.is("message")) return;
+    const events = parseNotification(stanza, session);
+    if (events.length) on.events(events);
+  });
+  const RETRY_MS = 5000;
+  function start(s: number, address: string): void {
+    setUp(s, address).then(
+      () => { if (s === session && !stopping) on.state({ phase: "live" }); },
+      (err) => {
+        if (s !== session || stopping) return;
+        // The server is there but the service is not (restarting, or misconfigured): say why, try again.
+        on.state({ phase: "error", reason: `the service ${opts.service} did not answer as expected: ${describeError(err)}; retrying` });
+        setTimeout(() => { if (s === session && !stopping && xmpp.status === "online") start(s, address); }, RETRY_MS);
+      },
+    );
+  }
+
+  xmpp.on("online", (address: { toString(): string }) => {
+    const s = ++session;
+    everOnline = true;
+    lastError = undefined;
+    on.state({ phase: "connecting", reason: "loading the snapshots" });
+    start(s, address.toString());
+  });
+
+  on.state({ phase: "connecting" });
+  try {
+    await xmpp.start();
+  } catch (err) {
+    stopping = true;
+    const reason = describeError(err);
+    xmpp.reconnect.stop();
+    await xmpp.stop().catch(() => {});
+    throw new Error(reason.includes("ECONNERROR") ? `cannot reach ${opts.websocket}` : reason);
+  }
+
+  return {
+    get address() { return xmpp.jid?.toString() ?? ""; },
+    async history(publisher, max) {
+      return (await items(publisher, session, max)).events;
+    },
+    drop() {
+      (xmpp as unknown as { socket?: { socket?: WebSocket } }).socket?.socket?.close();
+    },
+    async stop() {
+      stopping = true;
+      xmpp.reconnect.stop();
+      try {
+        await xmpp.send(xml("presence", { to: opts.service, type: "unavailable" }));
+        await xmpp.stop();
+      } catch { /* already gone */ }
+    },
+  };
+}

@@ -1,0 +1,19 @@
+// Vite config for the live map. Root is client-web/; the build goes to client-web/dist (git-ignored).
+import { defineConfig } from "vite";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+export default defineConfig({
+  root,
+  base: "./",
+  logLevel: "warn",
+  build: {
+    outDir: fileURLToPath(new URL("./dist", import.meta.url)),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    sourcemap: true,
+    minify: process.env.GEO_MAP_MINIFY !== "0",
+  },
+  server: { fs: { allow: [fileURLToPath(new URL("..", import.meta.url))] } },
+});

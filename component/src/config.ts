@@ -1,0 +1,69 @@
+// The run contract: configuration from the environment, mirrored by flags (flags win).
+import { parseArgs } from "node:util";
+import { DEFAULT_SETTINGS, type Settings } from "./core/state.ts";
+
+export interface Config {
+  service: string;
+  domain: string;
+  secret: string;
+  db: string;
+  settings: Settings;
+}
+
+export const HELP = `Usage: npm run component -- [options]
+
+The geolocation presence service: an XEP-0114 component for Prosody that is an XEP-0060 pubsub service
+for XEP-0080 locations, with publisher presence.
+
+Options (each mirrors an environment variable; a flag wins over the variable):
+  --service URL        GEO_SERVICE       Prosody's component port       (default xmpp://127.0.0.1:5347)
+  --domain JID         GEO_DOMAIN        the service's JID              (default geo.localhost)
+  --secret SECRET      GEO_SECRET        component_secret from Prosody's config (required)
+  --db FILE            GEO_DB            SQLite file, created with its folder (default var/geo.sqlite)
+  --access-model M     GEO_ACCESS_MODEL  access model of new nodes: open | whitelist (default open)
+  --domains LIST       GEO_DOMAINS       comma-separated user domains that may publish and view
+                                         (default: the service domain minus its first label)
+  --max-payload BYTES  GEO_MAX_PAYLOAD   largest accepted <geoloc/> in bytes (default 8192)
+  --max-items N        GEO_MAX_ITEMS     history kept per publisher by default (default 20)
+  -h, --help           this text
+
+Exit codes: 0 stopped by SIGTERM/SIGINT, 1 fatal error, 2 bad configuration.`;
+
+export class ConfigError extends Error {}
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      service: { type: "string" }, domain: { type: "string" }, secret: { type: "string" }, db: { type: "string" },
+      "access-model": { type: "string" }, domains: { type: "string" }, "max-payload": { type: "string" },
+      "max-items": { type: "string" }, help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const pick = (flag: string | undefined, name: string) => flag ?? (env[name] || undefined);
+  const secret = pick(values.secret, "GEO_SECRET");
+  if (!secret) throw new ConfigError("GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config (GEO_SECRET=... or --secret ...)");
+  const domain = pick(values.domain, "GEO_DOMAIN") ?? "geo.localhost";
+  const accessModel = pick(values["access-model"], "GEO_ACCESS_MODEL") ?? "open";
+  if (accessModel !== "open" && accessModel !== "whitelist") throw new ConfigError(`GEO_ACCESS_MODEL must be open or whitelist, not "${accessModel}"`);
+  const parentDomain = domain.includes(".") ? domain.slice(domain.indexOf(".") + 1) : domain;
+  const domains = (pick(values.domains, "GEO_DOMAINS") ?? parentDomain).split(",").map((d) => d.trim().toLowerCase()).filter(Boolean);
+  if (!domains.length) throw new ConfigError("GEO_DOMAINS is empty");
+  const int = (raw: string | undefined, name: string, fallback: number, min: number, max: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+    return n;
+  };
+  const maxPayloadBytes = int(pick(values["max-payload"], "GEO_MAX_PAYLOAD"), "GEO_MAX_PAYLOAD", DEFAULT_SETTINGS.maxPayloadBytes, 256, 1 << 20);
+  const maxItems = int(pick(values["max-items"], "GEO_MAX_ITEMS"), "GEO_MAX_ITEMS", DEFAULT_SETTINGS.defaults.maxItems, 1, DEFAULT_SETTINGS.maxItemsLimit);
+  return {
+    service: pick(values.service, "GEO_SERVICE") ?? "xmpp://127.0.0.1:5347",
+    domain,
+    secret,
+    db: pick(values.db, "GEO_DB") ?? "var/geo.sqlite",
+    settings: { ...DEFAULT_SETTINGS, domains: new Set(domains), maxPayloadBytes, defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems } },
+  };
+}

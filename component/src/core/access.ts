@@ -1,0 +1,31 @@
+// Who may see what: one check, used on every path (items, subscribe, notifications, disco, presence).
+// XEP-0060 §4.5: open = anyone (here: anyone from an allowed domain); whitelist = owner + affiliated entities.
+import { bare, domainOf } from "./jid.ts";
+import type { PersonalNode } from "./model.ts";
+
+export interface AccessPolicy {
+  /** user domains whose users may publish and view */
+  domains: ReadonlySet<string>;
+}
+
+export function inAllowedDomain(policy: AccessPolicy, jid: string): boolean {
+  return jid.includes("@") && policy.domains.has(domainOf(jid));
+}
+
+/** May `viewer` (any form of JID) see node `node` at all: its items, its presence, that it exists? */
+export function maySee(policy: AccessPolicy, viewer: string, node: PersonalNode): boolean {
+  if (!inAllowedDomain(policy, viewer)) return false;
+  const who = bare(viewer);
+  if (who === node.name) return true; // the owner
+  const affiliation = node.affiliations.get(who);
+  if (affiliation === "outcast") return false; // XEP-0060 §4.1: outcasts are banned whatever the model
+  if (affiliation === "member" || affiliation === "publisher") return true;
+  return node.config.accessModel === "open";
+}
+
+/** XEP-0060 §4.1: owner and publisher affiliations may publish. */
+export function mayPublish(policy: AccessPolicy, publisher: string, node: PersonalNode): boolean {
+  if (!inAllowedDomain(policy, publisher)) return false;
+  const who = bare(publisher);
+  return who === node.name || node.affiliations.get(who) === "publisher";
+}

@@ -1,0 +1,58 @@
+// The values the service keeps: personal nodes, items, subscriptions.
+import type { Geoloc } from "./geoloc.ts";
+import type { PublisherPresence } from "./presence.ts";
+
+/** XEP-0060 §4.5 access models the service offers for personal nodes. */
+export type AccessModel = "open" | "whitelist";
+export const ACCESS_MODELS: readonly AccessModel[] = ["open", "whitelist"];
+
+/** XEP-0060 §4.1 affiliations (owner is implied by the node name). */
+export type Affiliation = "owner" | "publisher" | "member" | "none" | "outcast";
+
+export interface NodeConfig {
+  accessModel: AccessModel;
+  maxItems: number;
+  title: string;
+}
+
+export interface Item {
+  id: string;
+  publisher: string; // bare JID, always set by the service (XEP-0060 §7.1.2.3)
+  geoloc: Geoloc;
+  published: number; // epoch ms when the service accepted it
+}
+
+/** A PEP-style personal node: its name is the owner's bare JID. */
+export interface PersonalNode {
+  name: string;
+  config: NodeConfig;
+  /** explicit affiliations other than the owner's */
+  affiliations: Map<string, Exclude<Affiliation, "owner" | "none">>;
+  /** oldest first, at most config.maxItems */
+  items: Item[];
+}
+
+export interface Subscription {
+  node: string;
+  jid: string; // as subscribed: bare or full JID
+  subid: string;
+  /** XEP-0060 §12.5: ends when that full JID goes offline; never stored */
+  temporary: boolean;
+}
+
+/** What subscribers are told, as data; protocol/ turns each into a <message/>. */
+export type Event =
+  | { kind: "item"; node: string; item: Item }
+  | { kind: "retract"; node: string; ids: string[] }
+  | { kind: "purge"; node: string }
+  | { kind: "delete"; node: string }
+  | { kind: "presence"; presence: PublisherPresence }
+  | { kind: "presence-retract"; jid: string }
+  | { kind: "subscription"; node: string; jid: string; state: "none" };
+
+export interface Notification {
+  to: string;
+  event: Event;
+  /** replayed state (last item on subscribe): carries XEP-0203 <delay/> */
+  delayed?: boolean;
+}

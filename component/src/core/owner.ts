@@ -1,0 +1,140 @@
+// Owner and publisher operations on a personal node: XEP-0060 §7.2 retract, §8.2 configure, §8.4 delete,
+// §8.5 purge, §8.8 subscriptions, §8.9 affiliations.
+import { fail, ok, type Result } from "./errors.ts";
+import { bare, normaliseBare } from "./jid.ts";
+import { mayPublish, maySee } from "./access.ts";
+import type { Affiliation, Notification, NodeConfig, PersonalNode, Subscription } from "./model.ts";
+import { PRESENCE, type GeoService, type Outcome } from "./service.ts";
+
+/** The personal node `from` owns, or the error a non-owner gets (the same whether or not it exists). */
+function owned(svc: GeoService, from: string, name: string): Result<PersonalNode> {
+  const v = svc.view(from, name);
+  if (!v) return fail("item-not-found");
+  if (v.kind !== "personal") return fail("forbidden", undefined, `${name} belongs to the service`);
+  if (v.node.name !== bare(from)) return fail("forbidden"); // §8.x.3: not an owner -> forbidden
+  return ok(v.node);
+}
+
+// §7.2 Delete an item from a node (owner, or the publisher of the item)
+export function retract(svc: GeoService, from: string, name: string, ids: string[]): Outcome<{}> {
+  const v = svc.view(from, name);
+  if (!v) return fail("item-not-found");
+  if (v.kind !== "personal" || !mayPublish(svc.settings, from, v.node)) return fail("forbidden"); // §7.2.3.1
+  if (ids.length === 0) return fail("bad-request", "item-required"); // §7.2.3.3
+  const node = v.node;
+  const present = ids.filter((id) => node.items.some((i) => i.id === id));
+  if (present.length !== ids.length) return fail("item-not-found"); // §7.2.3.5
+  svc.state.store.deleteItems(node.name, present);
+  node.items = node.items.filter((i) => !present.includes(i.id));
+  return ok({ notifications: svc.notifyNode(node, { kind: "retract", node: node.name, ids: present }) });
+}
+
+// §8.5 Purge all node items
+export function purge(svc: GeoService, from: string, name: string): Outcome<{}> {
+  const r = owned(svc, from, name);
+  if (!r.ok) return r;
+  svc.state.store.purge(r.value.name);
+  r.value.items = [];
+  return ok({ notifications: svc.notifyNode(r.value, { kind: "purge", node: r.value.name }) });
+}
+
+// §8.4 Delete a node: erased from storage; subscribers are told, the publisher leaves node `presence`
+export function deleteNode(svc: GeoService, from: string, name: string): Outcome<{}> {
+  const r = owned(svc, from, name);
+  if (!r.ok) return r;
+  const node = r.value;
+  const notifications: Notification[] = [...svc.notifyNode(node, { kind: "delete", node: node.name })];
+  for (const jid of svc.state.subscriptions.get(PRESENCE)?.keys() ?? []) {
+    if (svc.state.presence.has(node.name) && maySee(svc.settings, jid, node)) {
+      notifications.push({ to: jid, event: { kind: "presence-retract", jid: node.name } });
+    }
+  }
+  svc.state.store.deleteNode(node.name);
+  svc.state.nodes.delete(node.name);
+  svc.state.subscriptions.delete(node.name);
+  svc.state.presence.delete(node.name);
+  return ok({ notifications });
+}
+
+export function getConfig(svc: GeoService, from: string, name: string): Result<NodeConfig> {
+  const r = owned(svc, from, name);
+  return r.ok ? ok({ ...r.value.config }) : r;
+}
+
+// §8.2.4 Form submission. Unknown fields are ignored; unsupported values are not-acceptable (§8.2.5.x).
+export function configure(svc: GeoService, from: string, name: string, fields: Record<string, string>): Outcome<{}> {
+  const r = owned(svc, from, name);
+  if (!r.ok) return r;
+  const node = r.value;
+  const next: NodeConfig = { ...node.config };
+  const model = fields["pubsub#access_model"];
+  if (model !== undefined) {
+    if (model !== "open" && model !== "whitelist") return fail("not-acceptable", "unsupported", `access model ${model} is not offered here (open, whitelist)`);
+    next.accessModel = model;
+  }
+  const max = fields["pubsub#max_items"];
+  if (max !== undefined) {
+    const n = max === "max" ? svc.settings.maxItemsLimit : Number(max);
+    if (!Number.isInteger(n) || n < 1 || n > svc.settings.maxItemsLimit) return fail("not-acceptable", "max-items-exceeded", `pubsub#max_items must be 1-${svc.settings.maxItemsLimit}`);
+    next.maxItems = n;
+  }
+  const title = fields["pubsub#title"];
+  if (title !== undefined) {
+    if (title.length > 256) return fail("not-acceptable", undefined, "pubsub#title is longer than 256 characters");
+    next.title = title;
+  }
+  svc.state.store.saveConfig(node.name, next);
+  if (next.maxItems < node.items.length) {
+    svc.state.store.trim(node.name, next.maxItems);
+    node.items = node.items.slice(node.items.length - next.maxItems);
+  }
+  node.config = next;
+  return ok({ notifications: dropUnseen(svc, node) });
+}
+
+/** After a change of access: subscriptions of those who may no longer see the node end (§8.8.2 state "none"). */
+function dropUnseen(svc: GeoService, node: PersonalNode): Notification[] {
+  const out: Notification[] = [];
+  for (const sub of [...(svc.state.subscriptions.get(node.name)?.values() ?? [])]) {
+    if (maySee(svc.settings, sub.jid, node)) continue;
+    svc.state.removeSubscription(node.name, sub.jid);
+    out.push({ to: sub.jid, event: { kind: "subscription", node: node.name, jid: sub.jid, state: "none" } });
+  }
+  return out;
+}
+
+// §8.9.1 Retrieve affiliations
+export function affiliations(svc: GeoService, from: string, name: string): Result<Array<{ jid: string; affiliation: Affiliation }>> {
+  const r = owned(svc, from, name);
+  if (!r.ok) return r;
+  return ok([{ jid: r.value.name, affiliation: "owner" as Affiliation }, ...[...r.value.affiliations].map(([jid, affiliation]) => ({ jid, affiliation }))]);
+}
+
+const SETTABLE: readonly string[] = ["publisher", "member", "outcast", "none"];
+
+// §8.9.2 Modify affiliations: all or nothing (§8.9.2.4)
+export function setAffiliations(svc: GeoService, from: string, name: string, changes: Array<{ jid: string; affiliation: string }>): Outcome<{}> {
+  const r = owned(svc, from, name);
+  if (!r.ok) return r;
+  const node = r.value;
+  const clean: Array<{ jid: string; affiliation: string }> = [];
+  for (const c of changes) {
+    const jid = normaliseBare(c.jid);
+    if (!jid) return fail("bad-request", "invalid-jid", `${c.jid} is not a bare JID`);
+    if (jid === node.name || !SETTABLE.includes(c.affiliation)) return fail("not-acceptable", undefined, `cannot set ${c.jid} to ${c.affiliation}`);
+    clean.push({ jid, affiliation: c.affiliation });
+  }
+  for (const { jid, affiliation } of clean) {
+    svc.state.store.setAffiliation(node.name, jid, affiliation);
+    if (affiliation === "none") node.affiliations.delete(jid);
+    else node.affiliations.set(jid, affiliation as "publisher" | "member" | "outcast");
+  }
+  return ok({ notifications: dropUnseen(svc, node) });
+}
+
+// §8.8.1 Retrieve subscriptions list (owner)
+export function nodeSubscriptions(svc: GeoService, from: string, name: string): Result<Subscription[]> {
+  const r = owned(svc, from, name);
+  return r.ok ? ok([...(svc.state.subscriptions.get(r.value.name)?.values() ?? [])]) : r;
+}
+

@@ -1,0 +1,233 @@
+// The geolocation pubsub service: every user-facing operation, values in, values out.
+// Node layout and rules: DESIGN.md §2. Spec references are to XEP-0060 unless said otherwise.
+import { inAllowedDomain, mayPublish, maySee } from "./access.ts";
+import { fail, ok, type Result } from "./errors.ts";
+import { validateGeoloc, type GeolocEntry } from "./geoloc.ts";
+import { bare, normaliseBare } from "./jid.ts";
+import type { AccessModel, Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
+import { splitResource, type PublisherPresence, type Show } from "./presence.ts";
+import { State, type Settings } from "./state.ts";
+import type { Store } from "./store.ts";
+
+export const LOCATIONS = "locations";
+export const PRESENCE = "presence";
+export const OWN_NODE = "http://jabber.org/protocol/geoloc";
+
+export interface PublishRequest {
+  node: string;
+  itemId?: string;
+  /** undefined: the <publish/> had no <item/> or the item no payload */
+  payload?: { entries: GeolocEntry[]; lang?: string; bytes: number; namespaceOk: boolean; count: number };
+  /** XEP-0060 §7.1.5 publish-options, already read from the form */
+  options?: { accessModel?: string };
+}
+
+export type Outcome<T> = Result<T & { notifications: Notification[] }>;
+
+export type NodeView =
+  | { kind: "personal"; node: PersonalNode }
+  | { kind: "locations" }
+  | { kind: "presence" };
+
+export class GeoService {
+  readonly state: State;
+
+  constructor(store: Store, settings: Settings, private readonly newId: () => string) {
+    this.state = new State(store, settings);
+  }
+
+  get settings(): Settings { return this.state.settings; }
+
+  /** The node as `viewer` may know it; undefined both when it does not exist and when it may not be seen. */
+  view(viewer: string, name: string): NodeView | undefined {
+    if (!inAllowedDomain(this.settings, viewer)) return undefined;
+    if (name === LOCATIONS) return { kind: "locations" };
+    if (name === PRESENCE) return { kind: "presence" };
+    const key = normaliseBare(name);
+    const node = key === undefined ? undefined : this.state.nodes.get(key);
+    return node && maySee(this.settings, viewer, node) ? { kind: "personal", node } : undefined;
+  }
+
+  /** Personal nodes `viewer` may see. */
+  visibleNodes(viewer: string): PersonalNode[] {
+    if (!inAllowedDomain(this.settings, viewer)) return [];
+    return [...this.state.nodes.values()].filter((n) => maySee(this.settings, viewer, n));
+  }
+
+  // §7.1 Publish an item to a node (PEP-style: the own node is auto-created, XEP-0163 §4.3.1).
+  publish(from: string, req: PublishRequest, now: number): Outcome<{ node: string; itemId: string; created: boolean }> {
+    const s = this.settings;
+    const who = bare(from);
+    // §7.1.3.1: insufficient privileges -> forbidden (also users outside the allowed domains)
+    if (!inAllowedDomain(s, from)) return fail("forbidden", undefined, "your domain may not use this service");
+    const name = req.node === OWN_NODE ? who : normaliseBare(req.node);
+    if (req.node === LOCATIONS || req.node === PRESENCE) return fail("forbidden", undefined, `only the service publishes to ${req.node}`);
+    if (name === undefined) return fail("item-not-found", undefined, "personal nodes are named by their owner's bare JID");
+    const existing = this.state.nodes.get(name);
+    // §7.1.3.1: not a publisher -> forbidden; the same answer whether or not the node exists
+    if (existing ? !mayPublish(s, from, existing) : name !== who) return fail("forbidden");
+    // §7.1.3.6: a persistent node requires an item with a payload
+    if (!req.payload) return fail("bad-request", "item-required");
+    const p = req.payload;
+    // §7.1.3.5: exactly one payload element, in the node's namespace
+    if (p.count !== 1 || !p.namespaceOk) return fail("bad-request", "invalid-payload", "the item must hold exactly one <geoloc xmlns='http://jabber.org/protocol/geoloc'/>");
+    // §7.1.3.4
+    if (p.bytes > s.maxPayloadBytes) return fail("not-acceptable", "payload-too-big", `payload is ${p.bytes} bytes; the limit is ${s.maxPayloadBytes}`);
+    const checked = validateGeoloc(p.entries, now, p.lang);
+    if (!checked.ok) return fail("bad-request", "invalid-payload", checked.reason);
+    if (req.itemId !== undefined && (req.itemId.length === 0 || req.itemId.length > 256)) return fail("bad-request", "invalid-payload", "item id must be 1-256 characters");
+
+    let accessModel: AccessModel | undefined;
+    if (req.options?.accessModel !== undefined) {
+      const m = req.options.accessModel;
+      if (m !== "open" && m !== "whitelist") return fail("conflict", "precondition-not-met", `unsupported access model ${m}`);
+      // §7.1.5: options of an existing node must match
+      if (existing && existing.config.accessModel !== m) return fail("conflict", "precondition-not-met", `the node's access model is ${existing.config.accessModel}`);
+      accessModel = m;
+    }
+
+    const notifications: Notification[] = [];
+    let node = existing;
+    if (!node) {
+      node = { name, config: { ...s.defaults, ...(accessModel && { accessModel }) }, affiliations: new Map(), items: [] };
+      this.state.store.createNode(name, node.config);
+      this.state.nodes.set(name, node);
+      // a new publisher whose presence we already know appears on node `presence`
+      const known = this.currentPresence(name, now);
+      if (known) notifications.push(...this.presenceChanged(known));
+    }
+    const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc: checked.geoloc, published: now };
+    this.state.store.putItem(name, item, node.config.maxItems);
+    node.items = node.items.filter((i) => i.id !== item.id);
+    node.items.push(item);
+    if (node.items.length > node.config.maxItems) node.items.splice(0, node.items.length - node.config.maxItems);
+    notifications.push(...this.notifyNode(node, { kind: "item", node: name, item }));
+    return ok({ node: name, itemId: item.id, created: !existing, notifications });
+  }
+
+  /** Recipients of an event on a personal node: its subscribers and those of `locations`, each once, if they may see it. */
+  notifyNode(node: PersonalNode, event: Event): Notification[] {
+    const out: Notification[] = [];
+    const seen = new Set<string>();
+    for (const subs of [this.state.subscriptions.get(node.name), this.state.subscriptions.get(LOCATIONS)]) {
+      if (!subs) continue;
+      for (const jid of subs.keys()) {
+        if (seen.has(jid) || !maySee(this.settings, jid, node)) continue;
+        seen.add(jid);
+        out.push({ to: jid, event });
+      }
+    }
+    return out;
+  }
+
+  // §6.5 Retrieve items. Personal: the newest `max` (oldest first) or by id; locations: latest of each visible node;
+  // presence: the snapshot, or one publisher by item id (= its bare JID).
+  items(from: string, name: string, ids: string[] | undefined, max: number | undefined): Result<Array<{ node: string; item: Item } | { presence: PublisherPresence }>> {
+    const v = this.view(from, name);
+    if (!v) return fail("item-not-found"); // §6.5.9.11 (also for nodes the requester may not see: nothing leaks)
+    if (v.kind === "personal") {
+      let items = v.node.items;
+      if (ids) items = items.filter((i) => ids.includes(i.id));
+      if (max !== undefined) items = items.slice(Math.max(0, items.length - max));
+      return ok(items.map((item) => ({ node: v.node.name, item })));
+    }
+    if (v.kind === "locations") {
+      const out: Array<{ node: string; item: Item }> = [];
+      for (const n of this.visibleNodes(from)) {
+        const item = this.state.latest(n);
+        if (item && (!ids || ids.includes(item.id))) out.push({ node: n.name, item });
+      }
+      return ok(max === undefined ? out : out.slice(0, max));
+    }
+    const out: Array<{ presence: PublisherPresence }> = [];
+    for (const n of this.visibleNodes(from)) {
+      const p = this.state.presence.get(n.name);
+      if (p && (!ids || ids.includes(n.name))) out.push({ presence: p });
+    }
+    return ok(max === undefined ? out : out.slice(0, max));
+  }
+
+  // §6.1 Subscribe. A full JID that is available to the service gets a temporary subscription (§12.5).
+  subscribe(from: string, name: string, jid: string): Outcome<{ subscription: Subscription }> {
+    // §6.1.3.1: the subscribed JID must be the requester's (bare or full)
+    if (bare(jid) !== bare(from)) return fail("bad-request", "invalid-jid");
+    const v = this.view(from, name);
+    if (!v) return fail("item-not-found"); // §6.1.3.12, and for invisible nodes
+    const nodeName = v.kind === "personal" ? v.node.name : name;
+    const existing = this.state.subscriptions.get(nodeName)?.get(jid);
+    const subscription = existing ?? { node: nodeName, jid, subid: this.newId(), temporary: jid.includes("/") && this.state.resources.isAvailable(jid) };
+    if (!existing) this.state.addSubscription(subscription);
+    const notifications: Notification[] = [];
+    // §6.1.7: send the last published item (pubsub#send_last_published_item = on_sub) of a personal node
+    if (v.kind === "personal") {
+      const last = this.state.latest(v.node);
+      if (last) notifications.push({ to: jid, event: { kind: "item", node: nodeName, item: last }, delayed: true });
+    }
+    return ok({ subscription, notifications });
+  }
+
+  // §6.2 Unsubscribe
+  unsubscribe(from: string, name: string, jid: string): Result<null> {
+    const v = this.view(from, name);
+    if (!v) return fail("item-not-found"); // §6.2.3.4
+    if (bare(jid) !== bare(from)) return fail("forbidden"); // §6.2.3.3
+    const nodeName = v.kind === "personal" ? v.node.name : name;
+    if (!this.state.subscriptions.get(nodeName)?.has(jid)) return fail("unexpected-request", "not-subscribed"); // §6.2.3.2
+    this.state.removeSubscription(nodeName, jid);
+    return ok(null);
+  }
+
+  // §5.6 Retrieve subscriptions (the requester's own, on nodes it may still see)
+  subscriptionsOf(from: string, name?: string): Result<Subscription[]> {
+    if (!inAllowedDomain(this.settings, from)) return fail("forbidden");
+    const who = bare(from);
+    const out: Subscription[] = [];
+    for (const [node, subs] of this.state.subscriptions) {
+      if (name !== undefined && node !== name) continue;
+      if (!this.view(from, node)) continue;
+      for (const s of subs.values()) if (bare(s.jid) === who) out.push(s);
+    }
+    return ok(out);
+  }
+
+  /**
+   * A presence stanza from a user (RFC 6121): directed presence or a presence subscription's broadcast.
+   * Returns what viewers must be told; temporary subscriptions of a resource that went offline end (§12.5).
+   */
+  presence(from: string, available: boolean, show: Show | undefined, priority: number, now: number): Notification[] {
+    const [who, resource = ""] = splitResource(from);
+    const { before, after, wentOffline } = this.state.resources.apply(who, resource, available, show, priority);
+    for (const full of wentOffline) {
+      for (const [node, subs] of [...this.state.subscriptions]) {
+        if (subs.get(full)?.temporary) this.state.removeSubscription(node, full);
+      }
+    }
+    if (!this.state.nodes.has(who)) return [];
+    const known = this.state.presence.has(who);
+    if (known && before.online === after.online && before.show === after.show) return [];
+    return this.presenceChanged({ jid: who, online: after.online, ...(after.show && { show: after.show }), since: now });
+  }
+
+  private currentPresence(who: string, now: number): PublisherPresence | undefined {
+    const full = this.state.resources.resourcesOf(who);
+    if (!full.length) return undefined;
+    const agg = this.state.resources.summary(who);
+    return { jid: who, online: agg.online, ...(agg.show && { show: agg.show }), since: now };
+  }
+
+  /** Records a publisher's new presence and tells the `presence` subscribers who may see the publisher. */
+  presenceChanged(p: PublisherPresence): Notification[] {
+    this.state.presence.set(p.jid, p);
+    const node = this.state.nodes.get(p.jid);
+    const subs = this.state.subscriptions.get(PRESENCE);
+    if (!node || !subs) return [];
+    const out: Notification[] = [];
+    for (const jid of subs.keys()) if (maySee(this.settings, jid, node)) out.push({ to: jid, event: { kind: "presence", presence: p } });
+    return out;
+  }
+
+  /** Bare JIDs of every publisher (to probe after a (re)connect). */
+  publishers(): string[] {
+    return [...this.state.nodes.keys()];
+  }
+}

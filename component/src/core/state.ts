@@ -1,0 +1,59 @@
+// The service's state in memory, mirrored to the Store on every change (write-through, committed before replies).
+import type { AccessPolicy } from "./access.ts";
+import type { Item, NodeConfig, PersonalNode, Subscription } from "./model.ts";
+import { PresenceTable, type PublisherPresence } from "./presence.ts";
+import type { Store } from "./store.ts";
+
+export interface Settings extends AccessPolicy {
+  /** configuration of new personal nodes (operator's choice) */
+  defaults: NodeConfig;
+  /** XEP-0060 pubsub#max_items upper bound a node may be configured to */
+  maxItemsLimit: number;
+  /** payload cap in bytes of the serialised <geoloc/> (XEP-0060 §7.1.3.4 payload-too-big) */
+  maxPayloadBytes: number;
+}
+
+export const DEFAULT_SETTINGS: Omit<Settings, "domains"> = {
+  defaults: { accessModel: "open", maxItems: 20, title: "" },
+  maxItemsLimit: 1000,
+  maxPayloadBytes: 8 * 1024,
+};
+
+export class State {
+  readonly nodes = new Map<string, PersonalNode>();
+  /** node name (personal, "locations" or "presence") -> subscriber JID -> subscription */
+  readonly subscriptions = new Map<string, Map<string, Subscription>>();
+  /** current presence of publishers that have a node */
+  readonly presence = new Map<string, PublisherPresence>();
+  readonly resources = new PresenceTable();
+
+  constructor(readonly store: Store, readonly settings: Settings) {
+    const loaded = store.load();
+    for (const n of loaded.nodes) this.nodes.set(n.name, n);
+    for (const s of loaded.subscriptions) this.subscribersOf(s.node, true).set(s.jid, s);
+  }
+
+  subscribersOf(node: string, create = false): Map<string, Subscription> {
+    let m = this.subscriptions.get(node);
+    if (!m && create) this.subscriptions.set(node, (m = new Map()));
+    return m ?? new Map();
+  }
+
+  addSubscription(sub: Subscription): void {
+    if (!sub.temporary) this.store.addSubscription(sub);
+    this.subscribersOf(sub.node, true).set(sub.jid, sub);
+  }
+
+  removeSubscription(node: string, jid: string): void {
+    const m = this.subscriptions.get(node);
+    const sub = m?.get(jid);
+    if (!sub) return;
+    if (!sub.temporary) this.store.removeSubscription(node, jid);
+    m!.delete(jid);
+    if (!m!.size) this.subscriptions.delete(node);
+  }
+
+  latest(node: PersonalNode): Item | undefined {
+    return node.items[node.items.length - 1];
+  }
+}

@@ -1,0 +1,55 @@
+// XEP-0030 answers: the service, and each node with its XEP-0060 §5.4 meta-data form.
+import xml, { type Element } from "@xmpp/xml";
+import type { PersonalNode } from "../core/model.ts";
+import { buildForm } from "./forms.ts";
+import { NS, NODES } from "./ns.ts";
+
+// XEP-0060 §10: the features the service really implements.
+const PUBSUB_FEATURES = [
+  "access-open", "access-whitelist", "auto-create", "collections", "config-node", "delete-items", "delete-nodes",
+  "item-ids", "last-published", "member-affiliation", "meta-data", "modify-affiliations", "outcast-affiliation",
+  "persistent-items", "publish", "publish-options", "publisher-affiliation", "purge-nodes", "retract-items",
+  "retrieve-affiliations", "retrieve-default", "retrieve-items", "retrieve-subscriptions", "subscribe",
+].map((f) => `${NS.pubsub}#${f}`);
+
+export const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.pubsub, ...PUBSUB_FEATURES, NS.geoloc, NS.ping];
+
+export function serviceInfo(): Element {
+  const q = xml("query", { xmlns: NS.discoInfo }, xml("identity", { category: "pubsub", type: "service", name: "Geolocation presence" }));
+  for (const f of SERVICE_FEATURES) q.append(xml("feature", { var: f }));
+  return q;
+}
+
+const META = `${NS.pubsub}#meta-data`;
+
+export function personalNodeInfo(node: PersonalNode, queried: string): Element {
+  return xml("query", { xmlns: NS.discoInfo, node: queried },
+    xml("identity", { category: "pubsub", type: "leaf" }),
+    xml("feature", { var: NS.pubsub }),
+    buildForm("result", META, [
+      { var: "pubsub#type", value: NS.geoloc },
+      { var: "pubsub#owner", value: node.name },
+      { var: "pubsub#access_model", value: node.config.accessModel },
+      { var: "pubsub#itemreply", value: "publisher" },
+      { var: "pubsub#max_items", value: String(node.config.maxItems) },
+      { var: "pubsub#title", value: node.config.title },
+    ]));
+}
+
+export function serviceNodeInfo(name: typeof NODES.locations | typeof NODES.presence): Element {
+  const collection = name === NODES.locations;
+  return xml("query", { xmlns: NS.discoInfo, node: name },
+    xml("identity", { category: "pubsub", type: collection ? "collection" : "leaf" }),
+    xml("feature", { var: NS.pubsub }),
+    buildForm("result", META, [
+      { var: "pubsub#node_type", value: collection ? "collection" : "leaf" },
+      { var: "pubsub#type", value: collection ? NS.geoloc : NS.client },
+      { var: "pubsub#itemreply", value: "publisher" },
+      { var: "pubsub#title", value: collection ? "Every publisher you may see" : "Presence of every publisher you may see" },
+    ]));
+}
+
+export function discoItems(service: string, node: string | undefined, items: Array<{ node?: string; name?: string; id?: string }>): Element {
+  return xml("query", node ? { xmlns: NS.discoItems, node } : { xmlns: NS.discoItems },
+    ...items.map((i) => xml("item", { jid: service, node: i.node, name: i.name || undefined })));
+}

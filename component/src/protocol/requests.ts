@@ -1,0 +1,127 @@
+// Reads the <pubsub/> child of an IQ into a request value (XEP-0060 §5-§8). Browser-safe.
+import type { Element } from "@xmpp/xml";
+import { fail, ok, type Result } from "../core/errors.ts";
+import type { PublishRequest } from "../core/service.ts";
+import { geolocEntries } from "./geoloc.ts";
+import { readForm } from "./forms.ts";
+import { NS } from "./ns.ts";
+
+export type PubsubRequest =
+  | { action: "publish"; publish: PublishRequest }
+  | { action: "items"; node: string; ids?: string[]; max?: number }
+  | { action: "subscribe"; node: string; jid: string }
+  | { action: "unsubscribe"; node: string; jid: string }
+  | { action: "subscriptions"; node?: string }
+  | { action: "affiliations"; node?: string }
+  | { action: "retract"; node: string; ids: string[] }
+  | { action: "create"; node?: string };
+
+export type OwnerRequest =
+  | { action: "configure"; node: string; form?: Record<string, string> }
+  | { action: "default" }
+  | { action: "delete"; node: string }
+  | { action: "purge"; node: string }
+  | { action: "affiliations"; node: string; changes?: Array<{ jid: string; affiliation: string }> }
+  | { action: "subscriptions"; node: string };
+
+const bytes = (s: string) => new TextEncoder().encode(s).length;
+
+function nodeOf(el: Element): Result<string> {
+  const node = el.attrs.node;
+  // §7.1.3.3 / §6.5.9 etc.: a request on a node without a node name
+  return node ? ok(node) : fail("bad-request", "nodeid-required");
+}
+
+/** The action element: the one child that is not an options form. */
+function actionOf(pubsub: Element): Element | undefined {
+  const children = pubsub.getChildElements().filter((c) => c.name !== "publish-options" && c.name !== "options");
+  return children.length === 1 ? children[0] : undefined;
+}
+
+export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubRequest> {
+  const a = actionOf(pubsub);
+  if (!a) return fail("bad-request", undefined, "expected exactly one pubsub action");
+  const key = `${type}:${a.name}`;
+  switch (key) {
+    case "set:publish": {
+      const node = nodeOf(a);
+      if (!node.ok) return node;
+      const items = a.getChildren("item");
+      if (items.length > 1) return fail("bad-request", "invalid-payload", "one item per publish (XEP-0060 §7.1.1)");
+      const item = items[0];
+      const payloads = item?.getChildElements() ?? [];
+      const first = payloads[0];
+      const publish: PublishRequest = { node: node.value, itemId: item?.attrs.id };
+      if (first) {
+        publish.payload = {
+          entries: geolocEntries(first),
+          lang: first.attrs["xml:lang"],
+          bytes: bytes(first.toString()),
+          namespaceOk: first.name === "geoloc" && first.attrs.xmlns === NS.geoloc,
+          count: payloads.length,
+        };
+      }
+      const options = readForm(pubsub.getChild("publish-options")?.getChild("x", NS.dataForms));
+      if (options?.["pubsub#access_model"] !== undefined) publish.options = { accessModel: options["pubsub#access_model"] };
+      return ok({ action: "publish", publish });
+    }
+    case "get:items": {
+      const node = nodeOf(a);
+      if (!node.ok) return node;
+      const ids = a.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[];
+      const rawMax = a.attrs.max_items;
+      const max = rawMax === undefined ? undefined : Number(rawMax);
+      if (max !== undefined && !(Number.isInteger(max) && max >= 0)) return fail("bad-request", undefined, "max_items must be a non-negative integer");
+      return ok({ action: "items", node: node.value, ids: ids.length ? ids : undefined, max });
+    }
+    case "set:subscribe":
+    case "set:unsubscribe": {
+      const node = nodeOf(a);
+      if (!node.ok) return node;
+      const jid = a.attrs.jid;
+      if (!jid) return fail("bad-request", "invalid-jid"); // §6.1.3.1
+      return ok({ action: a.name as "subscribe" | "unsubscribe", node: node.value, jid });
+    }
+    case "get:subscriptions":
+      return ok({ action: "subscriptions", node: a.attrs.node });
+    case "get:affiliations":
+      return ok({ action: "affiliations", node: a.attrs.node });
+    case "set:retract": {
+      const node = nodeOf(a);
+      if (!node.ok) return node;
+      return ok({ action: "retract", node: node.value, ids: a.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[] });
+    }
+    case "set:create":
+      return ok({ action: "create", node: a.attrs.node });
+  }
+  // §5-§7: anything else (options, configure in the pubsub namespace, ...) is not offered
+  return fail("feature-not-implemented", "unsupported", `${a.name} is not supported`);
+}
+
+export function readOwner(pubsub: Element, type: "get" | "set"): Result<OwnerRequest> {
+  const a = actionOf(pubsub);
+  if (!a) return fail("bad-request", undefined, "expected exactly one pubsub#owner action");
+  if (a.name === "default" && type === "get") return ok({ action: "default" });
+  const node = nodeOf(a);
+  if (!node.ok) return node;
+  switch (`${type}:${a.name}`) {
+    case "get:configure":
+      return ok({ action: "configure", node: node.value });
+    case "set:configure": {
+      const form = readForm(a.getChild("x", NS.dataForms));
+      if (!form) return fail("bad-request", undefined, "configure needs a submitted data form");
+      return ok({ action: "configure", node: node.value, form });
+    }
+    case "set:delete":
+      return ok({ action: "delete", node: node.value });
+    case "set:purge":
+      return ok({ action: "purge", node: node.value });
+    case "get:affiliations":
+      return ok({ action: "affiliations", node: node.value });
+    case "set:affiliations":
+      return ok({ action: "affiliations", node: node.value, changes: a.getChildren("affiliation").map((c) => ({ jid: c.attrs.jid ?? "", affiliation: c.attrs.affiliation ?? "" })) });
+    case "get:subscriptions":
+      return ok({ action: "subscriptions", node: node.value });
+  }
+  return fail("feature-not-implemented", "unsupported", `${a.name} is not supported`);
+}

@@ -1,0 +1,82 @@
+// The embedded store: SQLite through better-sqlite3 (synchronous, so a write is committed before the reply).
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Item, NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
+import type { Store, StoredState } from "../core/store.ts";
+
+const MIGRATIONS = [
+  `CREATE TABLE nodes (name TEXT PRIMARY KEY, access_model TEXT NOT NULL, max_items INTEGER NOT NULL, title TEXT NOT NULL);
+   CREATE TABLE items (seq INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,
+     id TEXT NOT NULL, publisher TEXT NOT NULL, geoloc TEXT NOT NULL, published INTEGER NOT NULL, UNIQUE (node, id));
+   CREATE INDEX items_by_node ON items (node, seq);
+   CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
+     affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
+   CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+];
+
+export function openSqliteStore(file: string): Store {
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  // NORMAL in WAL mode: a committed transaction survives the process being killed (not a power loss).
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  // Location is sensitive: deleted rows are overwritten with zeros, not left in free pages.
+  db.pragma("secure_delete = ON");
+  const version = db.pragma("user_version", { simple: true }) as number;
+  db.transaction(() => {
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+
+  const q = {
+    createNode: db.prepare("INSERT INTO nodes (name, access_model, max_items, title) VALUES (?, ?, ?, ?)"),
+    saveConfig: db.prepare("UPDATE nodes SET access_model = ?, max_items = ?, title = ? WHERE name = ?"),
+    setAffiliation: db.prepare("INSERT OR REPLACE INTO affiliations (node, jid, affiliation) VALUES (?, ?, ?)"),
+    removeAffiliation: db.prepare("DELETE FROM affiliations WHERE node = ? AND jid = ?"),
+    putItem: db.prepare("INSERT OR REPLACE INTO items (node, id, publisher, geoloc, published) VALUES (?, ?, ?, ?, ?)"),
+    trim: db.prepare("DELETE FROM items WHERE node = ? AND seq <= (SELECT seq FROM items WHERE node = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)"),
+    deleteItem: db.prepare("DELETE FROM items WHERE node = ? AND id = ?"),
+    purge: db.prepare("DELETE FROM items WHERE node = ?"),
+    deleteNode: db.prepare("DELETE FROM nodes WHERE name = ?"),
+    deleteNodeSubs: db.prepare("DELETE FROM subscriptions WHERE node = ?"),
+    addSubscription: db.prepare("INSERT OR REPLACE INTO subscriptions (node, jid, subid) VALUES (?, ?, ?)"),
+    removeSubscription: db.prepare("DELETE FROM subscriptions WHERE node = ? AND jid = ?"),
+  };
+  const putItem = db.transaction((node: string, item: Item, maxItems: number) => {
+    q.putItem.run(node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published);
+    q.trim.run(node, node, maxItems);
+  });
+  const deleteItems = db.transaction((node: string, ids: string[]) => { for (const id of ids) q.deleteItem.run(node, id); });
+  const deleteNode = db.transaction((node: string) => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); });
+
+  return {
+    load(): StoredState {
+      const nodes = new Map<string, PersonalNode>();
+      for (const r of db.prepare("SELECT name, access_model, max_items, title FROM nodes").all() as Array<Record<string, string & number>>) {
+        nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title }, affiliations: new Map(), items: [] });
+      }
+      for (const r of db.prepare("SELECT node, jid, affiliation FROM affiliations").all() as Array<Record<string, string>>) {
+        nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
+      }
+      for (const r of db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all() as Array<Record<string, string & number>>) {
+        nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: JSON.parse(r.geoloc), published: r.published });
+      }
+      const subscriptions: Subscription[] = (db.prepare("SELECT node, jid, subid FROM subscriptions").all() as Array<Record<string, string>>)
+        .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
+      return { nodes: [...nodes.values()], subscriptions };
+    },
+    createNode: (name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title),
+    saveConfig: (name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, name),
+    setAffiliation: (node, jid, a) => void (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a)),
+    putItem: (node, item, maxItems) => putItem(node, item, maxItems),
+    deleteItems: (node, ids) => deleteItems(node, ids),
+    trim: (node, maxItems) => void q.trim.run(node, node, maxItems),
+    purge: (node) => void q.purge.run(node),
+    deleteNode: (node) => deleteNode(node),
+    addSubscription: (s) => void q.addSubscription.run(s.node, s.jid, s.subid),
+    removeSubscription: (node, jid) => void q.removeSubscription.run(node, jid),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,31 @@
+// @xmpp/component 0.13 ships no types; this is the part the service uses.
+declare module "@xmpp/component" {
+  import type { Element } from "@xmpp/xml";
+  import type { EventEmitter } from "node:events";
+  import type { Socket } from "node:net";
+
+  interface IqContext {
+    stanza: Element;
+    element: Element;
+    from: { toString(): string } | null;
+    to: { toString(): string } | null;
+  }
+  type IqHandler = (ctx: IqContext) => Element | Promise<Element | undefined> | undefined;
+
+  export interface Component extends EventEmitter {
+    jid: { toString(): string } | null;
+    status: string;
+    socket: Socket | null;
+    options: { domain: string; service: string };
+    start(): Promise<unknown>;
+    stop(): Promise<void>;
+    send(el: Element): Promise<void>;
+    write(s: string): Promise<void>;
+    iqCallee: { get(ns: string, name: string, h: IqHandler): void; set(ns: string, name: string, h: IqHandler): void };
+    iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
+    reconnect: EventEmitter & { delay: number; stop(): void; start(): void };
+  }
+
+  export function component(options: { service: string; domain: string; password: string }): Component;
+  export { default as xml } from "@xmpp/xml";
+}

@@ -1,0 +1,27 @@
+// XEP-0030 service discovery, filtered by the same visibility check as everything else.
+import type { Element } from "@xmpp/xml";
+import type { GeoService } from "../core/service.ts";
+import { errorElement } from "../protocol/errors.ts";
+import { discoItems, personalNodeInfo, serviceInfo, serviceNodeInfo } from "../protocol/disco.ts";
+import { NODES } from "../protocol/ns.ts";
+
+export function discoInfo(core: GeoService, from: string, node: string | undefined): Element {
+  if (!node) return serviceInfo();
+  const v = core.view(from, node);
+  if (!v) return errorElement({ condition: "item-not-found" }); // XEP-0030 §3.1; invisible = nonexistent
+  return v.kind === "personal" ? personalNodeInfo(v.node, node) : serviceNodeInfo(v.kind === "locations" ? NODES.locations : NODES.presence);
+}
+
+export function discoItemsOf(core: GeoService, service: string, from: string, node: string | undefined): Element {
+  if (!node) {
+    const visible = core.visibleNodes(from);
+    const top = core.view(from, NODES.locations) ? [{ node: NODES.locations, name: "locations" }, { node: NODES.presence, name: "presence" }] : [];
+    return discoItems(service, undefined, [...top, ...visible.map((n) => ({ node: n.name, name: n.config.title }))]);
+  }
+  const v = core.view(from, node);
+  if (!v) return errorElement({ condition: "item-not-found" });
+  if (v.kind === "locations") return discoItems(service, node, core.visibleNodes(from).map((n) => ({ node: n.name, name: n.config.title })));
+  // XEP-0060 §5.5: the items of a leaf node, named by item id
+  if (v.kind === "personal") return discoItems(service, node, v.node.items.map((i) => ({ name: i.id })));
+  return discoItems(service, node, core.visibleNodes(from).filter((n) => core.state.presence.has(n.name)).map((n) => ({ name: n.name })));
+}

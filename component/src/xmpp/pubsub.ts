@@ -1,0 +1,118 @@
+// IQ handlers for XEP-0060: read the request, call the core, build the reply. Dispatch tables by action,
+// as Prosody's mod_pubsub does.
+import xml, { type Element } from "@xmpp/xml";
+import type { Result } from "../core/errors.ts";
+import type { Notification } from "../core/model.ts";
+import * as owner from "../core/owner.ts";
+import type { GeoService } from "../core/service.ts";
+import { errorElement } from "../protocol/errors.ts";
+import { buildForm } from "../protocol/forms.ts";
+import { locationItem, presenceItem } from "../protocol/items.ts";
+import { NS } from "../protocol/ns.ts";
+import { readOwner, readPubsub, type OwnerRequest, type PubsubRequest } from "../protocol/requests.ts";
+
+export interface HandlerContext {
+  core: GeoService;
+  now(): number;
+  notify(n: readonly Notification[]): void;
+  /** a publisher's node was just created: ask for its presence */
+  created(publisher: string): void;
+}
+
+const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsub }, ...children);
+const ownerReply = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsubOwner }, ...children);
+
+/** Unwraps a core result: the reply built from its value, or the error element; notifications are queued. */
+function reply<T>(ctx: HandlerContext, r: Result<T>, build: (v: T) => Element | undefined): Element | undefined {
+  if (!r.ok) return errorElement(r.error);
+  const n = (r.value as { notifications?: Notification[] } | null)?.notifications;
+  if (n) ctx.notify(n);
+  return build(r.value);
+}
+
+export function handlePubsub(ctx: HandlerContext, from: string, el: Element, type: "get" | "set"): Element | undefined {
+  const req = readPubsub(el, type);
+  if (!req.ok) return errorElement(req.error);
+  return PUBSUB[req.value.action](ctx, from, req.value as never);
+}
+
+type Handlers<R extends { action: string }> = { [A in R["action"]]: (ctx: HandlerContext, from: string, r: Extract<R, { action: A }>) => Element | undefined };
+
+const PUBSUB: Handlers<PubsubRequest> = {
+  publish(ctx, from, r) {
+    const result = ctx.core.publish(from, r.publish, ctx.now());
+    if (result.ok && result.value.created) ctx.created(result.value.node);
+    // §7.1.2: the result carries the node and the item id
+    return reply(ctx, result, (v) => pubsub(xml("publish", { node: v.node }, xml("item", { id: v.itemId }))));
+  },
+  items(ctx, from, r) {
+    return reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) =>
+      pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true))))));
+  },
+  subscribe(ctx, from, r) {
+    return reply(ctx, ctx.core.subscribe(from, r.node, r.jid), ({ subscription: s }) =>
+      pubsub(xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: "subscribed" })));
+  },
+  unsubscribe(ctx, from, r) {
+    return reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined);
+  },
+  subscriptions(ctx, from, r) {
+    return reply(ctx, ctx.core.subscriptionsOf(from, r.node), (subs) =>
+      pubsub(xml("subscriptions", r.node ? { node: r.node } : {}, ...subs.map((s) => xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
+  },
+  affiliations(ctx, from, r) {
+    // §5.7: the requester's own affiliations; here: the owner of its own node
+    const own = ctx.core.view(from, from.split("/")[0]);
+    const mine = own?.kind === "personal" && (!r.node || r.node === own.node.name) ? [own.node.name] : [];
+    return pubsub(xml("affiliations", r.node ? { node: r.node } : {}, ...mine.map((node) => xml("affiliation", { node, affiliation: "owner" }))));
+  },
+  retract(ctx, from, r) {
+    return reply(ctx, owner.retract(ctx.core, from, r.node, r.ids), () => undefined);
+  },
+  create() {
+    // Personal nodes are created by the first publish (XEP-0163 §4.3.1); `locations` and `presence` are the service's.
+    return errorElement({ condition: "not-allowed", text: "nodes are created by publishing to your own node" });
+  },
+};
+
+export function handleOwner(ctx: HandlerContext, from: string, el: Element, type: "get" | "set"): Element | undefined {
+  const req = readOwner(el, type);
+  if (!req.ok) return errorElement(req.error);
+  return OWNER[req.value.action](ctx, from, req.value as never);
+}
+
+const CONFIG = `${NS.pubsub}#node_config`;
+
+function configForm(type: "form", c: { accessModel: string; maxItems: number; title: string }): Element {
+  return buildForm(type, CONFIG, [
+    { var: "pubsub#access_model", type: "list-single", label: "Who may see this node", value: c.accessModel, options: ["open", "whitelist"] },
+    { var: "pubsub#max_items", type: "text-single", label: "How many past positions to keep", value: String(c.maxItems) },
+    { var: "pubsub#title", type: "text-single", label: "A friendly name", value: c.title },
+    { var: "pubsub#itemreply", type: "list-single", value: "publisher", options: ["publisher"] },
+  ]);
+}
+
+const OWNER: Handlers<OwnerRequest> = {
+  configure(ctx, from, r) {
+    if (!r.form) return reply(ctx, owner.getConfig(ctx.core, from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, configForm("form", c))));
+    return reply(ctx, owner.configure(ctx.core, from, r.node, r.form), () => undefined);
+  },
+  default(ctx) {
+    return ownerReply(xml("default", {}, configForm("form", ctx.core.settings.defaults)));
+  },
+  delete(ctx, from, r) {
+    return reply(ctx, owner.deleteNode(ctx.core, from, r.node), () => undefined);
+  },
+  purge(ctx, from, r) {
+    return reply(ctx, owner.purge(ctx.core, from, r.node), () => undefined);
+  },
+  affiliations(ctx, from, r) {
+    if (r.changes) return reply(ctx, owner.setAffiliations(ctx.core, from, r.node, r.changes), () => undefined);
+    return reply(ctx, owner.affiliations(ctx.core, from, r.node), (list) =>
+      ownerReply(xml("affiliations", { node: r.node }, ...list.map((a) => xml("affiliation", { jid: a.jid, affiliation: a.affiliation })))));
+  },
+  subscriptions(ctx, from, r) {
+    return reply(ctx, owner.nodeSubscriptions(ctx.core, from, r.node), (subs) =>
+      ownerReply(xml("subscriptions", { node: r.node }, ...subs.map((s) => xml("subscription", { jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
+  },
+};
