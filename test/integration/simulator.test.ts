@@ -1,9 +1,10 @@
 // The simulator against the real Prosody + component: a viewer sees every simulated publisher with a position
 // and a presence, sees churn (offline and back, away, stopped sharing), and sees everyone leave on stop.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { xml, type Client } from "@xmpp/client";
+import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
 import { startStack, type Stack } from "../support/stack.ts";
+import type { TestClient } from "../support/client.ts";
 import { NS, NODES } from "../../component/src/protocol/ns.ts";
 import { readGeoloc } from "../../component/src/protocol/geoloc.ts";
 import { readPresencePayload } from "../../component/src/protocol/presence.ts";
@@ -87,24 +88,21 @@ class Watch {
 
 describe("the simulator against Prosody and the service", () => {
   let stack: Stack;
-  let viewer: Client;
+  let viewer: TestClient;
   const prefix = `itsim${Date.now() % 100000}-`;
   const watch = new Watch(prefix);
 
   beforeAll(async () => {
     stack = await startStack();
     viewer = await stack.viewer();
-    viewer.on("stanza", (st: Element) => watch.onStanza(st));
-    const me = viewer.jid!.toString();
+    viewer.xmpp.on("stanza", (st: Element) => watch.onStanza(st));
     for (const node of [NODES.locations, NODES.presence]) {
-      await viewer.iqCaller.request(xml("iq", { type: "set", to: stack.componentJid },
-        xml("pubsub", { xmlns: NS.pubsub }, xml("subscribe", { node, jid: me }))));
+      await viewer.iq("set", xml("pubsub", { xmlns: NS.pubsub }, xml("subscribe", { node, jid: viewer.jid })));
     }
   });
 
   afterAll(async () => {
-    await viewer?.stop().catch(() => {});
-    await stack?.stop();
+    await stack?.stop(); // stops the viewer too
   });
 
   it("shows every publisher with position and presence, shows churn, and everyone leaves on stop", async () => {
@@ -125,8 +123,7 @@ describe("the simulator against Prosody and the service", () => {
     await race(watch.until(`all ${COUNT} publishers positioned and online`, (all) =>
       all.filter((s) => s.everPositioned && s.everOnline).length === COUNT));
     // the snapshot query agrees: one presence item per publisher
-    const items = await viewer.iqCaller.request(xml("iq", { type: "get", to: stack.componentJid },
-      xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node: NODES.presence }))));
+    const items = await viewer.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node: NODES.presence })));
     const ids = items.getChild("pubsub", NS.pubsub)!.getChild("items")!.getChildren("item").map((i: Element) => i.attrs.id as string);
     expect(ids.filter((id: string) => id.startsWith(prefix)).length).toBe(COUNT);
 
@@ -156,8 +153,7 @@ describe("the simulator against Prosody and the service", () => {
     expect(stats.publishes).toBeGreaterThan(3);
     expect([...stats.errorKinds.keys()]).toEqual([]);
     for (const node of [NODES.locations, NODES.presence]) {
-      const res = await viewer.iqCaller.request(xml("iq", { type: "get", to: stack.componentJid },
-        xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node }))));
+      const res = await viewer.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node })));
       const visible = res.getChild("pubsub", NS.pubsub)!.getChild("items")!.getChildren("item")
         .filter((i: Element) => String(i.attrs.publisher ?? i.attrs.id).startsWith(hidden));
       expect(visible.map((i: Element) => i.toString())).toEqual([]);
