@@ -57,7 +57,8 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   });
   // @xmpp/connection decodes each TCP chunk on its own and garbles a multi-byte character split across two reads
   // (../shared/STACK.md); a socket decoding UTF-8 as a stream hands it whole strings.
-  entity.on("connect", () => entity.socket?.setEncoding("utf8"));
+  // Nagle off: notifications are small and latency-bound; the outbox already batches per event-loop turn.
+  entity.on("connect", () => entity.socket?.setEncoding("utf8").setNoDelay(true));
   entity.on("online", () => probeAll(presenceCtx));
 
   return { core, outbox, domain };
