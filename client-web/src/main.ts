@@ -36,8 +36,9 @@ const store = new PublisherStore();
 function showState(s: ConnState): void {
   state = s;
   banner.hidden = false;
-  const n = view ? store.publishers.size : 0;
-  renderBanner(banner, s, view ? `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"} known` : "");
+  let n = 0;
+  if (view) for (const p of store.publishers.values()) if (p.fix) n++;
+  renderBanner(banner, s, view ? `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"} on the map` : "");
 }
 
 showLogin(screen, cfg, async (login) => {

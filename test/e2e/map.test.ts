@@ -1,6 +1,4 @@
 // The live map in a real headless Chromium against the real Prosody, the real component and real publishers.
-import { copyFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startWebServer, type WebServer } from "../../client-web/server.ts";
@@ -11,7 +9,6 @@ import { knownJids, login, mapUrl, markers, markersCreated, row, waitForMarkerAt
 import { fix, publisher } from "./support/publishers.ts";
 
 const PW = "secret";
-const README_SHOT = fileURLToPath(new URL("../../client-web/screenshot.png", import.meta.url));
 
 let stack: Stack;
 let web: WebServer;
@@ -126,7 +123,6 @@ describe("the live map", () => {
     await page.waitForSelector('#details[data-jid="bob@localhost"]');
     await page.waitForFunction("document.fonts.ready.then(() => true)");
     await screenshot(page, "map");
-    if (!existsSync(README_SHOT) || process.env.UPDATE_SCREENSHOT) copyFileSync(`${fileURLToPath(new URL("../artifacts/", import.meta.url))}map.png`, README_SHOT);
   });
 
   it("removes the marker of a publisher that stops sharing", async () => {
