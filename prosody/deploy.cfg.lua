@@ -1,0 +1,29 @@
+-- Deployment example: the parts of a production prosody.cfg.lua that the geolocation presence service needs.
+-- Merge these into your existing configuration; everything else (storage, logging, modules) stays yours.
+
+-- Users connect with TLS; never allow plain authentication over an unencrypted connection.
+c2s_require_encryption = true
+allow_unencrypted_plain_auth = false
+
+-- The component port listens on loopback only: the service runs on the same machine (or reach it over a private
+-- network with component_interfaces set to that address, never a public one).
+component_ports = { 5347 }
+component_interfaces = { "127.0.0.1" }
+
+-- For the web map: XMPP over WebSocket (wss:// behind your TLS terminator or https_ports).
+modules_enabled = {
+  -- ... your modules ...
+  "websocket";
+}
+
+VirtualHost "example.org"
+  ssl = { certificate = "/etc/prosody/certs/example.org.crt"; key = "/etc/prosody/certs/example.org.key"; }
+
+-- The service. Its JID is what users publish to and what GEO_DOMAIN must be.
+Component "geo.example.org"
+  -- REQUIRED and deliberately absent: generate one, e.g. `openssl rand -hex 32`, put it here and in the
+  -- component's GEO_SECRET. There is no default: a missing secret stops Prosody from loading this section.
+  -- component_secret = "<paste a long random secret here>"
+
+-- Then start the component next to Prosody:
+--   GEO_DOMAIN=geo.example.org GEO_DOMAINS=example.org GEO_SECRET=... GEO_DB=/var/lib/geo/geo.sqlite npm run component
