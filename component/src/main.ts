@@ -1,6 +1,6 @@
 // `npm run component`: start the service next to Prosody.
 import { component } from "@xmpp/component";
-import { ConfigError, HELP, readConfig, type Config } from "./config.ts";
+import { HELP, readConfig, type Config } from "./config.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import { createService } from "./xmpp/service.ts";
 

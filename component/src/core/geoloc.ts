@@ -74,7 +74,7 @@ export type GeolocResult = { ok: true; geoloc: Geoloc } | { ok: false; reason: s
 export function parseDateTime(s: string): number | undefined {
   const m = DATETIME.exec(s);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, sec] = m.map(Number);
+  const [, , mo, d, h, mi, sec] = m.map(Number);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
   const t = Date.parse(s);
   if (Number.isNaN(t)) return undefined;
