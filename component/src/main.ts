@@ -21,23 +21,25 @@ const { service, domain, secret, db, settings } = config;
 
 const store = openSqliteStore(db);
 const entity = component({ service, domain, password: secret });
+let stopping = false;
 const running = createService({ entity, store, settings, log });
 log(`geo-presence ${domain}: ${running.core.publishers().length} publishers in ${db}; users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`);
 
 // Reconnect with backoff: 1 s, doubling to 30 s, back to 1 s once online. The state is in memory and in the store.
 entity.reconnect.on("reconnecting", () => { entity.reconnect.delay = Math.min(entity.reconnect.delay * 2, 30_000); });
 entity.on("online", () => { entity.reconnect.delay = 1000; log(`connected to ${service} as ${domain}`); });
-entity.on("disconnect", () => log(`disconnected from ${service}; retrying in ${entity.reconnect.delay / 1000} s`));
+entity.on("disconnect", () => stopping || log(`disconnected from ${service}; retrying in ${entity.reconnect.delay / 1000} s`));
 entity.on("error", (err: Error & { condition?: string }) => {
+  if (stopping) return;
   if (err.condition === "not-authorized") {
     log(`error: Prosody refused the handshake for ${domain}: check that GEO_SECRET equals the component_secret of Component "${domain}"`);
     void shutdown(1);
     return;
   }
-  log(`error: ${err.message}`);
+  const hint = (err as { code?: string }).code === "ECONNREFUSED" ? ` (is Prosody running, with component_ports including this port and a Component "${domain}" section?)` : "";
+  log(`error: ${err.message}${hint}`);
 });
 
-let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
@@ -50,4 +52,5 @@ async function shutdown(code: number) {
 process.on("SIGTERM", () => void shutdown(0));
 process.on("SIGINT", () => void shutdown(0));
 
-entity.start().catch((e: Error) => log(`error: cannot connect to ${service}: ${e.message} (is Prosody running with a Component "${domain}" section?); retrying`));
+// A failed first connect is reported by the "error" listener and retried like any dropped connection.
+entity.start().catch(() => {});
