@@ -1,0 +1,45 @@
+// Publish -> viewer latency under a steady load: N publishers at one update per second, viewers on `locations`.
+import { type BenchClient, eventItemIds, publishStanza } from "./clients.ts";
+
+/** One round: every publisher publishes once a second (phases spread over the second) for `seconds`. */
+export async function steadyRound(publishers: BenchClient[], viewers: BenchClient[], service: string, seconds: number, tag: string): Promise<number[]> {
+  const sent = new Map<string, number>();
+  const lat: number[] = [];
+  const expected = publishers.length * seconds * viewers.length;
+  let got = 0;
+  let done!: () => void;
+  const all = new Promise<void>((r) => { done = r; });
+  for (const v of viewers) {
+    v.onStanza = (s) => {
+      for (const id of eventItemIds(s)) {
+        const t0 = sent.get(id);
+        if (t0 === undefined) continue;
+        lat.push(performance.now() - t0);
+        if (++got === expected) done();
+      }
+    };
+  }
+  const errors: Error[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  publishers.forEach((p, i) => {
+    const offset = (i / publishers.length) * 1000;
+    for (let s = 0; s < seconds; s++) {
+      timers.push(setTimeout(() => {
+        const id = `${tag}-${i}-${s}`;
+        sent.set(id, performance.now());
+        p.iq("set", service, publishStanza(id)).catch((e: Error) => errors.push(e));
+      }, offset + s * 1000));
+    }
+  });
+  let t: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([all, new Promise<void>((r) => { t = setTimeout(r, seconds * 1000 + 30_000); })]);
+  } finally {
+    clearTimeout(t);
+    timers.forEach(clearTimeout);
+    for (const v of viewers) v.onStanza = () => {};
+  }
+  if (errors.length) throw new Error(`steady load ${tag}: ${errors.length} publishes failed: ${errors[0].message}`);
+  if (got < expected) throw new Error(`steady load ${tag}: ${got}/${expected} notifications arrived`);
+  return lat;
+}

@@ -1,0 +1,39 @@
+// A pass-through component: the floor a pubsub component cannot beat on this Prosody. It answers every publish IQ
+// and forwards the item as a headline event to a fixed viewer list: no validation, no state, no store.
+// Run as a child: PT_SERVICE, PT_DOMAIN, PT_SECRET, PT_VIEWERS (comma-separated full JIDs).
+import { component } from "@xmpp/component";
+import { xml } from "@xmpp/client";
+import type { Element } from "@xmpp/xml";
+
+const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
+const NS_EVENT = "http://jabber.org/protocol/pubsub#event";
+const env = (k: string) => {
+  const v = process.env[k];
+  if (v === undefined) { console.error(`passthrough: ${k} is not set`); process.exit(2); }
+  return v;
+};
+const domain = env("PT_DOMAIN");
+const viewers = env("PT_VIEWERS").split(",").filter(Boolean);
+const entity = component({ service: env("PT_SERVICE"), domain, password: env("PT_SECRET") });
+entity.on("error", (e: Error) => console.error(`passthrough: ${e.message}`));
+entity.on("online", () => console.log(`passthrough online as ${domain}, ${viewers.length} viewers`));
+// the same socket settings as the service (component/src/xmpp/service.ts): stream decoding, Nagle off
+entity.on("connect", () => (entity as unknown as { socket?: { setEncoding(e: string): { setNoDelay(on: boolean): void } } }).socket?.setEncoding("utf8").setNoDelay(true));
+
+entity.iqCallee.set(NS_PUBSUB, "pubsub", (ctx: { stanza: Element; element: Element }) => {
+  const publish = ctx.element.getChild("publish");
+  const item = publish?.getChild("item");
+  const from = (ctx.stanza.attrs.from as string).split("/")[0];
+  if (item) {
+    const fwd = xml("item", { id: item.attrs.id, publisher: from }, ...item.getChildElements());
+    // one socket write per publish, as the service's outbox writes one batch per event-loop turn
+    const out = viewers.map((to) => xml("message", { type: "headline", from: domain, to }, xml("event", { xmlns: NS_EVENT }, xml("items", { node: from }, fwd))).toString());
+    void (entity as unknown as { write(s: string): Promise<void> }).write(out.join(""));
+  }
+  return xml("pubsub", { xmlns: NS_PUBSUB }, xml("publish", { node: publish?.attrs.node }, xml("item", { id: item?.attrs.id })));
+});
+
+const stop = async () => { entity.reconnect.stop(); try { await entity.stop(); } catch { /* gone */ } process.exit(0); };
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());
+entity.start().catch((e: Error) => { console.error(`passthrough: ${e.message}`); process.exit(1); });

@@ -1,0 +1,43 @@
+// Child processes of the bench (the real service, the pass-through component): spawned, awaited online, killed by PID.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+
+const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const live = new Set<ChildProcess>();
+
+/** Starts `node --import tsx <script>` and resolves once its stdout shows `readyPattern`. */
+export async function startChild(script: string, env: Record<string, string>, readyPattern: RegExp, timeoutMs = 20_000): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, script)], {
+    cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "", ...env }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(proc);
+  proc.once("exit", () => live.delete(proc));
+  let out = "";
+  await new Promise<void>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${script} not ready within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (readyPattern.test(out)) { clearTimeout(timer); ok(); }
+    };
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
+    proc.once("exit", (code) => { clearTimeout(timer); fail(new Error(`${script} exited with ${code} before ready:\n${out}`)); });
+  });
+  proc.stdout!.resume();
+  return proc;
+}
+
+export async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  proc.kill("SIGTERM");
+  const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** Last-resort cleanup: every child still alive, by its own PID. */
+export function killAllChildren(): void {
+  for (const p of live) if (p.exitCode === null) p.kill("SIGKILL");
+}

@@ -1,0 +1,26 @@
+// Medians and percentiles over plain arrays, and the figure record that the table and the JSON share.
+export function quantile(xs: number[], q: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+export const median = (xs: number[]) => quantile(xs, 0.5);
+
+export interface Figure {
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** how many rounds the median is over */
+  rounds: number;
+  note?: string;
+}
+
+export class Figures {
+  readonly all: Figure[] = [];
+  add(section: string, name: string, values: number[], unit: string, note?: string): number {
+    const value = median(values);
+    this.all.push({ section, name, value, unit, rounds: values.length, ...(note && { note }) });
+    return value;
+  }
+}
