@@ -9,6 +9,8 @@ export interface BenchOptions {
   rounds: number;
   /** publishes per throughput round (per fan-out) */
   publishes: number;
+  /** publishes before each measured throughput run, not counted (JIT, caches, Prosody's buffers) */
+  warmup: number;
   fanouts: number[];
   inFlight: number;
   throughputPublishers: number;
@@ -49,7 +51,7 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
   if (values.smoke && values.quick) throw new Error("--smoke and --quick exclude each other");
   const mode: Mode = values.smoke ? "smoke" : values.quick ? "quick" : "full";
   const base = { mode, out: values.out, inFlight: 20, throughputPublishers: 4 };
-  if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, fanouts: [1, 10], latencySamples: 50, latencyPublishers: 20, latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000] };
-  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, fanouts: [1, 10], latencySamples: 300, latencyPublishers: 200, latencySeconds: 10, offlinePublishers: 40, memoryCounts: [1000] };
-  return { ...base, rounds: 5, publishes: 5000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: 1000, latencySeconds: 20, offlinePublishers: 100, memoryCounts: [1000, 10000] };
+  if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: 20, latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000] };
+  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10], latencySamples: 300, latencyPublishers: 200, latencySeconds: 10, offlinePublishers: 40, memoryCounts: [1000] };
+  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: 1000, latencySeconds: 20, offlinePublishers: 100, memoryCounts: [1000, 10000] };
 }
