@@ -30,21 +30,23 @@ const figs = new Figures();
 const R = opts.rounds;
 
 function memory(): void {
+  const child = (count: number, items: number) => {
+    const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", "test/bench/memory.ts", String(count), String(items)], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+    return JSON.parse(out.trim().split("\n").pop()!) as { perPublisherBytes: number; rssDelta: number };
+  };
+  const HISTORY = 20;
   for (const count of opts.memoryCounts) {
-    for (const items of [1, 20]) {
-      const runs: number[] = [];
-      const rss: number[] = [];
-      for (let r = 0; r < R; r++) {
-        const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", "test/bench/memory.ts", String(count), String(items)], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
-        const m = JSON.parse(out.trim().split("\n").pop()!) as { perPublisherBytes: number; rssDelta: number };
-        runs.push(m.perPublisherBytes);
-        rss.push(m.rssDelta / count);
-      }
-      const label = items === 1 ? "no history (max_items 1)" : "history 20 items";
-      figs.add("5 memory", `core heap per publisher, ${count.toLocaleString("en-US")} publishers, ${label}`, runs, "bytes");
-      figs.add("5 memory", `core RSS per publisher, ${count.toLocaleString("en-US")} publishers, ${label}`, rss, "bytes", "RSS is coarse (allocator pages)");
-      log(`memory ${count} publishers, ${label}: ${Math.round(median(runs))} B/publisher`);
+    const heap: number[] = [], rss: number[] = [], perItem: number[] = [];
+    for (let r = 0; r < R; r++) {
+      const one = child(count, 1), many = child(count, HISTORY);
+      heap.push(one.perPublisherBytes); rss.push(one.rssDelta / count);
+      perItem.push((many.perPublisherBytes - one.perPublisherBytes) / (HISTORY - 1));
     }
+    const n = count.toLocaleString("en-US");
+    figs.add("5 memory", `heap per publisher, ${n} publishers, last fix only`, heap, "bytes", "live objects after GC: core, shell, SQLite");
+    figs.add("5 memory", `RSS per publisher, ${n} publishers, last fix only`, rss, "bytes", "includes V8 heap slack");
+    figs.add("5 memory", `heap per stored history item, ${n} publishers x ${HISTORY}`, perItem, "bytes");
+    log(`memory ${n} publishers: heap ${Math.round(median(heap))} B/publisher, RSS ${Math.round(median(rss))} B/publisher, ${Math.round(median(perItem))} B per history item`);
   }
 }
 
