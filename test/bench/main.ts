@@ -7,7 +7,7 @@ import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { type BenchClient, type Target, connectMany, stopAll } from "./clients.ts";
 import { bringOnline, measureOffline } from "./offline.ts";
 import { HELP, readOptions, type BenchOptions } from "./options.ts";
-import { killAllChildren, startChild, stopChild } from "./procs.ts";
+import { killAllChildren, startChild, stopChild, withCpu } from "./procs.ts";
 import { Figures, median, quantile } from "./stats.ts";
 import { renderTable, writeJson } from "./table.ts";
 import { steadyRound } from "./latency.ts";
@@ -72,9 +72,13 @@ async function run(prosody: Prosody): Promise<void> {
       await pepSubscribe(pubs, vs);
       const pep: number[] = [], pepN: number[] = [];
       const arm: Record<keyof typeof children, { p: number[]; n: number[] }> = { service: { p: [], n: [] }, "pass-through": { p: [], n: [] } };
+      // where the time goes: percent of one core per process while each arm runs (the bench clients included)
+      const cpu = new Map<string, number[]>();
+      const addCpu = (who: string, c: Record<string, number>) => { for (const [k, v] of Object.entries(c)) cpu.set(`${who}: ${k}`, [...(cpu.get(`${who}: ${k}`) ?? []), v]); };
       for (let r = 0; r < R; r++) {
         await drive(pubs, vs, opts.warmup, opts.inFlight, undefined);
-        const a = await drive(pubs, vs, opts.publishes, opts.inFlight, undefined);
+        const { result: a, cpu: pepCpu } = await withCpu({ Prosody: prosody.pid, "bench clients": undefined }, () => drive(pubs, vs, opts.publishes, opts.inFlight, undefined));
+        addCpu("PEP", pepCpu);
         pep.push(a.publishesPerSec); pepN.push(a.notificationsPerSec);
         const order = (r % 2 === 0 ? ["service", "pass-through"] : ["pass-through", "service"]) as (keyof typeof children)[];
         for (const name of order) {
@@ -82,7 +86,8 @@ async function run(prosody: Prosody): Promise<void> {
           try {
             await serviceSubscribe(prosody.component, vs);
             await drive(pubs, vs, opts.warmup, opts.inFlight, prosody.component);
-            const b = await drive(pubs, vs, opts.publishes, opts.inFlight, prosody.component);
+            const { result: b, cpu: c } = await withCpu({ Prosody: prosody.pid, component: child.pid, "bench clients": undefined }, () => drive(pubs, vs, opts.publishes, opts.inFlight, prosody.component));
+            addCpu(name, c);
             arm[name].p.push(b.publishesPerSec); arm[name].n.push(b.notificationsPerSec);
             if (F === latF) lat[name].push(await oneAtATime(pubs[0], vs, opts.latencySamples, prosody.component));
             await serviceSubscribe(prosody.component, vs, "locations", "unsubscribe");
@@ -100,6 +105,7 @@ async function run(prosody: Prosody): Promise<void> {
       const s2 = `2 vs pass-through, fan-out ${F}`;
       figs.add(s2, "pass-through notifications/s", arm["pass-through"].n, "/s");
       figs.add(s2, "ratio service/pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["pass-through"].n[i]), "x", "same round");
+      for (const [k, v] of cpu) figs.add(`1/2 CPU, fan-out ${F}`, `${k}`, v, "% core");
     }
     const sl = `2 latency, one publish at a time, fan-out ${latF}, ${opts.latencySamples} publishes/round`;
     const q = (name: keyof typeof children, p: number) => lat[name].map((l) => quantile(l, p));
