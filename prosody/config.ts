@@ -75,5 +75,8 @@ ${o.virtualHostExtra ?? ""}
 
 Component ${lua(o.component)}
   component_secret = ${lua(o.componentSecret)}
-`;
+${o.mirror ? `  -- mod_privilege must run on the component host too: it hooks component-authenticated there to advertise
+  -- the grants (XEP-0356 §4.2) configured under the VirtualHost
+  modules_enabled = { "privilege" }
+` : ""}`;
 }
