@@ -99,6 +99,38 @@ describe("PEP ingest", () => {
     expect(fix).toBeLessThan(ix(presenceIs("percy@localhost", true)));
   });
 
+  it("shows a user whose PEP node already holds a fix as soon as they share presence (XEP-0163 §4.3.4 last item)", async () => {
+    const u = await stack.user("olga", "phone");
+    autoApprove(u);
+    await u.send(xml("presence"));
+    await pepPublish(u, geoloc({ lat: 7, lon: 7 }), "before");
+    await u.send(xml("presence", { to: stack.componentJid, type: "subscribe" }));
+    const msg = await viewer.waitFor((s) => isEvent(s, "olga@localhost", (i) => i.attrs.id === "before"), "olga's earlier PEP fix");
+    expect(item(msg).attrs.publisher).toBe("olga@localhost");
+  });
+
+  it("does not double the last PEP fix that Prosody resends when the service comes back", async () => {
+    const u = await pepUser("remy");
+    await pepPublish(u, geoloc({ lat: 8, lon: 8 }), "r1");
+    await viewer.waitFor((s) => isEvent(s, "remy@localhost", (i) => i.attrs.id === "r1"), "remy r1");
+    const repeats = stack.service.pep.repeats;
+    // a clean restart of the component: unavailable to PEP publishers, reconnect, caps again -> mod_pep resends r1
+    const caps = (s: Element) => s.is("presence") && s.attrs.from === stack.componentJid && !s.attrs.type && !!s.getChild("c", "http://jabber.org/protocol/caps");
+    const seen = u.received.filter(caps).length;
+    const back = new Promise((r) => stack.entity.once("online", r));
+    await stack.service.farewell();
+    await stack.entity.stop();
+    await stack.entity.start();
+    await back;
+    await u.waitFor((s) => s.is("presence") && s.attrs.from === stack.componentJid && s.attrs.type === "unavailable", "the service's goodbye");
+    await u.waitFor((s) => caps(s) && u.received.filter(caps).length > seen, "the service's caps presence again");
+    // mod_pep sent the resend to the service before delivering that presence; a new fix after it orders the rest
+    await pepPublish(u, geoloc({ lat: 9, lon: 9 }), "r2");
+    await viewer.waitFor((s) => isEvent(s, "remy@localhost", (i) => i.attrs.id === "r2"), "remy r2");
+    expect(viewer.received.filter((s) => isEvent(s, "remy@localhost", (i) => i.attrs.id === "r1"))).toHaveLength(1);
+    expect(stack.service.pep.repeats).toBeGreaterThan(repeats); // it did come back, and was recognised
+  });
+
   it("ignores a geoloc event a client sends from its full JID (only the user's server speaks for its PEP node)", async () => {
     const m = await stack.user("mallory");
     await m.send(xml("presence", { to: stack.componentJid }));

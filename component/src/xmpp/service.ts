@@ -33,6 +33,11 @@ export interface RunningService {
   mirror: Mirror;
   /** PEP ingest counters */
   pep: IngestStats;
+  /**
+   * Before a clean stop: unavailable to every user the caps were announced to, so their PEP services stop sending
+   * events to a service that is gone (mod_pep forgets a contact on its unavailable presence).
+   */
+  farewell(): Promise<void>;
 }
 
 const newId = () => randomBytes(9).toString("base64url");
@@ -89,5 +94,11 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     void mirror.logMode();
   });
 
-  return { core, outbox, domain, mirror, pep };
+  const farewell = async () => {
+    const users = [...presenceCtx.announced];
+    presenceCtx.announced.clear();
+    await Promise.all(users.map((to) => entity.send(xml("presence", { to, from: domain, type: "unavailable" })).catch(() => {})));
+  };
+
+  return { core, outbox, domain, mirror, pep, farewell };
 }
