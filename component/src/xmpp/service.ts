@@ -85,7 +85,8 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   // Nagle off: notifications are small and latency-bound; the outbox already batches per event-loop turn.
   entity.on("connect", () => {
     entity.socket?.setEncoding("utf8").setNoDelay(true);
-    // a new connection: Prosody forgets our caps presence and advertises privileges again (before "online")
+    // a new connection: announce caps again (a restarted Prosody has forgotten them; mod_pep ignores a repeat), and
+    // Prosody advertises privileges again, before "online"
     presenceCtx.announced.clear();
     mirror.reset();
   });
