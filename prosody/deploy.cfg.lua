@@ -10,6 +10,11 @@ allow_unencrypted_plain_auth = false
 component_ports = { 5347 }
 component_interfaces = { "127.0.0.1" }
 
+-- Mirror mode (below) only, recommended: Nagle off. Each mirrored fix gets a result from Prosody that the component
+-- does not answer, so with Nagle on Prosody's next small write to it waits for the delayed ACK: measured here,
+-- publish-to-viewer p50 went from ~45 ms to ~7 ms per fix with this line.
+-- network_settings = { nagle = false }
+
 -- For the web map: XMPP over WebSocket (wss:// behind your TLS terminator or https_ports).
 modules_enabled = {
   -- ... your modules ...

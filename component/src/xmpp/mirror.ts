@@ -50,10 +50,18 @@ export class Mirror {
     }
   }
 
-  /** Writes `item` onto `owner`'s PEP geoloc node; the answer comes later and only failures are logged. */
+  /**
+   * Writes `item` onto `owner`'s PEP geoloc node; the answer comes later and only failures are logged. Sent after
+   * this turn's IQ replies and notifications (the outbox flushes in an earlier setImmediate): Prosody handles the
+   * component's stanzas in order, and a PEP publish (a storage write) must not delay what viewers are waiting for.
+   */
   write(owner: string, item: Item): void {
     if (!this.enabledFor(owner)) return;
-    this.recent.add(owner, item.id);
+    this.recent.add(owner, item.id); // before sending: the echo may come back before the answer
+    setImmediate(() => this.send(owner, item));
+  }
+
+  private send(owner: string, item: Item): void {
     const iq = privilegedPublish(owner, `mirror-${++this.n}`, item.id, item.geoloc);
     this.entity.iqCaller.request(iq, 30_000).then(
       () => { this.written++; },
