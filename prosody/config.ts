@@ -11,6 +11,22 @@ export interface ProsodyConfigOptions {
   componentSecret: string;
   /** Extra Lua appended inside the VirtualHost section (e.g. privileged_entities). */
   virtualHostExtra?: string;
+  /**
+   * Mirror mode (off by default): load mod_privilege (Debian's prosody-modules, XEP-0356 `urn:xmpp:privilege:2`) and
+   * grant the component the IQ permission on the pubsub namespace (write to users' PEP nodes) and the presence
+   * permission (every user's presence without subscriptions).
+   */
+  mirror?: boolean;
+}
+
+/** XEP-0356 grants for the component, inside the VirtualHost section (mod_privilege reads them per host). */
+export function privilegedEntities(component: string): string {
+  return `  privileged_entities = {
+    [${lua(component)}] = {
+      presence = "managed_entity";
+      iq = { ["http://jabber.org/protocol/pubsub"] = "set" };
+    };
+  }`;
 }
 
 const lua = (s: string) => JSON.stringify(s); // a JSON string is a valid Lua string literal for our inputs
@@ -36,7 +52,7 @@ s2s_ports = {}
 
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "presence"; "message"; "iq";
-  "pep"; "ping"; "register"; "websocket"; "http"; "posix";
+  "pep"; "ping"; "register"; "websocket"; "http"; "posix";${o.mirror ? ` "privilege";` : ""}
 }
 modules_disabled = { "s2s", "tls", "offline" }
 
@@ -51,12 +67,19 @@ registration_throttle_max = 0
 authentication = "internal_hashed"
 storage = "internal"
 limits = {}
-http_default_host = ${lua(o.domain)}
+${o.mirror ? `-- Mirror mode: each fix costs Prosody one more answer to the component (the privileged IQ's result), which the
+-- component does not answer; with Nagle on, Prosody's next small write waits for the delayed ACK (~40 ms per fix).
+network_settings = { nagle = false }
+` : ""}http_default_host = ${lua(o.domain)}
 
 VirtualHost ${lua(o.domain)}
+${o.mirror ? privilegedEntities(o.component) : ""}
 ${o.virtualHostExtra ?? ""}
 
 Component ${lua(o.component)}
   component_secret = ${lua(o.componentSecret)}
-`;
+${o.mirror ? `  -- mod_privilege must run on the component host too: it hooks component-authenticated there to advertise
+  -- the grants (XEP-0356 §4.2) configured under the VirtualHost
+  modules_enabled = { "privilege" }
+` : ""}`;
 }

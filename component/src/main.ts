@@ -44,6 +44,7 @@ async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   entity.reconnect.stop();
+  if (entity.status === "online") await running.farewell();
   try { await entity.stop(); } catch { /* already disconnected */ }
   store.close();
   log("stopped");

@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS, type Settings } from "../../component/src/core/state.
 import type { Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 import { createService, type RunningService } from "../../component/src/xmpp/service.ts";
-import { startProsody, type Prosody } from "../../prosody/server.ts";
+import { startProsody, type Prosody, type StartOptions } from "../../prosody/server.ts";
 import { connectClient, type TestClient } from "./client.ts";
 
 export interface Stack {
@@ -26,19 +26,23 @@ export interface Stack {
 
 export interface StackOptions {
   settings?: Partial<Settings>;
+  /** Prosody options, e.g. `{ mirror: true }` */
+  prosody?: Omit<Partial<StartOptions>, "dataDir">;
+  /** the service's log lines */
+  log?: (line: string) => void;
 }
 
 let counter = 0;
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), "geo-it-"));
-  const prosody = await startProsody({ dataDir });
+  const prosody = await startProsody({ ...opts.prosody, dataDir });
   const dbFile = join(dataDir, "geo.sqlite");
   const store: Store = openSqliteStore(dbFile);
   const entity = component({ service: prosody.componentService, domain: prosody.component, password: prosody.componentSecret });
   entity.on("error", () => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, domains: new Set([prosody.domain]), ...opts.settings };
-  const service = createService({ entity, store, settings });
+  const service = createService({ entity, store, settings, log: opts.log });
   await entity.start();
   const clients: TestClient[] = [];
   const registered = new Set<string>();

@@ -21,18 +21,19 @@ const PORTS = { "XMPP c2s": 5222, "XMPP component": 5347, "Prosody HTTP/WebSocke
 const DOMAIN = "localhost";
 const SERVICE = "geo.localhost";
 const VIEWER = { user: "viewer", password: "viewer" };
-const HELP = `Usage: npm run demo [-- --publishers N --city NAME]
+const HELP = `Usage: npm run demo [-- --publishers N --city NAME --mirror]
 
 Starts, on 127.0.0.1 only: a private Prosody (c2s 5222, component 5347, HTTP/WebSocket 5280; data in var/demo),
 the geo service, the live map on http://localhost:8080 and N simulated publishers (default 50) around a city
 (berlin, paris, tokyo, saopaulo; default berlin). Installs Prosody from Debian's packages when missing (as root).
 Log in to the map as viewer@localhost, password viewer. Ctrl-C stops everything it started.
+--mirror grants the service XEP-0356 privileges (mod_privilege): fixes are also written to publishers' PEP nodes.
 Start afresh (accounts, stored locations): stop the demo, then delete var/demo.
 `;
 
-let args: { publishers?: string; city?: string; help?: boolean };
+let args: { publishers?: string; city?: string; mirror?: boolean; help?: boolean };
 try {
-  args = parseArgs({ options: { publishers: { type: "string", short: "n" }, city: { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
+  args = parseArgs({ options: { publishers: { type: "string", short: "n" }, city: { type: "string" }, mirror: { type: "boolean" }, help: { type: "boolean", short: "h" } } }).values;
 } catch (err) {
   console.error(`demo: ${(err as Error).message}\n${HELP}`);
   process.exit(2);
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
   prosody = await startProsody({
     dataDir: join(VAR, "prosody"), c2sPort: PORTS["XMPP c2s"], componentPort: PORTS["XMPP component"],
     httpPort: PORTS["Prosody HTTP/WebSocket"], domain: DOMAIN, component: SERVICE, componentSecret: secret,
+    mirror: args.mirror ?? false,
   });
   savePids();
   const viewer = await registerAccount(prosody.c2sService, DOMAIN, VIEWER.user, VIEWER.password);

@@ -12,10 +12,12 @@ const PUBSUB_FEATURES = [
   "retrieve-affiliations", "retrieve-default", "retrieve-items", "retrieve-subscriptions", "subscribe",
 ].map((f) => `${NS.pubsub}#${f}`);
 
-export const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.pubsub, ...PUBSUB_FEATURES, NS.geoloc, NS.ping];
+// XEP-0163 §4: `geoloc+notify` asks users' PEP services for their geoloc events (ingest of PEP publishers).
+export const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.pubsub, ...PUBSUB_FEATURES, NS.geoloc, `${NS.geoloc}+notify`, NS.ping];
 
-export function serviceInfo(): Element {
-  const q = xml("query", { xmlns: NS.discoInfo }, xml("identity", { category: "pubsub", type: "service", name: "Geolocation presence" }));
+/** The service's disco#info; `node` set when answering a XEP-0115 §6.2 `node#ver` query (same identity and features). */
+export function serviceInfo(node?: string): Element {
+  const q = xml("query", node ? { xmlns: NS.discoInfo, node } : { xmlns: NS.discoInfo }, xml("identity", { category: "pubsub", type: "service", name: "Geolocation presence" }));
   for (const f of SERVICE_FEATURES) q.append(xml("feature", { var: f }));
   return q;
 }

@@ -15,6 +15,9 @@ export const NS = {
   shim: "http://jabber.org/protocol/shim",
   ping: "urn:xmpp:ping",
   version: "jabber:iq:version",
+  caps: "http://jabber.org/protocol/caps",
+  privilege: "urn:xmpp:privilege:2",
+  forward: "urn:xmpp:forward:0",
 } as const;
 
 /** Node names with a meaning of their own (DESIGN.md §2). */

@@ -26,6 +26,23 @@ export type OwnerRequest =
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
+/** A publish of `item` (or of no item) to `node`, its payload read for validation by the core. */
+export function publishRequest(node: string, item: Element | undefined): PublishRequest {
+  const payloads = item?.getChildElements() ?? [];
+  const first = payloads[0];
+  const publish: PublishRequest = { node, itemId: item?.attrs.id };
+  if (first) {
+    publish.payload = {
+      entries: geolocEntries(first),
+      lang: first.attrs["xml:lang"],
+      bytes: bytes(first.toString()),
+      namespaceOk: first.name === "geoloc" && first.attrs.xmlns === NS.geoloc,
+      count: payloads.length,
+    };
+  }
+  return publish;
+}
+
 function nodeOf(el: Element): Result<string> {
   const node = el.attrs.node;
   // §7.1.3.3 / §6.5.9 etc.: a request on a node without a node name
@@ -48,19 +65,7 @@ export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubR
       if (!node.ok) return node;
       const items = a.getChildren("item");
       if (items.length > 1) return fail("bad-request", "invalid-payload", "one item per publish (XEP-0060 §7.1.1)");
-      const item = items[0];
-      const payloads = item?.getChildElements() ?? [];
-      const first = payloads[0];
-      const publish: PublishRequest = { node: node.value, itemId: item?.attrs.id };
-      if (first) {
-        publish.payload = {
-          entries: geolocEntries(first),
-          lang: first.attrs["xml:lang"],
-          bytes: bytes(first.toString()),
-          namespaceOk: first.name === "geoloc" && first.attrs.xmlns === NS.geoloc,
-          count: payloads.length,
-        };
-      }
+      const publish = publishRequest(node.value, items[0]);
       const options = readForm(pubsub.getChild("publish-options")?.getChild("x", NS.dataForms));
       if (options?.["pubsub#access_model"] !== undefined) publish.options = { accessModel: options["pubsub#access_model"] };
       return ok({ action: "publish", publish });

@@ -4,9 +4,11 @@ import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { discoItems, personalNodeInfo, serviceInfo, serviceNodeInfo } from "../protocol/disco.ts";
 import { NODES } from "../protocol/ns.ts";
+import { CAPS_DISCO_NODE } from "./caps.ts";
 
 export function discoInfo(core: GeoService, from: string, node: string | undefined): Element {
   if (!node) return serviceInfo();
+  if (node === CAPS_DISCO_NODE) return serviceInfo(node); // XEP-0115 §6.2: what our caps ver stands for
   const v = core.view(from, node);
   if (!v) return errorElement({ condition: "item-not-found" }); // XEP-0030 §3.1; invisible = nonexistent
   return v.kind === "personal" ? personalNodeInfo(v.node, node) : serviceNodeInfo(v.kind === "locations" ? NODES.locations : NODES.presence);

@@ -5,6 +5,7 @@ import { bare } from "../core/jid.ts";
 import { parseShow } from "../core/presence.ts";
 import type { GeoService } from "../core/service.ts";
 import type { Notification } from "../core/model.ts";
+import { capsElement } from "./caps.ts";
 
 export interface PresenceContext {
   core: GeoService;
@@ -12,6 +13,24 @@ export interface PresenceContext {
   now(): number;
   notify(n: readonly Notification[]): void;
   send(el: Element): void;
+  /** bare JIDs the service has sent its caps presence to on this connection */
+  announced: Set<string>;
+}
+
+/** The service's own presence, with XEP-0115 caps announcing geoloc+notify (XEP-0163 §4.2). */
+const ownPresence = (ctx: PresenceContext, to: string) => xml("presence", { to, from: ctx.domain }, capsElement());
+
+/**
+ * XEP-0163 §4.2: a user's PEP service delivers geoloc events to a contact that has sent it presence with
+ * geoloc+notify caps; Prosody's mod_pep does so when the user's roster has the service with subscription `from` or
+ * `both` (the user shares presence with the service). Sent once per user and connection (Prosody keeps it in memory
+ * until it receives unavailable from the service or restarts, and a restart drops this connection too).
+ */
+export function announceCaps(ctx: PresenceContext, user: string): void {
+  const who = bare(user);
+  if (ctx.announced.has(who)) return;
+  ctx.announced.add(who);
+  ctx.send(ownPresence(ctx, who));
 }
 
 export function handlePresence(ctx: PresenceContext, stanza: Element): void {
@@ -23,20 +42,27 @@ export function handlePresence(ctx: PresenceContext, stanza: Element): void {
       const priority = Number(stanza.getChildText("priority") ?? 0);
       const show = parseShow(stanza.getChildText("show") ?? undefined);
       ctx.notify(ctx.core.presence(from, true, show, Number.isInteger(priority) ? priority : 0, ctx.now()));
+      announceCaps(ctx, from);
       return;
     }
     case "unavailable":
     case "error": // RFC 6121 §4.3.2: an error about a probe or directed presence: treat that JID as offline
       ctx.notify(ctx.core.presence(from, false, undefined, 0, ctx.now()));
       return;
-    case "subscribe": // a user asks to see the service's presence: granted, and the service is online
+    case "subscribe": // a user adds the service as a contact: granted, the service is online, and asks back
       ctx.send(xml("presence", { to: bare(from), from: ctx.domain, type: "subscribed" }));
-      ctx.send(xml("presence", { to: bare(from), from: ctx.domain }));
+      ctx.announced.add(bare(from));
+      ctx.send(ownPresence(ctx, bare(from)));
+      requestSubscription(ctx, bare(from)); // RFC 6121 §3.1.1: sharing presence back is what makes PEP ingest work
+      return;
+    case "subscribed": // RFC 6121 §3.1.5: the user now shares presence with the service: (re)announce caps
+      ctx.announced.delete(bare(from));
+      announceCaps(ctx, from);
       return;
     case "probe":
-      ctx.send(xml("presence", { to: from, from: ctx.domain }));
+      ctx.send(xml("presence", { to: from, from: ctx.domain }, capsElement()));
       return;
-    default: // subscribed, unsubscribe, unsubscribed: the server follows up with the presence that matters
+    default: // unsubscribe, unsubscribed: the server follows up with the presence that matters
       return;
   }
 }

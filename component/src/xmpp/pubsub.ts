@@ -2,7 +2,7 @@
 // as Prosody's mod_pubsub does.
 import xml, { type Element } from "@xmpp/xml";
 import type { Result } from "../core/errors.ts";
-import type { Notification } from "../core/model.ts";
+import type { Item, Notification } from "../core/model.ts";
 import * as owner from "../core/owner.ts";
 import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
@@ -17,6 +17,8 @@ export interface HandlerContext {
   notify(n: readonly Notification[]): void;
   /** a publisher's node was just created: ask for its presence */
   created(publisher: string): void;
+  /** a fix was accepted on `owner`'s node (mirror mode writes it to that user's PEP node) */
+  accepted?(owner: string, item: Item): void;
 }
 
 const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsub }, ...children);
@@ -42,6 +44,11 @@ const PUBSUB: Handlers<PubsubRequest> = {
   publish(ctx, from, r) {
     const result = ctx.core.publish(from, r.publish, ctx.now());
     if (result.ok && result.value.created) ctx.created(result.value.node);
+    if (result.ok && ctx.accepted) {
+      const { node, itemId } = result.value;
+      const item = ctx.core.state.nodes.get(node)?.items.find((i) => i.id === itemId);
+      if (item) ctx.accepted(node, item);
+    }
     // §7.1.2: the result carries the node and the item id
     return reply(ctx, result, (v) => pubsub(xml("publish", { node: v.node }, xml("item", { id: v.itemId }))));
   },

@@ -4,11 +4,15 @@ import type { Component } from "@xmpp/component";
 import xml, { type Element } from "@xmpp/xml";
 import { randomBytes } from "node:crypto";
 import type { Notification } from "../core/model.ts";
+import { inAllowedDomain } from "../core/access.ts";
 import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
 import type { Store } from "../core/store.ts";
 import { NS } from "../protocol/ns.ts";
+import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
+import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
+import { Mirror } from "./mirror.ts";
 import { Outbox } from "./outbox.ts";
 import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
 import { handleOwner, handlePubsub, type HandlerContext } from "./pubsub.ts";
@@ -25,6 +29,15 @@ export interface RunningService {
   core: GeoService;
   outbox: Outbox;
   domain: string;
+  /** mirror mode (XEP-0356): what Prosody granted, and the ids written to publishers' PEP nodes */
+  mirror: Mirror;
+  /** PEP ingest counters */
+  pep: IngestStats;
+  /**
+   * Before a clean stop: unavailable to every user the caps were announced to, so their PEP services stop sending
+   * events to a service that is gone (mod_pep forgets a contact on its unavailable presence).
+   */
+  farewell(): Promise<void>;
 }
 
 const newId = () => randomBytes(9).toString("base64url");
@@ -37,8 +50,15 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`));
   const notify = (n: readonly Notification[]) => outbox.push(n);
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
-  const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send };
-  const ctx: HandlerContext = { core, now: clock, notify, created: (jid) => requestSubscription(presenceCtx, jid) };
+  const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set() };
+  const mirror = new Mirror(entity, settings.domains, log);
+  const ctx: HandlerContext = {
+    core, now: clock, notify,
+    created: (jid) => requestSubscription(presenceCtx, jid),
+    accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
+  };
+  const pep = newIngestStats();
+  const ingestCtx: IngestContext = { core, now: clock, notify, mirrored: mirror.recent, log };
 
   const route = (type: "get" | "set", ns: string, name: string, handler: (from: string, el: Element) => Element | undefined) =>
     entity.iqCallee[type](ns, name, (c) => handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT);
@@ -53,13 +73,33 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   route("get", NS.version, "query", () => xml("query", { xmlns: NS.version }, xml("name", {}, "geo-presence"), xml("version", {}, "0.1.0")));
 
   entity.on("stanza", (stanza: Element) => {
-    if (stanza.is("presence")) handlePresence(presenceCtx, stanza);
+    if (stanza.is("presence")) return handlePresence(presenceCtx, stanza);
+    if (!stanza.is("message")) return;
+    const ev = readPepEvent(stanza);
+    if (ev) return inAllowedDomain(settings, ev.publisher) ? ingestPepEvent(ingestCtx, pep, ev) : undefined;
+    const privileges = readPrivileges(stanza);
+    if (privileges) mirror.onPrivileges(privileges);
   });
   // @xmpp/connection decodes each TCP chunk on its own and garbles a multi-byte character split across two reads
   // (../shared/STACK.md); a socket decoding UTF-8 as a stream hands it whole strings.
   // Nagle off: notifications are small and latency-bound; the outbox already batches per event-loop turn.
-  entity.on("connect", () => entity.socket?.setEncoding("utf8").setNoDelay(true));
-  entity.on("online", () => probeAll(presenceCtx));
+  entity.on("connect", () => {
+    entity.socket?.setEncoding("utf8").setNoDelay(true);
+    // a new connection: announce caps again (a restarted Prosody has forgotten them; mod_pep ignores a repeat), and
+    // Prosody advertises privileges again, before "online"
+    presenceCtx.announced.clear();
+    mirror.reset();
+  });
+  entity.on("online", () => {
+    probeAll(presenceCtx);
+    void mirror.logMode();
+  });
 
-  return { core, outbox, domain };
+  const farewell = async () => {
+    const users = [...presenceCtx.announced];
+    presenceCtx.announced.clear();
+    await Promise.all(users.map((to) => entity.send(xml("presence", { to, from: domain, type: "unavailable" })).catch(() => {})));
+  };
+
+  return { core, outbox, domain, mirror, pep, farewell };
 }
