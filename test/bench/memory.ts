@@ -8,7 +8,7 @@ import type { Store } from "../../component/src/core/store.ts";
 const nullStore: Store = {
   load: () => ({ nodes: [], subscriptions: [] }),
   createNode() {}, saveConfig() {}, setAffiliation() {}, putItem() {}, deleteItems() {}, trim() {}, purge() {},
-  deleteNode() {}, addSubscription() {}, removeSubscription() {}, close() {},
+  deleteNode() {}, addSubscription() {}, removeSubscription() {}, atomically: (f) => f(), close() {},
 };
 
 function measure(count: number, items: number): { perPublisherBytes: number; heapDelta: number; rssDelta: number } {

@@ -26,6 +26,9 @@ export interface Stack {
 
 export interface StackOptions {
   settings?: Partial<Settings>;
+  /** where the SQLite file lives (default: in the stack's own data dir) */
+  dbFile?: string;
+  busyTimeoutMs?: number;
 }
 
 let counter = 0;
@@ -33,8 +36,8 @@ let counter = 0;
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), "geo-it-"));
   const prosody = await startProsody({ dataDir });
-  const dbFile = join(dataDir, "geo.sqlite");
-  const store: Store = openSqliteStore(dbFile);
+  const dbFile = opts.dbFile ?? join(dataDir, "geo.sqlite");
+  const store: Store = openSqliteStore(dbFile, { busyTimeoutMs: opts.busyTimeoutMs });
   const entity = component({ service: prosody.componentService, domain: prosody.component, password: prosody.componentSecret });
   entity.on("error", () => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, domains: new Set([prosody.domain]), ...opts.settings };

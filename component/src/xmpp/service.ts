@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import type { Notification } from "../core/model.ts";
 import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
-import type { Store } from "../core/store.ts";
+import { StoreUnavailable, type Store } from "../core/store.ts";
+import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { Outbox } from "./outbox.ts";
@@ -41,7 +42,17 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   const ctx: HandlerContext = { core, now: clock, notify, created: (jid) => requestSubscription(presenceCtx, jid) };
 
   const route = (type: "get" | "set", ns: string, name: string, handler: (from: string, el: Element) => Element | undefined) =>
-    entity.iqCallee[type](ns, name, (c) => handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT);
+    entity.iqCallee[type](ns, name, (c) => {
+      try {
+        return handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT;
+      } catch (e) {
+        if (!(e instanceof StoreUnavailable)) throw e; // a bug: iq-callee answers internal-server-error
+        // RFC 6120 §8.3.3.18: the service lacks the resources (storage) right now; type wait = retry later.
+        // The core wrote nothing and changed nothing (durable first), so a retry is safe.
+        log(`error: ${e.message}`);
+        return errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" });
+      }
+    });
 
   for (const type of ["get", "set"] as const) {
     route(type, NS.pubsub, "pubsub", (from, el) => handlePubsub(ctx, from, el, type));
