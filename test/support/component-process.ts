@@ -12,6 +12,8 @@ export interface ComponentProcess {
   connected(n: number): Promise<void>;
   /** resolves once a line containing `text` was logged */
   logged(text: string, timeoutMs?: number): Promise<void>;
+  /** resolves once the output so far satisfies `pred` */
+  until(pred: (output: string) => boolean, what: string, timeoutMs?: number): Promise<void>;
   output(): string;
   /** true while the process runs */
   alive(): boolean;
@@ -45,6 +47,7 @@ export function startComponent(prosody: Prosody, db: string, env: Record<string,
     alive: () => proc.exitCode === null && proc.signalCode === null,
     connected: (n) => wait(() => count() >= n, `connection #${n}`, 30_000),
     logged: (text, timeoutMs = 30_000) => wait(() => out.includes(text), JSON.stringify(text), timeoutMs),
+    until: (pred, what, timeoutMs = 30_000) => wait(() => pred(out), what, timeoutMs),
     async kill9() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
       await exited;
