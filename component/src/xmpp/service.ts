@@ -10,7 +10,7 @@ import { StoreUnavailable, type Store } from "../core/store.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
-import { Outbox } from "./outbox.ts";
+import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from "./outbox.ts";
 import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
 import { handleOwner, handlePubsub, type HandlerContext } from "./pubsub.ts";
 
@@ -20,6 +20,8 @@ export interface ServiceOptions {
   settings: Settings;
   clock?: () => number;
   log?: (line: string) => void;
+  /** how much the notification outbox may hold (default DEFAULT_OUTBOX_LIMITS) */
+  outbox?: Partial<OutboxLimits>;
 }
 
 export interface RunningService {
@@ -32,10 +34,10 @@ const newId = () => randomBytes(9).toString("base64url");
 // iq/callee turns a falsy handler result into service-unavailable; `true` means "empty result".
 const EMPTY_RESULT = true as unknown as Element;
 
-export function createService({ entity, store, settings, clock = Date.now, log = () => {} }: ServiceOptions): RunningService {
+export function createService({ entity, store, settings, clock = Date.now, log = () => {}, outbox: limits }: ServiceOptions): RunningService {
   const domain = entity.options.domain;
   const core = new GeoService(store, settings, newId);
-  const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`));
+  const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`), { ...DEFAULT_OUTBOX_LIMITS, ...limits });
   const notify = (n: readonly Notification[]) => outbox.push(n);
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send };
