@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DEFAULT_SETTINGS, type Settings } from "../../component/src/core/state.ts";
 import type { Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import type { OutboxLimits } from "../../component/src/xmpp/outbox.ts";
 import { createService, type RunningService } from "../../component/src/xmpp/service.ts";
 import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { connectClient, type TestClient } from "./client.ts";
@@ -29,6 +30,7 @@ export interface StackOptions {
   /** where the SQLite file lives (default: in the stack's own data dir) */
   dbFile?: string;
   busyTimeoutMs?: number;
+  outbox?: Partial<OutboxLimits>;
 }
 
 let counter = 0;
@@ -41,7 +43,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const entity = component({ service: prosody.componentService, domain: prosody.component, password: prosody.componentSecret });
   entity.on("error", () => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, domains: new Set([prosody.domain]), ...opts.settings };
-  const service = createService({ entity, store, settings });
+  const service = createService({ entity, store, settings, outbox: opts.outbox });
   await entity.start();
   const clients: TestClient[] = [];
   const registered = new Set<string>();
