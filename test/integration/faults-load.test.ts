@@ -124,7 +124,7 @@ describe("faults under load from the simulator", () => {
     s.picture.reset();
     const viewer = await connectViewer(s.holder.prosody, "vic", s.picture, false);
     cleanup.push(() => viewer.stop());
-    const olga = await connectClient({ service: s.holder.prosody.c2sService, domain: "localhost", username: "olga", password: "pw", pubsub: s.holder.prosody.component });
+    const olga = await connectClient({ service: s.holder.prosody.c2sService, domain: "localhost", username: "olga", password: "pw", pubsub: s.holder.prosody.component, timeoutMs: 10_000 });
     cleanup.push(() => olga.stop());
     await race(s.picture.until(`all ${COUNT} publishers back online and publishing`, (all) => all.length === COUNT && all.every((p) => p.online && p.locations >= 2), 60_000));
     const recovered = Date.now();

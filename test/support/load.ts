@@ -105,7 +105,7 @@ export class Picture {
 
 /** A viewer with a persistent (bare JID) subscription to `locations` and `presence`, online to receive headlines. */
 export async function connectViewer(prosody: Prosody, name: string, picture: Picture, subscribe = true): Promise<TestClient> {
-  const v = await connectClient({ service: prosody.c2sService, domain: prosody.domain, username: name, password: "pw", resource: "map", pubsub: prosody.component });
+  const v = await connectClient({ service: prosody.c2sService, domain: prosody.domain, username: name, password: "pw", resource: "map", pubsub: prosody.component, timeoutMs: 10_000 });
   v.xmpp.on("stanza", picture.onStanza);
   await v.send(xml("presence")); // RFC 6121 §8.5.2: headlines to the bare JID reach available resources
   if (subscribe) {
