@@ -126,7 +126,7 @@ describe("faults under load from the simulator", () => {
     cleanup.push(() => viewer.stop());
     const olga = await connectClient({ service: s.holder.prosody.c2sService, domain: "localhost", username: "olga", password: "pw", pubsub: s.holder.prosody.component, timeoutMs: 10_000 });
     cleanup.push(() => olga.stop());
-    await race(s.picture.until(`all ${COUNT} publishers back online and publishing`, (all) => all.length === COUNT && all.every((p) => p.online && p.locations >= 2), 60_000));
+    await race(s.picture.until(`all ${COUNT} publishers back online and publishing`, (all) => all.length === COUNT && all.every((p) => p.online && p.locations >= 2), 120_000));
     const recovered = Date.now();
     expect(await durable(viewer, olga)).toBe(before);
 
@@ -139,5 +139,5 @@ describe("faults under load from the simulator", () => {
     expect(storedItems(s.db).size).toBe(COUNT + 1);
     const latest = await latestItems(viewer);
     for (const [publisher, seen] of s.picture.by) expect(seen.location, publisher).toBe(latest.get(publisher));
-  }, 180_000);
+  }, 240_000);
 });

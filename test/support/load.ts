@@ -24,7 +24,8 @@ export interface Load {
 export function startLoad(prosody: Prosody, count: number, prefix: string, extra: string[] = []): Load {
   const parsed = parseOptions(["--count", String(count), "--interval", "1", "--churn", "0", "--seed", "11", "--prefix", prefix,
     "--server", prosody.c2sService, "--domain", prosody.domain, "--service", prosody.component, "--concurrency", "50",
-    "--timeout", "4000", "--notes", "0.2", ...extra]);
+    // generous: on a loaded CI machine a login or publish can take seconds, and a failed login backs off up to 30 s
+    "--timeout", "10000", "--notes", "0.2", ...extra]);
   if (parsed.kind !== "ok") throw new Error(JSON.stringify(parsed));
   const acks: Ack[] = [];
   const lines: string[] = [];
