@@ -1,7 +1,7 @@
 // A test user: a real @xmpp/client over TCP that records what it receives and waits for stanzas by predicate.
 import { client, xml, type Client } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
-import { startEntity } from "../../component/src/simulator/start.ts";
+import { startEntity } from "../../component/src/xmpp/start.ts";
 
 export const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 export const NS_OWNER = "http://jabber.org/protocol/pubsub#owner";

@@ -6,7 +6,7 @@ import type { Geoloc } from "../core/geoloc.ts";
 import { geolocElement } from "../protocol/geoloc.ts";
 import { NS, NODES } from "../protocol/ns.ts";
 import type { AccessModel } from "./options.ts";
-import { startEntity } from "./start.ts";
+import { startEntity } from "../xmpp/start.ts";
 
 export interface SessionConfig {
   server: string;

@@ -1,4 +1,4 @@
-// Starting an xmpp.js entity without its stray promise. @xmpp/connection's start() creates a promise waiting for
+// Starting an xmpp.js entity (client or component) without its stray promise. @xmpp/connection's start() creates a promise waiting for
 // "online" (rejected by "error") before it opens the stream; when opening fails (a timeout, a reset while the
 // server shuts down) start() rejects with that failure and leaves the other promise behind, and the next "error"
 // event rejects it with nobody listening: an unhandled rejection, which ends a Node 20 process. Seen here with 200

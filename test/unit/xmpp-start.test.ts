@@ -3,7 +3,7 @@
 import { client } from "@xmpp/client";
 import { createServer, type Socket } from "node:net";
 import { afterEach, expect, it } from "vitest";
-import { startEntity } from "../../component/src/simulator/start.ts";
+import { startEntity } from "../../component/src/xmpp/start.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(() => { for (const f of cleanup.splice(0).reverse()) f(); });
