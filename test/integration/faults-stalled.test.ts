@@ -61,7 +61,7 @@ describe("slow readers", () => {
     cleanup.push(() => clearInterval(sampler));
     picture.reset();
     const t0 = Date.now();
-    await race(picture.until(`20 more positions from each of the ${COUNT} publishers`, (all) => all.length === COUNT && all.every((p) => p.locations >= 20), 60_000));
+    await race(picture.until(`12 more positions from each of the ${COUNT} publishers`, (all) => all.length === COUNT && all.every((p) => p.locations >= 12), 60_000));
     const window = Date.now() - t0;
     clearInterval(sampler);
     const notified = [...picture.by.values()].reduce((n, p) => n + p.events, 0);
