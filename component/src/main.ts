@@ -3,6 +3,7 @@ import { component } from "@xmpp/component";
 import { HELP, readConfig, type Config } from "./config.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import { createService } from "./xmpp/service.ts";
+import { startEntity } from "./xmpp/start.ts";
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
 
@@ -54,4 +55,5 @@ process.on("SIGTERM", () => void shutdown(0));
 process.on("SIGINT", () => void shutdown(0));
 
 // A failed first connect is reported by the "error" listener and retried like any dropped connection.
-entity.start().catch(() => {});
+// startEntity, not entity.start(): that one can leave an unhandled rejection behind (see xmpp/start.ts).
+startEntity(entity as unknown as Parameters<typeof startEntity>[0]).catch(() => {});

@@ -1,46 +1,19 @@
 // The component as an operator runs it: `npm run component`'s entry point as a child process, killed with -9,
 // restarted, and reconnecting to a restarted Prosody.
 import { xml } from "@xmpp/client";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startProsody, type Prosody } from "../../prosody/server.ts";
+import { startProsody } from "../../prosody/server.ts";
 import { connectClient, geoloc, isEvent, publishEl, pubsub, type TestClient } from "../support/client.ts";
+import { MAIN, startComponent } from "../support/component-process.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const MAIN = ["--import", "tsx", "component/src/main.ts"];
 
 function run(args: string[], env: Record<string, string>) {
   return spawnSync(process.execPath, [...MAIN, ...args], { cwd: ROOT, env: { ...process.env, GEO_SECRET: "", ...env }, encoding: "utf8" });
-}
-
-/** Starts the component; resolves once it logged its n-th "connected" line. */
-function startComponent(prosody: Prosody, db: string): { proc: ChildProcess; connected(n: number): Promise<void>; output(): string } {
-  const proc = spawn(process.execPath, MAIN, {
-    cwd: ROOT,
-    env: { ...process.env, GEO_SERVICE: prosody.componentService, GEO_SECRET: prosody.componentSecret, GEO_DB: db },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  const waiters: Array<{ n: number; resolve(): void }> = [];
-  const count = () => out.split("\n").filter((l) => l.includes(" connected to ")).length;
-  const onData = (d: Buffer) => {
-    out += d.toString();
-    for (const w of [...waiters]) if (count() >= w.n) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
-  };
-  proc.stdout!.on("data", onData);
-  proc.stderr!.on("data", onData);
-  return {
-    proc,
-    output: () => out,
-    connected: (n) => new Promise<void>((resolve, reject) => {
-      if (count() >= n) return resolve();
-      const t = setTimeout(() => reject(new Error(`component did not connect (${n}):\n${out}`)), 20_000);
-      waiters.push({ n, resolve: () => { clearTimeout(t); resolve(); } });
-    }),
-  };
 }
 
 describe("the command line", () => {

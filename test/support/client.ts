@@ -1,6 +1,7 @@
 // A test user: a real @xmpp/client over TCP that records what it receives and waits for stanzas by predicate.
 import { client, xml, type Client } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
+import { startEntity } from "../../component/src/xmpp/start.ts";
 
 export const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 export const NS_OWNER = "http://jabber.org/protocol/pubsub#owner";
@@ -85,8 +86,9 @@ export class TestClient {
   }
 }
 
-export async function connectClient(opts: { service: string; domain: string; username: string; password: string; resource?: string; pubsub: string }): Promise<TestClient> {
+export async function connectClient(opts: { service: string; domain: string; username: string; password: string; resource?: string; pubsub: string; timeoutMs?: number }): Promise<TestClient> {
   const xmpp = client({
+    ...(opts.timeoutMs && { timeout: opts.timeoutMs }),
     service: opts.service,
     domain: opts.domain,
     resource: opts.resource ?? "test",
@@ -96,8 +98,8 @@ export async function connectClient(opts: { service: string; domain: string; use
   xmpp.on("error", () => {}); // surfaced through start() and the tests' own waits
   xmpp.on("connect", () => (xmpp as unknown as { socket?: { setEncoding(e: string): void } }).socket?.setEncoding("utf8"));
   (xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
-  const address = await xmpp.start();
-  return new TestClient(xmpp, address.toString(), opts.pubsub);
+  await startEntity(xmpp as unknown as Parameters<typeof startEntity>[0]);
+  return new TestClient(xmpp, xmpp.jid!.toString(), opts.pubsub);
 }
 
 // Stanza builders used across tests.

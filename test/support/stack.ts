@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DEFAULT_SETTINGS, type Settings } from "../../component/src/core/state.ts";
 import type { Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import type { OutboxLimits } from "../../component/src/xmpp/outbox.ts";
 import { createService, type RunningService } from "../../component/src/xmpp/service.ts";
 import { startProsody, type Prosody, type StartOptions } from "../../prosody/server.ts";
 import { connectClient, type TestClient } from "./client.ts";
@@ -30,6 +31,10 @@ export interface StackOptions {
   prosody?: Omit<Partial<StartOptions>, "dataDir">;
   /** the service's log lines */
   log?: (line: string) => void;
+  /** where the SQLite file lives (default: in the stack's own data dir) */
+  dbFile?: string;
+  busyTimeoutMs?: number;
+  outbox?: Partial<OutboxLimits>;
 }
 
 let counter = 0;
@@ -37,12 +42,12 @@ let counter = 0;
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), "geo-it-"));
   const prosody = await startProsody({ ...opts.prosody, dataDir });
-  const dbFile = join(dataDir, "geo.sqlite");
-  const store: Store = openSqliteStore(dbFile);
+  const dbFile = opts.dbFile ?? join(dataDir, "geo.sqlite");
+  const store: Store = openSqliteStore(dbFile, { busyTimeoutMs: opts.busyTimeoutMs });
   const entity = component({ service: prosody.componentService, domain: prosody.component, password: prosody.componentSecret });
   entity.on("error", () => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, domains: new Set([prosody.domain]), ...opts.settings };
-  const service = createService({ entity, store, settings, log: opts.log });
+  const service = createService({ entity, store, settings, log: opts.log, outbox: opts.outbox });
   await entity.start();
   const clients: TestClient[] = [];
   const registered = new Set<string>();

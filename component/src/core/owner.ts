@@ -83,11 +83,11 @@ export function configure(svc: GeoService, from: string, name: string, fields: R
     if (title.length > 256) return fail("not-acceptable", undefined, "pubsub#title is longer than 256 characters");
     next.title = title;
   }
-  svc.state.store.saveConfig(node.name, next);
-  if (next.maxItems < node.items.length) {
-    svc.state.store.trim(node.name, next.maxItems);
-    node.items = node.items.slice(node.items.length - next.maxItems);
-  }
+  svc.state.store.atomically(() => {
+    svc.state.store.saveConfig(node.name, next);
+    if (next.maxItems < node.items.length) svc.state.store.trim(node.name, next.maxItems);
+  });
+  if (next.maxItems < node.items.length) node.items = node.items.slice(node.items.length - next.maxItems);
   node.config = next;
   return ok({ notifications: dropUnseen(svc, node) });
 }
@@ -124,8 +124,8 @@ export function setAffiliations(svc: GeoService, from: string, name: string, cha
     if (jid === node.name || !SETTABLE.includes(c.affiliation)) return fail("not-acceptable", undefined, `cannot set ${c.jid} to ${c.affiliation}`);
     clean.push({ jid, affiliation: c.affiliation });
   }
+  svc.state.store.atomically(() => { for (const { jid, affiliation } of clean) svc.state.store.setAffiliation(node.name, jid, affiliation); });
   for (const { jid, affiliation } of clean) {
-    svc.state.store.setAffiliation(node.name, jid, affiliation);
     if (affiliation === "none") node.affiliations.delete(jid);
     else node.affiliations.set(jid, affiliation as "publisher" | "member" | "outcast");
   }

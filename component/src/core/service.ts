@@ -88,16 +88,20 @@ export class GeoService {
 
     const notifications: Notification[] = [];
     let node = existing;
+    const config = node?.config ?? { ...s.defaults, ...(accessModel && { accessModel }) };
+    const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc: checked.geoloc, published: now };
+    // durable first, in one transaction: if the store fails, nothing is written and memory is untouched
+    this.state.store.atomically(() => {
+      if (!existing) this.state.store.createNode(name, config);
+      this.state.store.putItem(name, item, config.maxItems);
+    });
     if (!node) {
-      node = { name, config: { ...s.defaults, ...(accessModel && { accessModel }) }, affiliations: new Map(), items: [] };
-      this.state.store.createNode(name, node.config);
+      node = { name, config, affiliations: new Map(), items: [] };
       this.state.nodes.set(name, node);
       // a new publisher whose presence we already know appears on node `presence`
       const known = this.currentPresence(name, now);
       if (known) notifications.push(...this.presenceChanged(known));
     }
-    const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc: checked.geoloc, published: now };
-    this.state.store.putItem(name, item, node.config.maxItems);
     node.items = node.items.filter((i) => i.id !== item.id);
     node.items.push(item);
     if (node.items.length > node.config.maxItems) node.items.splice(0, node.items.length - node.config.maxItems);

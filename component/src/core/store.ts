@@ -7,8 +7,21 @@ export interface StoredState {
   subscriptions: Subscription[];
 }
 
+/**
+ * The storage could not commit (locked, disk full, read-only, I/O error). Nothing of the failed call was written;
+ * the service answers `resource-constraint` (type wait) and keeps its in-memory state unchanged.
+ */
+export class StoreUnavailable extends Error {
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(`storage unavailable: ${reason}`, options);
+    this.name = "StoreUnavailable";
+  }
+}
+
 export interface Store {
   load(): StoredState;
+  /** runs `writes` as one transaction: all of them are committed or none (then it throws StoreUnavailable) */
+  atomically<T>(writes: () => T): T;
   createNode(name: string, config: NodeConfig): void;
   saveConfig(name: string, config: NodeConfig): void;
   /** affiliation "none" removes the row */

@@ -1,4 +1,5 @@
 // One simulated publisher over time: it moves (movement.ts), churns (churn.ts), and drives its sessions.
+import type { Element } from "@xmpp/xml";
 import type { Geoloc } from "../core/geoloc.ts";
 import { nextChurn, type ChurnEvent } from "./churn.ts";
 import { createMover, step, toGeoloc, type Mover } from "./movement.ts";
@@ -15,6 +16,8 @@ export interface PublisherEnv {
   now(): number;
   /** a problem worth telling the user about (the runner prints each kind once) */
   report(kind: string, detail: string): void;
+  /** every stanza a publisher's session receives (tests record acknowledged item ids with it) */
+  onStanza?(publisher: string, stanza: Element): void;
 }
 
 const RETRY_S = [2, 5, 10, 30];
@@ -54,6 +57,7 @@ export class Publisher {
       server: opts.server, domain: opts.domain, service: opts.service, user: this.user, password: opts.password,
       resource: `sim${++this.sessionNo}`, timeoutMs: opts.timeoutMs,
       onLost: (why) => this.lost(session, why),
+      ...(this.env.onStanza && { onStanza: (st: Element) => this.env.onStanza!(this.jid, st) }),
     });
     try {
       await session.start();

@@ -1,4 +1,5 @@
 // Runs a simulation: register accounts, log the publishers in, tick them, show progress, stop cleanly.
+import type { Element } from "@xmpp/xml";
 import type { SimOptions } from "./options.ts";
 import { accountName } from "./options.ts";
 import { Publisher } from "./publisher.ts";
@@ -10,6 +11,8 @@ export interface RunIo {
   log(line: string): void;
   /** rewrite the live status line (a terminal); undefined: print progress lines every opts.progressS */
   status?(line: string): void;
+  /** every stanza a publisher receives, with the publisher's bare JID (for tests) */
+  onStanza?(publisher: string, stanza: Element): void;
 }
 
 /** A failure the user can act on; `exitCode` 2 = could not start at all. */
@@ -77,7 +80,7 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
   const reported = new Set<string>();
   const acquire = semaphore(opts.concurrency);
   const env = {
-    opts, stats, acquire, now: () => Date.now(),
+    opts, stats, acquire, now: () => Date.now(), onStanza: io.onStanza,
     report(kind: string, detail: string) {
       if (reported.has(kind)) return;
       reported.add(kind);

@@ -6,6 +6,7 @@ import type { Geoloc } from "../core/geoloc.ts";
 import { geolocElement } from "../protocol/geoloc.ts";
 import { NS, NODES } from "../protocol/ns.ts";
 import type { AccessModel } from "./options.ts";
+import { startEntity } from "../xmpp/start.ts";
 
 export interface SessionConfig {
   server: string;
@@ -68,7 +69,7 @@ export class Session {
       timer = setTimeout(() => fail(new Error(`login timeout (${this.cfg.timeoutMs} ms)`)), this.cfg.timeoutMs);
     });
     try {
-      await Promise.race([this.xmpp.start(), timeout]);
+      await Promise.race([startEntity(this.xmpp as unknown as Parameters<typeof startEntity>[0]), timeout]);
       this.started = true;
     } catch (err) {
       this.drop();

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Item, NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
-import type { Store, StoredState } from "../core/store.ts";
+import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
 
 const MIGRATIONS = [
   `CREATE TABLE nodes (name TEXT PRIMARY KEY, access_model TEXT NOT NULL, max_items INTEGER NOT NULL, title TEXT NOT NULL);
@@ -15,9 +15,29 @@ const MIGRATIONS = [
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
 ];
 
-export function openSqliteStore(file: string): Store {
+export interface SqliteOptions {
+  /**
+   * How long a write waits for another connection's lock (SQLITE_BUSY) before failing. The wait blocks the event
+   * loop (better-sqlite3 is synchronous), so every viewer stalls with it: keep it short.
+   */
+  busyTimeoutMs?: number;
+}
+
+/** SQLite's own failures (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR...) become StoreUnavailable. */
+function guarded<A extends unknown[], T>(f: (...a: A) => T): (...a: A) => T {
+  return (...a) => {
+    try {
+      return f(...a);
+    } catch (e) {
+      if (e instanceof Database.SqliteError) throw new StoreUnavailable(`${e.code}: ${e.message}`, { cause: e });
+      throw e;
+    }
+  };
+}
+
+export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
+  const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 1000 });
   db.pragma("journal_mode = WAL");
   // NORMAL in WAL mode: a committed transaction survives the process being killed (not a power loss).
   db.pragma("synchronous = NORMAL");
@@ -67,16 +87,17 @@ export function openSqliteStore(file: string): Store {
         .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
       return { nodes: [...nodes.values()], subscriptions };
     },
-    createNode: (name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title),
-    saveConfig: (name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, name),
-    setAffiliation: (node, jid, a) => void (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a)),
-    putItem: (node, item, maxItems) => putItem(node, item, maxItems),
-    deleteItems: (node, ids) => deleteItems(node, ids),
-    trim: (node, maxItems) => void q.trim.run(node, node, maxItems),
-    purge: (node) => void q.purge.run(node),
-    deleteNode: (node) => deleteNode(node),
-    addSubscription: (s) => void q.addSubscription.run(s.node, s.jid, s.subid),
-    removeSubscription: (node, jid) => void q.removeSubscription.run(node, jid),
+    createNode: guarded((name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title)),
+    saveConfig: guarded((name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, name)),
+    setAffiliation: guarded((node, jid, a) => void (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
+    putItem: guarded((node, item, maxItems) => putItem(node, item, maxItems)),
+    deleteItems: guarded((node, ids) => deleteItems(node, ids)),
+    trim: guarded((node, maxItems) => void q.trim.run(node, node, maxItems)),
+    purge: guarded((node) => void q.purge.run(node)),
+    deleteNode: guarded((node) => deleteNode(node)),
+    addSubscription: guarded((s) => void q.addSubscription.run(s.node, s.jid, s.subid)),
+    removeSubscription: guarded((node, jid) => void q.removeSubscription.run(node, jid)),
+    atomically: guarded(<T>(writes: () => T): T => db.transaction(writes)()),
     close: () => db.close(),
   };
 }

@@ -7,13 +7,14 @@ import type { Notification } from "../core/model.ts";
 import { inAllowedDomain } from "../core/access.ts";
 import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
-import type { Store } from "../core/store.ts";
+import { StoreUnavailable, type Store } from "../core/store.ts";
+import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
 import { Mirror } from "./mirror.ts";
-import { Outbox } from "./outbox.ts";
+import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from "./outbox.ts";
 import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
 import { handleOwner, handlePubsub, type HandlerContext } from "./pubsub.ts";
 
@@ -23,6 +24,8 @@ export interface ServiceOptions {
   settings: Settings;
   clock?: () => number;
   log?: (line: string) => void;
+  /** how much the notification outbox may hold (default DEFAULT_OUTBOX_LIMITS) */
+  outbox?: Partial<OutboxLimits>;
 }
 
 export interface RunningService {
@@ -44,10 +47,10 @@ const newId = () => randomBytes(9).toString("base64url");
 // iq/callee turns a falsy handler result into service-unavailable; `true` means "empty result".
 const EMPTY_RESULT = true as unknown as Element;
 
-export function createService({ entity, store, settings, clock = Date.now, log = () => {} }: ServiceOptions): RunningService {
+export function createService({ entity, store, settings, clock = Date.now, log = () => {}, outbox: limits }: ServiceOptions): RunningService {
   const domain = entity.options.domain;
   const core = new GeoService(store, settings, newId);
-  const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`));
+  const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`), { ...DEFAULT_OUTBOX_LIMITS, ...limits });
   const notify = (n: readonly Notification[]) => outbox.push(n);
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set() };
@@ -61,7 +64,17 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   const ingestCtx: IngestContext = { core, now: clock, notify, mirrored: mirror.recent, log };
 
   const route = (type: "get" | "set", ns: string, name: string, handler: (from: string, el: Element) => Element | undefined) =>
-    entity.iqCallee[type](ns, name, (c) => handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT);
+    entity.iqCallee[type](ns, name, (c) => {
+      try {
+        return handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT;
+      } catch (e) {
+        if (!(e instanceof StoreUnavailable)) throw e; // a bug: iq-callee answers internal-server-error
+        // RFC 6120 §8.3.3.18: the service lacks the resources (storage) right now; type wait = retry later.
+        // The core wrote nothing and changed nothing (durable first), so a retry is safe.
+        log(`error: ${e.message}`);
+        return errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" });
+      }
+    });
 
   for (const type of ["get", "set"] as const) {
     route(type, NS.pubsub, "pubsub", (from, el) => handlePubsub(ctx, from, el, type));
@@ -76,7 +89,17 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     if (stanza.is("presence")) return handlePresence(presenceCtx, stanza);
     if (!stanza.is("message")) return;
     const ev = readPepEvent(stanza);
-    if (ev) return inAllowedDomain(settings, ev.publisher) ? ingestPepEvent(ingestCtx, pep, ev) : undefined;
+    if (ev) {
+      if (!inAllowedDomain(settings, ev.publisher)) return;
+      try {
+        return ingestPepEvent(ingestCtx, pep, ev);
+      } catch (e) {
+        if (!(e instanceof StoreUnavailable)) throw e;
+        // no IQ to answer: the fix stays on the user's PEP node and comes again with the next caps exchange
+        log(`error: PEP event from ${ev.publisher} not stored: ${e.message}`);
+        return;
+      }
+    }
     const privileges = readPrivileges(stanza);
     if (privileges) mirror.onPrivileges(privileges);
   });

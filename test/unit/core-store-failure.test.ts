@@ -1,0 +1,59 @@
+// A store that fails half-way through a change: the core writes in one transaction before touching memory, so
+// neither the database nor the in-memory state keeps half of it (the integration test faults-storage makes the
+// failures real; this one picks the exact step that fails).
+import { describe, expect, it } from "vitest";
+import * as owner from "../../component/src/core/owner.ts";
+import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
+import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
+import { StoreUnavailable, type Store } from "../../component/src/core/store.ts";
+import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+
+/** The real SQLite store whose `failing` method throws, as SQLITE_FULL would, after the earlier writes ran. */
+function flaky(): { store: Store; failing: Set<keyof Store> } {
+  const real = openSqliteStore(":memory:");
+  const failing = new Set<keyof Store>();
+  const store = new Proxy(real, {
+    get(target, key: keyof Store) {
+      const f = target[key] as (...a: unknown[]) => unknown;
+      return (...a: unknown[]) => {
+        if (failing.has(key)) throw new StoreUnavailable("SQLITE_FULL: database or disk is full");
+        return f.apply(target, a);
+      };
+    },
+  });
+  return { store, failing };
+}
+
+const fix = (lat: number): PublishRequest => ({
+  node: OWN_NODE,
+  payload: { entries: [{ name: "lat", text: String(lat), plain: true }, { name: "lon", text: "2", plain: true }], bytes: 60, namespaceOk: true, count: 1 },
+});
+
+describe("a store failure in the middle of a change", () => {
+  it("leaves no node behind when the first item of a new node cannot be written", () => {
+    const { store, failing } = flaky();
+    let n = 0;
+    const svc = new GeoService(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
+    failing.add("putItem");
+    expect(() => svc.publish("alice@localhost/phone", fix(1), 0)).toThrow(StoreUnavailable);
+    expect(svc.view("alice@localhost", "alice@localhost")).toBeUndefined();
+    expect(store.load().nodes).toEqual([]);
+    failing.clear();
+    const r = svc.publish("alice@localhost/phone", fix(1), 1);
+    expect(r.ok && r.value.created).toBe(true);
+  });
+
+  it("keeps the old configuration when trimming the items fails", () => {
+    const { store, failing } = flaky();
+    let n = 0;
+    const svc = new GeoService(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
+    for (let i = 0; i < 5; i++) svc.publish("alice@localhost/phone", fix(i), i);
+    failing.add("trim");
+    expect(() => owner.configure(svc, "alice@localhost/phone", "alice@localhost", { "pubsub#max_items": "2", "pubsub#title": "van" })).toThrow(StoreUnavailable);
+    expect(owner.getConfig(svc, "alice@localhost", "alice@localhost")).toEqual({ ok: true, value: expect.objectContaining({ maxItems: 20, title: "" }) });
+    expect(store.load().nodes[0]).toMatchObject({ config: { maxItems: 20, title: "" } });
+    expect(store.load().nodes[0].items).toHaveLength(5);
+    const items = svc.items("alice@localhost", "alice@localhost", undefined, undefined);
+    expect(items.ok && items.value).toHaveLength(5);
+  });
+});
