@@ -7,11 +7,11 @@ import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { type BenchClient, type Target, connectMany, stopAll } from "./clients.ts";
 import { bringOnline, measureOffline } from "./offline.ts";
 import { HELP, readOptions, type BenchOptions } from "./options.ts";
-import { killAllChildren, startChild, stopChild } from "./procs.ts";
+import { killAllChildren, startChild, stopChild, withCpu } from "./procs.ts";
 import { Figures, median, quantile } from "./stats.ts";
 import { renderTable, writeJson } from "./table.ts";
 import { steadyRound } from "./latency.ts";
-import { drive, pepSubscribe, pepUnsubscribe, serviceSubscribe } from "./throughput.ts";
+import { drive, oneAtATime, pepSubscribe, pepUnsubscribe, serviceSubscribe } from "./throughput.ts";
 
 const t0 = Date.now();
 const log = (s: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
@@ -30,21 +30,23 @@ const figs = new Figures();
 const R = opts.rounds;
 
 function memory(): void {
+  const child = (count: number, items: number) => {
+    const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", "test/bench/memory.ts", String(count), String(items)], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+    return JSON.parse(out.trim().split("\n").pop()!) as { perPublisherBytes: number; rssDelta: number };
+  };
+  const HISTORY = 20;
   for (const count of opts.memoryCounts) {
-    for (const items of [1, 20]) {
-      const runs: number[] = [];
-      const rss: number[] = [];
-      for (let r = 0; r < R; r++) {
-        const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", "test/bench/memory.ts", String(count), String(items)], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
-        const m = JSON.parse(out.trim().split("\n").pop()!) as { perPublisherBytes: number; rssDelta: number };
-        runs.push(m.perPublisherBytes);
-        rss.push(m.rssDelta / count);
-      }
-      const label = items === 1 ? "no history (max_items 1)" : "history 20 items";
-      figs.add("5 memory", `core heap per publisher, ${count.toLocaleString("en-US")} publishers, ${label}`, runs, "bytes");
-      figs.add("5 memory", `core RSS per publisher, ${count.toLocaleString("en-US")} publishers, ${label}`, rss, "bytes", "RSS is coarse (allocator pages)");
-      log(`memory ${count} publishers, ${label}: ${Math.round(median(runs))} B/publisher`);
+    const heap: number[] = [], rss: number[] = [], perItem: number[] = [];
+    for (let r = 0; r < Math.min(R, 3); r++) {
+      const one = child(count, 1), many = child(count, HISTORY);
+      heap.push(one.perPublisherBytes); rss.push(one.rssDelta / count);
+      perItem.push((many.perPublisherBytes - one.perPublisherBytes) / (HISTORY - 1));
     }
+    const n = count.toLocaleString("en-US");
+    figs.add("5 memory", `heap per publisher, ${n} publishers, last fix only`, heap, "bytes", "live objects after GC: core, shell, SQLite");
+    figs.add("5 memory", `RSS per publisher, ${n} publishers, last fix only`, rss, "bytes", "includes V8 heap slack");
+    figs.add("5 memory", `heap per stored history item, ${n} publishers x ${HISTORY}`, perItem, "bytes");
+    log(`memory ${n} publishers: heap ${Math.round(median(heap))} B/publisher, RSS ${Math.round(median(rss))} B/publisher, ${Math.round(median(perItem))} B per history item`);
   }
 }
 
@@ -56,39 +58,66 @@ async function run(prosody: Prosody): Promise<void> {
   const pubs = await connectMany(t, "tpub", opts.throughputPublishers, "phone");
   const clients: BenchClient[] = [...viewers, ...pubs];
   const serviceEnv = { GEO_SERVICE: prosody.componentService, GEO_SECRET: prosody.componentSecret, GEO_DOMAIN: prosody.component, GEO_DB: join(prosody.dataDir, "geo.sqlite") };
+  const children = {
+    service: () => startChild("component/src/main.ts", serviceEnv, /connected to /),
+    "pass-through": () => startChild("test/bench/passthrough.ts", { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component }, /passthrough online/),
+  };
   try {
-    log("starting the service (child process)");
-    let svc = await startChild("component/src/main.ts", serviceEnv, /connected to /);
-    const svcTput = new Map<number, number[]>();
-    const svcLat: number[][] = [];
+    // 1 and 2: PEP, the service and the pass-through take turns within each round (one component connection at a
+    // time on this domain), each arm warmed up first, the two components' order alternating between rounds.
+    const latF = Math.min(10, maxF);
+    const lat: Record<keyof typeof children, number[][]> = { service: [], "pass-through": [] };
     for (const F of opts.fanouts) {
       const vs = viewers.slice(0, F);
+      // above fan-out 10 the notification count per round stays that of fan-out 10
+      const scale = Math.min(1, 10 / F), publishes = Math.round(opts.publishes * scale), warmup = Math.round(opts.warmup * scale);
       await pepSubscribe(pubs, vs);
-      await serviceSubscribe(prosody.component, vs);
-      const pep: number[] = [], pepN: number[] = [], svcP: number[] = [], svcN: number[] = [], ratio: number[] = [];
+      const pep: number[] = [], pepN: number[] = [];
+      const arm: Record<keyof typeof children, { p: number[]; n: number[] }> = { service: { p: [], n: [] }, "pass-through": { p: [], n: [] } };
+      // where the time goes: percent of one core per process while each arm runs (the bench clients included)
+      const cpu = new Map<string, number[]>();
+      const addCpu = (who: string, c: Record<string, number>) => { for (const [k, v] of Object.entries(c)) cpu.set(`${who}: ${k}`, [...(cpu.get(`${who}: ${k}`) ?? []), v]); };
       for (let r = 0; r < R; r++) {
-        const a = await drive(pubs, vs, opts.publishes, opts.inFlight, undefined);
-        const b = await drive(pubs, vs, opts.publishes, opts.inFlight, prosody.component);
-        pep.push(a.publishesPerSec); pepN.push(a.notificationsPerSec); svcP.push(b.publishesPerSec); svcN.push(b.notificationsPerSec);
-        ratio.push(b.notificationsPerSec / a.notificationsPerSec);
-        log(`fan-out ${F} round ${r + 1}/${R}: PEP ${Math.round(a.publishesPerSec)} pub/s ${Math.round(a.notificationsPerSec)} notif/s; service ${Math.round(b.publishesPerSec)} pub/s ${Math.round(b.notificationsPerSec)} notif/s`);
+        await drive(pubs, vs, warmup, opts.inFlight, undefined);
+        const { result: a, cpu: pepCpu } = await withCpu({ Prosody: prosody.pid, "bench clients": undefined }, () => drive(pubs, vs, publishes, opts.inFlight, undefined));
+        addCpu("PEP", pepCpu);
+        pep.push(a.publishesPerSec); pepN.push(a.notificationsPerSec);
+        const order = (r % 2 === 0 ? ["service", "pass-through"] : ["pass-through", "service"]) as (keyof typeof children)[];
+        for (const name of order) {
+          const child = await children[name]();
+          try {
+            await serviceSubscribe(prosody.component, vs);
+            await drive(pubs, vs, warmup, opts.inFlight, prosody.component);
+            const { result: b, cpu: c } = await withCpu({ Prosody: prosody.pid, component: child.pid, "bench clients": undefined }, () => drive(pubs, vs, publishes, opts.inFlight, prosody.component));
+            addCpu(name, c);
+            arm[name].p.push(b.publishesPerSec); arm[name].n.push(b.notificationsPerSec);
+            if (F === latF) lat[name].push(await oneAtATime(pubs[0], vs, opts.latencySamples, prosody.component));
+            await serviceSubscribe(prosody.component, vs, "locations", "unsubscribe");
+          } finally {
+            await stopChild(child);
+          }
+        }
+        log(`fan-out ${F} round ${r + 1}/${R}: PEP ${Math.round(a.notificationsPerSec)} notif/s, service ${Math.round(arm.service.n[r])}, pass-through ${Math.round(arm["pass-through"].n[r])}`);
       }
-      const s = `1 vs PEP, fan-out ${F}`;
-      figs.add(s, "PEP publishes/s", pep, "/s"); figs.add(s, "PEP notifications/s", pepN, "/s");
-      figs.add(s, "service publishes/s", svcP, "/s"); figs.add(s, "service notifications/s", svcN, "/s");
-      figs.add(s, "ratio service/PEP (notifications/s)", ratio, "x");
-      svcTput.set(F, svcN);
       await pepUnsubscribe(pubs, vs);
-      await serviceSubscribe(prosody.component, vs, "locations", "unsubscribe");
+      const s = `1 vs PEP, fan-out ${F}, ${publishes.toLocaleString("en-US")} publishes/round`;
+      figs.add(s, "PEP publishes/s", pep, "/s"); figs.add(s, "PEP notifications/s", pepN, "/s");
+      figs.add(s, "service publishes/s", arm.service.p, "/s"); figs.add(s, "service notifications/s", arm.service.n, "/s");
+      figs.add(s, "ratio service/PEP (notifications/s)", arm.service.n.map((x, i) => x / pepN[i]), "x");
+      const s2 = `2 vs pass-through, fan-out ${F}`;
+      figs.add(s2, "pass-through notifications/s", arm["pass-through"].n, "/s");
+      figs.add(s2, "ratio service/pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["pass-through"].n[i]), "x", "same round");
+      for (const [k, v] of cpu) figs.add(`1/2 CPU, fan-out ${F}`, `${k}`, v, "% core");
     }
-    // added latency, one publish in flight, fan-out 10 (or the largest below it)
-    const latF = Math.min(10, maxF);
-    const latViewers = viewers.slice(0, latF);
-    await serviceSubscribe(prosody.component, latViewers);
-    for (let r = 0; r < R; r++) svcLat.push((await drive(pubs.slice(0, 1), latViewers, opts.latencySamples, 1, prosody.component)).latencies);
-    await serviceSubscribe(prosody.component, latViewers, "locations", "unsubscribe");
-    log(`service latency one-at-a-time fan-out ${latF}: p50 ${median(svcLat.map((l) => quantile(l, 0.5))).toFixed(2)} ms`);
+    const sl = `2 latency, one publish at a time, fan-out ${latF}, ${opts.latencySamples} publishes/round`;
+    const q = (name: keyof typeof children, p: number) => lat[name].map((l) => quantile(l, p));
+    for (const [label, p] of [["p50", 0.5], ["p99", 0.99]] as const) {
+      figs.add(sl, `service ${label}`, q("service", p), "ms"); figs.add(sl, `pass-through ${label}`, q("pass-through", p), "ms");
+      figs.add(sl, `added ${label} (service - pass-through)`, q("service", p).map((x, i) => x - q("pass-through", p)[i]), "ms", "same round");
+    }
+    log(`one publish at a time, fan-out ${latF}: service p50 ${median(q("service", 0.5)).toFixed(2)} ms, pass-through ${median(q("pass-through", 0.5)).toFixed(2)} ms`);
 
+    const svc = await children.service();
     // 3. steady load
     log(`connecting ${opts.latencyPublishers} steady publishers`);
     const steady = await connectMany(t, "spub", opts.latencyPublishers, "phone");
@@ -122,31 +151,6 @@ async function run(prosody: Prosody): Promise<void> {
       figs.add(s4, "to viewer presence p50", a, "ms"); figs.add(s4, "to viewer presence p99", b, "ms");
     }
     await stopChild(svc);
-
-    // 2. pass-through component on the same domain slot
-    for (const F of opts.fanouts) {
-      const vs = viewers.slice(0, F);
-      const pt = await startChild("test/bench/passthrough.ts", { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component, PT_VIEWERS: vs.map((v) => v.jid).join(",") }, /passthrough online/);
-      const n: number[] = [];
-      for (let r = 0; r < R; r++) n.push((await drive(pubs, vs, opts.publishes, opts.inFlight, prosody.component)).notificationsPerSec);
-      const ptLat: number[][] = [];
-      if (F === latF) for (let r = 0; r < R; r++) ptLat.push((await drive(pubs.slice(0, 1), vs, opts.latencySamples, 1, prosody.component)).latencies);
-      await stopChild(pt);
-      const sN = svcTput.get(F)!;
-      const s2 = `2 vs pass-through, fan-out ${F}`;
-      figs.add(s2, "pass-through notifications/s", n, "/s");
-      figs.add(s2, "ratio service/pass-through (notifications/s)", sN.map((x, i) => x / n[i]), "x", "service rounds ran before");
-      log(`pass-through fan-out ${F}: ${Math.round(median(n))} notif/s`);
-      if (ptLat.length) {
-        const sl = `2 latency, 1 in flight, fan-out ${F}, ${opts.latencySamples} publishes/round`;
-        const sp50 = svcLat.map((l) => quantile(l, 0.5)), pp50 = ptLat.map((l) => quantile(l, 0.5));
-        const sp99 = svcLat.map((l) => quantile(l, 0.99)), pp99 = ptLat.map((l) => quantile(l, 0.99));
-        figs.add(sl, "service p50", sp50, "ms"); figs.add(sl, "pass-through p50", pp50, "ms");
-        figs.add(sl, "added p50 (service - pass-through)", sp50.map((x, i) => x - pp50[i]), "ms");
-        figs.add(sl, "service p99", sp99, "ms"); figs.add(sl, "pass-through p99", pp99, "ms");
-        figs.add(sl, "added p99 (service - pass-through)", sp99.map((x, i) => x - pp99[i]), "ms");
-      }
-    }
   } finally {
     await stopAll(clients);
   }

@@ -1,6 +1,6 @@
 // A pass-through component: the floor a pubsub component cannot beat on this Prosody. It answers every publish IQ
-// and forwards the item as a headline event to a fixed viewer list: no validation, no state, no store.
-// Run as a child: PT_SERVICE, PT_DOMAIN, PT_SECRET, PT_VIEWERS (comma-separated full JIDs).
+// and forwards the item as a headline event to the full JIDs that subscribed: no validation, no access check, no
+// presence, no store. Run as a child: PT_SERVICE, PT_DOMAIN, PT_SECRET.
 import { component } from "@xmpp/component";
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
@@ -13,21 +13,27 @@ const env = (k: string) => {
   return v;
 };
 const domain = env("PT_DOMAIN");
-const viewers = env("PT_VIEWERS").split(",").filter(Boolean);
+const viewers = new Set<string>();
 const entity = component({ service: env("PT_SERVICE"), domain, password: env("PT_SECRET") });
 entity.on("error", (e: Error) => console.error(`passthrough: ${e.message}`));
-entity.on("online", () => console.log(`passthrough online as ${domain}, ${viewers.length} viewers`));
+entity.on("online", () => console.log(`passthrough online as ${domain}`));
 // the same socket settings as the service (component/src/xmpp/service.ts): stream decoding, Nagle off
 entity.on("connect", () => (entity as unknown as { socket?: { setEncoding(e: string): { setNoDelay(on: boolean): void } } }).socket?.setEncoding("utf8").setNoDelay(true));
 
 entity.iqCallee.set(NS_PUBSUB, "pubsub", (ctx: { stanza: Element; element: Element }) => {
+  const sub = ctx.element.getChild("subscribe") ?? ctx.element.getChild("unsubscribe");
+  if (sub) {
+    const jid = String(sub.attrs.jid);
+    if (sub.name === "subscribe") viewers.add(jid); else viewers.delete(jid);
+    return sub.name === "subscribe" ? xml("pubsub", { xmlns: NS_PUBSUB }, xml("subscription", { node: sub.attrs.node, jid, subscription: "subscribed" })) : true as unknown as Element;
+  }
   const publish = ctx.element.getChild("publish");
   const item = publish?.getChild("item");
   const from = (ctx.stanza.attrs.from as string).split("/")[0];
   if (item) {
     const fwd = xml("item", { id: item.attrs.id, publisher: from }, ...item.getChildElements());
     // one socket write per publish, as the service's outbox writes one batch per event-loop turn
-    const out = viewers.map((to) => xml("message", { type: "headline", from: domain, to }, xml("event", { xmlns: NS_EVENT }, xml("items", { node: from }, fwd))).toString());
+    const out = [...viewers].map((to) => xml("message", { type: "headline", from: domain, to }, xml("event", { xmlns: NS_EVENT }, xml("items", { node: from }, fwd))).toString());
     void (entity as unknown as { write(s: string): Promise<void> }).write(out.join(""));
   }
   return xml("pubsub", { xmlns: NS_PUBSUB }, xml("publish", { node: publish?.attrs.node }, xml("item", { id: item?.attrs.id })));

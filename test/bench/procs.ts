@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const live = new Set<ChildProcess>();
@@ -40,4 +41,23 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
 /** Last-resort cleanup: every child still alive, by its own PID. */
 export function killAllChildren(): void {
   for (const p of live) if (p.exitCode === null) p.kill("SIGKILL");
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // after "pid (comm) "
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Runs `fn` and reports each process's CPU use during it, in percent of one core. */
+export async function withCpu<T>(pids: Record<string, number | undefined>, fn: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }> {
+  const self = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const read = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === undefined ? self() : cpuSeconds(pid)]));
+  const before = read();
+  const t0 = performance.now();
+  const result = await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const after = read();
+  return { result, cpu: Object.fromEntries(Object.keys(pids).map((k) => [k, (100 * (after[k] - before[k])) / wall])) };
 }

@@ -88,3 +88,41 @@ export async function pepUnsubscribe(publishers: BenchClient[], viewers: BenchCl
 export async function serviceSubscribe(service: string, viewers: BenchClient[], node = "locations", action: "subscribe" | "unsubscribe" = "subscribe"): Promise<void> {
   await Promise.all(viewers.map((v) => v.iq("set", service, xml("pubsub", { xmlns: NS_PUBSUB }, xml(action, { node, jid: v.jid })))));
 }
+
+/**
+ * One publish in the system at a time: the next is sent only when the previous one is acknowledged and every viewer
+ * has its notification, so no publish queues behind another (the service acknowledges before it notifies, the
+ * pass-through after; a plain 1-in-flight window would let the next publish overlap the service's fan-out).
+ * Returns publish sent -> notification received, one per notification.
+ */
+export async function oneAtATime(publisher: BenchClient, viewers: BenchClient[], total: number, to: string, timeoutMs = 10_000): Promise<number[]> {
+  const latencies: number[] = [];
+  const tag = `s${++runNo}-`;
+  try {
+    for (let k = 0; k < total; k++) {
+      const id = `${tag}${k}`;
+      let got = 0;
+      let t0 = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const all = new Promise<void>((ok, fail) => {
+        timer = setTimeout(() => fail(new Error(`publish ${id}: ${got}/${viewers.length} notifications after ${timeoutMs} ms`)), timeoutMs);
+        for (const v of viewers) {
+          v.onStanza = (s) => {
+            if (!eventItemIds(s).includes(id)) return;
+            latencies.push(performance.now() - t0);
+            if (++got === viewers.length) ok();
+          };
+        }
+      });
+      t0 = performance.now();
+      try {
+        await Promise.all([publisher.iq("set", to, publishStanza(id)), all]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } finally {
+    for (const v of viewers) v.onStanza = () => {};
+  }
+  return latencies;
+}
