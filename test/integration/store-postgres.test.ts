@@ -218,6 +218,26 @@ describe("the service on PostgreSQL (in process, real Prosody)", () => {
   });
 });
 
+describe("PostgreSQL going away and coming back", () => {
+  it("answers resource-constraint while it is down, keeps no phantom item, and works again once it is back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "geo-pg-restart-"));
+    let own = await startPostgres({ dataDir: dir });
+    cleanup.push(() => own.stop());
+    const stack = await startStack({ store: await openPostgresStore(own.url) });
+    cleanup.push(() => stack.stop());
+    const dana = await stack.user("dana");
+    await dana.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "before"));
+    await own.stop();
+    const e = await dana.iq("set", publishEl(geoloc({ lat: 2, lon: 2 }), undefined, "while-down")).then(() => undefined, (x: unknown) => x);
+    expect((e as IqError).condition).toBe("resource-constraint");
+    own = await startPostgres({ dataDir: dir, port: own.port });
+    await dana.iq("set", publishEl(geoloc({ lat: 3, lon: 3 }), undefined, "after"));
+    const items = await dana.iq("get", pubsub(xml("items", { node: "dana@localhost" })));
+    expect(items.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id)).toEqual(["before", "after"]);
+    expect((await sql(own.url, "SELECT id FROM items ORDER BY seq")).rows.map((r) => r.id)).toEqual(["before", "after"]);
+  });
+});
+
 describe("the component process with GEO_DB=postgres://", () => {
   it("keeps every acknowledged publish across kill -9", async () => {
     const url = await freshDb();

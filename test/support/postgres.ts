@@ -31,7 +31,8 @@ function userIds(name: string): { uid: number; gid: number } {
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
-export async function startPostgres(opts: { dataDir?: string } = {}): Promise<Postgres> {
+/** `dataDir` and `port` given: a restart of an earlier instance (its data is kept; stop() leaves the dir). */
+export async function startPostgres(opts: { dataDir?: string; port?: number } = {}): Promise<Postgres> {
   if (!existsSync(join(BIN, "postgres")) || !existsSync(join(BIN, "initdb"))) {
     throw new Error(`PostgreSQL 15 is not installed (${BIN}/postgres missing). Install it with: ${POSTGRES_INSTALL}`);
   }
@@ -46,7 +47,7 @@ export async function startPostgres(opts: { dataDir?: string } = {}): Promise<Po
       { ...ids, env, cwd: dir, encoding: "utf8" });
     if (init.status !== 0) throw new Error(`initdb failed (${init.status}):\n${init.stderr}${init.stdout}`);
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   // fsync=off and full_page_writes=off: TESTS ONLY. They make a crash of the *machine* lose data; a killed client
   // or a killed postgres still loses nothing committed (the WAL is written to the OS before COMMIT returns).
   // synchronous_commit stays on (the default), as in production.

@@ -15,6 +15,7 @@
 // is written. Memory already holds its changes, so before the failure is reported the store reads the touched
 // nodes back from PostgreSQL and hands them to `onRollback` (the shell puts them into the core's state); the IQs
 // that wrote in that batch are answered like StoreUnavailable from SQLite (resource-constraint, type wait).
+// If PostgreSQL is unreachable the reload fails too; those nodes are reloaded after the next successful commit.
 // Known limit: a batch recorded after the failed one and touching the same node is committed afterwards while
 // its memory changes were replaced by the reload; a rare double fault (failure plus concurrent write to the
 // same node in the same milliseconds) that the next reload or restart repairs.
@@ -126,6 +127,20 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   let recorded = 0;
   const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
 
+  // nodes whose reload failed after a failed batch (PostgreSQL unreachable): reloaded after the next good commit
+  const dirty = new Set<string>();
+
+  async function reload(names: string[]): Promise<void> {
+    const reader = await pool.connect();
+    try {
+      const fresh = await readState(reader, names);
+      for (const l of listeners) l(names, fresh);
+      for (const n of names) dirty.delete(n);
+    } finally {
+      reader.release();
+    }
+  }
+
   async function run(batch: Batch): Promise<void> {
     let client: pg.PoolClient | undefined;
     try {
@@ -137,16 +152,13 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     } catch (e) {
       client?.query("ROLLBACK").catch(() => {});
       client?.release(true); // a failed connection is not reused
-      const reason = `PostgreSQL: ${(e as Error).message}`;
       const names = [...batch.nodes];
-      try {
-        const reader = await pool.connect();
-        try { const fresh = await readState(reader, names); for (const l of listeners) l(names, fresh); } finally { reader.release(); }
-      } catch (re) {
-        log(`error: after a failed commit, reloading ${names.length} nodes failed too (${(re as Error).message}); memory is ahead of the database until restart`);
-      }
-      throw new StoreUnavailable(reason, { cause: e });
+      for (const n of names) dirty.add(n);
+      await reload([...dirty]).catch((re: Error) =>
+        log(`error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`));
+      throw new StoreUnavailable(`PostgreSQL: ${(e as Error).message}`, { cause: e });
     }
+    if (dirty.size) await reload([...dirty]).catch((re: Error) => log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`));
   }
 
   function record(node: string, sql: string, params: unknown[]): void {
