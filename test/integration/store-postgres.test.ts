@@ -208,6 +208,24 @@ describe("the service on PostgreSQL (in process, real Prosody)", () => {
     expect(rows).toEqual(ids);
   });
 
+  it("keeps per-publisher order for a viewer while publishes of several publishers share batches", async () => {
+    const pubs = await Promise.all(["p1", "p2", "p3", "p4"].map((n) => stack.user(n)));
+    const sent = new Map<string, string[]>();
+    await Promise.all(pubs.map(async (p) => {
+      const ids = Array.from({ length: 40 }, (_, i) => `${p.bare}-${i}`);
+      sent.set(p.bare, ids);
+      // 10 in flight per publisher, on one stream each: the service processes them in the order sent
+      for (let k = 0; k < ids.length; k += 10) {
+        await Promise.all(ids.slice(k, k + 10).map((id, j) => p.iq("set", publishEl(geoloc({ lat: k + j, lon: 0 }), undefined, id))));
+      }
+    }));
+    for (const p of pubs) {
+      await bob.waitFor((st) => isEvent(st, p.bare, (it) => it.attrs.id === `${p.bare}-39`), `${p.bare}'s last event`);
+      const seen = bob.received.flatMap((st) => (isEvent(st, p.bare) ? st.getChild("event")!.getChild("items")!.getChildren("item").map((it) => it.attrs.id as string) : []));
+      expect(seen).toEqual(sent.get(p.bare));
+    }
+  });
+
   it("rolls back a node created by a failed first publish", async () => {
     const carol = await stack.user("carol");
     const e = await carol.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "poison")).then(() => undefined, (x: unknown) => x);
