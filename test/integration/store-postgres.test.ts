@@ -2,7 +2,7 @@
 // (an acknowledged publish is committed; a failed commit is answered and undone), and the component process with
 // GEO_DB=postgres://... surviving kill -9 without losing an acknowledged publish.
 import { xml } from "@xmpp/client";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -239,6 +239,7 @@ describe("the service on PostgreSQL (in process, real Prosody)", () => {
 describe("PostgreSQL going away and coming back", () => {
   it("answers resource-constraint while it is down, keeps no phantom item, and works again once it is back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "geo-pg-restart-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     let own = await startPostgres({ dataDir: dir });
     cleanup.push(() => own.stop());
     const stack = await startStack({ store: await openPostgresStore(own.url) });
