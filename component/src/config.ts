@@ -19,7 +19,9 @@ Options (each mirrors an environment variable; a flag wins over the variable):
   --service URL        GEO_SERVICE       Prosody's component port       (default xmpp://127.0.0.1:5347)
   --domain JID         GEO_DOMAIN        the service's JID              (default geo.localhost)
   --secret SECRET      GEO_SECRET        component_secret from Prosody's config (required)
-  --db FILE            GEO_DB            SQLite file, created with its folder (default var/geo.sqlite)
+  --db FILE|URL        GEO_DB            SQLite file, created with its folder (default var/geo.sqlite),
+                                         or postgres://user:password@host:port/database (shared by
+                                         several instances; the schema is created/migrated at start)
   --access-model M     GEO_ACCESS_MODEL  access model of new nodes: open | whitelist (default open)
   --domains LIST       GEO_DOMAINS       comma-separated user domains that may publish and view
                                          (default: the service domain minus its first label)

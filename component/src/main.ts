@@ -1,6 +1,9 @@
 // `npm run component`: start the service next to Prosody.
 import { component } from "@xmpp/component";
 import { HELP, readConfig, type Config } from "./config.ts";
+import { hasGroupCommit } from "./core/group-commit.ts";
+import type { Store } from "./core/store.ts";
+import { isPostgresUrl, openPostgresStore, redactUrl } from "./store/postgres.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import { createService } from "./xmpp/service.ts";
 import { startEntity } from "./xmpp/start.ts";
@@ -20,11 +23,18 @@ if (config === "help") {
 }
 const { service, domain, secret, db, settings } = config;
 
-const store = openSqliteStore(db);
+let store: Store;
+try {
+  // PostgreSQL: connect, migrate and load before the core is built (its load() is synchronous)
+  store = isPostgresUrl(db) ? await openPostgresStore(db, { log }) : openSqliteStore(db);
+} catch (e) {
+  log(`error: cannot open the store ${isPostgresUrl(db) ? redactUrl(db) : db}: ${(e as Error).message}`);
+  process.exit(1);
+}
 const entity = component({ service, domain, password: secret });
 let stopping = false;
 const running = createService({ entity, store, settings, log });
-log(`geo-presence ${domain}: ${running.core.publishers().length} publishers in ${db}; users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`);
+log(`geo-presence ${domain}: ${running.core.publishers().length} publishers in ${isPostgresUrl(db) ? redactUrl(db) : db}; users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`);
 
 // Reconnect with backoff: 1 s, doubling to 30 s, back to 1 s once online. The state is in memory and in the store.
 entity.reconnect.on("reconnecting", () => { entity.reconnect.delay = Math.min(entity.reconnect.delay * 2, 30_000); });
@@ -47,7 +57,9 @@ async function shutdown(code: number) {
   entity.reconnect.stop();
   if (entity.status === "online") await running.farewell();
   try { await entity.stop(); } catch { /* already disconnected */ }
-  store.close();
+  // PostgreSQL: what is recorded is committed before the connections close
+  if (hasGroupCommit(store)) await store.end().catch((e: Error) => log(`error: ${e.message}`));
+  else store.close();
   log("stopped");
   process.exit(code);
 }

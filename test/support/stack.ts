@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_SETTINGS, type Settings } from "../../component/src/core/state.ts";
+import { hasGroupCommit } from "../../component/src/core/group-commit.ts";
 import type { Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 import type { OutboxLimits } from "../../component/src/xmpp/outbox.ts";
@@ -35,6 +36,8 @@ export interface StackOptions {
   dbFile?: string;
   busyTimeoutMs?: number;
   outbox?: Partial<OutboxLimits>;
+  /** another store (e.g. PostgreSQL); the stack ends it on stop */
+  store?: Store;
 }
 
 let counter = 0;
@@ -43,7 +46,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), "geo-it-"));
   const prosody = await startProsody({ ...opts.prosody, dataDir });
   const dbFile = opts.dbFile ?? join(dataDir, "geo.sqlite");
-  const store: Store = openSqliteStore(dbFile, { busyTimeoutMs: opts.busyTimeoutMs });
+  const store: Store = opts.store ?? openSqliteStore(dbFile, { busyTimeoutMs: opts.busyTimeoutMs });
   const entity = component({ service: prosody.componentService, domain: prosody.component, password: prosody.componentSecret });
   entity.on("error", () => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, domains: new Set([prosody.domain]), ...opts.settings };
@@ -70,7 +73,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await Promise.all(clients.map((c) => c.stop()));
       entity.reconnect.stop();
       try { await entity.stop(); } catch { /* gone */ }
-      store.close();
+      if (hasGroupCommit(store)) await store.end();
+      else store.close();
       await prosody.stop();
     },
   };

@@ -2,7 +2,7 @@
 import type { AccessPolicy } from "./access.ts";
 import type { Item, NodeConfig, PersonalNode, Subscription } from "./model.ts";
 import { PresenceTable, type PublisherPresence } from "./presence.ts";
-import type { Store } from "./store.ts";
+import type { Store, StoredState } from "./store.ts";
 
 export interface Settings extends AccessPolicy {
   /** configuration of new personal nodes (operator's choice) */
@@ -51,6 +51,22 @@ export class State {
     if (!sub.temporary) this.store.removeSubscription(node, jid);
     m!.delete(jid);
     if (!m!.size) this.subscriptions.delete(node);
+  }
+
+  /**
+   * Sets the named nodes (personal, or "locations"/"presence" for their subscriptions) back to their durable state
+   * after an asynchronous store failed to commit changes memory already holds (core/group-commit.ts). A name
+   * missing from `fresh.nodes` is a node that does not exist. Temporary subscriptions are never stored: kept.
+   */
+  restore(names: readonly string[], fresh: StoredState): void {
+    for (const name of names) {
+      const node = fresh.nodes.find((n) => n.name === name);
+      if (node) this.nodes.set(name, node);
+      else if (this.nodes.delete(name)) this.presence.delete(name);
+      const temporary = [...(this.subscriptions.get(name)?.values() ?? [])].filter((s) => s.temporary);
+      this.subscriptions.delete(name);
+      for (const s of [...temporary, ...fresh.subscriptions.filter((s) => s.node === name)]) this.subscribersOf(name, true).set(s.jid, s);
+    }
   }
 
   latest(node: PersonalNode): Item | undefined {

@@ -7,11 +7,13 @@ import type { Notification } from "../core/model.ts";
 import { inAllowedDomain } from "../core/access.ts";
 import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
+import { hasGroupCommit } from "../core/group-commit.ts";
 import { StoreUnavailable, type Store } from "../core/store.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
+import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
 import { Mirror } from "./mirror.ts";
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from "./outbox.ts";
@@ -51,7 +53,12 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   const domain = entity.options.domain;
   const core = new GeoService(store, settings, newId);
   const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`), { ...DEFAULT_OUTBOX_LIMITS, ...limits });
-  const notify = (n: readonly Notification[]) => outbox.push(n);
+  const durable = hasGroupCommit(store) ? store : undefined;
+  const notify = durable ? gatedNotify(durable, outbox, core) : (n: readonly Notification[]) => outbox.push(n);
+  durable?.onRollback((names, fresh) => {
+    core.state.restore(names, fresh);
+    log(`error: a commit failed; ${names.length} node(s) set back to their stored state`);
+  });
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set() };
   const mirror = new Mirror(entity, settings.domains, log);
@@ -63,17 +70,30 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   const pep = newIngestStats();
   const ingestCtx: IngestContext = { core, now: clock, notify, mirrored: mirror.recent, log };
 
+  // RFC 6120 §8.3.3.18: the service lacks the resources (storage) right now; type wait = retry later.
+  // The core wrote nothing and changed nothing (durable first), so a retry is safe.
+  const storeDown = (e: StoreUnavailable) => {
+    log(`error: ${e.message}`);
+    return errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" });
+  };
   const route = (type: "get" | "set", ns: string, name: string, handler: (from: string, el: Element) => Element | undefined) =>
     entity.iqCallee[type](ns, name, (c) => {
+      const before = durable?.recorded;
+      let reply: Element;
       try {
-        return handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT;
+        reply = handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT;
       } catch (e) {
         if (!(e instanceof StoreUnavailable)) throw e; // a bug: iq-callee answers internal-server-error
-        // RFC 6120 §8.3.3.18: the service lacks the resources (storage) right now; type wait = retry later.
-        // The core wrote nothing and changed nothing (durable first), so a retry is safe.
-        log(`error: ${e.message}`);
-        return errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" });
+        return storeDown(e);
       }
+      if (!durable) return reply;
+      // group commit: the reply leaves once what was recorded before it is durable; if this IQ's own writes failed
+      // to commit, memory was set back (onRollback) and it is answered as if the store had refused at once
+      const wrote = durable.recorded !== before;
+      return durable.commit().then(() => reply, (e: unknown) => {
+        if (!wrote) return reply;
+        return storeDown(e instanceof StoreUnavailable ? e : new StoreUnavailable(String(e)));
+      });
     });
 
   for (const type of ["get", "set"] as const) {

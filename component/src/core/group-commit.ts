@@ -1,0 +1,24 @@
+// An asynchronous store (PostgreSQL) behind the synchronous Store port: its write methods only record; the shell
+// releases replies and notifications once what was recorded before them is committed ("group commit").
+import type { StoredState } from "./store.ts";
+
+export interface GroupCommit {
+  /** how many writes were recorded so far (a handler that changed it wrote something) */
+  readonly recorded: number;
+  /**
+   * Settles once every write recorded so far is committed (durable), or rejects with StoreUnavailable if the
+   * transaction holding them failed. Resolves at once when nothing is pending.
+   */
+  commit(): Promise<void>;
+  /**
+   * Called, before the failed commit's promise rejects, with the durable state of the nodes the failed transaction
+   * touched (a name missing from `fresh.nodes` no longer exists): memory must be set back to it.
+   */
+  onRollback(listener: (names: string[], fresh: StoredState) => void): void;
+  /** commits what is pending, then closes the connections */
+  end(): Promise<void>;
+}
+
+export function hasGroupCommit<S extends object>(store: S): store is S & GroupCommit {
+  return typeof (store as Partial<GroupCommit>).commit === "function";
+}

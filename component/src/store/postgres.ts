@@ -1,0 +1,218 @@
+// The shared store: PostgreSQL (node-postgres), chosen by GEO_DB=postgres://... when several instances serve one
+// domain. Same tables and semantics as store/sqlite.ts.
+//
+// Design: group commit.
+// The core's Store port is synchronous and the core changes memory right after a store call returns; PostgreSQL
+// answers asynchronously. So here a write method only RECORDS the operation in the open batch (synchronously, it
+// cannot fail), and the batch is committed as ONE transaction after the handlers of the current event-loop turn
+// ran (setImmediate). Batches commit one after another on one dedicated connection, in the order they were
+// recorded. The shell (xmpp/service.ts) holds every IQ reply and every notification until `commit()` - the batch
+// holding everything recorded before them - settles, so:
+//   - an acknowledged publish is committed (synchronous_commit on: COMMIT returned = durable) before the ack;
+//   - viewers never see an event that is not durable, and order is kept (releases follow batch order);
+//   - one COMMIT (one WAL flush) serves every publish of a turn: under load the batches grow, the commits do not.
+// If a batch fails (connection lost, server down, constraint violated by another instance's write), none of it
+// is written. Memory already holds its changes, so before the failure is reported the store reads the touched
+// nodes back from PostgreSQL and hands them to `onRollback` (the shell puts them into the core's state); the IQs
+// that wrote in that batch are answered like StoreUnavailable from SQLite (resource-constraint, type wait).
+// If PostgreSQL is unreachable the reload fails too; those nodes are reloaded after the next successful commit.
+// Known limit: a batch recorded after the failed one and touching the same node is committed afterwards while
+// its memory changes were replaced by the reload; a rare double fault (failure plus concurrent write to the
+// same node in the same milliseconds) that the next reload or restart repairs.
+//
+// `atomically()` needs nothing more: a whole batch is one transaction. Reads never touch PostgreSQL after start:
+// the state is loaded once, before the core is built (`openPostgresStore` is async, `load()` returns it).
+// Deleted rows are not overwritten at once as with SQLite's secure_delete; VACUUM reclaims them.
+import pg from "pg";
+import type { GroupCommit } from "../core/group-commit.ts";
+import type { Item, NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
+import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
+
+/** Schema versions, applied in order at start under an advisory lock (several instances may start at once). */
+export const MIGRATIONS = [
+  `CREATE TABLE nodes (name TEXT PRIMARY KEY, access_model TEXT NOT NULL, max_items INTEGER NOT NULL, title TEXT NOT NULL);
+   CREATE TABLE items (seq BIGSERIAL PRIMARY KEY, node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,
+     id TEXT NOT NULL, publisher TEXT NOT NULL, geoloc JSON NOT NULL, published BIGINT NOT NULL, UNIQUE (node, id));
+   CREATE INDEX items_by_node ON items (node, seq);
+   CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
+     affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
+   CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+];
+const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
+
+type Op = { name: string; text: string; values: unknown[] };
+interface Batch { ops: Op[]; nodes: Set<string>; done: Promise<void> }
+
+const SQL = {
+  createNode: "INSERT INTO nodes (name, access_model, max_items, title) VALUES ($1, $2, $3, $4)",
+  saveConfig: "UPDATE nodes SET access_model = $1, max_items = $2, title = $3 WHERE name = $4",
+  setAffiliation: "INSERT INTO affiliations (node, jid, affiliation) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET affiliation = EXCLUDED.affiliation",
+  removeAffiliation: "DELETE FROM affiliations WHERE node = $1 AND jid = $2",
+  // as SQLite's INSERT OR REPLACE: a re-published id becomes the newest (a new seq)
+  putItem: `INSERT INTO items (node, id, publisher, geoloc, published) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (node, id) DO UPDATE SET seq = nextval(pg_get_serial_sequence('items', 'seq')), publisher = EXCLUDED.publisher,
+    geoloc = EXCLUDED.geoloc, published = EXCLUDED.published`,
+  trim: "DELETE FROM items WHERE node = $1 AND seq <= (SELECT seq FROM items WHERE node = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)",
+  deleteItems: "DELETE FROM items WHERE node = $1 AND id = ANY($2::text[])",
+  purge: "DELETE FROM items WHERE node = $1",
+  deleteNode: "DELETE FROM nodes WHERE name = $1",
+  deleteNodeSubs: "DELETE FROM subscriptions WHERE node = $1",
+  addSubscription: "INSERT INTO subscriptions (node, jid, subid) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid",
+  removeSubscription: "DELETE FROM subscriptions WHERE node = $1 AND jid = $2",
+};
+
+export async function migrate(client: pg.ClientBase): Promise<number> {
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await client.query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const r = await client.query<{ version: number }>("SELECT version FROM schema_version");
+    if (!r.rows.length) await client.query("INSERT INTO schema_version (version) VALUES (0)");
+    const from = r.rows[0]?.version ?? 0;
+    if (from > MIGRATIONS.length) throw new Error(`the database has schema version ${from}, newer than this program's ${MIGRATIONS.length}`);
+    for (let v = from; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]);
+    await client.query("UPDATE schema_version SET version = $1", [MIGRATIONS.length]);
+    await client.query("COMMIT");
+    return MIGRATIONS.length;
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  }
+}
+
+/** Nodes (all, or those named) with their affiliations and items, and their persistent subscriptions. */
+export async function readState(db: pg.ClientBase, names?: string[]): Promise<StoredState> {
+  const where = (col: string) => (names ? ` WHERE ${col} = ANY($1::text[])` : "");
+  const args = names ? [names] : [];
+  const nodes = new Map<string, PersonalNode>();
+  for (const r of (await db.query(`SELECT name, access_model, max_items, title FROM nodes${where("name")}`, args)).rows) {
+    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title }, affiliations: new Map(), items: [] });
+  }
+  for (const r of (await db.query(`SELECT node, jid, affiliation FROM affiliations${where("node")}`, args)).rows) {
+    nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
+  }
+  for (const r of (await db.query(`SELECT node, id, publisher, geoloc, published FROM items${where("node")} ORDER BY seq`, args)).rows) {
+    nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: r.geoloc, published: Number(r.published) });
+  }
+  const subscriptions: Subscription[] = (await db.query(`SELECT node, jid, subid FROM subscriptions${where("node")}`, args)).rows
+    .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
+  return { nodes: [...nodes.values()], subscriptions };
+}
+
+export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
+/** the URL without its password, for logs */
+export function redactUrl(url: string): string {
+  try { const u = new URL(url); if (u.password) u.password = "***"; return u.toString(); } catch { return "postgres://(unparsable URL)"; }
+}
+
+export type PostgresStore = Store & GroupCommit;
+
+/** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
+export async function openPostgresStore(url: string, opts: { log?: (line: string) => void } = {}): Promise<PostgresStore> {
+  const log = opts.log ?? (() => {});
+  // one connection for writes (batches are serial on it), one for reloads after a failed batch
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000, application_name: "geo-presence" });
+  pool.on("error", (e) => log(`error: PostgreSQL connection: ${e.message}`));
+  const first = await pool.connect();
+  let snapshot: StoredState;
+  try {
+    await migrate(first);
+    snapshot = await readState(first);
+  } finally {
+    first.release();
+  }
+
+  let open: Batch | undefined;
+  let chain: Promise<void> = Promise.resolve(); // the last batch's commit (never rejects: failures go to batch.done)
+  let recorded = 0;
+  const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
+
+  // nodes whose reload failed after a failed batch (PostgreSQL unreachable): reloaded after the next good commit
+  const dirty = new Set<string>();
+
+  async function reload(names: string[]): Promise<void> {
+    const reader = await pool.connect();
+    try {
+      const fresh = await readState(reader, names);
+      for (const l of listeners) l(names, fresh);
+      for (const n of names) dirty.delete(n);
+    } finally {
+      reader.release();
+    }
+  }
+
+  async function run(batch: Batch): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      // named statements: parsed and planned once per connection. (Queuing them all at once without awaiting is
+      // deprecated in node-postgres 8 and goes away in 9; one round trip each on loopback is ~0.1 ms.)
+      await client.query("BEGIN");
+      for (const op of batch.ops) await client.query(op);
+      await client.query("COMMIT");
+      client.release();
+    } catch (e) {
+      client?.query("ROLLBACK").catch(() => {});
+      client?.release(true); // a failed connection is not reused
+      const names = [...batch.nodes];
+      for (const n of names) dirty.add(n);
+      await reload([...dirty]).catch((re: Error) =>
+        log(`error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`));
+      throw new StoreUnavailable(`PostgreSQL: ${(e as Error).message}`, { cause: e });
+    }
+    if (dirty.size) await reload([...dirty]).catch((re: Error) => log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`));
+  }
+
+  function record(node: string, name: keyof typeof SQL, values: unknown[]): void {
+    recorded++;
+    if (!open) {
+      let resolve!: () => void, reject!: (e: unknown) => void;
+      const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      done.catch(() => {}); // observed by commit() callers; not an unhandled rejection when nobody waits
+      const batch: Batch = { ops: [], nodes: new Set(), done };
+      open = batch;
+      setImmediate(() => {
+        open = undefined;
+        chain = chain.then(() => run(batch).then(resolve, reject));
+      });
+    }
+    open.ops.push({ name: `geo_${name}`, text: SQL[name], values });
+    open.nodes.add(node);
+  }
+
+  let ended: Promise<void> | undefined;
+  function end(): Promise<void> {
+    ended ??= (async () => {
+      if (open) await open.done.catch(() => {});
+      await chain;
+      await pool.end();
+    })();
+    return ended;
+  }
+
+  return {
+    load: () => snapshot,
+    get recorded() { return recorded; },
+    commit(): Promise<void> {
+      if (open) return open.done;
+      return chain; // everything recorded earlier is in a batch already queued on the chain (its own promise rejects)
+    },
+    onRollback(l) { listeners.push(l); },
+    atomically: <T>(writes: () => T): T => writes(), // the batch is one transaction
+    createNode: (name, c) => record(name, "createNode", [name, c.accessModel, c.maxItems, c.title]),
+    saveConfig: (name, c) => record(name, "saveConfig", [c.accessModel, c.maxItems, c.title, name]),
+    setAffiliation: (node, jid, a) => record(node, a === "none" ? "removeAffiliation" : "setAffiliation", a === "none" ? [node, jid] : [node, jid, a]),
+    putItem(node: string, item: Item, maxItems: number) {
+      record(node, "putItem", [node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published]);
+      record(node, "trim", [node, maxItems]);
+    },
+    deleteItems: (node, ids) => record(node, "deleteItems", [node, ids]),
+    trim: (node, maxItems) => record(node, "trim", [node, maxItems]),
+    purge: (node) => record(node, "purge", [node]),
+    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeSubs", [node]); },
+    addSubscription: (s) => record(s.node, "addSubscription", [s.node, s.jid, s.subid]),
+    removeSubscription: (node, jid) => record(node, "removeSubscription", [node, jid]),
+    end,
+    close() { void end(); },
+  };
+}
