@@ -20,13 +20,17 @@
 // its memory changes were replaced by the reload; a rare double fault (failure plus concurrent write to the
 // same node in the same milliseconds) that the next reload or restart repairs.
 //
-// `atomically()` needs nothing more: a whole batch is one transaction. Reads never touch PostgreSQL after start:
-// the state is loaded once, before the core is built (`openPostgresStore` is async, `load()` returns it).
+// `atomically()` needs nothing more: a whole batch is one transaction. The state is loaded once, before the core
+// is built (`openPostgresStore` is async, `load()` returns it); afterwards only other instances' node and
+// subscription changes are read (LISTEN/NOTIFY, store/postgres-listen.ts).
 // Deleted rows are not overwritten at once as with SQLite's secure_delete; VACUUM reclaims them.
 import pg from "pg";
+import { randomBytes } from "node:crypto";
 import type { GroupCommit } from "../core/group-commit.ts";
 import type { Item, NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
+import type { Replicated } from "../core/replica.ts";
 import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
+import { CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.ts";
 
 /** Schema versions, applied in order at start under an advisory lock (several instances may start at once). */
 export const MIGRATIONS = [
@@ -105,21 +109,37 @@ export function redactUrl(url: string): string {
   try { const u = new URL(url); if (u.password) u.password = "***"; return u.toString(); } catch { return "postgres://(unparsable URL)"; }
 }
 
-export type PostgresStore = Store & GroupCommit;
+export type PostgresStore = Store & GroupCommit & Replicated & {
+  /** this process's id in NOTIFY payloads (its own notifications are ignored) */
+  readonly instance: string;
+};
 
 /** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
 export async function openPostgresStore(url: string, opts: { log?: (line: string) => void } = {}): Promise<PostgresStore> {
   const log = opts.log ?? (() => {});
-  // one connection for writes (batches are serial on it), one for reloads after a failed batch
-  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000, application_name: "geo-presence" });
+  // one connection for writes (batches are serial on it), one for reloads after a failed batch, one for reading
+  // other instances' changes (store/postgres-listen.ts), plus the listening connection of its own
+  const pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 5000, application_name: "geo-presence" });
   pool.on("error", (e) => log(`error: PostgreSQL connection: ${e.message}`));
+  const instance = randomBytes(6).toString("hex");
+  const readAll = async (names?: string[]) => {
+    const c = await pool.connect();
+    try { return await readState(c, names); } finally { c.release(); }
+  };
   const first = await pool.connect();
-  let snapshot: StoredState;
   try {
     await migrate(first);
-    snapshot = await readState(first);
   } finally {
     first.release();
+  }
+  // LISTEN before the snapshot: a change committed in between is in both (applying it twice is harmless)
+  const listener = await listen(url, instance, pool, readAll, log);
+  let snapshot: StoredState;
+  try {
+    snapshot = await readAll();
+  } catch (e) {
+    await listener.end();
+    throw e;
   }
 
   let open: Batch | undefined;
@@ -179,19 +199,27 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     open.ops.push({ name: `geo_${name}`, text: SQL[name], values });
     open.nodes.add(node);
   }
+  // NOTIFY in the same transaction as the change it announces (store/postgres-listen.ts)
+  function announce(channel: string, ...what: string[]): void {
+    open!.ops.push({ name: "geo_notify", text: NOTIFY_SQL, values: [channel, JSON.stringify([instance, ...what])] });
+  }
+  const nodeChange = (node: string, name: keyof typeof SQL, values: unknown[]) => { record(node, name, values); announce(CHANNEL.node, node); };
 
   let ended: Promise<void> | undefined;
   function end(): Promise<void> {
     ended ??= (async () => {
       if (open) await open.done.catch(() => {});
       await chain;
+      await listener.end();
       await pool.end();
     })();
     return ended;
   }
 
   return {
+    instance,
     load: () => snapshot,
+    onRemoteChange: (l) => listener.onChange(l),
     get recorded() { return recorded; },
     commit(): Promise<void> {
       if (open) return open.done;
@@ -199,9 +227,9 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     },
     onRollback(l) { listeners.push(l); },
     atomically: <T>(writes: () => T): T => writes(), // the batch is one transaction
-    createNode: (name, c) => record(name, "createNode", [name, c.accessModel, c.maxItems, c.title]),
-    saveConfig: (name, c) => record(name, "saveConfig", [c.accessModel, c.maxItems, c.title, name]),
-    setAffiliation: (node, jid, a) => record(node, a === "none" ? "removeAffiliation" : "setAffiliation", a === "none" ? [node, jid] : [node, jid, a]),
+    createNode: (name, c) => nodeChange(name, "createNode", [name, c.accessModel, c.maxItems, c.title]),
+    saveConfig: (name, c) => nodeChange(name, "saveConfig", [c.accessModel, c.maxItems, c.title, name]),
+    setAffiliation: (node, jid, a) => nodeChange(node, a === "none" ? "removeAffiliation" : "setAffiliation", a === "none" ? [node, jid] : [node, jid, a]),
     putItem(node: string, item: Item, maxItems: number) {
       record(node, "putItem", [node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published]);
       record(node, "trim", [node, maxItems]);
@@ -209,9 +237,9 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     deleteItems: (node, ids) => record(node, "deleteItems", [node, ids]),
     trim: (node, maxItems) => record(node, "trim", [node, maxItems]),
     purge: (node) => record(node, "purge", [node]),
-    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeSubs", [node]); },
-    addSubscription: (s) => record(s.node, "addSubscription", [s.node, s.jid, s.subid]),
-    removeSubscription: (node, jid) => record(node, "removeSubscription", [node, jid]),
+    deleteNode(node) { record(node, "deleteNode", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
+    addSubscription(s) { record(s.node, "addSubscription", [s.node, s.jid, s.subid]); announce(CHANNEL.sub, s.node, s.jid); },
+    removeSubscription(node, jid) { record(node, "removeSubscription", [node, jid]); announce(CHANNEL.sub, node, jid); },
     end,
     close() { void end(); },
   };

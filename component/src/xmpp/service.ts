@@ -8,6 +8,7 @@ import { inAllowedDomain } from "../core/access.ts";
 import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
 import { hasGroupCommit } from "../core/group-commit.ts";
+import { applyRemote, hasReplication } from "../core/replica.ts";
 import { StoreUnavailable, type Store } from "../core/store.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
@@ -59,6 +60,8 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     core.state.restore(names, fresh);
     log(`error: a commit failed; ${names.length} node(s) set back to their stored state`);
   });
+  // several instances on one PostgreSQL: other instances' node and subscription changes (core/replica.ts)
+  if (hasReplication(store)) store.onRemoteChange((c) => applyRemote(core.state, c));
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set() };
   const mirror = new Mirror(entity, settings.domains, log);

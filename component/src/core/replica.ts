@@ -1,0 +1,51 @@
+// Several instances share one PostgreSQL (NOTES-CLUSTER.md §2): the rare changes another instance made (a node
+// created, configured, given affiliations or deleted; a persistent subscription added or removed) reach this one
+// as values read back from the store after that instance's COMMIT, and are put into memory here. Items and
+// presence are never pushed this way (no message per publish).
+import type { PersonalNode, Subscription } from "./model.ts";
+import type { State } from "./state.ts";
+import type { StoredState } from "./store.ts";
+
+export type RemoteChange =
+  /** the node as stored now; undefined: it no longer exists */
+  | { kind: "node"; name: string; node: PersonalNode | undefined }
+  /** the persistent subscription as stored now; undefined: it no longer exists */
+  | { kind: "subscription"; node: string; jid: string; subscription: Subscription | undefined }
+  /** everything, after a gap in which changes may have been missed (the listening connection was lost) */
+  | { kind: "all"; fresh: StoredState };
+
+/** A store that tells about changes other instances committed. */
+export interface Replicated {
+  onRemoteChange(listener: (change: RemoteChange) => void): void;
+}
+
+export function hasReplication<S extends object>(store: S): store is S & Replicated {
+  return typeof (store as Partial<Replicated>).onRemoteChange === "function";
+}
+
+/** Puts another instance's committed change into this instance's memory. Temporary subscriptions stay (§12.5). */
+export function applyRemote(state: State, change: RemoteChange): void {
+  if (change.kind === "node") {
+    if (change.node) {
+      state.nodes.set(change.name, change.node);
+    } else if (state.nodes.delete(change.name)) {
+      // XEP-0060 §8.4: a deleted node's subscriptions are gone with it
+      state.presence.delete(change.name);
+      state.subscriptions.delete(change.name);
+    }
+    return;
+  }
+  if (change.kind === "subscription") {
+    const current = state.subscriptions.get(change.node)?.get(change.jid);
+    if (change.subscription) state.subscribersOf(change.node, true).set(change.jid, change.subscription);
+    else if (current && !current.temporary) {
+      const m = state.subscriptions.get(change.node)!;
+      m.delete(change.jid);
+      if (!m.size) state.subscriptions.delete(change.node);
+    }
+    return;
+  }
+  const names = new Set([...state.nodes.keys(), ...state.subscriptions.keys(), ...change.fresh.nodes.map((n) => n.name),
+    ...change.fresh.subscriptions.map((s) => s.node)]);
+  state.restore([...names], change.fresh);
+}

@@ -1,0 +1,118 @@
+// Two instances for one domain on ejabberd (bare_source), one PostgreSQL: a subscription or a node change made
+// through one instance takes effect on the other through LISTEN/NOTIFY (store/postgres-listen.ts) within the
+// stated bound of 1 s (measured from the acknowledgement of the change to the other instance's memory).
+import { xml } from "@xmpp/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ejabberdUser, ownerOf, startInstance, type Instance } from "../support/cluster.ts";
+import { geoloc, isEvent, owner, publishEl, pubsub, type TestClient } from "../support/client.ts";
+import { startEjabberd, type Ejabberd } from "../support/ejabberd.ts";
+import { startPostgres, type Postgres } from "../support/postgres.ts";
+
+const BOUND_MS = 1000;
+let pgs: Postgres, ejd: Ejabberd;
+const instances: Instance[] = [];
+const clients: TestClient[] = [];
+// a publisher whose stanzas reach instance A, a viewer whose stanzas reach instance B (A != B)
+let alice: TestClient, viewer: TestClient, A: Instance, B: Instance;
+
+beforeAll(async () => {
+  [pgs, ejd] = await Promise.all([startPostgres(), startEjabberd({ componentNumber: 2 })]);
+  const db = await pgs.createDatabase("geo_propagation");
+  instances.push(await startInstance("one", ejd, db), await startInstance("two", ejd, db));
+  // bare_source spreads users over the two slots: take users until each instance has one
+  const by = new Map<Instance, TestClient>();
+  for (let i = 0; by.size < 2; i++) {
+    if (i === 40) throw new Error("40 users all reached one instance");
+    const u = await ejabberdUser(ejd, `u${i}`);
+    clients.push(u);
+    const inst = await ownerOf(u, instances);
+    if (!by.has(inst)) by.set(inst, u);
+  }
+  [A, B] = instances;
+  [alice, viewer] = [by.get(A)!, by.get(B)!];
+  // available (initial presence to its own server), so headlines to its bare JID are delivered (RFC 6121 §8.5.2.1.1)
+  await viewer.send(xml("presence"));
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.stop()));
+  for (const i of instances) await i.stop();
+  await ejd?.stop();
+  await pgs?.stop();
+});
+
+const fix = (lat: number) => publishEl(geoloc({ lat, lon: 13.4 }));
+const form = (accessModel: string) => xml("x", { xmlns: "jabber:x:data", type: "submit" },
+  xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, "http://jabber.org/protocol/pubsub#node_config")),
+  xml("field", { var: "pubsub#access_model" }, xml("value", {}, accessModel)));
+
+describe("two instances on one PostgreSQL", () => {
+  it("a node created by the publisher's instance is known to the other within the bound", async () => {
+    const learned = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare, "alice's node");
+    await alice.iq("set", fix(52.1));
+    const acked = Date.now();
+    const c = await learned;
+    expect(Date.now() - acked).toBeLessThan(BOUND_MS);
+    expect(c.kind === "node" && c.node?.items.map((i) => i.geoloc.lat)).toEqual(["52.1"]);
+    expect(B.service.core.state.nodes.has(alice.bare)).toBe(true);
+    // the writer ignores its own notifications
+    expect(A.service.core.state.nodes.get(alice.bare)?.items).toHaveLength(1);
+  });
+
+  it("a subscription made through the viewer's instance reaches the publisher's instance, which then notifies the viewer", async () => {
+    const learned = A.nextRemote((c) => c.kind === "subscription" && c.jid === viewer.bare, "the viewer's subscription");
+    await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.bare })));
+    const acked = Date.now();
+    await learned;
+    expect(Date.now() - acked).toBeLessThan(BOUND_MS);
+    expect(A.service.core.state.subscriptions.get(alice.bare)?.has(viewer.bare)).toBe(true);
+    await alice.iq("set", fix(52.2));
+    await viewer.waitFor((s) => isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.2"), "alice's event");
+  });
+
+  it("a subscription to locations through one instance makes the other send every publisher's events", async () => {
+    const learned = A.nextRemote((c) => c.kind === "subscription" && c.node === "locations", "the locations subscription");
+    await viewer.iq("set", pubsub(xml("subscribe", { node: "locations", jid: viewer.bare })));
+    await learned;
+    await alice.iq("set", fix(52.3));
+    const ev = await viewer.waitFor((s) => isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.3"), "alice's 3rd fix");
+    // one event per viewer even with both subscriptions (node and locations)
+    expect(viewer.received.filter((s) => s === ev || isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.3"))).toHaveLength(1);
+  });
+
+  it("an unsubscribe through the viewer's instance stops the publisher's instance's fan-out to it", async () => {
+    const learned = A.nextRemote((c) => c.kind === "subscription" && c.node === alice.bare && !c.subscription, "the unsubscribe");
+    await viewer.iq("set", pubsub(xml("unsubscribe", { node: alice.bare, jid: viewer.bare })));
+    await learned;
+    expect(A.service.core.state.subscriptions.get(alice.bare)?.has(viewer.bare) ?? false).toBe(false);
+  });
+
+  it("an access-model change through the owner's instance takes effect on the other instance's reads within the bound", async () => {
+    const items = () => viewer.iq("get", pubsub(xml("items", { node: alice.bare })));
+    expect((await items()).getChild("pubsub")?.getChild("items")?.getChildren("item").length).toBeGreaterThan(0);
+    const learned = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare, "alice's new configuration");
+    await alice.iq("set", owner(xml("configure", { node: alice.bare }, form("whitelist"))));
+    const acked = Date.now();
+    await learned;
+    expect(Date.now() - acked).toBeLessThan(BOUND_MS);
+    // XEP-0060 §6.5.9.11 / DESIGN.md: a node the viewer may not see answers item-not-found
+    const err = await viewer.iqError("get", pubsub(xml("items", { node: alice.bare })));
+    expect(err.condition).toBe("item-not-found");
+    // and the publisher's instance no longer sends alice's events to the viewer's locations subscription
+    expect(A.service.core.notifyNode(A.service.core.state.nodes.get(alice.bare)!, { kind: "purge", node: alice.bare }).map((n) => n.to)).not.toContain(viewer.bare);
+    // an affiliation through the owner's instance lets the viewer see again
+    const member = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && c.node?.affiliations.get(viewer.bare) === "member", "the membership");
+    await alice.iq("set", owner(xml("affiliations", { node: alice.bare }, xml("affiliation", { jid: viewer.bare, affiliation: "member" }))));
+    await member;
+    expect((await items()).getChild("pubsub")?.getChild("items")?.getChildren("item").length).toBeGreaterThan(0);
+  });
+
+  it("a node deleted through the owner's instance is gone on the other, with its subscriptions", async () => {
+    await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.bare })));
+    const gone = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && !c.node, "the deletion");
+    await alice.iq("set", owner(xml("delete", { node: alice.bare })));
+    await gone;
+    expect(B.service.core.state.nodes.has(alice.bare)).toBe(false);
+    expect(B.service.core.state.subscriptions.has(alice.bare)).toBe(false);
+  });
+});
