@@ -2,6 +2,7 @@
 // through one instance takes effect on the other through LISTEN/NOTIFY (store/postgres-listen.ts) within the
 // stated bound of 1 s (measured from the acknowledgement of the change to the other instance's memory).
 import { xml } from "@xmpp/client";
+import type { Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ejabberdUser, ownerOf, startInstance, type Instance } from "../support/cluster.ts";
 import { geoloc, isEvent, owner, publishEl, pubsub, type TestClient } from "../support/client.ts";
@@ -114,5 +115,43 @@ describe("two instances on one PostgreSQL", () => {
     await gone;
     expect(B.service.core.state.nodes.has(alice.bare)).toBe(false);
     expect(B.service.core.state.subscriptions.has(alice.bare)).toBe(false);
+  });
+});
+
+describe("reads of another instance's publisher, from PostgreSQL", () => {
+  let bob: TestClient;
+  const lats = (el: Element) => el.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.getChild("geoloc")?.getChildText("lat"));
+
+  beforeAll(async () => {
+    // a publisher on A's slot whose node exists (so B knows it), then several fixes B's memory never saw
+    bob = clients.find((c) => c !== alice && A.senders.has(c.bare)) ?? alice;
+    for (const lat of [10, 11, 12]) await bob.iq("set", fix(lat));
+    expect(B.service.core.state.nodes.get(bob.bare)?.items.map((i) => i.geoloc.lat)).toEqual(["10"]);
+  });
+
+  it("answers items of the publisher's node with every acknowledged fix", async () => {
+    expect(lats(await viewer.iq("get", pubsub(xml("items", { node: bob.bare }))))).toEqual(["10", "11", "12"]);
+    expect(lats(await viewer.iq("get", pubsub(xml("items", { node: bob.bare, max_items: "1" }))))).toEqual(["12"]);
+  });
+
+  it("answers items of locations with the publisher's latest fix", async () => {
+    const r = await viewer.iq("get", pubsub(xml("items", { node: "locations" })));
+    const mine = r.getChild("pubsub")!.getChild("items")!.getChildren("item").filter((i) => i.attrs.publisher === bob.bare);
+    expect(mine.map((i) => i.getChild("geoloc")?.getChildText("lat"))).toEqual(["12"]);
+  });
+
+  it("answers the presence snapshot with the presence the publisher's instance recorded", async () => {
+    await bob.send(xml("presence", { to: ejd.component }, xml("show", {}, "away")));
+    await bob.iq("get", xml("ping", { xmlns: "urn:xmpp:ping" })); // answered after A committed what it recorded before
+    const r = await viewer.iq("get", pubsub(xml("items", { node: "presence" }, xml("item", { id: bob.bare }))));
+    const p = r.getChild("pubsub")!.getChild("items")!.getChild("item")!.getChild("presence")!;
+    expect(p.getChildText("show")).toBe("away");
+    expect(B.service.core.state.presence.has(bob.bare)).toBe(false); // not from B's memory
+  });
+
+  it("answers disco#items of the publisher's node with the stored item ids", async () => {
+    const ids = (await bob.iq("get", pubsub(xml("items", { node: bob.bare })))).getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id);
+    const r = await viewer.iq("get", xml("query", { xmlns: "http://jabber.org/protocol/disco#items", node: bob.bare }));
+    expect(r.getChild("query")!.getChildren("item").map((i) => i.attrs.name)).toEqual(ids);
   });
 });

@@ -222,6 +222,7 @@ export class GeoService {
   /** Records a publisher's new presence and tells the `presence` subscribers who may see the publisher. */
   presenceChanged(p: PublisherPresence): Notification[] {
     this.state.presence.set(p.jid, p);
+    this.state.store.savePresence?.(p);
     const node = this.state.nodes.get(p.jid);
     const subs = this.state.subscriptions.get(PRESENCE);
     if (!node || !subs) return [];

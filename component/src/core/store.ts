@@ -1,5 +1,6 @@
 // The persistence port, owned by the core. Every write is committed when the call returns (durability before ack).
 import type { Item, NodeConfig, PersonalNode, Subscription } from "./model.ts";
+import type { PublisherPresence } from "./presence.ts";
 
 export interface StoredState {
   nodes: PersonalNode[];
@@ -36,5 +37,7 @@ export interface Store {
   deleteNode(node: string): void;
   addSubscription(sub: Subscription): void;
   removeSubscription(node: string, jid: string): void;
+  /** a publisher's presence, for other instances' reads (shared stores only; core/shared-read.ts) */
+  savePresence?(p: PublisherPresence): void;
   close(): void;
 }

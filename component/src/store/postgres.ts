@@ -29,8 +29,10 @@ import { randomBytes } from "node:crypto";
 import type { GroupCommit } from "../core/group-commit.ts";
 import type { Item, NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
 import type { Replicated } from "../core/replica.ts";
+import type { SharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
 import { CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.ts";
+import { PRESENCE_SQL, readView } from "./postgres-read.ts";
 
 /** Schema versions, applied in order at start under an advisory lock (several instances may start at once). */
 export const MIGRATIONS = [
@@ -41,6 +43,8 @@ export const MIGRATIONS = [
    CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
      affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  // 2: publishers' presence, written by the instance that owns the publisher, read by any (core/shared-read.ts)
+  `CREATE TABLE presence (jid TEXT PRIMARY KEY, online BOOLEAN NOT NULL, show TEXT, since BIGINT NOT NULL);`,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -109,7 +113,7 @@ export function redactUrl(url: string): string {
   try { const u = new URL(url); if (u.password) u.password = "***"; return u.toString(); } catch { return "postgres://(unparsable URL)"; }
 }
 
-export type PostgresStore = Store & GroupCommit & Replicated & {
+export type PostgresStore = Store & GroupCommit & Replicated & SharedReads & {
   /** this process's id in NOTIFY payloads (its own notifications are ignored) */
   readonly instance: string;
 };
@@ -183,7 +187,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     if (dirty.size) await reload([...dirty]).catch((re: Error) => log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`));
   }
 
-  function record(node: string, name: keyof typeof SQL, values: unknown[]): void {
+  function record(node: string, name: keyof typeof SQL | "presence", values: unknown[]): void {
     recorded++;
     if (!open) {
       let resolve!: () => void, reject!: (e: unknown) => void;
@@ -196,8 +200,8 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
         chain = chain.then(() => run(batch).then(resolve, reject));
       });
     }
-    open.ops.push({ name: `geo_${name}`, text: SQL[name], values });
-    open.nodes.add(node);
+    open.ops.push({ name: `geo_${name}`, text: name === "presence" ? PRESENCE_SQL : SQL[name], values });
+    if (node) open.nodes.add(node);
   }
   // NOTIFY in the same transaction as the change it announces (store/postgres-listen.ts)
   function announce(channel: string, ...what: string[]): void {
@@ -220,6 +224,18 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     instance,
     load: () => snapshot,
     onRemoteChange: (l) => listener.onChange(l),
+    async readView(node) {
+      const c = await pool.connect().catch((e: Error) => { throw new StoreUnavailable(`PostgreSQL: ${e.message}`, { cause: e }); });
+      try {
+        return await readView(c, node);
+      } catch (e) {
+        throw new StoreUnavailable(`PostgreSQL: ${(e as Error).message}`, { cause: e });
+      } finally {
+        c.release();
+      }
+    },
+    // not a node change: a failed batch does not reload anything for it (presence is not undone either, gate.ts)
+    savePresence: (p) => record("", "presence", [p.jid, p.online, p.show ?? null, p.since]),
     get recorded() { return recorded; },
     commit(): Promise<void> {
       if (open) return open.done;

@@ -9,6 +9,7 @@ import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
 import { hasGroupCommit } from "../core/group-commit.ts";
 import { applyRemote, hasReplication } from "../core/replica.ts";
+import { hasSharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store } from "../core/store.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
@@ -20,6 +21,7 @@ import { Mirror } from "./mirror.ts";
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from "./outbox.ts";
 import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
 import { handleOwner, handlePubsub, type HandlerContext } from "./pubsub.ts";
+import { sharedDiscoItems, sharedItems } from "./shared-read.ts";
 
 export interface ServiceOptions {
   entity: Component;
@@ -79,12 +81,16 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     log(`error: ${e.message}`);
     return errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" });
   };
-  const route = (type: "get" | "set", ns: string, name: string, handler: (from: string, el: Element) => Element | undefined) =>
+  type Handler = (from: string, el: Element) => Element | undefined | Promise<Element | undefined>;
+  const route = (type: "get" | "set", ns: string, name: string, handler: Handler) =>
     entity.iqCallee[type](ns, name, (c) => {
       const before = durable?.recorded;
       let reply: Element;
       try {
-        reply = handler(String(c.stanza.attrs.from), c.element) ?? EMPTY_RESULT;
+        const r = handler(String(c.stanza.attrs.from), c.element);
+        // a read served from the shared store (xmpp/shared-read.ts): it writes nothing
+        if (r instanceof Promise) return r.then((x) => x ?? EMPTY_RESULT, (e: unknown) => { if (e instanceof StoreUnavailable) return storeDown(e); throw e; });
+        reply = r ?? EMPTY_RESULT;
       } catch (e) {
         if (!(e instanceof StoreUnavailable)) throw e; // a bug: iq-callee answers internal-server-error
         return storeDown(e);
@@ -99,12 +105,14 @@ export function createService({ entity, store, settings, clock = Date.now, log =
       });
     });
 
+  // several instances: reads of items and disco#items from PostgreSQL, after this instance's own pending commit
+  const shared = durable && hasSharedReads(store) ? { store, durable, settings, ctx } : undefined;
   for (const type of ["get", "set"] as const) {
-    route(type, NS.pubsub, "pubsub", (from, el) => handlePubsub(ctx, from, el, type));
+    route(type, NS.pubsub, "pubsub", (from, el) => (shared && type === "get" && sharedItems(shared, from, el)) || handlePubsub(ctx, from, el, type));
     route(type, NS.pubsubOwner, "pubsub", (from, el) => handleOwner(ctx, from, el, type));
   }
   route("get", NS.discoInfo, "query", (from, el) => discoInfo(core, from, el.attrs.node));
-  route("get", NS.discoItems, "query", (from, el) => discoItemsOf(core, domain, from, el.attrs.node));
+  route("get", NS.discoItems, "query", (from, el) => shared ? sharedDiscoItems(shared, domain, from, el.attrs.node) : discoItemsOf(core, domain, from, el.attrs.node));
   route("get", NS.ping, "ping", () => undefined); // XEP-0199 §4.2: an empty result
   route("get", NS.version, "query", () => xml("query", { xmlns: NS.version }, xml("name", {}, "geo-presence"), xml("version", {}, "0.1.0")));
 

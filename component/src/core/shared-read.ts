@@ -1,0 +1,39 @@
+// Reads served from the shared store (NOTES-CLUSTER.md §3): with several instances, this instance's memory holds
+// another instance's publishers' nodes as of their last change (LISTEN/NOTIFY), not their latest items or
+// presence. A read (items, disco#items) is therefore answered from what the store holds now, by the same pure
+// core: the shell awaits the rows, the core decides on them as values.
+import type { PublisherPresence } from "./presence.ts";
+import { GeoService } from "./service.ts";
+import type { Settings } from "./state.ts";
+import type { StoredState } from "./store.ts";
+
+/** The stored state a read needs: the nodes (with the items the read may show) and publishers' presence. */
+export interface ReadView {
+  state: StoredState;
+  presence: PublisherPresence[];
+}
+
+/** A store that answers reads from the shared database. `node`: a personal node, or undefined for all nodes
+ * (each with its latest item only: enough for `locations`, `presence` and disco#items of the service). */
+export interface SharedReads {
+  readView(node: string | undefined): Promise<ReadView>;
+  /** records a publisher's presence (written by the instance that owns the publisher) */
+  savePresence(p: PublisherPresence): void;
+}
+
+export function hasSharedReads<S extends object>(store: S): store is S & SharedReads {
+  return typeof (store as Partial<SharedReads>).readView === "function";
+}
+
+/** A read-only core over a view: its reads (items, view, visibleNodes) decide on these values alone. */
+export function readerOver(view: ReadView, settings: Settings): GeoService {
+  const noWrites = () => { throw new Error("a read-only view was written to"); };
+  const store = {
+    load: () => view.state, atomically: noWrites, createNode: noWrites, saveConfig: noWrites, setAffiliation: noWrites,
+    putItem: noWrites, deleteItems: noWrites, trim: noWrites, purge: noWrites, deleteNode: noWrites,
+    addSubscription: noWrites, removeSubscription: noWrites, close: () => {},
+  };
+  const core = new GeoService(store, settings, noWrites);
+  for (const p of view.presence) core.state.presence.set(p.jid, p);
+  return core;
+}

@@ -1,0 +1,37 @@
+// Several instances (NOTES-CLUSTER.md §3): items and disco#items are answered from what PostgreSQL holds now,
+// since memory holds other instances' publishers only as of their last node change. First this instance's own
+// pending commit (read-your-writes: everything it acknowledged or notified is then in the database), then the
+// query, then the same pure core and the same reply builders over the rows.
+import type { Element } from "@xmpp/xml";
+import type { GroupCommit } from "../core/group-commit.ts";
+import { LOCATIONS, PRESENCE } from "../core/service.ts";
+import { readerOver, type SharedReads } from "../core/shared-read.ts";
+import type { Settings } from "../core/state.ts";
+import { readPubsub } from "../protocol/requests.ts";
+import { discoItemsOf } from "./disco.ts";
+import { handlePubsub, type HandlerContext } from "./pubsub.ts";
+
+export interface Shared {
+  store: SharedReads;
+  durable: GroupCommit;
+  settings: Settings;
+  ctx: HandlerContext;
+}
+
+async function reader(s: Shared, node: string | undefined) {
+  await s.durable.commit().catch(() => {}); // a failed batch was set back; the database is the truth either way
+  return readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings);
+}
+
+/** An items request (XEP-0060 §6.5) answered from the database; undefined for any other request. */
+export function sharedItems(s: Shared, from: string, el: Element): Promise<Element | undefined> | undefined {
+  const req = readPubsub(el, "get");
+  if (!req.ok || req.value.action !== "items") return undefined;
+  const node = req.value.node;
+  return reader(s, node).then((core) => handlePubsub({ ...s.ctx, core, notify: () => {} }, from, el, "get"));
+}
+
+/** XEP-0030 disco#items answered from the database. */
+export async function sharedDiscoItems(s: Shared, service: string, from: string, node: string | undefined): Promise<Element> {
+  return discoItemsOf(await reader(s, node), service, from, node);
+}
