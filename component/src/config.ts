@@ -7,6 +7,8 @@ export interface Config {
   domain: string;
   secret: string;
   db: string;
+  /** several instances on ejabberd: the domain_balancing component_number (undefined: one instance, no slot lock) */
+  slots?: number;
   settings: Settings;
 }
 
@@ -27,6 +29,9 @@ Options (each mirrors an environment variable; a flag wins over the variable):
                                          (default: the service domain minus its first label)
   --max-payload BYTES  GEO_MAX_PAYLOAD   largest accepted <geoloc/> in bytes (default 8192)
   --max-items N        GEO_MAX_ITEMS     history kept per publisher by default (default 20)
+  --slots N            GEO_SLOTS         several instances on ejabberd (needs a postgres:// GEO_DB): ejabberd's
+                                         domain_balancing component_number; an instance connects only
+                                         once it holds a free slot's lock, otherwise it waits as a standby
   -h, --help           this text
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 1 fatal error, 2 bad configuration.`;
@@ -39,7 +44,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     options: {
       service: { type: "string" }, domain: { type: "string" }, secret: { type: "string" }, db: { type: "string" },
       "access-model": { type: "string" }, domains: { type: "string" }, "max-payload": { type: "string" },
-      "max-items": { type: "string" }, help: { type: "boolean", short: "h" },
+      "max-items": { type: "string" }, slots: { type: "string" }, help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
@@ -61,11 +66,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   };
   const maxPayloadBytes = int(pick(values["max-payload"], "GEO_MAX_PAYLOAD"), "GEO_MAX_PAYLOAD", DEFAULT_SETTINGS.maxPayloadBytes, 256, 1 << 20);
   const maxItems = int(pick(values["max-items"], "GEO_MAX_ITEMS"), "GEO_MAX_ITEMS", DEFAULT_SETTINGS.defaults.maxItems, 1, DEFAULT_SETTINGS.maxItemsLimit);
+  const db = pick(values.db, "GEO_DB") ?? "var/geo.sqlite";
+  const rawSlots = pick(values.slots, "GEO_SLOTS");
+  const slots = rawSlots === undefined ? undefined : int(rawSlots, "GEO_SLOTS", 1, 1, 1000);
+  if (slots !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new ConfigError("GEO_SLOTS needs GEO_DB=postgres://... (the instances share it and its locks)");
   return {
     service: pick(values.service, "GEO_SERVICE") ?? "xmpp://127.0.0.1:5347",
     domain,
     secret,
-    db: pick(values.db, "GEO_DB") ?? "var/geo.sqlite",
+    db,
+    ...(slots !== undefined && { slots }),
     settings: { ...DEFAULT_SETTINGS, domains: new Set(domains), maxPayloadBytes, defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems } },
   };
 }

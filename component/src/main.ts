@@ -3,7 +3,8 @@ import { component } from "@xmpp/component";
 import { HELP, readConfig, type Config } from "./config.ts";
 import { hasGroupCommit } from "./core/group-commit.ts";
 import type { Store } from "./core/store.ts";
-import { isPostgresUrl, openPostgresStore, redactUrl } from "./store/postgres.ts";
+import { isPostgresUrl, openPostgresStore, redactUrl, type PostgresStore } from "./store/postgres.ts";
+import { takeSlot, type SlotLock } from "./store/slot-lock.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import { createService } from "./xmpp/service.ts";
 import { startEntity } from "./xmpp/start.ts";
@@ -21,7 +22,7 @@ if (config === "help") {
   console.log(HELP);
   process.exit(0);
 }
-const { service, domain, secret, db, settings } = config;
+const { service, domain, secret, db, settings, slots } = config;
 
 let store: Store;
 try {
@@ -51,9 +52,11 @@ entity.on("error", (err: Error & { condition?: string }) => {
   log(`error: ${err.message}${hint}`);
 });
 
+let lock: SlotLock | undefined;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  void lock?.release();
   entity.reconnect.stop();
   if (entity.status === "online") await running.farewell();
   try { await entity.stop(); } catch { /* already disconnected */ }
@@ -66,6 +69,22 @@ async function shutdown(code: number) {
 process.on("SIGTERM", () => void shutdown(0));
 process.on("SIGINT", () => void shutdown(0));
 
+// Several instances (GEO_SLOTS): connect only while holding a slot's lock; until then this process is a standby
+// whose memory follows the others' changes (LISTEN/NOTIFY). store/slot-lock.ts.
+if (slots !== undefined) {
+  log(`standby: waiting for a free slot of ${slots}`);
+  const t0 = Date.now();
+  lock = await takeSlot(db, domain, slots);
+  if (stopping) process.exit(0);
+  // the instance that held the slot wrote items and presence nobody announced: reload before serving
+  await (store as PostgresStore).resync();
+  log(`took slot ${lock.slot} of ${slots} after ${Date.now() - t0} ms; connecting`);
+  void lock.lost.then((e) => {
+    if (stopping) return;
+    log(`error: lost the slot lock (${e.message}); stopping so that another instance can take the slot`);
+    void shutdown(1);
+  });
+}
 // A failed first connect is reported by the "error" listener and retried like any dropped connection.
 // startEntity, not entity.start(): that one can leave an unhandled rejection behind (see xmpp/start.ts).
 startEntity(entity as unknown as Parameters<typeof startEntity>[0]).catch(() => {});

@@ -20,7 +20,7 @@ export interface ComponentProcess {
   kill9(): Promise<void>;
 }
 
-export function startComponent(prosody: Prosody, db: string, env: Record<string, string> = {}, nodeArgs: string[] = []): ComponentProcess {
+export function startComponent(prosody: Pick<Prosody, "componentService" | "componentSecret">, db: string, env: Record<string, string> = {}, nodeArgs: string[] = []): ComponentProcess {
   const proc = spawn(process.execPath, [...nodeArgs, ...MAIN], {
     cwd: ROOT,
     env: { ...process.env, GEO_SERVICE: prosody.componentService, GEO_SECRET: prosody.componentSecret, GEO_DB: db, ...env },

@@ -22,6 +22,8 @@ type Read = (names?: string[]) => Promise<import("../core/store.ts").StoredState
 
 export interface Listener {
   onChange(l: (c: RemoteChange) => void): void;
+  /** reloads everything (after a takeover: the instance that held the slot wrote items nobody announced) */
+  resync(): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -34,11 +36,12 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
   let stopped = false;
   let delay = 200;
 
-  const queue = (task: () => Promise<RemoteChange>) => {
+  const queue = (task: () => Promise<RemoteChange>): Promise<void> => {
     chain = chain.then(task).then(emit, (e: Error) => {
       log(`error: reading another instance's change failed (${e.message}); reloading everything`);
-      queue(async () => ({ kind: "all", fresh: await read() }));
+      void queue(async () => ({ kind: "all", fresh: await read() }));
     });
+    return chain;
   };
 
   async function readSubscription(node: string, jid: string): Promise<RemoteChange> {
@@ -52,8 +55,8 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
     try { payload = JSON.parse(m.payload ?? ""); } catch { return; }
     if (!Array.isArray(payload) || payload[0] === instance) return;
     const [, node, jid] = payload as [string, string, string?];
-    if (m.channel === CHANNEL.node) queue(async () => ({ kind: "node", name: node, node: (await read([node])).nodes[0] }));
-    else if (m.channel === CHANNEL.sub && jid !== undefined) queue(() => readSubscription(node, jid));
+    if (m.channel === CHANNEL.node) void queue(async () => ({ kind: "node", name: node, node: (await read([node])).nodes[0] }));
+    else if (m.channel === CHANNEL.sub && jid !== undefined) void queue(() => readSubscription(node, jid));
   }
 
   async function connect(): Promise<void> {
@@ -75,7 +78,7 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
       connect().then(() => {
         delay = 200;
         log("PostgreSQL listening connection back; reloading every node and subscription");
-        queue(async () => ({ kind: "all", fresh: await read() }));
+        void queue(async () => ({ kind: "all", fresh: await read() }));
       }, (e: Error) => {
         log(`error: PostgreSQL listening connection: ${e.message}; retrying in ${delay} ms`);
         delay = Math.min(delay * 2, 5000);
@@ -90,6 +93,7 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
       listeners.push(l);
       for (const c of early.splice(0)) l(c);
     },
+    resync: () => queue(async () => ({ kind: "all", fresh: await read() })),
     async end() {
       stopped = true;
       await chain;

@@ -116,6 +116,8 @@ export function redactUrl(url: string): string {
 export type PostgresStore = Store & GroupCommit & Replicated & SharedReads & {
   /** this process's id in NOTIFY payloads (its own notifications are ignored) */
   readonly instance: string;
+  /** reloads every node and subscription into memory (onRemoteChange "all"), e.g. after taking over a slot */
+  resync(): Promise<void>;
 };
 
 /** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
@@ -224,6 +226,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     instance,
     load: () => snapshot,
     onRemoteChange: (l) => listener.onChange(l),
+    resync: () => listener.resync(),
     async readView(node) {
       const c = await pool.connect().catch((e: Error) => { throw new StoreUnavailable(`PostgreSQL: ${e.message}`, { cause: e }); });
       try {

@@ -1,0 +1,41 @@
+// Failover (NOTES-CLUSTER.md §4): with ejabberd's domain_balancing, `component_number` slots serve one domain and
+// a slot whose connection died drops its stanzas until a NEW connection takes it. Each running instance holds a
+// PostgreSQL advisory lock for its slot on a session of its own, for as long as it runs; a standby blocks on every
+// slot's lock at once (one session each). When an instance dies (even kill -9), PostgreSQL ends its session and
+// grants the lock to a waiting standby within milliseconds (measured 5-11 ms); the standby then connects its
+// component stream and ejabberd gives it the free slot. The slot number is only a lock key: ejabberd assigns
+// slots by connection order, and any instance can serve any publisher.
+import pg from "pg";
+
+export interface SlotLock {
+  slot: number;
+  /** settles if the lock's session ends: the slot may then be taken by another instance */
+  lost: Promise<Error>;
+  release(): Promise<void>;
+}
+
+/** Waits until one of `slots` slot locks of `domain` is free and holds it. */
+export async function takeSlot(url: string, domain: string, slots: number): Promise<SlotLock> {
+  const sessions = await Promise.all(Array.from({ length: slots }, async () => {
+    const c = new pg.Client({ connectionString: url, application_name: "geo-presence-slot", keepAlive: true });
+    c.on("error", () => {}); // reported through `lost` (winner) or irrelevant (cancelled waiters)
+    await c.connect();
+    const pid = (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+    return { c, pid };
+  }));
+  // two-key advisory lock: (hash of the domain, slot number)
+  const waits = sessions.map((s, slot) => s.c.query("SELECT pg_advisory_lock(hashtext($1), $2)", [`geo-slot:${domain}`, slot]).then(() => slot));
+  for (const w of waits) w.catch(() => {}); // the losers are cancelled below
+  const slot = await Promise.race(waits);
+  const winner = sessions[slot].c;
+  const others = sessions.filter((_, i) => i !== slot);
+  // cancel the other waits (a backend blocked on a lock does not notice its client leaving), then close them:
+  // closing also releases a lock one of them may have been granted meanwhile
+  await winner.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [others.map((o) => o.pid)]);
+  await Promise.all(others.map((o) => o.c.end().catch(() => {})));
+  const lost = new Promise<Error>((resolve) => {
+    winner.on("error", (e) => resolve(e));
+    winner.on("end", () => resolve(new Error("the slot lock's PostgreSQL session ended")));
+  });
+  return { slot, lost, release: () => winner.end().catch(() => {}) };
+}
