@@ -76,14 +76,20 @@ if (slots !== undefined) {
   const t0 = Date.now();
   lock = await takeSlot(db, domain, slots);
   if (stopping) process.exit(0);
-  // the instance that held the slot wrote items and presence nobody announced: reload before serving
+  // the dead instance's viewers now reach this one: their temporary subscriptions are ours; and it wrote items
+  // and presence nobody announced: reload before serving
+  const adopted = await (store as PostgresStore).orphans("adopt");
   await (store as PostgresStore).resync();
+  if (adopted) log(`adopted ${adopted} temporary subscription(s) of an instance that is gone`);
   log(`took slot ${lock.slot} of ${slots} after ${Date.now() - t0} ms; connecting`);
   void lock.lost.then((e) => {
     if (stopping) return;
     log(`error: lost the slot lock (${e.message}); stopping so that another instance can take the slot`);
     void shutdown(1);
   });
+} else if (isPostgresUrl(db)) {
+  // one instance: as before, a restart ends the temporary subscriptions of the previous run (XEP-0060 §12.5)
+  if (await (store as PostgresStore).orphans("drop")) await (store as PostgresStore).resync();
 }
 // A failed first connect is reported by the "error" listener and retried like any dropped connection.
 // startEntity, not entity.start(): that one can leave an unhandled rejection behind (see xmpp/start.ts).

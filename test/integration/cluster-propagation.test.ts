@@ -81,6 +81,19 @@ describe("two instances on one PostgreSQL", () => {
     expect(viewer.received.filter((s) => s === ev || isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.3"))).toHaveLength(1);
   });
 
+  it("a temporary subscription (XEP-0060 §12.5) through the viewer's instance reaches the publisher's instance and ends there when the viewer's resource goes offline", async () => {
+    await viewer.send(xml("presence", { to: ejd.component })); // directed presence: full-JID subscriptions are temporary
+    const learned = A.nextRemote((c) => c.kind === "subscription" && c.jid === viewer.jid && !!c.subscription?.temporary, "the temporary subscription");
+    await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.jid })));
+    await learned;
+    await alice.iq("set", fix(52.25));
+    await viewer.waitFor((s) => s.attrs.to === viewer.jid && isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.25"), "the event to the full JID");
+    const ended = A.nextRemote((c) => c.kind === "subscription" && c.jid === viewer.jid && !c.subscription, "the end of the temporary subscription");
+    await viewer.send(xml("presence", { to: ejd.component, type: "unavailable" }));
+    await ended;
+    expect(A.service.core.state.subscriptions.get(alice.bare)?.has(viewer.jid) ?? false).toBe(false);
+  });
+
   it("an unsubscribe through the viewer's instance stops the publisher's instance's fan-out to it", async () => {
     const learned = A.nextRemote((c) => c.kind === "subscription" && c.node === alice.bare && !c.subscription, "the unsubscribe");
     await viewer.iq("set", pubsub(xml("unsubscribe", { node: alice.bare, jid: viewer.bare })));

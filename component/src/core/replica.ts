@@ -38,7 +38,7 @@ export function applyRemote(state: State, change: RemoteChange): void {
   if (change.kind === "subscription") {
     const current = state.subscriptions.get(change.node)?.get(change.jid);
     if (change.subscription) state.subscribersOf(change.node, true).set(change.jid, change.subscription);
-    else if (current && !current.temporary) {
+    else if (current) {
       const m = state.subscriptions.get(change.node)!;
       m.delete(change.jid);
       if (!m.size) state.subscriptions.delete(change.node);

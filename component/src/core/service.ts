@@ -201,7 +201,10 @@ export class GeoService {
   presence(from: string, available: boolean, show: Show | undefined, priority: number, now: number): Notification[] {
     const [who, resource = ""] = splitResource(from);
     const { before, after, wentOffline } = this.state.resources.apply(who, resource, available, show, priority);
-    for (const full of wentOffline) {
+    // §12.5: a full JID that went offline ends its temporary subscriptions, also those this instance adopted from
+    // another (several instances: its resource table never saw that JID come online)
+    if (!available && resource) wentOffline.push(`${who}/${resource}`);
+    for (const full of new Set(wentOffline)) {
       for (const [node, subs] of [...this.state.subscriptions]) {
         if (subs.get(full)?.temporary) this.state.removeSubscription(node, full);
       }

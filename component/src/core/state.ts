@@ -41,6 +41,7 @@ export class State {
 
   addSubscription(sub: Subscription): void {
     if (!sub.temporary) this.store.addSubscription(sub);
+    else this.store.addTemporarySubscription?.(sub); // shared stores: the publisher's instance must know it
     this.subscribersOf(sub.node, true).set(sub.jid, sub);
   }
 
@@ -49,6 +50,7 @@ export class State {
     const sub = m?.get(jid);
     if (!sub) return;
     if (!sub.temporary) this.store.removeSubscription(node, jid);
+    else this.store.removeTemporarySubscription?.(node, jid);
     m!.delete(jid);
     if (!m!.size) this.subscriptions.delete(node);
   }

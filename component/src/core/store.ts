@@ -4,7 +4,7 @@ import type { PublisherPresence } from "./presence.ts";
 
 export interface StoredState {
   nodes: PersonalNode[];
-  /** persistent subscriptions only */
+  /** persistent subscriptions; with a shared store also the temporary ones other instances hold (§12.5) */
   subscriptions: Subscription[];
 }
 
@@ -37,6 +37,9 @@ export interface Store {
   deleteNode(node: string): void;
   addSubscription(sub: Subscription): void;
   removeSubscription(node: string, jid: string): void;
+  /** XEP-0060 §12.5 temporary subscriptions, kept only by shared stores (several instances must all know them) */
+  addTemporarySubscription?(sub: Subscription): void;
+  removeTemporarySubscription?(node: string, jid: string): void;
   /** a publisher's presence, for other instances' reads (shared stores only; core/shared-read.ts) */
   savePresence?(p: PublisherPresence): void;
   close(): void;

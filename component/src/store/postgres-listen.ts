@@ -45,8 +45,9 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
   };
 
   async function readSubscription(node: string, jid: string): Promise<RemoteChange> {
-    const r = await pool.query<{ subid: string }>("SELECT subid FROM subscriptions WHERE node = $1 AND jid = $2", [node, jid]);
-    const subscription: Subscription | undefined = r.rows[0] && { node, jid, subid: r.rows[0].subid, temporary: false };
+    const r = await pool.query<{ subid: string; temporary: boolean }>(`SELECT subid, false AS temporary FROM subscriptions WHERE node = $1 AND jid = $2
+      UNION ALL SELECT subid, true FROM temp_subscriptions WHERE node = $1 AND jid = $2`, [node, jid]);
+    const subscription: Subscription | undefined = r.rows[0] && { node, jid, subid: r.rows[0].subid, temporary: r.rows[0].temporary };
     return { kind: "subscription", node, jid, subscription };
   }
 
@@ -60,7 +61,8 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
   }
 
   async function connect(): Promise<void> {
-    const c = new pg.Client({ connectionString: url, application_name: "geo-presence-listen", keepAlive: true });
+    // the instance id in application_name: other instances see who is alive (temporary subscriptions' owners)
+    const c = new pg.Client({ connectionString: url, application_name: `geo-presence-listen ${instance}`, keepAlive: true });
     c.on("notification", onNotification);
     c.on("error", (e) => log(`error: PostgreSQL listening connection: ${e.message}`));
     await c.connect();

@@ -45,6 +45,10 @@ export const MIGRATIONS = [
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
   // 2: publishers' presence, written by the instance that owns the publisher, read by any (core/shared-read.ts)
   `CREATE TABLE presence (jid TEXT PRIMARY KEY, online BOOLEAN NOT NULL, show TEXT, since BIGINT NOT NULL);`,
+  // 3: XEP-0060 §12.5 temporary subscriptions, held by the instance owning the viewer's slot (`instance`), so that
+  // the publishers' instances fan out to them too; an instance that takes over a dead one's slot adopts its rows
+  `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, instance TEXT NOT NULL,
+     PRIMARY KEY (node, jid));`,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -67,6 +71,10 @@ const SQL = {
   deleteNodeSubs: "DELETE FROM subscriptions WHERE node = $1",
   addSubscription: "INSERT INTO subscriptions (node, jid, subid) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid",
   removeSubscription: "DELETE FROM subscriptions WHERE node = $1 AND jid = $2",
+  addTemporary: `INSERT INTO temp_subscriptions (node, jid, subid, instance) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, instance = EXCLUDED.instance`,
+  removeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1 AND jid = $2",
+  deleteNodeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1",
 };
 
 export async function migrate(client: pg.ClientBase): Promise<number> {
@@ -104,6 +112,9 @@ export async function readState(db: pg.ClientBase, names?: string[]): Promise<St
   }
   const subscriptions: Subscription[] = (await db.query(`SELECT node, jid, subid FROM subscriptions${where("node")}`, args)).rows
     .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
+  for (const r of (await db.query(`SELECT node, jid, subid FROM temp_subscriptions${where("node")}`, args)).rows) {
+    subscriptions.push({ node: r.node, jid: r.jid, subid: r.subid, temporary: true });
+  }
   return { nodes: [...nodes.values()], subscriptions };
 }
 
@@ -118,6 +129,11 @@ export type PostgresStore = Store & GroupCommit & Replicated & SharedReads & {
   readonly instance: string;
   /** reloads every node and subscription into memory (onRemoteChange "all"), e.g. after taking over a slot */
   resync(): Promise<void>;
+  /**
+   * Temporary subscriptions held by instances that are gone: "adopt" (taking over a dead instance's slot: its
+   * viewers' stanzas now come here) or "drop" (a single instance starting: as before, a restart ends them).
+   */
+  orphans(mode: "adopt" | "drop"): Promise<number>;
 };
 
 /** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
@@ -256,9 +272,20 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     deleteItems: (node, ids) => record(node, "deleteItems", [node, ids]),
     trim: (node, maxItems) => record(node, "trim", [node, maxItems]),
     purge: (node) => record(node, "purge", [node]),
-    deleteNode(node) { record(node, "deleteNode", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
+    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeTemporary", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
     addSubscription(s) { record(s.node, "addSubscription", [s.node, s.jid, s.subid]); announce(CHANNEL.sub, s.node, s.jid); },
     removeSubscription(node, jid) { record(node, "removeSubscription", [node, jid]); announce(CHANNEL.sub, node, jid); },
+    addTemporarySubscription(s) { record(s.node, "addTemporary", [s.node, s.jid, s.subid, instance]); announce(CHANNEL.sub, s.node, s.jid); },
+    removeTemporarySubscription(node, jid) { record(node, "removeTemporary", [node, jid]); announce(CHANNEL.sub, node, jid); },
+    async orphans(mode) {
+      // instances alive = those with a listening session (application_name carries the instance id)
+      const alive = "SELECT substr(application_name, 21) FROM pg_stat_activity WHERE application_name LIKE 'geo-presence-listen %'";
+      const r = mode === "adopt"
+        ? await pool.query(`UPDATE temp_subscriptions SET instance = $1 WHERE instance NOT IN (${alive}) RETURNING node, jid`, [instance])
+        : await pool.query(`DELETE FROM temp_subscriptions WHERE instance NOT IN (${alive}) RETURNING node, jid`);
+      for (const row of r.rows) await pool.query(NOTIFY_SQL, [CHANNEL.sub, JSON.stringify([instance, row.node, row.jid])]);
+      return r.rowCount ?? 0;
+    },
     end,
     close() { void end(); },
   };
