@@ -78,9 +78,11 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
       }
       return m;
     };
-    for (const v of viewers) {
+    for (const [i, v] of viewers.entries()) {
       await v.send(xml("presence")); // available: headlines to the bare JID are delivered
-      await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.bare })));
+      // viewer0 as the map does: directed presence, then a temporary subscription from its full JID (§12.5)
+      if (i === 0) await v.send(xml("presence", { to: ejd.component }));
+      await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: i === 0 ? v.jid : v.bare })));
     }
 
     const pubs: Pub[] = (await inParallel(PUBLISHERS, 10, (i) => ejabberdUser(ejd, `p${String(i).padStart(3, "0")}`)))
