@@ -162,6 +162,13 @@ describe("reads of another instance's publisher, from PostgreSQL", () => {
     expect(B.service.core.state.presence.has(bob.bare)).toBe(false); // not from B's memory
   });
 
+  it("replays the stored latest item on subscribe (XEP-0060 §6.1.7), not the one in the viewer's instance's memory", async () => {
+    const before = viewer.received.length; // the viewer's stanzas reach B, whose memory holds bob's first fix only
+    await viewer.iq("set", pubsub(xml("subscribe", { node: bob.bare, jid: viewer.bare })));
+    const replay = await viewer.waitFor((s) => viewer.received.indexOf(s) >= before && isEvent(s, bob.bare) && !!s.getChild("delay", "urn:xmpp:delay"), "the replayed item");
+    expect(replay.getChild("event")!.getChild("items")!.getChild("item")!.getChild("geoloc")!.getChildText("lat")).toBe("12");
+  });
+
   it("answers disco#items of the publisher's node with the stored item ids", async () => {
     const ids = (await bob.iq("get", pubsub(xml("items", { node: bob.bare })))).getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id);
     const r = await viewer.iq("get", xml("query", { xmlns: "http://jabber.org/protocol/disco#items", node: bob.bare }));

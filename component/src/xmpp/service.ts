@@ -21,7 +21,7 @@ import { Mirror } from "./mirror.ts";
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from "./outbox.ts";
 import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
 import { handleOwner, handlePubsub, type HandlerContext } from "./pubsub.ts";
-import { sharedDiscoItems, sharedItems } from "./shared-read.ts";
+import { replayFromStore, sharedDiscoItems, sharedItems } from "./shared-read.ts";
 
 export interface ServiceOptions {
   entity: Component;
@@ -107,8 +107,9 @@ export function createService({ entity, store, settings, clock = Date.now, log =
 
   // several instances: reads of items and disco#items from PostgreSQL, after this instance's own pending commit
   const shared = durable && hasSharedReads(store) ? { store, durable, settings, ctx } : undefined;
+  const replayCtx = shared && { ...ctx, notify: replayFromStore(shared, notify) };
   for (const type of ["get", "set"] as const) {
-    route(type, NS.pubsub, "pubsub", (from, el) => (shared && type === "get" && sharedItems(shared, from, el)) || handlePubsub(ctx, from, el, type));
+    route(type, NS.pubsub, "pubsub", (from, el) => (shared && type === "get" && sharedItems(shared, from, el)) || handlePubsub(shared && type === "set" ? replayCtx! : ctx, from, el, type));
     route(type, NS.pubsubOwner, "pubsub", (from, el) => handleOwner(ctx, from, el, type));
   }
   route("get", NS.discoInfo, "query", (from, el) => discoInfo(core, from, el.attrs.node));

@@ -4,6 +4,7 @@
 // query, then the same pure core and the same reply builders over the rows.
 import type { Element } from "@xmpp/xml";
 import type { GroupCommit } from "../core/group-commit.ts";
+import type { Notification } from "../core/model.ts";
 import { LOCATIONS, PRESENCE } from "../core/service.ts";
 import { readerOver, type SharedReads } from "../core/shared-read.ts";
 import type { Settings } from "../core/state.ts";
@@ -34,4 +35,25 @@ export function sharedItems(s: Shared, from: string, el: Element): Promise<Eleme
 /** XEP-0030 disco#items answered from the database. */
 export async function sharedDiscoItems(s: Shared, service: string, from: string, node: string | undefined): Promise<Element> {
   return discoItemsOf(await reader(s, node), service, from, node);
+}
+
+/**
+ * XEP-0060 §6.1.7 last item on subscribe: memory may hold an older item of another instance's publisher, so the
+ * replay (delayed) carries the stored latest item instead. Live notifications pass through unchanged. The replay
+ * may follow a live event from the publisher's instance; it is marked delayed and older, so maps keep the newest.
+ */
+export function replayFromStore(s: Shared, notify: (n: readonly Notification[]) => void): (n: readonly Notification[]) => void {
+  return (n) => {
+    notify(n.filter((x) => !x.delayed));
+    for (const x of n) {
+      if (!x.delayed || x.event.kind !== "item") continue;
+      const event = x.event;
+      void s.durable.commit().catch(() => {})
+        .then(() => s.store.readView(event.node))
+        .then((v) => {
+          const latest = v.state.nodes[0]?.items.at(-1);
+          if (latest) notify([{ ...x, event: { ...event, item: latest } }]);
+        }, () => notify([x]));
+    }
+  };
 }
