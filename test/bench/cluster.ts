@@ -1,0 +1,109 @@
+// Cluster figure (issue 8 part 5): acknowledged publishes/s through 1 vs 2 component instances for one domain on a
+// private ejabberd (domain_balancing bare_source) sharing a private PostgreSQL, the CPU each instance spends per
+// publish, and how evenly bare_source splits publishers over 2 instances. Exported for test/bench/main.ts;
+// `npx tsx test/bench/cluster.ts [publishers] [publishesEach] [inFlight] [splitPublishers]` runs it alone.
+import { xml } from "@xmpp/client";
+import { startEjabberd, type Ejabberd } from "../support/ejabberd.ts";
+import { startInstance, type Instance } from "../support/cluster.ts";
+import { startPostgres, type Postgres } from "../support/postgres.ts";
+import { connectMany, publishStanza, stopAll, type BenchClient, type Target } from "./clients.ts";
+import { cpuSeconds, startChild, stopChild } from "./procs.ts";
+
+export interface ClusterArm {
+  instances: number;
+  publishers: number;
+  publishes: number;
+  /** acknowledged publishes per second */
+  rate: number;
+  /** CPU seconds per 1,000 publishes, per instance process, and ejabberd's */
+  cpuPerThousand: { instances: number[]; ejabberd: number };
+}
+
+export interface ClusterFigures {
+  arms: ClusterArm[];
+  /** publishers per instance with 2 instances, and the largest deviation from an even split in percent */
+  split: { publishers: number; counts: number[]; maxDeviationPct: number };
+}
+
+export interface ClusterOptions { publishers?: number; publishesEach?: number; inFlight?: number; splitPublishers?: number; log?: (line: string) => void }
+
+const target = (e: Ejabberd): Target => ({ c2sService: e.c2sService, domain: e.domain, component: e.component });
+
+async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "log">>, log: (l: string) => void): Promise<ClusterArm> {
+  const ejd = await startEjabberd(n > 1 ? { componentNumber: n } : {});
+  const db = await pgs.createDatabase(`bench_cluster_${n}_${Date.now()}`);
+  const procs = [];
+  let pubs: BenchClient[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      procs.push(await startChild("component/src/main.ts", {
+        GEO_SERVICE: ejd.componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, ...(n > 1 && { GEO_SLOTS: String(n) }),
+      }, / connected to /));
+    }
+    pubs = await connectMany(target(ejd), "cp", o.publishers);
+    await Promise.all(pubs.map((p) => p.iq("set", ejd.component, publishStanza("warm")))); // nodes created
+    const total = o.publishers * o.publishesEach;
+    const work = pubs.flatMap((p) => Array.from({ length: o.publishesEach }, (_, k) => ({ p, id: `f${k}` })));
+    // interleave publishers so every instance has work all along
+    work.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+    const pids = procs.map((p) => p.pid!);
+    const before = { inst: pids.map(cpuSeconds), ejd: cpuSeconds(ejd.pid) };
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: o.inFlight }, async () => {
+      while (next < work.length) { const w = work[next++]; await w.p.iq("set", ejd.component, publishStanza(w.id)); }
+    }));
+    const secs = (performance.now() - t0) / 1000;
+    const per = (s: number) => (s * 1000) / total;
+    const result: ClusterArm = {
+      instances: n, publishers: o.publishers, publishes: total, rate: total / secs,
+      cpuPerThousand: { instances: pids.map((pid, i) => per(cpuSeconds(pid) - before.inst[i])), ejabberd: per(cpuSeconds(ejd.pid) - before.ejd) },
+    };
+    log(`cluster ${n} instance(s): ${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: instances ${result.cpuPerThousand.instances.map((c) => c.toFixed(2)).join(" + ")}, ejabberd ${result.cpuPerThousand.ejabberd.toFixed(2)}`);
+    return result;
+  } finally {
+    await stopAll(pubs);
+    for (const p of procs) await stopChild(p);
+    await ejd.stop();
+  }
+}
+
+/** How bare_source splits `count` publishers over 2 instances: each pings once; the instances count senders. */
+async function split(pgs: Postgres, count: number, log: (l: string) => void): Promise<ClusterFigures["split"]> {
+  const ejd = await startEjabberd({ componentNumber: 2 });
+  const db = await pgs.createDatabase(`bench_split_${Date.now()}`);
+  const inst: Instance[] = [];
+  let users: BenchClient[] = [];
+  try {
+    inst.push(await startInstance("a", ejd, db), await startInstance("b", ejd, db));
+    users = await connectMany(target(ejd), "sp", count);
+    await Promise.all(users.map((u) => u.iq("get", ejd.component, xml("ping", { xmlns: "urn:xmpp:ping" }))));
+    const counts = inst.map((i) => users.filter((u) => i.senders.has(u.bare)).length);
+    const maxDeviationPct = Math.max(...counts.map((c) => Math.abs(c - count / 2) / (count / 2) * 100));
+    log(`bare_source split of ${count} publishers over 2 instances: ${counts.join(" / ")} (largest deviation from even ${maxDeviationPct.toFixed(1)}%)`);
+    return { publishers: count, counts, maxDeviationPct };
+  } finally {
+    await stopAll(users);
+    for (const i of inst) await i.stop();
+    await ejd.stop();
+  }
+}
+
+export async function benchCluster(opts: ClusterOptions = {}): Promise<ClusterFigures> {
+  const o = { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000, ...opts };
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const pgs = await startPostgres();
+  try {
+    const arms = [await arm(pgs, 1, o, log), await arm(pgs, 2, o, log)];
+    return { arms, split: await split(pgs, o.splitPublishers, log) };
+  } finally {
+    await pgs.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [p, e, f, s] = process.argv.slice(2).map(Number);
+  const figures = await benchCluster({ ...(p && { publishers: p }), ...(e && { publishesEach: e }), ...(f && { inFlight: f }), ...(s && { splitPublishers: s }) });
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
