@@ -40,7 +40,7 @@ async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "l
         GEO_SERVICE: ejd.componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, ...(n > 1 && { GEO_SLOTS: String(n) }),
       }, / connected to /));
     }
-    pubs = await connectMany(target(ejd), "cp", o.publishers);
+    pubs = await connectMany(target(ejd), "cp", o.publishers, "bench", 10); // ejabberd listeners: backlog 5 by default
     await Promise.all(pubs.map((p) => p.iq("set", ejd.component, publishStanza("warm")))); // nodes created
     const total = o.publishers * o.publishesEach;
     const work = pubs.flatMap((p) => Array.from({ length: o.publishesEach }, (_, k) => ({ p, id: `f${k}` })));
@@ -76,7 +76,7 @@ async function split(pgs: Postgres, count: number, log: (l: string) => void): Pr
   let users: BenchClient[] = [];
   try {
     inst.push(await startInstance("a", ejd, db), await startInstance("b", ejd, db));
-    users = await connectMany(target(ejd), "sp", count);
+    users = await connectMany(target(ejd), "sp", count, "bench", 10);
     await Promise.all(users.map((u) => u.iq("get", ejd.component, xml("ping", { xmlns: "urn:xmpp:ping" }))));
     const counts = inst.map((i) => users.filter((u) => i.senders.has(u.bare)).length);
     const maxDeviationPct = Math.max(...counts.map((c) => Math.abs(c - count / 2) / (count / 2) * 100));
