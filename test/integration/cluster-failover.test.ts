@@ -21,6 +21,7 @@ const RETRY_MS = 400;
 const PACE_MS = 300; // between one publisher's acked fix and its next: ~300 publishes/s in all, on 2 shared cores
 
 let pgs: Postgres, ejd: Ejabberd, db: string;
+let loser: ComponentProcess | undefined;
 const procs: ComponentProcess[] = [];
 const clients: TestClient[] = [];
 
@@ -42,9 +43,12 @@ beforeAll(async () => {
     procs.push(p);
     await p.connected(1);
   }
-  const standby = startComponent(ejd, db, env);
-  procs.push(standby);
-  await standby.logged("standby: waiting for a free slot");
+  // two standbys: one takes the slot of the instance that dies, the other keeps waiting
+  for (let i = 0; i < 2; i++) {
+    const standby = startComponent(ejd, db, env);
+    procs.push(standby);
+    await standby.logged("standby: waiting for a free slot");
+  }
 });
 
 afterAll(async () => {
@@ -122,7 +126,8 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
 
     const killAt = Date.now();
     await procs[0].kill9();
-    await procs[2].logged("took slot", 5000);
+    const winner = await Promise.race(procs.slice(2).map((p) => p.logged("took slot", 5000).then(() => p)));
+    loser = procs.slice(2).find((p) => p !== winner)!;
     // every publisher acknowledged 3 more times after the kill
     await until(() => pubs.every((p) => p.acked.filter((a) => a.at > killAt).length >= 3), "3 acks of every publisher after the kill", 20_000);
     running = false;
@@ -133,7 +138,7 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
     // from the kill to its first ack after it (an upper bound: it includes the publisher's pacing and the 400 ms
     // retry granularity). The service's own window: from the kill to the standby's "connected" log line.
     const gaps = pubs.map((p) => p.acked.find((a) => a.at > killAt)!.at - killAt).sort((a, b) => a - b);
-    const connectedLine = procs[2].output().split("\n").find((l) => l.includes(" connected to "))!;
+    const connectedLine = winner.output().split("\n").find((l) => l.includes(" connected to "))!;
     const window = Date.parse(connectedLine.slice(0, 24)) - killAt;
     const hit = pubs.filter((p) => p.timeouts.some((t) => t > killAt)).length;
     console.log(`failover: standby connected ${window} ms after the kill; first ack after the kill: max ${gaps.at(-1)} ms, ` +
@@ -161,5 +166,15 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
         expect(got.every((n, k) => k === 0 || n >= got[k - 1]), `${p.c.bare} at viewer${i}: ${got}`).toBe(true);
       }
     }
+  });
+
+  it("keeps the other standby waiting without a connection, and stops it cleanly on SIGTERM", async () => {
+    expect(loser).toBeDefined();
+    expect(loser!.output()).not.toContain("took slot");
+    expect(loser!.output()).not.toContain(" connected to ");
+    const exited = new Promise<number | null>((r) => loser!.proc.once("exit", (code) => r(code)));
+    loser!.proc.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(loser!.output()).toContain("stopped");
   });
 });
