@@ -67,6 +67,7 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
     c.on("error", (e) => log(`error: PostgreSQL listening connection: ${e.message}`));
     await c.connect();
     await c.query(`LISTEN ${CHANNEL.node}; LISTEN ${CHANNEL.sub}`);
+    if (stopped) { await c.end().catch(() => {}); return; } // end() was called while this reconnect was under way
     c.once("end", () => {
       client = undefined;
       if (!stopped) reconnect();
