@@ -40,7 +40,7 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
     chain = chain.then(task).then(emit, (e: Error) => {
       log(`error: reading another instance's change failed (${e.message}); reloading everything`);
       void queue(async () => ({ kind: "all", fresh: await read() }));
-    });
+    }).catch((e: Error) => log(`error: applying another instance's change failed: ${e.stack ?? e.message}`)); // the chain goes on
     return chain;
   };
 
