@@ -35,11 +35,14 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
   let client: pg.Client | undefined;
   let stopped = false;
   let delay = 200;
+  let retry: NodeJS.Timeout | undefined;
 
   const queue = (task: () => Promise<RemoteChange>): Promise<void> => {
     chain = chain.then(task).then(emit, (e: Error) => {
-      log(`error: reading another instance's change failed (${e.message}); reloading everything`);
-      void queue(async () => ({ kind: "all", fresh: await read() }));
+      // PostgreSQL unreachable: one full reload a second later (not a tight loop), until one succeeds
+      log(`error: reading another instance's change failed (${e.message}); reloading everything in 1 s`);
+      if (retry || stopped) return;
+      retry = setTimeout(() => { retry = undefined; if (!stopped) void queue(async () => ({ kind: "all", fresh: await read() })); }, 1000);
     }).catch((e: Error) => log(`error: applying another instance's change failed: ${e.stack ?? e.message}`)); // the chain goes on
     return chain;
   };
@@ -99,6 +102,7 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
     resync: () => queue(async () => ({ kind: "all", fresh: await read() })),
     async end() {
       stopped = true;
+      clearTimeout(retry);
       await chain;
       await client?.end().catch(() => {});
     },
