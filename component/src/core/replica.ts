@@ -48,4 +48,14 @@ export function applyRemote(state: State, change: RemoteChange): void {
   const names = new Set([...state.nodes.keys(), ...state.subscriptions.keys(), ...change.fresh.nodes.map((n) => n.name),
     ...change.fresh.subscriptions.map((s) => s.node)]);
   state.restore([...names], change.fresh);
+  // restore() keeps the temporary subscriptions memory held; here the store is the truth for other instances'
+  // viewers (one may have gone offline while this instance was not listening): keep only this instance's own
+  // (resources it sees online) besides the stored ones
+  const stored = new Set(change.fresh.subscriptions.filter((s) => s.temporary).map((s) => `${s.node} ${s.jid}`));
+  for (const [node, subs] of [...state.subscriptions]) {
+    for (const s of [...subs.values()]) {
+      if (s.temporary && !stored.has(`${node} ${s.jid}`) && !state.resources.isAvailable(s.jid)) subs.delete(s.jid);
+    }
+    if (!subs.size) state.subscriptions.delete(node);
+  }
 }
