@@ -143,6 +143,10 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   // other instances' changes (store/postgres-listen.ts), plus the listening connection of its own
   const pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 5000, application_name: "geo-presence" });
   pool.on("error", (e) => log(`error: PostgreSQL connection: ${e.message}`));
+  // the pool listens for errors of idle clients only; a checked-out client between two queries (a batch, a
+  // reload, a read) that loses its server (PostgreSQL stopping: 57P01) would otherwise throw an uncaught 'error'.
+  // The failure still reaches the caller through the next query's rejection.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const instance = randomBytes(6).toString("hex");
   const readAll = async (names?: string[]) => {
     const c = await pool.connect();
