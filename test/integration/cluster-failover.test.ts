@@ -101,7 +101,9 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
       onAck.push(check);
       check();
     });
-    const loop = async (p: Pub) => {
+    const loop = async (p: Pub, i: number) => {
+      // staggered starts: publishes spread over the pacing period, so the kill finds some in flight
+      await new Promise((r) => setTimeout(r, (i * PACE_MS) / PUBLISHERS));
       let iq = 0;
       for (let seq = 1; running; seq++) {
         for (;;) {
@@ -118,7 +120,7 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
         await new Promise((r) => setTimeout(r, PACE_MS)); // load shaping, not a wait for an outcome
       }
     };
-    const loops = pubs.map(loop);
+    const loops = pubs.map((p, i) => loop(p, i));
 
     // warm-up: every viewer has an event of every publisher (the subscriptions reached every instance)
     const everyone = (m: Map<string, number[]>) => pubs.every((p) => m.get(p.c.bare)?.length);
