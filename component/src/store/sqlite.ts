@@ -13,6 +13,8 @@ const MIGRATIONS = [
    CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
      affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  // coarse sharing: grid size in km, 0 = precise
+  `ALTER TABLE nodes ADD COLUMN coarse_km REAL NOT NULL DEFAULT 0;`,
 ];
 
 export function openSqliteStore(file: string): Store {
@@ -31,8 +33,8 @@ export function openSqliteStore(file: string): Store {
   })();
 
   const q = {
-    createNode: db.prepare("INSERT INTO nodes (name, access_model, max_items, title) VALUES (?, ?, ?, ?)"),
-    saveConfig: db.prepare("UPDATE nodes SET access_model = ?, max_items = ?, title = ? WHERE name = ?"),
+    createNode: db.prepare("INSERT INTO nodes (name, access_model, max_items, title, coarse_km) VALUES (?, ?, ?, ?, ?)"),
+    saveConfig: db.prepare("UPDATE nodes SET access_model = ?, max_items = ?, title = ?, coarse_km = ? WHERE name = ?"),
     setAffiliation: db.prepare("INSERT OR REPLACE INTO affiliations (node, jid, affiliation) VALUES (?, ?, ?)"),
     removeAffiliation: db.prepare("DELETE FROM affiliations WHERE node = ? AND jid = ?"),
     putItem: db.prepare("INSERT OR REPLACE INTO items (node, id, publisher, geoloc, published) VALUES (?, ?, ?, ?, ?)"),
@@ -51,11 +53,18 @@ export function openSqliteStore(file: string): Store {
   const deleteItems = db.transaction((node: string, ids: string[]) => { for (const id of ids) q.deleteItem.run(node, id); });
   const deleteNode = db.transaction((node: string) => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); });
 
+  // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
+  // older WAL frames still hold the rows as they were. A TRUNCATE checkpoint copies the zeroed pages into the
+  // database file and empties the WAL, so the deleted history is in neither file afterwards.
+  const erase = () => {
+    if (file !== ":memory:") db.pragma("wal_checkpoint(TRUNCATE)");
+  };
+
   return {
     load(): StoredState {
       const nodes = new Map<string, PersonalNode>();
-      for (const r of db.prepare("SELECT name, access_model, max_items, title FROM nodes").all() as Array<Record<string, string & number>>) {
-        nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title }, affiliations: new Map(), items: [] });
+      for (const r of db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes").all() as Array<Record<string, string & number>>) {
+        nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: r.coarse_km }, affiliations: new Map(), items: [] });
       }
       for (const r of db.prepare("SELECT node, jid, affiliation FROM affiliations").all() as Array<Record<string, string>>) {
         nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
@@ -67,14 +76,14 @@ export function openSqliteStore(file: string): Store {
         .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
       return { nodes: [...nodes.values()], subscriptions };
     },
-    createNode: (name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title),
-    saveConfig: (name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, name),
+    createNode: (name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title, c.coarseKm),
+    saveConfig: (name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, c.coarseKm, name),
     setAffiliation: (node, jid, a) => void (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a)),
     putItem: (node, item, maxItems) => putItem(node, item, maxItems),
-    deleteItems: (node, ids) => deleteItems(node, ids),
+    deleteItems: (node, ids) => { deleteItems(node, ids); erase(); },
     trim: (node, maxItems) => void q.trim.run(node, node, maxItems),
-    purge: (node) => void q.purge.run(node),
-    deleteNode: (node) => deleteNode(node),
+    purge: (node) => { q.purge.run(node); erase(); },
+    deleteNode: (node) => { deleteNode(node); erase(); },
     addSubscription: (s) => void q.addSubscription.run(s.node, s.jid, s.subid),
     removeSubscription: (node, jid) => void q.removeSubscription.run(node, jid),
     close: () => db.close(),

@@ -8,6 +8,7 @@ import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
 import type { Store } from "../core/store.ts";
 import { NS } from "../protocol/ns.ts";
+import { handleMessage } from "./authorize.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { Outbox } from "./outbox.ts";
 import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
@@ -54,6 +55,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
 
   entity.on("stanza", (stanza: Element) => {
     if (stanza.is("presence")) handlePresence(presenceCtx, stanza);
+    else if (stanza.is("message")) handleMessage(presenceCtx, stanza);
   });
   // @xmpp/connection decodes each TCP chunk on its own and garbles a multi-byte character split across two reads
   // (../shared/STACK.md); a socket decoding UTF-8 as a stream hands it whole strings.
