@@ -162,6 +162,10 @@ describe("coarse sharing", () => {
     await d.iq("set", owner(xml("configure", { node: "dina@localhost" }, configForm({ "geo#coarse_km": "10" }))));
     const old = (await itemsOf(viewer, "dina@localhost"))[0].getChild("geoloc")!;
     expect(Object.fromEntries(old.getChildElements().map((e) => [e.name, e.getText()]))).toEqual(coarsen(precise, 10));
+    for (const f of [stack.dbFile, `${stack.dbFile}-wal`].filter(existsSync)) {
+      const bytes = readFileSync(f);
+      for (const v of [precise.lat, precise.street, precise.text]) expect(bytes.includes(Buffer.from(v)), `${v} in ${f}`).toBe(false);
+    }
     for (const bad of ["-1", "0.01", "abc", "100000"]) {
       const e = await d.iqError("set", owner(xml("configure", { node: "dina@localhost" }, configForm({ "geo#coarse_km": bad }))));
       expect(e.condition, bad).toBe("not-acceptable");

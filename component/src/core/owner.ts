@@ -98,9 +98,11 @@ export function configure(svc: GeoService, from: string, name: string, fields: R
     svc.state.store.trim(node.name, next.maxItems);
     node.items = node.items.slice(node.items.length - next.maxItems);
   }
-  // Data minimisation: turning coarse sharing on (or coarser) also coarsens the stored history, oldest first.
-  if (next.coarseKm > 0 && next.coarseKm !== node.config.coarseKm) {
+  // Data minimisation: turning coarse sharing on (or changing the grid) also coarsens the stored history. The precise
+  // rows are erased like a purge (zeroed, WAL emptied), then the coarse ones written, oldest first.
+  if (next.coarseKm > 0 && next.coarseKm !== node.config.coarseKm && node.items.length) {
     node.items = node.items.map((i) => ({ ...i, geoloc: coarsen(i.geoloc, next.coarseKm) }));
+    svc.state.store.purge(node.name);
     for (const i of node.items) svc.state.store.putItem(node.name, i, next.maxItems);
   }
   node.config = next;
