@@ -32,6 +32,9 @@ describe("the authorize access model", () => {
       { to: "pat@localhost", event: { kind: "authorization-request", node: "pat@localhost", jid: "val@localhost/map", subid: r.ok && r.value.subscription.subid } },
     ]);
     expect(svc.items("val@localhost/map", "pat@localhost", undefined, undefined).ok).toBe(false);
+    // asking again: still pending, same subid, and the owner is not messaged again
+    const again = svc.subscribe("val@localhost/map", "pat@localhost", "val@localhost/map");
+    expect(again.ok && [again.value.state, again.value.subscription.subid, again.value.notifications]).toEqual(["pending", r.ok && r.value.subscription.subid, []]);
     expect(svc.items("val@localhost/map", "locations", undefined, undefined)).toEqual({ ok: true, value: [] });
   });
 

@@ -18,13 +18,16 @@ function ask(to: string[], r: PendingRequest): Notification[] {
   return to.map((addr) => ({ to: addr, event: { kind: "authorization-request", node: r.node, jid: r.jid, subid: r.subid } }));
 }
 
-// §6.1.6: the subscription is pending; the owner is asked. Asking again re-sends the same request (same subid).
+// §6.1.6: the subscription is pending; the owner is asked once. Asking again answers pending with the same subid
+// but does not message the owner again (a requester cannot flood the owner); the owner's sessions that come
+// online later are asked (pendingRequests).
 export function requestAuthorization(svc: GeoService, node: PersonalNode, jid: string): Outcome<{ subscription: Subscription; state: "pending" }> {
   let pending = svc.state.pending.get(node.name);
   if (!pending) svc.state.pending.set(node.name, (pending = new Map()));
-  let r = pending.get(jid);
-  if (!r) pending.set(jid, (r = { node: node.name, jid, subid: svc.newId() }));
-  return ok({ subscription: { node: node.name, jid, subid: r.subid, temporary: false }, state: "pending", notifications: ask(ownerAddresses(svc, node), r) });
+  const existing = pending.get(jid);
+  const r = existing ?? { node: node.name, jid, subid: svc.newId() };
+  if (!existing) pending.set(jid, r);
+  return ok({ subscription: { node: node.name, jid, subid: r.subid, temporary: false }, state: "pending", notifications: existing ? [] : ask(ownerAddresses(svc, node), r) });
 }
 
 /** The requests still waiting on a node (to re-send when the owner comes online). */
