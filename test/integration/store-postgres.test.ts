@@ -98,7 +98,7 @@ describe("the store's behaviour (as SQLite's)", () => {
     s.atomically(() => { s.saveConfig("alice@localhost", { accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0 }); s.trim("alice@localhost", 1); });
     await s.commit();
     const [node] = (await reload()).nodes;
-    expect(node.config).toEqual({ accessModel: "whitelist", maxItems: 1, title: "van" });
+    expect(node.config).toEqual({ accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0 });
     expect(node.items.map((i) => i.id)).toEqual(["r"]);
   });
 
