@@ -2,7 +2,7 @@
 // N synthetic publishers on the map, first idle (the same N markers, nothing changes), then moving (every publisher
 // moves every 5 s: N/5 updates per second, fed into the page's model as the xmpp layer would, as in
 // test/e2e/map-scale.test.ts). The page logs in to a real Prosody + service first: the view exists only after login.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,7 +115,7 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
     for (const count of counts) {
       await load(page, count);
       const idle = await measure(page, seconds, 0);
-      const moving = await measure(page, seconds, count / MOVE_EVERY_S);
+      const moving = await profiled(page, `${count}`, () => measure(page, seconds, count / MOVE_EVERY_S), log);
       if (errors.length) throw new Error(`the map threw: ${errors.map((e) => e.message).join("; ")}`);
       const r: MapRound = { count, idle: stats(idle.intervals), moving: { ...stats(moving.intervals), redraws: moving.redraws } };
       log(`map ${count} publishers: idle p50 ${r.idle.p50.toFixed(1)} ms p95 ${r.idle.p95.toFixed(1)} ms (${r.idle.frames} frames); ` +
@@ -127,6 +127,38 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
     await browser?.close().catch(() => {});
     await web?.close().catch(() => {});
   }
+}
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+
+/**
+ * With MAP_BENCH_PROFILE=DIR: a CPU profile of the page while moving (DIR/map-N.cpuprofile, opens in DevTools) and
+ * the functions with the most self time in the log. Only for finding where a frame goes; figures come without it.
+ */
+async function profiled<T>(page: Page, name: string, fn: () => Promise<T>, log: (s: string) => void): Promise<T> {
+  const dir = process.env.MAP_BENCH_PROFILE;
+  if (!dir) return fn();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  const out = await fn();
+  const { profile } = await cdp.send("Profiler.stop") as { profile: { nodes: ProfileNode[]; samples: number[] } };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `map-${name}.cpuprofile`), JSON.stringify(profile));
+  const self = new Map<string, number>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const id of profile.samples) {
+    const n = byId.get(id)!;
+    const f = n.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  log(`profile ${name} (${total} samples):\n${top.map(([k, v]) => `  ${(100 * v / total).toFixed(1)}% ${k}`).join("\n")}`);
+  await cdp.detach();
+  return out;
 }
 
 async function load(page: Page, count: number): Promise<void> {

@@ -1,0 +1,293 @@
+// Every publisher on one canvas layer of its own, instead of one Leaflet layer per publisher: with thousands moving,
+// Leaflet's canvas renderer redraws its whole dirty rectangle (with updates everywhere, the whole map) in one frame,
+// one drawImage per marker, which alone took longer than a frame at 5,000.
+//
+// Here a changed picture is drawn into a hidden back canvas a few milliseconds per frame (FRAME_BUDGET_MS), then
+// shown by swapping the two canvases, so no frame carries the whole redraw however many publishers move; the
+// picture on screen is always a complete one. A change of the view itself (pan end, zoom) redraws at once, as
+// Leaflet's renderer does, because the old picture no longer lines up with the map.
+// Positioning and zoom animation follow Leaflet 1.9's L.Renderer (_update, _updateTransform).
+import L from "leaflet";
+import { accuracyPixels, drawAccuracy, drawSprite, radius, sprite, SPRITE_REACH, type MarkerLook, type Sprite } from "./marker.ts";
+
+/** One publisher as drawn. The layer projects it; whoever owns it sets lat, lon and look, then calls `changed`. */
+export interface Dot {
+  readonly jid: string;
+  lat: number;
+  lon: number;
+  look: MarkerLook;
+  /** drawn by this layer now (or in the picture being drawn) */
+  onMap: boolean;
+  sprite?: Sprite;
+  /** layer pixel position and accuracy radius at the current zoom */
+  x: number;
+  y: number;
+  acc: number;
+}
+
+export interface PublisherCanvasHandlers {
+  click(jid: string): void;
+  /** the pointer is on this publisher now (undefined: on none) */
+  hover(jid: string | undefined): void;
+}
+
+/** Drawing time per frame for a changed picture; the rest of the frame stays free for the page. */
+export const FRAME_BUDGET_MS = 4;
+const PADDING = 0.1; // as L.Renderer: the canvas reaches this far beyond the view on each side
+const TOLERANCE_PX = 3; // how far beside a dot a click or hover still counts
+const CHUNK = 64; // dots drawn between two looks at the clock
+
+interface Pass { ctx: CanvasRenderingContext2D; dots: Dot[]; i: number }
+
+export class PublisherCanvas extends L.Layer {
+  private readonly shown = new Set<Dot>();
+  private top: Dot | undefined;
+  private map!: L.Map;
+  private box!: HTMLDivElement;
+  private front!: HTMLCanvasElement;
+  private back!: HTMLCanvasElement;
+  private bounds: L.Bounds | undefined;
+  private center!: L.LatLng;
+  private zoom = 0;
+  private pass: Pass | undefined;
+  /** something changed after the picture being drawn (or shown) was started */
+  private dirty = false;
+  private frame = 0;
+  private hovered: Dot | undefined;
+  /** pictures shown because publishers changed (for the debug view and the benchmark) */
+  redraws = 0;
+
+  constructor(private readonly handlers: PublisherCanvasHandlers) {
+    super();
+  }
+
+  override onAdd(map: L.Map): this {
+    this.map = map;
+    const pane = map.getPane("publishers") ?? map.createPane("publishers");
+    pane.style.zIndex = "450"; // above the trail (overlay pane, 400), below tooltips (650)
+    this.box = L.DomUtil.create("div", "leaflet-zoom-animated", pane);
+    this.box.style.position = "absolute";
+    this.front = this.canvas();
+    this.back = this.canvas();
+    this.back.style.visibility = "hidden";
+    // mouseleave, not mouseout: swapping the canvases under a still pointer must not end the hover.
+    this.box.addEventListener("mousemove", (e) => this.onMouseMove(e));
+    this.box.addEventListener("mouseleave", () => this.onMouseLeave());
+    this.box.addEventListener("click", (e) => this.onClick(e));
+    this.bounds = undefined;
+    this.reprojectAll();
+    this.update();
+    return this;
+  }
+
+  override onRemove(): this {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.pass = undefined;
+    L.DomUtil.remove(this.box); // its listeners go with it
+    return this;
+  }
+
+  override getEvents(): { [name: string]: L.LeafletEventHandlerFn } {
+    return {
+      viewreset: () => { this.reprojectAll(); this.update(); },
+      zoom: () => this.transform(this.map.getCenter(), this.map.getZoom()),
+      zoomanim: ((e: L.ZoomAnimEvent) => this.transform(e.center, e.zoom)) as L.LeafletEventHandlerFn,
+      zoomend: () => this.reprojectAll(),
+      moveend: () => this.update(),
+    };
+  }
+
+  /** Puts a dot on the map (drawn last, so on top of the others but the selected one). */
+  show(d: Dot): void {
+    if (d.onMap) return this.changed(d, true);
+    d.onMap = true;
+    this.shown.add(d);
+    this.restyle(d);
+    this.project(d);
+    this.requestRedraw();
+  }
+
+  hide(d: Dot): void {
+    if (!d.onMap) return;
+    d.onMap = false;
+    this.shown.delete(d);
+    if (this.top === d) this.top = undefined;
+    if (this.hovered === d) { this.hovered = undefined; this.handlers.hover(undefined); }
+    this.requestRedraw();
+  }
+
+  /** The dot moved (lat/lon) and, with `restyled`, its look changed. */
+  changed(d: Dot, restyled: boolean): void {
+    if (restyled) this.restyle(d);
+    if (!d.onMap) return;
+    this.project(d);
+    this.requestRedraw();
+  }
+
+  /** The dot drawn above all others (the selected publisher). */
+  setTop(d: Dot | undefined): void {
+    if (this.top === d) return;
+    this.top = d;
+    this.requestRedraw();
+  }
+
+  private canvas(): HTMLCanvasElement {
+    const c = L.DomUtil.create("canvas", "", this.box);
+    c.style.position = "absolute";
+    c.style.left = c.style.top = "0";
+    return c;
+  }
+
+  private restyle(d: Dot): void {
+    d.sprite = sprite(d.look);
+  }
+
+  private project(d: Dot): void {
+    if (!this.map) return;
+    const p = this.map.latLngToLayerPoint([d.lat, d.lon]);
+    d.x = p.x;
+    d.y = p.y;
+    d.acc = accuracyPixels(this.map, d.lat, d.lon, p.y, d.look.accuracy);
+  }
+
+  private reprojectAll(): void {
+    for (const d of this.shown) this.project(d);
+  }
+
+  /** As L.Renderer._update (moveend, viewreset): cover the view plus padding, then draw the picture at once. */
+  private update(): void {
+    const map = this.map as L.Map & { _animatingZoom?: boolean };
+    if (map._animatingZoom && this.bounds) return;
+    const size = map.getSize();
+    const min = map.containerPointToLayerPoint(size.multiplyBy(-PADDING)).round();
+    const bounds = L.bounds(min, min.add(size.multiplyBy(1 + PADDING * 2)).round());
+    const zoom = map.getZoom();
+    const same = this.bounds && this.bounds.min!.equals(bounds.min!) && this.bounds.max!.equals(bounds.max!) && this.zoom === zoom;
+    this.center = map.getCenter();
+    this.zoom = zoom;
+    L.DomUtil.setPosition(this.box, bounds.min!);
+    if (same) return;
+    this.bounds = bounds;
+    const box = bounds.getSize();
+    const m = L.Browser.retina ? 2 : 1;
+    for (const c of [this.front, this.back]) {
+      c.width = m * box.x; // also clears it
+      c.height = m * box.y;
+      c.style.width = `${box.x}px`;
+      c.style.height = `${box.y}px`;
+    }
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.pass = undefined;
+    this.dirty = false;
+    const pass = this.startPass(this.front);
+    this.drawSome(pass, Infinity);
+  }
+
+  /** As L.Renderer._updateTransform: during a zoom animation the picture is scaled with the map. */
+  private transform(center: L.LatLng, zoom: number): void {
+    if (!this.bounds) return;
+    const map = this.map as L.Map & { _getNewPixelOrigin(c: L.LatLng, z: number): L.Point };
+    const scale = map.getZoomScale(zoom, this.zoom);
+    const viewHalf = map.getSize().multiplyBy(0.5 + PADDING);
+    const topLeft = viewHalf.multiplyBy(-scale).add(map.project(this.center, zoom)).subtract(map._getNewPixelOrigin(center, zoom));
+    L.DomUtil.setTransform(this.box, topLeft, scale);
+  }
+
+  private requestRedraw(): void {
+    this.dirty = true;
+    if (!this.frame && this.bounds) this.frame = requestAnimationFrame(() => this.step());
+  }
+
+  /** One frame's share of the drawing: start a picture if something changed, draw for the budget, show it when done. */
+  private step(): void {
+    this.frame = 0;
+    if (!this.pass) {
+      if (!this.dirty) return;
+      this.dirty = false;
+      this.pass = this.startPass(this.back);
+    }
+    if (this.drawSome(this.pass, FRAME_BUDGET_MS)) {
+      this.pass = undefined;
+      this.back.style.visibility = "visible";
+      this.front.style.visibility = "hidden";
+      [this.front, this.back] = [this.back, this.front];
+      this.redraws++;
+      if (!this.dirty) return;
+    }
+    this.frame = requestAnimationFrame(() => this.step());
+  }
+
+  /** Clears the canvas and draws the accuracy circles (few: they only show once zoomed in), under every dot. */
+  private startPass(c: HTMLCanvasElement): Pass {
+    const ctx = c.getContext("2d")!;
+    const m = L.Browser.retina ? 2 : 1;
+    const min = this.bounds!.min!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, c.width, c.height);
+    ctx.setTransform(m, 0, 0, m, -m * min.x, -m * min.y);
+    const dots = [...this.shown];
+    if (this.top?.onMap) { dots.splice(dots.indexOf(this.top), 1); dots.push(this.top); }
+    for (const d of dots) if (d.acc > radius(d.look) + 1 && this.inView(d, d.acc)) drawAccuracy(ctx, d.x, d.y, d.acc, d.look);
+    return { ctx, dots, i: 0 };
+  }
+
+  /** Draws dots of the pass for at most `budgetMs`; true when the pass is complete. */
+  private drawSome(pass: Pass, budgetMs: number): boolean {
+    const t0 = performance.now();
+    const { ctx, dots } = pass;
+    while (pass.i < dots.length) {
+      const end = Math.min(dots.length, pass.i + CHUNK);
+      for (let i = pass.i; i < end; i++) {
+        const d = dots[i];
+        // Hidden since the pass began: skipped. Moved since: drawn where it is now (each dot once per picture).
+        if (d.onMap && d.sprite && this.inView(d, SPRITE_REACH)) drawSprite(ctx, d.x, d.y, d.sprite);
+      }
+      pass.i = end;
+      if (performance.now() - t0 >= budgetMs) break;
+    }
+    return pass.i >= dots.length;
+  }
+
+  private inView(d: Dot, reach: number): boolean {
+    const b = this.bounds!;
+    return d.x + reach >= b.min!.x && d.x - reach <= b.max!.x && d.y + reach >= b.min!.y && d.y - reach <= b.max!.y;
+  }
+
+  /** The dot under the pointer: the selected one first, then the one drawn last (topmost). */
+  private hit(e: MouseEvent): Dot | undefined {
+    const p = this.map.mouseEventToLayerPoint(e);
+    const near = (d: Dot) => {
+      const r = radius(d.look) + TOLERANCE_PX;
+      return (d.x - p.x) ** 2 + (d.y - p.y) ** 2 <= r * r;
+    };
+    if (this.top?.onMap && near(this.top)) return this.top;
+    let found: Dot | undefined;
+    for (const d of this.shown) if (near(d)) found = d;
+    return found;
+  }
+
+  private onMouseMove(e: MouseEvent): void {
+    const d = this.hit(e);
+    if (d === this.hovered) return;
+    this.hovered = d;
+    this.box.style.cursor = d ? "pointer" : "";
+    this.handlers.hover(d?.jid);
+  }
+
+  private onMouseLeave(): void {
+    if (!this.hovered) return;
+    this.hovered = undefined;
+    this.box.style.cursor = "";
+    this.handlers.hover(undefined);
+  }
+
+  private onClick(e: MouseEvent): void {
+    if ((this.map.dragging as L.Handler & { moved(): boolean } | undefined)?.moved()) return; // the end of a drag, not a click
+    const d = this.hit(e);
+    if (!d) return;
+    L.DomEvent.stopPropagation(e);
+    this.handlers.click(d.jid);
+  }
+}
