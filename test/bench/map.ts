@@ -24,7 +24,13 @@ export interface MapBenchTarget {
   password: string;
 }
 
-export interface FrameStats { p50: number; p95: number; frames: number }
+export interface FrameStats {
+  p50: number;
+  p95: number;
+  frames: number;
+  /** the longest interval: a stall that p95 does not show (diagnostics) */
+  max: number;
+}
 export interface MapRound { count: number; idle: FrameStats; moving: FrameStats & { redraws: number } }
 
 /** Every publisher moves every this many seconds (N/5 updates per second). */
@@ -94,7 +100,7 @@ const PAGE_HELPERS = `(() => {
 })()`;
 
 function stats(intervals: number[]): FrameStats {
-  return { p50: quantile(intervals, 0.5), p95: quantile(intervals, 0.95), frames: intervals.length };
+  return { p50: quantile(intervals, 0.5), p95: quantile(intervals, 0.95), frames: intervals.length, max: Math.max(...intervals) };
 }
 
 /**
@@ -118,8 +124,8 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
       const moving = await profiled(page, `${count}`, () => measure(page, seconds, count / MOVE_EVERY_S), log);
       if (errors.length) throw new Error(`the map threw: ${errors.map((e) => e.message).join("; ")}`);
       const r: MapRound = { count, idle: stats(idle.intervals), moving: { ...stats(moving.intervals), redraws: moving.redraws } };
-      log(`map ${count} publishers: idle p50 ${r.idle.p50.toFixed(1)} ms p95 ${r.idle.p95.toFixed(1)} ms (${r.idle.frames} frames); ` +
-        `moving (${moving.fed} updates) p50 ${r.moving.p50.toFixed(1)} ms p95 ${r.moving.p95.toFixed(1)} ms (${r.moving.frames} frames, ${r.moving.redraws} redraws)`);
+      const f = (x: FrameStats) => `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms)`;
+      log(`map ${count} publishers: idle ${f(r.idle)}; moving (${moving.fed} updates, ${r.moving.redraws} redraws) ${f(r.moving)}`);
       out.push(r);
     }
     return out;

@@ -19,6 +19,7 @@ export const STATUS_COLOURS: Record<Status, string> = { online: "#1a9641", away:
 const RADIUS: Record<Status, number> = { online: 6, away: 6, offline: 4.5, unknown: 5 };
 const HEADING_PX = 7;
 const METRES_PER_DEGREE_LAT = 111_320;
+type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 export function lookKey(l: MarkerLook): string {
   return `${l.status}|${l.stale ? 1 : 0}|${l.selected ? 1 : 0}|${l.accuracy ?? ""}|${l.bearing ?? ""}`;
@@ -36,7 +37,7 @@ export function accuracyPixels(map: L.Map, lat: number, lon: number, y: number, 
   return Math.abs(y - edge.y);
 }
 
-function circle(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): void {
+function circle(ctx: Ctx2D, x: number, y: number, r: number): void {
   ctx.beginPath();
   ctx.arc(x, y, r, 0, Math.PI * 2);
 }
@@ -74,7 +75,7 @@ export function sprite(look: MarkerLook): Sprite {
 }
 
 /** The accuracy circle, when it is larger than the dot (drawn under every sprite). */
-export function drawAccuracy(ctx: CanvasRenderingContext2D, x: number, y: number, accuracyPx: number, look: MarkerLook): void {
+export function drawAccuracy(ctx: Ctx2D, x: number, y: number, accuracyPx: number, look: MarkerLook): void {
   if (accuracyPx > RADIUS[look.status] + 1) {
     const colour = STATUS_COLOURS[look.status];
     const fade = look.stale ? 0.45 : 1;
@@ -92,7 +93,7 @@ export function drawAccuracy(ctx: CanvasRenderingContext2D, x: number, y: number
 }
 
 /** The sprite at whole pixels: a plain copy, no resampling. */
-export function drawSprite(ctx: CanvasRenderingContext2D, x: number, y: number, s: Sprite): void {
+export function drawSprite(ctx: Ctx2D, x: number, y: number, s: Sprite): void {
   ctx.drawImage(s.canvas, Math.round(x - s.half), Math.round(y - s.half), 2 * s.half, 2 * s.half);
 }
 

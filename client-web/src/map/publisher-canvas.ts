@@ -2,9 +2,9 @@
 // Leaflet's canvas renderer redraws its whole dirty rectangle (with updates everywhere, the whole map) in one frame,
 // one drawImage per marker, which alone took longer than a frame at 5,000.
 //
-// Here a changed picture is drawn into a hidden back canvas a few milliseconds per frame (FRAME_BUDGET_MS), then
-// shown by swapping the two canvases, so no frame carries the whole redraw however many publishers move; the
-// picture on screen is always a complete one. A change of the view itself (pan end, zoom) redraws at once, as
+// Here a changed picture is drawn into an OffscreenCanvas a few milliseconds per frame (FRAME_BUDGET_MS), then
+// handed to the visible canvas in one step (transferToImageBitmap -> "bitmaprenderer": no copy, no DOM change), so
+// no frame carries the whole redraw however many publishers move; the picture on screen is always a complete one. A change of the view itself (pan end, zoom) redraws at once, as
 // Leaflet's renderer does, because the old picture no longer lines up with the map.
 // Positioning and zoom animation follow Leaflet 1.9's L.Renderer (_update, _updateTransform).
 import L from "leaflet";
@@ -33,19 +33,28 @@ export interface PublisherCanvasHandlers {
 
 /** Drawing time per frame for a changed picture; the rest of the frame stays free for the page. */
 export const FRAME_BUDGET_MS = 4;
+/**
+ * A new picture starts at most this often (20 per second). Each publisher moves about once a second at most, so
+ * more pictures would not look different, and each one costs the whole canvas again (raster and composite).
+ */
+export const PICTURE_INTERVAL_MS = 50;
 const PADDING = 0.1; // as L.Renderer: the canvas reaches this far beyond the view on each side
 const TOLERANCE_PX = 3; // how far beside a dot a click or hover still counts
 const CHUNK = 64; // dots drawn between two looks at the clock
 
-interface Pass { ctx: CanvasRenderingContext2D; dots: Dot[]; i: number }
+interface Pass { dots: Dot[]; i: number }
 
 export class PublisherCanvas extends L.Layer {
   private readonly shown = new Set<Dot>();
   private top: Dot | undefined;
   private map!: L.Map;
   private box!: HTMLDivElement;
-  private front!: HTMLCanvasElement;
-  private back!: HTMLCanvasElement;
+  private shownCanvas!: HTMLCanvasElement;
+  private screen!: ImageBitmapRenderingContext;
+  private back!: OffscreenCanvas;
+  private ctx!: OffscreenCanvasRenderingContext2D;
+  /** the back canvas holds nothing (a finished picture was handed over, or it was just sized) */
+  private backBlank = true;
   private bounds: L.Bounds | undefined;
   private center!: L.LatLng;
   private zoom = 0;
@@ -53,6 +62,8 @@ export class PublisherCanvas extends L.Layer {
   /** something changed after the picture being drawn (or shown) was started */
   private dirty = false;
   private frame = 0;
+  /** when the last picture was started (performance.now()) */
+  private startedAt = -Infinity;
   private hovered: Dot | undefined;
   /** pictures shown because publishers changed (for the debug view and the benchmark) */
   redraws = 0;
@@ -67,10 +78,11 @@ export class PublisherCanvas extends L.Layer {
     pane.style.zIndex = "450"; // above the trail (overlay pane, 400), below tooltips (650)
     this.box = L.DomUtil.create("div", "leaflet-zoom-animated", pane);
     this.box.style.position = "absolute";
-    this.front = this.canvas();
-    this.back = this.canvas();
-    this.back.style.visibility = "hidden";
-    // mouseleave, not mouseout: swapping the canvases under a still pointer must not end the hover.
+    this.shownCanvas = L.DomUtil.create("canvas", "", this.box);
+    this.shownCanvas.style.display = "block";
+    this.screen = this.shownCanvas.getContext("bitmaprenderer")!;
+    this.back = new OffscreenCanvas(1, 1);
+    this.ctx = this.back.getContext("2d")!;
     this.box.addEventListener("mousemove", (e) => this.onMouseMove(e));
     this.box.addEventListener("mouseleave", () => this.onMouseLeave());
     this.box.addEventListener("click", (e) => this.onClick(e));
@@ -132,13 +144,6 @@ export class PublisherCanvas extends L.Layer {
     this.requestRedraw();
   }
 
-  private canvas(): HTMLCanvasElement {
-    const c = L.DomUtil.create("canvas", "", this.box);
-    c.style.position = "absolute";
-    c.style.left = c.style.top = "0";
-    return c;
-  }
-
   private restyle(d: Dot): void {
     d.sprite = sprite(d.look);
   }
@@ -171,18 +176,19 @@ export class PublisherCanvas extends L.Layer {
     this.bounds = bounds;
     const box = bounds.getSize();
     const m = L.Browser.retina ? 2 : 1;
-    for (const c of [this.front, this.back]) {
-      c.width = m * box.x; // also clears it
-      c.height = m * box.y;
-      c.style.width = `${box.x}px`;
-      c.style.height = `${box.y}px`;
-    }
+    this.shownCanvas.width = m * box.x;
+    this.shownCanvas.height = m * box.y;
+    this.shownCanvas.style.width = `${box.x}px`;
+    this.shownCanvas.style.height = `${box.y}px`;
+    this.back.width = m * box.x; // also clears it
+    this.back.height = m * box.y;
+    this.backBlank = true;
     cancelAnimationFrame(this.frame);
     this.frame = 0;
-    this.pass = undefined;
     this.dirty = false;
-    const pass = this.startPass(this.front);
-    this.drawSome(pass, Infinity);
+    this.pass = this.startPass();
+    this.drawSome(this.pass, Infinity);
+    this.present();
   }
 
   /** As L.Renderer._updateTransform: during a zoom animation the picture is scaled with the map. */
@@ -205,38 +211,47 @@ export class PublisherCanvas extends L.Layer {
     this.frame = 0;
     if (!this.pass) {
       if (!this.dirty) return;
+      const now = performance.now();
+      if (now - this.startedAt < PICTURE_INTERVAL_MS - 1) { this.frame = requestAnimationFrame(() => this.step()); return; }
+      this.startedAt = now;
       this.dirty = false;
-      this.pass = this.startPass(this.back);
+      this.pass = this.startPass();
     }
     if (this.drawSome(this.pass, FRAME_BUDGET_MS)) {
-      this.pass = undefined;
-      this.back.style.visibility = "visible";
-      this.front.style.visibility = "hidden";
-      [this.front, this.back] = [this.back, this.front];
+      this.present();
       this.redraws++;
       if (!this.dirty) return;
     }
     this.frame = requestAnimationFrame(() => this.step());
   }
 
-  /** Clears the canvas and draws the accuracy circles (few: they only show once zoomed in), under every dot. */
-  private startPass(c: HTMLCanvasElement): Pass {
-    const ctx = c.getContext("2d")!;
+  /** The finished picture goes on screen; the back canvas is blank again. */
+  private present(): void {
+    this.pass = undefined;
+    this.screen.transferFromImageBitmap(this.back.transferToImageBitmap());
+    this.backBlank = true;
+  }
+
+  /** Starts a picture on a blank back canvas with the accuracy circles (few: they show once zoomed in), under every dot. */
+  private startPass(): Pass {
+    const ctx = this.ctx;
     const m = L.Browser.retina ? 2 : 1;
     const min = this.bounds!.min!;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, c.width, c.height);
+    if (!this.backBlank) ctx.clearRect(0, 0, this.back.width, this.back.height); // a picture abandoned half-way
+    this.backBlank = false;
     ctx.setTransform(m, 0, 0, m, -m * min.x, -m * min.y);
     const dots = [...this.shown];
     if (this.top?.onMap) { dots.splice(dots.indexOf(this.top), 1); dots.push(this.top); }
     for (const d of dots) if (d.acc > radius(d.look) + 1 && this.inView(d, d.acc)) drawAccuracy(ctx, d.x, d.y, d.acc, d.look);
-    return { ctx, dots, i: 0 };
+    return { dots, i: 0 };
   }
 
   /** Draws dots of the pass for at most `budgetMs`; true when the pass is complete. */
   private drawSome(pass: Pass, budgetMs: number): boolean {
     const t0 = performance.now();
-    const { ctx, dots } = pass;
+    const { dots } = pass;
+    const ctx = this.ctx;
     while (pass.i < dots.length) {
       const end = Math.min(dots.length, pass.i + CHUNK);
       for (let i = pass.i; i < end; i++) {
