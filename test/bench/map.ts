@@ -30,6 +30,11 @@ export interface FrameStats {
   frames: number;
   /** the longest interval: a stall that p95 does not show (diagnostics) */
   max: number;
+  /**
+   * ms per second the page's main thread spent in tasks (Chrome's Performance.getMetrics TaskDuration): what the
+   * page itself costs, less sensitive than frame intervals to other processes taking the CPU (diagnostics)
+   */
+  busy: number;
 }
 export interface MapRound { count: number; idle: FrameStats; moving: FrameStats & { redraws: number } }
 
@@ -42,7 +47,8 @@ export const MOVE_EVERY_S = 5;
 const PAGE_HELPERS = `(() => {
   const g = window.geoMap;
   const B = window.__mapBench ??= { pubs: [], t: Date.now() };
-  const jid = (i) => "bench" + i + "@localhost";
+  // Random names, so the store's order is not the list's sorted order (a real snapshot comes in no useful order).
+  const jid = (i) => B.pubs[i].jid;
   B.events = (from, to, step) => {
     const evs = [];
     for (let i = from; i < to; i++) {
@@ -61,7 +67,7 @@ const PAGE_HELPERS = `(() => {
     for (let i = n; i < B.pubs.length; i++) evs.push({ kind: "deleted", jid: jid(i), session: 1 });
     B.pubs.length = Math.min(B.pubs.length, n);
     const from = B.pubs.length;
-    for (let i = from; i < n; i++) B.pubs.push({ lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9, b: Math.random() * 360 });
+    for (let i = from; i < n; i++) B.pubs.push({ jid: "bench-" + Math.random().toString(36).slice(2, 10) + "@localhost", lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9, b: Math.random() * 360 });
     g.apply(evs.concat(B.events(from, n, false)));
   };
   const frame = () => new Promise((r) => requestAnimationFrame(r));
@@ -89,7 +95,7 @@ const PAGE_HELPERS = `(() => {
       if (now - start >= seconds * 1000) break;
     }
     clearInterval(feeder);
-    return { intervals, redraws: g.view().redraws - redraws0, fed };
+    return { intervals, redraws: g.view().redraws - redraws0, fed, elapsed: performance.now() - start };
   };
   B.settle = async () => {
     // Let the load be drawn and the page's once-a-second work pass once before measuring.
@@ -99,8 +105,8 @@ const PAGE_HELPERS = `(() => {
   };
 })()`;
 
-function stats(intervals: number[]): FrameStats {
-  return { p50: quantile(intervals, 0.5), p95: quantile(intervals, 0.95), frames: intervals.length, max: Math.max(...intervals) };
+function stats(intervals: number[], busy: number): FrameStats {
+  return { p50: quantile(intervals, 0.5), p95: quantile(intervals, 0.95), frames: intervals.length, max: Math.max(...intervals), busy };
 }
 
 /**
@@ -117,14 +123,22 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
     await waitLive(page, 30_000);
     await page.waitForFunction("window.geoMap.view() !== undefined");
     await page.evaluate(PAGE_HELPERS);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const taskSeconds = async () => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? NaN);
     const out: MapRound[] = [];
     for (const count of counts) {
       await load(page, count);
-      const idle = await measure(page, seconds, 0);
-      const moving = await profiled(page, `${count}`, () => measure(page, seconds, count / MOVE_EVERY_S), log);
+      const busy = async <T extends { elapsed: number }>(fn: () => Promise<T>) => {
+        const t0 = await taskSeconds();
+        const r = await fn();
+        return { ...r, busy: (1000 * (await taskSeconds() - t0)) / (r.elapsed / 1000) };
+      };
+      const idle = await busy(() => measure(page, seconds, 0));
+      const moving = await busy(() => profiled(page, `${count}`, () => measure(page, seconds, count / MOVE_EVERY_S), log));
       if (errors.length) throw new Error(`the map threw: ${errors.map((e) => e.message).join("; ")}`);
-      const r: MapRound = { count, idle: stats(idle.intervals), moving: { ...stats(moving.intervals), redraws: moving.redraws } };
-      const f = (x: FrameStats) => `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms)`;
+      const r: MapRound = { count, idle: stats(idle.intervals, idle.busy), moving: { ...stats(moving.intervals, moving.busy), redraws: moving.redraws } };
+      const f = (x: FrameStats) => `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms, main thread busy ${x.busy.toFixed(0)} ms/s)`;
       log(`map ${count} publishers: idle ${f(r.idle)}; moving (${moving.fed} updates, ${r.moving.redraws} redraws) ${f(r.moving)}`);
       out.push(r);
     }
@@ -174,8 +188,10 @@ async function load(page: Page, count: number): Promise<void> {
   await page.evaluate("window.__mapBench.settle()");
 }
 
-async function measure(page: Page, seconds: number, rate: number): Promise<{ intervals: number[]; redraws: number; fed: number }> {
-  return page.evaluate(`window.__mapBench.measure(${seconds}, ${rate})`) as Promise<{ intervals: number[]; redraws: number; fed: number }>;
+interface Measured { intervals: number[]; redraws: number; fed: number; elapsed: number }
+
+async function measure(page: Page, seconds: number, rate: number): Promise<Measured> {
+  return page.evaluate(`window.__mapBench.measure(${seconds}, ${rate})`) as Promise<Measured>;
 }
 
 // `npx tsx test/bench/map.ts [counts] [seconds] [rounds]`, e.g. `1000,5000 5 2`: this figure alone, against a
