@@ -35,6 +35,8 @@ export interface FrameStats {
    * page itself costs, less sensitive than frame intervals to other processes taking the CPU (diagnostics)
    */
   busy: number;
+  /** ms of CPU per second used by all of Chromium's processes (renderer, GPU/compositor, browser): the whole cost */
+  cpu: number;
 }
 export interface MapRound { count: number; idle: FrameStats; moving: FrameStats & { redraws: number } }
 
@@ -105,8 +107,8 @@ const PAGE_HELPERS = `(() => {
   };
 })()`;
 
-function stats(intervals: number[], busy: number): FrameStats {
-  return { p50: quantile(intervals, 0.5), p95: quantile(intervals, 0.95), frames: intervals.length, max: Math.max(...intervals), busy };
+function stats(intervals: number[], busy: number, cpu: number): FrameStats {
+  return { p50: quantile(intervals, 0.5), p95: quantile(intervals, 0.95), frames: intervals.length, max: Math.max(...intervals), busy, cpu };
 }
 
 /**
@@ -125,20 +127,23 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
     await page.evaluate(PAGE_HELPERS);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
+    const sys = await browser.newBrowserCDPSession();
+    const cpuSeconds = async () => ((await sys.send("SystemInfo.getProcessInfo")).processInfo as { cpuTime: number }[]).reduce((a, p) => a + p.cpuTime, 0);
     const taskSeconds = async () => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? NaN);
     const out: MapRound[] = [];
     for (const count of counts) {
       await load(page, count);
       const busy = async <T extends { elapsed: number }>(fn: () => Promise<T>) => {
-        const t0 = await taskSeconds();
+        const [t0, c0] = [await taskSeconds(), await cpuSeconds()];
         const r = await fn();
-        return { ...r, busy: (1000 * (await taskSeconds() - t0)) / (r.elapsed / 1000) };
+        const [t1, c1] = [await taskSeconds(), await cpuSeconds()];
+        return { ...r, busy: (1000 * (t1 - t0)) / (r.elapsed / 1000), cpu: (1000 * (c1 - c0)) / (r.elapsed / 1000) };
       };
       const idle = await busy(() => measure(page, seconds, 0));
       const moving = await busy(() => profiled(page, `${count}`, () => measure(page, seconds, count / MOVE_EVERY_S), log));
       if (errors.length) throw new Error(`the map threw: ${errors.map((e) => e.message).join("; ")}`);
-      const r: MapRound = { count, idle: stats(idle.intervals, idle.busy), moving: { ...stats(moving.intervals, moving.busy), redraws: moving.redraws } };
-      const f = (x: FrameStats) => `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms, main thread busy ${x.busy.toFixed(0)} ms/s)`;
+      const r: MapRound = { count, idle: stats(idle.intervals, idle.busy, idle.cpu), moving: { ...stats(moving.intervals, moving.busy, moving.cpu), redraws: moving.redraws } };
+      const f = (x: FrameStats) => `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms, main thread busy ${x.busy.toFixed(0)} ms/s, Chromium CPU ${x.cpu.toFixed(0)} ms/s)`;
       log(`map ${count} publishers: idle ${f(r.idle)}; moving (${moving.fed} updates, ${r.moving.redraws} redraws) ${f(r.moving)}`);
       out.push(r);
     }
