@@ -4,6 +4,7 @@
 //   stale = faded with a dotted halo; selected = a black ring around it.
 import L from "leaflet";
 import type { Status } from "../model/status.ts";
+import { spritePixels, type SpritePixels } from "./pixels.ts";
 
 export interface MarkerLook {
   status: Status;
@@ -44,7 +45,7 @@ function circle(ctx: Ctx2D, x: number, y: number, r: number): void {
 
 // Drawing thousands of anti-aliased paths per frame is slow on a software-rendered canvas; copying a small
 // pre-drawn image is not. One sprite per look (status, stale, selected, heading in 5° steps), drawn on first use.
-export interface Sprite { canvas: HTMLCanvasElement; half: number }
+export interface Sprite { canvas: HTMLCanvasElement; half: number; pixels: SpritePixels }
 const sprites = new Map<string, Sprite>();
 const SCALE = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 2 : 1; // as Leaflet's canvas (L.Browser.retina)
 /** The most a sprite reaches from its centre: radius + heading + rings, CSS pixels. */
@@ -68,7 +69,7 @@ export function sprite(look: MarkerLook): Sprite {
     const ctx = canvas.getContext("2d")!;
     ctx.scale(SCALE, SCALE);
     drawGlyph(ctx, half, half, r, { ...look, bearing });
-    s = { canvas, half };
+    s = { canvas, half, pixels: spritePixels(canvas) };
     sprites.set(key, s);
   }
   return s;
@@ -90,11 +91,6 @@ export function drawAccuracy(ctx: Ctx2D, x: number, y: number, accuracyPx: numbe
     ctx.stroke();
     ctx.globalAlpha = 1;
   }
-}
-
-/** The sprite at whole pixels: a plain copy, no resampling. */
-export function drawSprite(ctx: Ctx2D, x: number, y: number, s: Sprite): void {
-  ctx.drawImage(s.canvas, Math.round(x - s.half), Math.round(y - s.half), 2 * s.half, 2 * s.half);
 }
 
 function drawGlyph(ctx: CanvasRenderingContext2D, x: number, y: number, r: number, look: MarkerLook): void {

@@ -2,13 +2,15 @@
 // Leaflet's canvas renderer redraws its whole dirty rectangle (with updates everywhere, the whole map) in one frame,
 // one drawImage per marker, which alone took longer than a frame at 5,000.
 //
-// Here a changed picture is drawn into an OffscreenCanvas a few milliseconds per frame (FRAME_BUDGET_MS), then
-// handed to the visible canvas in one step (transferToImageBitmap -> "bitmaprenderer": no copy, no DOM change), so
-// no frame carries the whole redraw however many publishers move; the picture on screen is always a complete one. A change of the view itself (pan end, zoom) redraws at once, as
+// Here a changed picture is put together in a pixel buffer a few milliseconds per frame (FRAME_BUDGET_MS; sprites
+// are copied pixel by pixel: pixels.ts), then shown with one putImageData, so no frame carries the whole redraw
+// however many publishers move; the picture on screen is always a complete one. Accuracy circles (paths, few: they
+// only show once zoomed in) are drawn on a canvas of their own under the sprites when the picture is shown. A change of the view itself (pan end, zoom) redraws at once, as
 // Leaflet's renderer does, because the old picture no longer lines up with the map.
 // Positioning and zoom animation follow Leaflet 1.9's L.Renderer (_update, _updateTransform).
 import L from "leaflet";
-import { accuracyPixels, drawAccuracy, drawSprite, radius, sprite, SPRITE_REACH, type MarkerLook, type Sprite } from "./marker.ts";
+import { accuracyPixels, drawAccuracy, radius, sprite, SPRITE_REACH, type MarkerLook, type Sprite } from "./marker.ts";
+import { PixelBuffer } from "./pixels.ts";
 
 /** One publisher as drawn. The layer projects it; whoever owns it sets lat, lon and look, then calls `changed`. */
 export interface Dot {
@@ -49,12 +51,11 @@ export class PublisherCanvas extends L.Layer {
   private top: Dot | undefined;
   private map!: L.Map;
   private box!: HTMLDivElement;
-  private shownCanvas!: HTMLCanvasElement;
-  private screen!: ImageBitmapRenderingContext;
-  private back!: OffscreenCanvas;
-  private ctx!: OffscreenCanvasRenderingContext2D;
-  /** the back canvas holds nothing (a finished picture was handed over, or it was just sized) */
-  private backBlank = true;
+  private circles!: HTMLCanvasElement;
+  private sprites!: HTMLCanvasElement;
+  private buffer = new PixelBuffer(1, 1);
+  /** the circles canvas shows something */
+  private circlesDrawn = false;
   private bounds: L.Bounds | undefined;
   private center!: L.LatLng;
   private zoom = 0;
@@ -78,11 +79,8 @@ export class PublisherCanvas extends L.Layer {
     pane.style.zIndex = "450"; // above the trail (overlay pane, 400), below tooltips (650)
     this.box = L.DomUtil.create("div", "leaflet-zoom-animated", pane);
     this.box.style.position = "absolute";
-    this.shownCanvas = L.DomUtil.create("canvas", "", this.box);
-    this.shownCanvas.style.display = "block";
-    this.screen = this.shownCanvas.getContext("bitmaprenderer")!;
-    this.back = new OffscreenCanvas(1, 1);
-    this.ctx = this.back.getContext("2d")!;
+    this.circles = this.canvas();
+    this.sprites = this.canvas();
     this.box.addEventListener("mousemove", (e) => this.onMouseMove(e));
     this.box.addEventListener("mouseleave", () => this.onMouseLeave());
     this.box.addEventListener("click", (e) => this.onClick(e));
@@ -144,6 +142,13 @@ export class PublisherCanvas extends L.Layer {
     this.requestRedraw();
   }
 
+  private canvas(): HTMLCanvasElement {
+    const c = L.DomUtil.create("canvas", "", this.box);
+    c.style.position = "absolute";
+    c.style.left = c.style.top = "0";
+    return c;
+  }
+
   private restyle(d: Dot): void {
     d.sprite = sprite(d.look);
   }
@@ -176,19 +181,20 @@ export class PublisherCanvas extends L.Layer {
     this.bounds = bounds;
     const box = bounds.getSize();
     const m = L.Browser.retina ? 2 : 1;
-    this.shownCanvas.width = m * box.x;
-    this.shownCanvas.height = m * box.y;
-    this.shownCanvas.style.width = `${box.x}px`;
-    this.shownCanvas.style.height = `${box.y}px`;
-    this.back.width = m * box.x; // also clears it
-    this.back.height = m * box.y;
-    this.backBlank = true;
+    for (const c of [this.circles, this.sprites]) {
+      c.width = m * box.x; // also clears it
+      c.height = m * box.y;
+      c.style.width = `${box.x}px`;
+      c.style.height = `${box.y}px`;
+    }
+    this.circlesDrawn = false;
+    this.buffer = new PixelBuffer(m * box.x, m * box.y);
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.dirty = false;
     this.pass = this.startPass();
     this.drawSome(this.pass, Infinity);
-    this.present();
+    this.present(this.pass);
   }
 
   /** As L.Renderer._updateTransform: during a zoom animation the picture is scaled with the map. */
@@ -218,32 +224,34 @@ export class PublisherCanvas extends L.Layer {
       this.pass = this.startPass();
     }
     if (this.drawSome(this.pass, FRAME_BUDGET_MS)) {
-      this.present();
+      this.present(this.pass);
       this.redraws++;
       if (!this.dirty) return;
     }
     this.frame = requestAnimationFrame(() => this.step());
   }
 
-  /** The finished picture goes on screen; the back canvas is blank again. */
-  private present(): void {
+  /** The finished picture goes on screen, the accuracy circles (where the dots are now) under it. */
+  private present(pass: Pass): void {
     this.pass = undefined;
-    this.screen.transferFromImageBitmap(this.back.transferToImageBitmap());
-    this.backBlank = true;
-  }
-
-  /** Starts a picture on a blank back canvas with the accuracy circles (few: they show once zoomed in), under every dot. */
-  private startPass(): Pass {
-    const ctx = this.ctx;
+    this.sprites.getContext("2d")!.putImageData(this.buffer.image, 0, 0);
+    const rings = pass.dots.filter((d) => d.onMap && d.acc > radius(d.look) + 1 && this.inView(d, d.acc));
+    if (!rings.length && !this.circlesDrawn) return;
+    const ctx = this.circles.getContext("2d")!;
     const m = L.Browser.retina ? 2 : 1;
     const min = this.bounds!.min!;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    if (!this.backBlank) ctx.clearRect(0, 0, this.back.width, this.back.height); // a picture abandoned half-way
-    this.backBlank = false;
+    ctx.clearRect(0, 0, this.circles.width, this.circles.height);
     ctx.setTransform(m, 0, 0, m, -m * min.x, -m * min.y);
+    for (const d of rings) drawAccuracy(ctx, d.x, d.y, d.acc, d.look);
+    this.circlesDrawn = rings.length > 0;
+  }
+
+  /** Starts a picture: a blank buffer, and the dots in drawing order (the selected one last, on top). */
+  private startPass(): Pass {
+    this.buffer.clear();
     const dots = [...this.shown];
     if (this.top?.onMap) { dots.splice(dots.indexOf(this.top), 1); dots.push(this.top); }
-    for (const d of dots) if (d.acc > radius(d.look) + 1 && this.inView(d, d.acc)) drawAccuracy(ctx, d.x, d.y, d.acc, d.look);
     return { dots, i: 0 };
   }
 
@@ -251,13 +259,17 @@ export class PublisherCanvas extends L.Layer {
   private drawSome(pass: Pass, budgetMs: number): boolean {
     const t0 = performance.now();
     const { dots } = pass;
-    const ctx = this.ctx;
+    const buffer = this.buffer;
+    const m = L.Browser.retina ? 2 : 1;
+    const min = this.bounds!.min!;
     while (pass.i < dots.length) {
       const end = Math.min(dots.length, pass.i + CHUNK);
       for (let i = pass.i; i < end; i++) {
         const d = dots[i];
         // Hidden since the pass began: skipped. Moved since: drawn where it is now (each dot once per picture).
-        if (d.onMap && d.sprite && this.inView(d, SPRITE_REACH)) drawSprite(ctx, d.x, d.y, d.sprite);
+        const s = d.sprite;
+        // Whole CSS pixels, as a drawImage at a rounded position would.
+        if (d.onMap && s && this.inView(d, SPRITE_REACH)) buffer.stamp(s.pixels, m * (Math.round(d.x - s.half) - min.x), m * (Math.round(d.y - s.half) - min.y));
       }
       pass.i = end;
       if (performance.now() - t0 >= budgetMs) break;
