@@ -26,7 +26,7 @@ export function spritePixels(canvas: HTMLCanvasElement): SpritePixels {
 }
 
 /** `s` over `d`, both straight RGBA with 0 < alpha(s) < 255 and alpha(d) > 0 (integer maths: it runs per pixel). */
-function over(s: number, d: number): number {
+export function over(s: number, d: number): number {
   const sa = s >>> 24;
   const k = ((d >>> 24) * (255 - sa) + 127) / 255 | 0; // what shows of the destination, 0..255
   const oa = sa + k; // output alpha, > 0
@@ -37,12 +37,22 @@ function over(s: number, d: number): number {
 }
 
 export class PixelBuffer {
-  readonly image: ImageData;
-  private readonly px: Uint32Array;
+  /** one uint32 per pixel, row by row */
+  readonly px: Uint32Array<ArrayBuffer>;
+  readonly width: number;
+  readonly height: number;
+  private img: ImageData | undefined;
 
-  constructor(readonly width: number, readonly height: number) {
-    this.image = new ImageData(Math.max(1, width), Math.max(1, height));
-    this.px = new Uint32Array(this.image.data.buffer);
+  constructor(width: number, height: number) {
+    this.width = Math.max(1, width);
+    this.height = Math.max(1, height);
+    this.px = new Uint32Array(this.width * this.height);
+  }
+
+  /** The same memory as ImageData, for putImageData (made on first use: ImageData exists only in browsers). */
+  get image(): ImageData {
+    this.img ??= new ImageData(new Uint8ClampedArray(this.px.buffer), this.width, this.height);
+    return this.img;
   }
 
   clear(): void {
