@@ -28,6 +28,13 @@ export function spritePixels(canvas: HTMLCanvasElement): SpritePixels {
 /** `s` over `d`, both straight RGBA with 0 < alpha(s) < 255 and alpha(d) > 0 (integer maths: it runs per pixel). */
 export function over(s: number, d: number): number {
   const sa = s >>> 24;
+  if (d >>> 24 === 255) { // over an opaque pixel (the common case where markers overlap): stays opaque, x/255 without dividing
+    const ia = 255 - sa;
+    const r = (((s & 255) * sa + (d & 255) * ia + 128) * 257) >>> 16;
+    const g = ((((s >>> 8) & 255) * sa + ((d >>> 8) & 255) * ia + 128) * 257) >>> 16;
+    const b = ((((s >>> 16) & 255) * sa + ((d >>> 16) & 255) * ia + 128) * 257) >>> 16;
+    return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+  }
   const k = ((d >>> 24) * (255 - sa) + 127) / 255 | 0; // what shows of the destination, 0..255
   const oa = sa + k; // output alpha, > 0
   const r = (((s & 255) * sa + (d & 255) * k) / oa + 0.5) | 0;

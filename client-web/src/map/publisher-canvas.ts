@@ -36,10 +36,11 @@ export interface PublisherCanvasHandlers {
 /** Drawing time per frame for a changed picture; the rest of the frame stays free for the page. */
 export const FRAME_BUDGET_MS = 4;
 /**
- * A new picture starts at most this often (20 per second). Each publisher moves about once a second at most, so
- * more pictures would not look different, and each one costs the whole canvas again (raster and composite).
+ * A new picture starts at most this often (10 per second). A publisher reports a position about once a second at
+ * most, so more pictures would not look different, while each costs the whole canvas again (clear, putImageData,
+ * composite): at 1,000 publishers that fixed cost, not the markers, was most of the work.
  */
-export const PICTURE_INTERVAL_MS = 50;
+export const PICTURE_INTERVAL_MS = 100;
 const PADDING = 0.1; // as L.Renderer: the canvas reaches this far beyond the view on each side
 const TOLERANCE_PX = 3; // how far beside a dot a click or hover still counts
 const CHUNK = 64; // dots drawn between two looks at the clock
