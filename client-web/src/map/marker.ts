@@ -43,8 +43,9 @@ function circle(ctx: Ctx2D, x: number, y: number, r: number): void {
   ctx.arc(x, y, r, 0, Math.PI * 2);
 }
 
-// Drawing thousands of anti-aliased paths per frame is slow on a software-rendered canvas; copying a small
-// pre-drawn image is not. One sprite per look (status, stale, selected, heading in 5° steps), drawn on first use.
+// Drawing thousands of anti-aliased paths per frame is slow on a software-rendered canvas; copying the pixels of a
+// small pre-drawn image is not (pixels.ts). One sprite per look (status, stale, selected, heading in 5° steps),
+// drawn on first use.
 export interface Sprite { canvas: HTMLCanvasElement; half: number; pixels: SpritePixels }
 const sprites = new Map<string, Sprite>();
 const SCALE = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 2 : 1; // as Leaflet's canvas (L.Browser.retina)

@@ -5,8 +5,9 @@
 // Here a changed picture is put together in a pixel buffer a few milliseconds per frame (FRAME_BUDGET_MS; sprites
 // are copied pixel by pixel: pixels.ts), then shown with one putImageData, so no frame carries the whole redraw
 // however many publishers move; the picture on screen is always a complete one. Accuracy circles (paths, few: they
-// only show once zoomed in) are drawn on a canvas of their own under the sprites when the picture is shown. A change of the view itself (pan end, zoom) redraws at once, as
-// Leaflet's renderer does, because the old picture no longer lines up with the map.
+// only show once zoomed in) are drawn on a canvas of their own under the sprites when the picture is shown.
+// A change of the view itself (pan end, zoom) redraws at once, as Leaflet's renderer does, because the old picture
+// no longer lines up with the map.
 // Positioning and zoom animation follow Leaflet 1.9's L.Renderer (_update, _updateTransform).
 import L from "leaflet";
 import { accuracyPixels, drawAccuracy, radius, sprite, SPRITE_REACH, type MarkerLook, type Sprite } from "./marker.ts";
@@ -268,8 +269,8 @@ export class PublisherCanvas extends L.Layer {
       for (let i = pass.i; i < end; i++) {
         const d = dots[i];
         // Hidden since the pass began: skipped. Moved since: drawn where it is now (each dot once per picture).
+        // At whole CSS pixels, as a drawImage at a rounded position would.
         const s = d.sprite;
-        // Whole CSS pixels, as a drawImage at a rounded position would.
         if (d.onMap && s && this.inView(d, SPRITE_REACH)) buffer.stamp(s.pixels, m * (Math.round(d.x - s.half) - min.x), m * (Math.round(d.y - s.half) - min.y));
       }
       pass.i = end;
