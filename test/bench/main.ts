@@ -7,6 +7,7 @@ import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { type BenchClient, type Target, connectMany, stopAll } from "./clients.ts";
 import { bringOnline, measureOffline } from "./offline.ts";
 import { HELP, readOptions, type BenchOptions } from "./options.ts";
+import { mapFrames, MOVE_EVERY_S, type MapRound } from "./map.ts";
 import { killAllChildren, startChild, stopChild, withCpu } from "./procs.ts";
 import { Figures, median, quantile } from "./stats.ts";
 import { renderTable, writeJson } from "./table.ts";
@@ -150,6 +151,21 @@ async function run(prosody: Prosody): Promise<void> {
       }
       const s4 = `4 offline detection (${how === "drop" ? "socket.destroy" : "clean </stream>"}), ${names.length} publishers`;
       figs.add(s4, "to viewer presence p50", a, "ms"); figs.add(s4, "to viewer presence p99", b, "ms");
+    }
+    // 6. the map in headless Chromium, against the same service
+    prosody.register("mapviewer", "pw");
+    const target = { websocketUrl: prosody.websocketUrl, service: prosody.component, jid: `mapviewer@${prosody.domain}`, password: "pw" };
+    const frames = new Map<number, MapRound[]>();
+    for (let r = 0; r < Math.min(R, 3); r++) {
+      for (const round of await mapFrames(target, opts.mapCounts, opts.mapSeconds, log)) frames.set(round.count, [...(frames.get(round.count) ?? []), round]);
+    }
+    for (const [count, rounds] of frames) {
+      const s6 = `6 map, ${count.toLocaleString("en-US")} publishers`;
+      const pick = (f: (x: MapRound) => number) => rounds.map(f);
+      figs.add(s6, "idle frame p50", pick((x) => x.idle.p50), "ms", `${opts.mapSeconds} s per phase`); figs.add(s6, "idle frame p95", pick((x) => x.idle.p95), "ms");
+      figs.add(s6, "moving frame p50", pick((x) => x.moving.p50), "ms", `${count / MOVE_EVERY_S} updates/s`); figs.add(s6, "moving frame p95", pick((x) => x.moving.p95), "ms");
+      figs.add(s6, "ratio moving/idle p95", pick((x) => x.moving.p95 / x.idle.p95), "x", "same round");
+      figs.add(s6, "page main thread busy, moving", pick((x) => x.moving.busy), "ms/s");
     }
     await stopChild(svc);
   } finally {
