@@ -75,11 +75,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
 
   // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
   // older WAL frames still hold the rows as they were. A TRUNCATE checkpoint copies the zeroed pages into the
-  // database file and empties the WAL, so the deleted history is in neither file afterwards.
-  // Erasure: deleted rows are zeroed in the database (secure_delete), but the WAL still holds the pages that had them
-  // until a checkpoint; TRUNCATE copies them back and empties the -wal file. Inside a transaction it waits for the
-  // commit. A checkpoint that fails after the commit is not a failed write: the next one (or SQLite's automatic
-  // checkpoint) finishes the job.
+  // database file and empties the WAL, so the deleted history is in neither file afterwards. Inside a transaction
+  // it waits for the commit. A checkpoint that fails after the commit is not a failed write: the next one (or
+  // SQLite's automatic checkpoint) finishes the job.
   let depth = 0;
   let eraseDue = false;
   const checkpoint = () => {
@@ -92,10 +90,12 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     if (depth > 0) eraseDue = true;
     else checkpoint();
   };
+  // one transaction function, made once: db.transaction() prepares its BEGIN/COMMIT/ROLLBACK statements each call
+  const transaction = db.transaction((writes: () => unknown) => writes());
   const atomically = <T>(writes: () => T): T => {
     depth++;
     try {
-      return db.transaction(writes)();
+      return transaction(writes) as T;
     } finally {
       if (--depth === 0 && eraseDue) checkpoint();
     }
