@@ -108,6 +108,8 @@ async function run(prosody: Prosody): Promise<void> {
       figs.add(s, "ratio service/PEP (notifications/s)", arm.service.n.map((x, i) => x / pepN[i]), "x");
       const s2 = `2 vs pass-through, fan-out ${F}`;
       figs.add(s2, "pass-through notifications/s", arm["pass-through"].n, "/s");
+      // what any component can reach on this Prosody: the ceiling for the service/PEP ratio
+      figs.add(s2, "ratio pass-through/PEP (notifications/s)", arm["pass-through"].n.map((x, i) => x / pepN[i]), "x", "same round");
       figs.add(s2, "ratio service/pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["pass-through"].n[i]), "x", "same round");
       for (const [k, v] of cpu) figs.add(`1/2 CPU, fan-out ${F}`, `${k}`, v, "% core");
     }
