@@ -40,11 +40,14 @@ VirtualHost "example.org"
 
 -- The service. Its JID is what users publish to and what GEO_DOMAIN must be.
 Component "geo.example.org"
-  -- REQUIRED and deliberately absent: generate one, e.g. `openssl rand -hex 32`, put it here and in the
-  -- component's GEO_SECRET. There is no default: a missing secret stops Prosody from loading this section.
-  -- component_secret = "<paste a long random secret here>"
+  -- The secret is never written in this file: Prosody reads it from its environment (ENV_X = os.getenv("X") in
+  -- Prosody's config), the same GEO_SECRET the component gets. Generate one (`openssl rand -hex 32`) into a file
+  -- only root can read, e.g. /etc/prosody/geo.env with `GEO_SECRET=...` (mode 0600), and give it to both services
+  -- (systemd: EnvironmentFile=/etc/prosody/geo.env). Unset, there is no secret and Prosody refuses the component.
+  component_secret = ENV_GEO_SECRET
   -- Mirror mode only: mod_privilege must also run on the component's host, where it advertises the grants above.
   -- modules_enabled = { "privilege" }
 
 -- Then start the component next to Prosody:
---   GEO_DOMAIN=geo.example.org GEO_DOMAINS=example.org GEO_SECRET=... GEO_DB=/var/lib/geo/geo.sqlite npm run component
+--   set -a; . /etc/prosody/geo.env; set +a
+--   GEO_DOMAIN=geo.example.org GEO_DOMAINS=example.org GEO_DB=/var/lib/geo/geo.sqlite npm run component

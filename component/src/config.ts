@@ -1,5 +1,6 @@
 // The run contract: configuration from the environment, mirrored by flags (flags win).
 import { parseArgs } from "node:util";
+import { isAccessModel } from "./core/model.ts";
 import { DEFAULT_SETTINGS, type Settings } from "./core/state.ts";
 
 export interface Config {
@@ -24,17 +25,22 @@ Options (each mirrors an environment variable; a flag wins over the variable):
   --db FILE|URL        GEO_DB            SQLite file, created with its folder (default var/geo.sqlite),
                                          or postgres://user:password@host:port/database (shared by
                                          several instances; the schema is created/migrated at start)
-  --access-model M     GEO_ACCESS_MODEL  access model of new nodes: open | whitelist (default open)
+  --access-model M     GEO_ACCESS_MODEL  access model of new nodes: open | whitelist | authorize (default open)
   --domains LIST       GEO_DOMAINS       comma-separated user domains that may publish and view
                                          (default: the service domain minus its first label)
   --max-payload BYTES  GEO_MAX_PAYLOAD   largest accepted <geoloc/> in bytes (default 8192)
   --max-items N        GEO_MAX_ITEMS     history kept per publisher by default (default 20)
+  --rate N             GEO_RATE          publishes per second per publisher, sustained; 0 = no limit (default 10)
+  --burst N            GEO_BURST         publishes a publisher may send at once above the rate (default 20)
   --slots N            GEO_SLOTS         several instances on ejabberd (needs a postgres:// GEO_DB): ejabberd's
                                          domain_balancing component_number; an instance connects only
                                          once it holds a free slot's lock, otherwise it waits as a standby
   -h, --help           this text
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 1 fatal error, 2 bad configuration.`;
+
+/** The operator's default abuse limit: generous for a phone or a vehicle (about one fix a second). */
+export const RUN_RATE = { perSecond: 10, burst: 20 };
 
 export class ConfigError extends Error {}
 
@@ -44,7 +50,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     options: {
       service: { type: "string" }, domain: { type: "string" }, secret: { type: "string" }, db: { type: "string" },
       "access-model": { type: "string" }, domains: { type: "string" }, "max-payload": { type: "string" },
-      "max-items": { type: "string" }, slots: { type: "string" }, help: { type: "boolean", short: "h" },
+      "max-items": { type: "string" }, rate: { type: "string" }, burst: { type: "string" }, slots: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
     strict: true,
   });
@@ -54,7 +61,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   if (!secret) throw new ConfigError("GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config (GEO_SECRET=... or --secret ...)");
   const domain = pick(values.domain, "GEO_DOMAIN") ?? "geo.localhost";
   const accessModel = pick(values["access-model"], "GEO_ACCESS_MODEL") ?? "open";
-  if (accessModel !== "open" && accessModel !== "whitelist") throw new ConfigError(`GEO_ACCESS_MODEL must be open or whitelist, not "${accessModel}"`);
+  if (!isAccessModel(accessModel)) throw new ConfigError(`GEO_ACCESS_MODEL must be open, whitelist or authorize, not "${accessModel}"`);
   const parentDomain = domain.includes(".") ? domain.slice(domain.indexOf(".") + 1) : domain;
   const domains = (pick(values.domains, "GEO_DOMAINS") ?? parentDomain).split(",").map((d) => d.trim().toLowerCase()).filter(Boolean);
   if (!domains.length) throw new ConfigError("GEO_DOMAINS is empty");
@@ -66,6 +73,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   };
   const maxPayloadBytes = int(pick(values["max-payload"], "GEO_MAX_PAYLOAD"), "GEO_MAX_PAYLOAD", DEFAULT_SETTINGS.maxPayloadBytes, 256, 1 << 20);
   const maxItems = int(pick(values["max-items"], "GEO_MAX_ITEMS"), "GEO_MAX_ITEMS", DEFAULT_SETTINGS.defaults.maxItems, 1, DEFAULT_SETTINGS.maxItemsLimit);
+  const perSecond = int(pick(values.rate, "GEO_RATE"), "GEO_RATE", RUN_RATE.perSecond, 0, 100_000);
+  const burst = int(pick(values.burst, "GEO_BURST"), "GEO_BURST", RUN_RATE.burst, 1, 100_000);
   const db = pick(values.db, "GEO_DB") ?? "var/geo.sqlite";
   const rawSlots = pick(values.slots, "GEO_SLOTS");
   const slots = rawSlots === undefined ? undefined : int(rawSlots, "GEO_SLOTS", 1, 1, 1000);
@@ -76,6 +85,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     secret,
     db,
     ...(slots !== undefined && { slots }),
-    settings: { ...DEFAULT_SETTINGS, domains: new Set(domains), maxPayloadBytes, defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems } },
+    settings: { ...DEFAULT_SETTINGS, domains: new Set(domains), maxPayloadBytes, rate: { perSecond, burst }, defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems } },
   };
 }

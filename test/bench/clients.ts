@@ -68,10 +68,11 @@ export async function connectBench(t: Target, username: string, resource = "benc
 }
 
 /** Registers (in-band) and connects `prefix0..prefixN-1`, `batch` at a time. */
-export async function connectMany(t: Target, prefix: string, n: number, resource = "bench", batch = 25): Promise<BenchClient[]> {
+/** Registers and connects `${prefix}${first}` .. `${prefix}${first + n - 1}`, `batch` at a time. */
+export async function connectMany(t: Target, prefix: string, n: number, resource = "bench", batch = 25, first = 0): Promise<BenchClient[]> {
   const out: BenchClient[] = [];
   for (let i = 0; i < n; i += batch) {
-    const names = Array.from({ length: Math.min(batch, n - i) }, (_, k) => `${prefix}${i + k}`);
+    const names = Array.from({ length: Math.min(batch, n - i) }, (_, k) => `${prefix}${first + i + k}`);
     await Promise.all(names.map((u) => registerAccount(t.c2sService, t.domain, u, "pw")));
     out.push(...(await Promise.all(names.map((u) => connectBench(t, u, resource)))));
   }

@@ -1,8 +1,19 @@
 // Publish -> viewer latency under a steady load: N publishers at one update per second, viewers on `locations`.
 import { type BenchClient, eventItemIds, publishStanza } from "./clients.ts";
 
-/** One round: every publisher publishes once a second (phases spread over the second) for `seconds`. */
-export async function steadyRound(publishers: BenchClient[], viewers: BenchClient[], service: string, seconds: number, tag: string): Promise<number[]> {
+export interface SteadyResult {
+  /** publish sent -> notification received, ms, for the notifications that arrived */
+  lat: number[];
+  expected: number;
+  /** publishes that got an error or no answer */
+  failed: number;
+}
+
+/**
+ * One round: every publisher publishes once a second (phases spread over the second) for `seconds`, then waits up to
+ * `drainMs` for the rest. An overloaded system is a result, not a failure: what arrived, and how late, is returned.
+ */
+export async function steadyRound(publishers: BenchClient[], viewers: BenchClient[], service: string, seconds: number, tag: string, drainMs = 30_000): Promise<SteadyResult> {
   const sent = new Map<string, number>();
   const lat: number[] = [];
   const expected = publishers.length * seconds * viewers.length;
@@ -33,13 +44,11 @@ export async function steadyRound(publishers: BenchClient[], viewers: BenchClien
   });
   let t: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([all, new Promise<void>((r) => { t = setTimeout(r, seconds * 1000 + 30_000); })]);
+    await Promise.race([all, new Promise<void>((r) => { t = setTimeout(r, seconds * 1000 + drainMs); })]);
   } finally {
     clearTimeout(t);
     timers.forEach(clearTimeout);
     for (const v of viewers) v.onStanza = () => {};
   }
-  if (errors.length) throw new Error(`steady load ${tag}: ${errors.length} publishes failed: ${errors[0].message}`);
-  if (got < expected) throw new Error(`steady load ${tag}: ${got}/${expected} notifications arrived`);
-  return lat;
+  return { lat, expected, failed: errors.length };
 }

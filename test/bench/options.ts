@@ -16,10 +16,14 @@ export interface BenchOptions {
   throughputPublishers: number;
   /** sequential publishes for the added-latency comparison */
   latencySamples: number;
-  latencyPublishers: number;
+  /** figure 3: steady publisher counts, ascending (the first is measured over all rounds, larger ones once) */
+  latencyPublishers: number[];
   latencySeconds: number;
   offlinePublishers: number;
   memoryCounts: number[];
+  /** figure 6: publishers on the map, and seconds per phase (idle, moving) */
+  mapCounts: number[];
+  mapSeconds: number;
 }
 
 export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--out FILE]
@@ -30,11 +34,12 @@ Benchmarks the geo presence service on a private Prosody of its own (temp data d
   3. publish -> viewer latency with N publishers at 1 update/s and 10 viewers on node "locations"
   4. offline detection: dropped / clean disconnect -> viewers' "presence" notification
   5. component memory per publisher (core, shell and SQLite in a child process, after GC), and per history item
+  6. the map in headless Chromium (Debian's chromium): frame time p50/p95, 1,000 and 5,000 moving publishers vs idle
 Every ratio is measured in the same run; every figure is the median of the rounds shown.
 
 Options:
   --smoke      seconds: tiny counts, 1 round (CI)
-  --quick      a few minutes: 3 rounds, 200 publishers at 1/s, memory at 1,000 and 10,000
+  --quick      a few minutes: 3 rounds, fan-out 100, 1,000 publishers at 1/s, memory at 1,000 and 10,000
   (default)    fuller: 5 rounds, fan-out 100, 1000 publishers, memory at 1,000 and 10,000
   --out FILE   also write the figures as JSON
   -h, --help   this text
@@ -51,7 +56,7 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
   if (values.smoke && values.quick) throw new Error("--smoke and --quick exclude each other");
   const mode: Mode = values.smoke ? "smoke" : values.quick ? "quick" : "full";
   const base = { mode, out: values.out, inFlight: 20, throughputPublishers: 4 };
-  if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: 20, latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000] };
-  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10], latencySamples: 300, latencyPublishers: 200, latencySeconds: 10, offlinePublishers: 40, memoryCounts: [1000, 10000] };
-  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: 1000, latencySeconds: 20, offlinePublishers: 100, memoryCounts: [1000, 10000] };
+  if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2 };
+  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [200, 1000], latencySeconds: 10, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5 };
+  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [200, 1000], latencySeconds: 20, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10 };
 }

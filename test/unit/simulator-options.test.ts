@@ -31,6 +31,13 @@ describe("simulator options", () => {
     expect(o.area).toEqual({ ...CITIES.tokyo, radiusM: 800 });
   });
 
+  it("reads how publishers answer subscription requests (default allow) and refuses other policies", () => {
+    expect(ok([]).authorize).toBe("allow");
+    expect(ok(["--access-model", "authorize", "--authorize", "deny"])).toMatchObject({ accessModel: "authorize", authorize: "deny" });
+    const bad = parseOptions(["--authorize", "maybe"]);
+    expect(bad.kind === "error" && bad.message).toContain("--authorize");
+  });
+
   it("takes a custom centre, without city district names", () => {
     expect(ok(["--center", "48.1, 11.58"]).area).toEqual({ lat: 48.1, lon: 11.58, radiusM: CITIES.berlin.radiusM, localities: [] });
   });

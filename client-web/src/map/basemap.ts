@@ -15,7 +15,7 @@ export interface BasemapOptions {
 
 export function createMap(el: HTMLElement, opts: BasemapOptions): L.Map {
   const map = L.map(el, {
-    preferCanvas: true, // every vector layer on one canvas: thousands of markers stay cheap
+    preferCanvas: true, // the trail on a canvas too (the markers have their own layer: publisher-canvas.ts)
     renderer: L.canvas({ padding: 0.05, tolerance: 3 }),
     worldCopyJump: true,
     minZoom: 2,

@@ -1,9 +1,10 @@
-// One publisher on the canvas: a circle marker that also draws its accuracy circle and heading, so a publisher
-// is one layer however much it shows. Status is told by shape as well as colour:
+// What one publisher looks like on the canvas: a pre-drawn sprite per look (dot, heading) plus its accuracy
+// circle. Status is told by shape as well as colour:
 //   online = solid dot, away = hollow ring, offline = small dashed dot with a slash, unknown = dot with a dark centre;
 //   stale = faded with a dotted halo; selected = a black ring around it.
 import L from "leaflet";
 import type { Status } from "../model/status.ts";
+import { spritePixels, type SpritePixels } from "./pixels.ts";
 
 export interface MarkerLook {
   status: Status;
@@ -19,77 +20,46 @@ export const STATUS_COLOURS: Record<Status, string> = { online: "#1a9641", away:
 const RADIUS: Record<Status, number> = { online: 6, away: 6, offline: 4.5, unknown: 5 };
 const HEADING_PX = 7;
 const METRES_PER_DEGREE_LAT = 111_320;
+type Ctx2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
 export function lookKey(l: MarkerLook): string {
   return `${l.status}|${l.stale ? 1 : 0}|${l.selected ? 1 : 0}|${l.accuracy ?? ""}|${l.bearing ?? ""}`;
 }
 
-// The parts of Leaflet's canvas renderer this layer draws with (private API, stable across Leaflet 1.x).
-interface CanvasInternals { _ctx: CanvasRenderingContext2D; _drawing: boolean }
-interface MarkerInternals { _renderer: CanvasInternals; _point: L.Point; _map: L.Map; _pxBounds: L.Bounds; _empty(): boolean }
-
-export class PublisherMarker extends L.CircleMarker {
-  look: MarkerLook;
-  private accuracyPx = 0;
-
-  constructor(readonly jid: string, latlng: L.LatLngExpression, look: MarkerLook) {
-    super(latlng, { radius: RADIUS[look.status], interactive: true, bubblingMouseEvents: false });
-    this.look = look;
-  }
-
-  /** Changes how it looks (the position is set with setLatLng). */
-  setLook(look: MarkerLook): void {
-    this.look = look;
-    this.setRadius(RADIUS[look.status]); // recomputes the bounds and redraws
-  }
-
-  private get my(): MarkerInternals { return this as unknown as MarkerInternals; }
-
-  // Leaflet calls _project on every move and zoom: the accuracy circle's size in pixels depends on both.
-  _project(): void {
-    const my = this.my;
-    const ll = this.getLatLng();
-    my._point = my._map.latLngToLayerPoint(ll);
-    const acc = this.look.accuracy;
-    if (acc && acc > 0) {
-      const edge = my._map.latLngToLayerPoint([Math.min(89.9, ll.lat + acc / METRES_PER_DEGREE_LAT), ll.lng]);
-      this.accuracyPx = Math.abs(my._point.y - edge.y);
-    } else {
-      this.accuracyPx = 0;
-    }
-    this._updateBounds();
-  }
-
-  _updateBounds(): void {
-    const my = this.my;
-    const reach = Math.max(HALF, this.accuracyPx + 1); // the sprite (rings, heading) or the accuracy circle
-    my._pxBounds = L.bounds(my._point.subtract([reach, reach]), my._point.add([reach, reach]));
-  }
-
-  _updatePath(): void {
-    const my = this.my;
-    if (!my._renderer._drawing || my._empty()) return;
-    drawPublisher(my._renderer._ctx, my._point, this.getRadius(), this.accuracyPx, this.look);
-  }
+/** Marker radius in CSS pixels, by status (offline is smaller). */
+export function radius(look: MarkerLook): number {
+  return RADIUS[look.status];
 }
 
-function circle(ctx: CanvasRenderingContext2D, x: number, y: number, r: number): void {
+/** Accuracy circle radius in layer pixels for a fix at `lat` with `accuracy` metres (0 = none), at the map's zoom. */
+export function accuracyPixels(map: L.Map, lat: number, lon: number, y: number, accuracy: number | undefined): number {
+  if (!accuracy || accuracy <= 0) return 0;
+  const edge = map.latLngToLayerPoint([Math.min(89.9, lat + accuracy / METRES_PER_DEGREE_LAT), lon]);
+  return Math.abs(y - edge.y);
+}
+
+function circle(ctx: Ctx2D, x: number, y: number, r: number): void {
   ctx.beginPath();
   ctx.arc(x, y, r, 0, Math.PI * 2);
 }
 
-// Drawing thousands of anti-aliased paths per frame is slow on a software-rendered canvas; copying a small
-// pre-drawn image is not. One sprite per look (status, stale, selected, heading in 5° steps), drawn on first use.
-const sprites = new Map<string, { canvas: HTMLCanvasElement; half: number }>();
+// Drawing thousands of anti-aliased paths per frame is slow on a software-rendered canvas; copying the pixels of a
+// small pre-drawn image is not (pixels.ts). One sprite per look (status, stale, selected, heading in 5° steps),
+// drawn on first use.
+export interface Sprite { canvas: HTMLCanvasElement; half: number; pixels: SpritePixels }
+const sprites = new Map<string, Sprite>();
 const SCALE = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 2 : 1; // as Leaflet's canvas (L.Browser.retina)
-const HALF = 6 + HEADING_PX + 6; // the most a sprite reaches from its centre: radius + heading + rings, CSS pixels
+/** The most a sprite reaches from its centre: radius + heading + rings, CSS pixels. */
+export const SPRITE_REACH = 6 + HEADING_PX + 6;
 
 /** How far one look reaches from the centre: small sprites copy fast. */
 function reach(look: MarkerLook, r: number): number {
   return Math.ceil(Math.max(r + (look.selected ? 7 : look.stale ? 4.5 : 2), look.bearing !== undefined ? r + HEADING_PX + 1 : 0));
 }
 
-function sprite(look: MarkerLook, r: number): { canvas: HTMLCanvasElement; half: number } {
+/** The sprite of a look (drawn on first use, then shared by every marker that looks the same). */
+export function sprite(look: MarkerLook): Sprite {
+  const r = RADIUS[look.status];
   const bearing = look.bearing === undefined ? undefined : (Math.round(look.bearing / 5) * 5) % 360;
   const key = `${look.status}|${look.stale ? 1 : 0}|${look.selected ? 1 : 0}|${bearing ?? ""}`;
   let s = sprites.get(key);
@@ -100,17 +70,18 @@ function sprite(look: MarkerLook, r: number): { canvas: HTMLCanvasElement; half:
     const ctx = canvas.getContext("2d")!;
     ctx.scale(SCALE, SCALE);
     drawGlyph(ctx, half, half, r, { ...look, bearing });
-    s = { canvas, half };
+    s = { canvas, half, pixels: spritePixels(canvas) };
     sprites.set(key, s);
   }
   return s;
 }
 
-function drawPublisher(ctx: CanvasRenderingContext2D, p: L.Point, r: number, accuracyPx: number, look: MarkerLook): void {
-  if (accuracyPx > r + 1) {
+/** The accuracy circle, when it is larger than the dot (drawn under every sprite). */
+export function drawAccuracy(ctx: Ctx2D, x: number, y: number, accuracyPx: number, look: MarkerLook): void {
+  if (accuracyPx > RADIUS[look.status] + 1) {
     const colour = STATUS_COLOURS[look.status];
     const fade = look.stale ? 0.45 : 1;
-    circle(ctx, p.x, p.y, accuracyPx);
+    circle(ctx, x, y, accuracyPx);
     ctx.globalAlpha = 0.1 * fade;
     ctx.fillStyle = colour;
     ctx.fill();
@@ -121,9 +92,6 @@ function drawPublisher(ctx: CanvasRenderingContext2D, p: L.Point, r: number, acc
     ctx.stroke();
     ctx.globalAlpha = 1;
   }
-  const { canvas, half } = sprite(look, r);
-  // Whole pixels: a plain copy, no resampling.
-  ctx.drawImage(canvas, Math.round(p.x - half), Math.round(p.y - half), 2 * half, 2 * half);
 }
 
 function drawGlyph(ctx: CanvasRenderingContext2D, x: number, y: number, r: number, look: MarkerLook): void {

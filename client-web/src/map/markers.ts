@@ -1,11 +1,12 @@
-// Keeps one PublisherMarker per publisher JID in step with the store: moved and restyled, never recreated while
-// the publisher exists. Renders only; what a publisher looks like is decided by the model (deriveStatus).
+// Keeps one marker (a Dot on the PublisherCanvas) per publisher JID in step with the store: moved and restyled,
+// never recreated while the publisher exists. Renders only; what a publisher looks like is decided by the model (deriveStatus).
 import L from "leaflet";
 import type { PublisherStore } from "../model/store.ts";
 import type { Fix, PublisherState } from "../model/publisher.ts";
 import { displayName } from "../model/list.ts";
 import { ago, deriveStatus } from "../model/status.ts";
-import { lookKey, PublisherMarker, type MarkerLook } from "./marker.ts";
+import { lookKey, type MarkerLook } from "./marker.ts";
+import { PublisherCanvas, type Dot } from "./publisher-canvas.ts";
 
 export interface MarkerInfo {
   jid: string;
@@ -17,19 +18,27 @@ export interface MarkerInfo {
 }
 
 export class MarkerLayer {
-  private readonly markers = new Map<string, PublisherMarker>();
+  private readonly dots = new Map<string, Dot>();
   private readonly keys = new Map<string, string>();
-  private readonly group: L.LayerGroup;
+  private readonly canvas: PublisherCanvas;
   private selected: string | undefined;
   private trail: L.Polyline | undefined;
   /** one tooltip for whichever marker the pointer is on (thousands of bound tooltips would cost memory) */
   private readonly tooltip = L.tooltip({ direction: "top", offset: [0, -8] });
-  /** how many marker objects were ever created (for the e2e check that markers are moved, not recreated) */
+  /** how many markers were ever created (for the e2e check that markers are moved, not recreated) */
   created = 0;
 
   constructor(private readonly map: L.Map, private readonly store: PublisherStore, private readonly staleAfterMs: number,
-    private readonly onClick: (jid: string) => void) {
-    this.group = L.layerGroup().addTo(map);
+    onClick: (jid: string) => void) {
+    this.canvas = new PublisherCanvas({
+      click: onClick,
+      hover: (jid) => { if (jid) this.hover(jid); else this.tooltip.remove(); },
+    }).addTo(map);
+  }
+
+  /** Pictures of the markers shown because publishers changed. */
+  get redraws(): number {
+    return this.canvas.redraws;
   }
 
   private look(p: PublisherState, now: number): MarkerLook {
@@ -43,55 +52,53 @@ export class MarkerLayer {
   sync(jids: Iterable<string>, now: number): void {
     for (const jid of jids) {
       const p = this.store.get(jid);
-      let m = this.markers.get(jid);
+      const d = this.dots.get(jid);
       if (!p) { // gone for good (node deleted, access lost)
-        if (m) { this.group.removeLayer(m); this.markers.delete(jid); this.keys.delete(jid); }
+        if (d) { this.canvas.hide(d); this.dots.delete(jid); this.keys.delete(jid); }
         continue;
       }
-      if (!p.fix) { // stopped sharing or retracted: off the map, the object is kept for when it comes back
-        if (m && this.group.hasLayer(m)) this.group.removeLayer(m);
+      if (!p.fix) { // stopped sharing or retracted: off the map, the marker is kept for when it comes back
+        if (d) this.canvas.hide(d);
         continue;
       }
       const look = this.look(p, now);
       const key = lookKey(look);
-      if (!m) {
-        m = new PublisherMarker(jid, [p.fix.lat, p.fix.lon], look);
-        m.on("click", () => this.onClick(jid));
-        m.on("mouseover", () => this.hover(jid));
-        m.on("mouseout", () => this.tooltip.remove());
-        this.markers.set(jid, m);
+      if (!d) {
+        const dot: Dot = { jid, lat: p.fix.lat, lon: p.fix.lon, look, onMap: false, x: 0, y: 0, acc: 0 };
+        this.dots.set(jid, dot);
         this.keys.set(jid, key);
         this.created++;
-        this.group.addLayer(m);
+        this.canvas.show(dot);
+        if (look.selected) this.canvas.setTop(dot);
         continue;
       }
-      if (this.keys.get(jid) !== key) {
-        this.keys.set(jid, key);
-        m.setLook(look);
-      }
-      const ll = m.getLatLng();
-      if (ll.lat !== p.fix.lat || ll.lng !== p.fix.lon) m.setLatLng([p.fix.lat, p.fix.lon]);
-      if (!this.group.hasLayer(m)) this.group.addLayer(m);
+      const restyled = this.keys.get(jid) !== key;
+      if (restyled) { this.keys.set(jid, key); d.look = look; }
+      const moved = d.lat !== p.fix.lat || d.lon !== p.fix.lon;
+      d.lat = p.fix.lat;
+      d.lon = p.fix.lon;
+      if (!d.onMap) this.canvas.show(d);
+      else if (restyled || moved) this.canvas.changed(d, restyled);
     }
   }
 
   private hover(jid: string): void {
     const p = this.store.get(jid);
-    const m = this.markers.get(jid);
-    if (!p?.fix || !m) return;
+    const d = this.dots.get(jid);
+    if (!p?.fix || !d?.onMap) return;
     const v = deriveStatus(p, Date.now(), this.staleAfterMs);
     const el = document.createElement("div");
     const name = document.createElement("strong");
     name.textContent = displayName(jid);
     el.append(name, document.createElement("br"), `${v.text}${v.stale ? " · stale" : ""}`,
       document.createElement("br"), `last fix ${v.fixAge === undefined ? "unknown" : ago(v.fixAge)}`);
-    this.tooltip.setLatLng(m.getLatLng()).setContent(el).addTo(this.map);
+    this.tooltip.setLatLng([d.lat, d.lon]).setContent(el).addTo(this.map);
   }
 
   /** Re-derives every marker's look (time passes: fixes go stale, "last seen" grows). */
   refresh(now: number): void {
     const changed: string[] = [];
-    for (const [jid] of this.markers) {
+    for (const [jid] of this.dots) {
       const p = this.store.get(jid);
       if (p?.fix && lookKey(this.look(p, now)) !== this.keys.get(jid)) changed.push(jid);
     }
@@ -102,6 +109,7 @@ export class MarkerLayer {
     const before = this.selected;
     this.selected = jid;
     this.sync([before, jid].filter((j): j is string => j !== undefined), now);
+    this.canvas.setTop(jid === undefined ? undefined : this.dots.get(jid));
     if (jid === undefined) this.showTrail([]);
   }
 
@@ -115,14 +123,12 @@ export class MarkerLayer {
   }
 
   position(jid: string): L.LatLng | undefined {
-    const m = this.markers.get(jid);
-    return m && this.group.hasLayer(m) ? m.getLatLng() : undefined;
+    const d = this.dots.get(jid);
+    return d?.onMap ? L.latLng(d.lat, d.lon) : undefined;
   }
 
   /** What is drawn, for tests and debugging (the canvas has no DOM per marker). */
   info(): MarkerInfo[] {
-    return [...this.markers.values()].map((m) => ({
-      jid: m.jid, lat: m.getLatLng().lat, lon: m.getLatLng().lng, status: m.look.status, stale: m.look.stale, onMap: this.group.hasLayer(m),
-    }));
+    return [...this.dots.values()].map((d) => ({ jid: d.jid, lat: d.lat, lon: d.lon, status: d.look.status, stale: d.look.stale, onMap: d.onMap }));
   }
 }

@@ -1,5 +1,6 @@
 // The side panel's list: search, status filter, sort, and a keyboard-navigable listbox that only creates DOM for
 // the rows in view (thousands of publishers stay cheap). Renders only; rows and their order come from the model.
+import type { PublisherState } from "../model/publisher.ts";
 import type { PublisherStore } from "../model/store.ts";
 import { displayName, listRows, type ListQuery, type SortKey } from "../model/list.ts";
 import { deriveStatus, formatAge, formatSpeed, type Status } from "../model/status.ts";
@@ -77,11 +78,28 @@ export class Panel {
 
   /** Recomputes which rows are listed and in which order, then repaints the rows in view. */
   render(now: number): void {
-    this.rows = listRows(this.store.publishers.values(), this.query, now);
+    this.rows = listRows(this.lastOrder(), this.query, now);
     this.spacer.style.height = `${this.rows.length * ROW_HEIGHT}px`;
     const n = this.rows.length;
     this.count.textContent = `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"}${this.query.text || this.query.statuses.size ? " match" : " on the map"}`;
     this.paint(now);
+  }
+
+  /**
+   * Every publisher, the ones listed last time first and in that order. The sort (a stable merge sort in V8) then
+   * finds the input almost sorted: thousands of rows cost about one collator comparison each instead of n log n,
+   * which took tens of milliseconds, every 300 ms while publishers move. The result does not depend on the input order.
+   */
+  private lastOrder(): PublisherState[] {
+    const all = this.store.publishers;
+    const out: PublisherState[] = [];
+    const taken = new Set<string>();
+    for (const jid of this.rows) {
+      const p = all.get(jid);
+      if (p) { out.push(p); taken.add(jid); }
+    }
+    for (const p of all.values()) if (!taken.has(p.jid)) out.push(p);
+    return out;
   }
 
   private paint(now: number): void {

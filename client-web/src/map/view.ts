@@ -1,5 +1,5 @@
-// The map page once logged in: map, side panel, details, trail, follow. Redraws once per animation frame with
-// whatever the store changed since the last frame, and re-derives time-dependent looks once a second.
+// The map page once logged in: map, side panel, details, trail, follow. Applies once per animation frame whatever
+// the store changed since the last frame, and re-derives time-dependent looks once a second.
 import L from "leaflet";
 import type { MapConfig } from "../config.ts";
 import type { Fix } from "../model/publisher.ts";
@@ -24,12 +24,6 @@ export class MapView {
   private following = false;
   private trail: Fix[] = [];
   private frame = 0;
-  private delay: ReturnType<typeof setTimeout> | undefined;
-  /** earliest time of the next redraw (performance.now()); see schedule() */
-  private nextFlushAt = 0;
-  private flushes = 0;
-  /** what the last redraw cost, ms (measured two frames after it) */
-  private redrawCost = 0;
   private panelAt = 0;
   private fitPending = false;
   private readonly timer: ReturnType<typeof setInterval>;
@@ -64,32 +58,20 @@ export class MapView {
   }
 
   /**
-   * One redraw per animation frame at most, and no sooner than twice the last redraw's cost after it: with
-   * thousands of markers on a software-rendered canvas a full redraw can take longer than a frame, and the page
-   * must stay responsive (pan, zoom, the list) while positions keep flowing in. The changes wait in the store.
+   * At most one flush per animation frame, however many events arrived: it only updates the markers' records and
+   * the panel; the marker layer spreads its own drawing over frames (publisher-canvas.ts). The changes wait in the store.
    */
   private schedule(): void {
-    if (this.frame || this.delay) return;
-    const wait = this.nextFlushAt - performance.now();
-    if (wait <= 0) this.frame = requestAnimationFrame(() => this.flush());
-    else this.delay = setTimeout(() => { this.delay = undefined; this.frame = requestAnimationFrame(() => this.flush()); }, wait);
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => this.flush());
   }
 
   /** One frame: apply every change the store collected since the last one. */
   private flush(): void {
     this.frame = 0;
-    const t0 = performance.now();
     const now = Date.now();
     const dirty = this.store.takeDirty();
     this.markers.sync(dirty, now);
-    if (dirty.length) {
-      this.flushes++;
-      this.nextFlushAt = t0 + Math.min(1000, 2 * this.redrawCost);
-      // Leaflet paints in the next frame; the one after that starts when the paint is done.
-      requestAnimationFrame(() => requestAnimationFrame(() => {
-        this.redrawCost = Math.max(0, performance.now() - t0 - 2 * 16.7);
-      }));
-    }
     if (this.fitPending) { this.fitPending = false; this.fitAll(); }
     if (!dirty.length) return;
     if (now - this.panelAt > 300) this.renderPanel(now);
@@ -176,12 +158,11 @@ export class MapView {
 
   /** For tests and debugging. */
   debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number } {
-    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.flushes };
+    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws };
   }
 
   destroy(): void {
     clearInterval(this.timer);
-    clearTimeout(this.delay);
     if (this.frame) cancelAnimationFrame(this.frame);
     this.map.remove();
   }

@@ -1,5 +1,7 @@
 // Who may see what: one check, used on every path (items, subscribe, notifications, disco, presence).
-// XEP-0060 §4.5: open = anyone (here: anyone from an allowed domain); whitelist = owner + affiliated entities.
+// XEP-0060 §4.5: open = anyone (here: anyone from an allowed domain); whitelist = owner + affiliated entities;
+// authorize = owner + affiliated entities + those the owner approved (an approval is stored as a `member`
+// affiliation of the viewer's bare JID, so it survives restarts and the owner revokes it like any membership).
 import { bare, domainOf } from "./jid.ts";
 import type { PersonalNode } from "./model.ts";
 
@@ -21,6 +23,15 @@ export function maySee(policy: AccessPolicy, viewer: string, node: PersonalNode)
   if (affiliation === "outcast") return false; // XEP-0060 §4.1: outcasts are banned whatever the model
   if (affiliation === "member" || affiliation === "publisher") return true;
   return node.config.accessModel === "open";
+}
+
+/**
+ * May `viewer` ask the owner for access (XEP-0060 §6.1.6: subscribe to an authorize node -> pending)?
+ * Only to an authorize node it may not see yet, and never as an outcast.
+ */
+export function mayRequest(policy: AccessPolicy, viewer: string, node: PersonalNode): boolean {
+  if (!inAllowedDomain(policy, viewer) || maySee(policy, viewer, node)) return false;
+  return node.config.accessModel === "authorize" && node.affiliations.get(bare(viewer)) !== "outcast";
 }
 
 /** XEP-0060 §4.1: owner and publisher affiliations may publish. */

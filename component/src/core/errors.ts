@@ -27,8 +27,12 @@ export type PubsubCondition =
   | "nodeid-required"
   | "max-items-exceeded";
 
+/** RFC 6120 §8.3.2 error types; each condition has a default (protocol/errors.ts), `type` overrides it. */
+export type ErrorType = "auth" | "cancel" | "continue" | "modify" | "wait";
+
 export interface ServiceError {
   condition: Condition;
+  type?: ErrorType;
   pubsub?: PubsubCondition;
   /** with pubsub = "unsupported": the feature name (XEP-0060 §14.2) */
   feature?: string;

@@ -3,8 +3,9 @@ import type { Geoloc } from "./geoloc.ts";
 import type { PublisherPresence } from "./presence.ts";
 
 /** XEP-0060 §4.5 access models the service offers for personal nodes. */
-export type AccessModel = "open" | "whitelist";
-export const ACCESS_MODELS: readonly AccessModel[] = ["open", "whitelist"];
+export type AccessModel = "open" | "whitelist" | "authorize";
+export const ACCESS_MODELS: readonly AccessModel[] = ["open", "whitelist", "authorize"];
+export const isAccessModel = (m: string): m is AccessModel => (ACCESS_MODELS as readonly string[]).includes(m);
 
 /** XEP-0060 §4.1 affiliations (owner is implied by the node name). */
 export type Affiliation = "owner" | "publisher" | "member" | "none" | "outcast";
@@ -13,6 +14,8 @@ export interface NodeConfig {
   accessModel: AccessModel;
   maxItems: number;
   title: string;
+  /** coarse sharing: positions are snapped to a grid of this many km before they are stored (0 = precise) */
+  coarseKm: number;
 }
 
 export interface Item {
@@ -48,7 +51,16 @@ export type Event =
   | { kind: "delete"; node: string }
   | { kind: "presence"; presence: PublisherPresence }
   | { kind: "presence-retract"; jid: string }
-  | { kind: "subscription"; node: string; jid: string; state: "none" };
+  | { kind: "subscription"; node: string; jid: string; state: "none" | "subscribed" }
+  /** XEP-0060 §8.6.1: asks the owner to approve a subscription to an authorize node (a data form, not a headline) */
+  | { kind: "authorization-request"; node: string; jid: string; subid: string };
+
+/** XEP-0060 §6.1.6 / §8.6: a subscription request to an authorize node, waiting for the owner. Not stored. */
+export interface PendingRequest {
+  node: string;
+  jid: string; // as requested: bare or full JID
+  subid: string;
+}
 
 export interface Notification {
   to: string;

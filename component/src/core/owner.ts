@@ -3,11 +3,12 @@
 import { fail, ok, type Result } from "./errors.ts";
 import { bare, normaliseBare } from "./jid.ts";
 import { mayPublish, maySee } from "./access.ts";
-import type { Affiliation, Notification, NodeConfig, PersonalNode, Subscription } from "./model.ts";
+import { coarsen, COARSE_FIELD, COARSE_LIMITS } from "./coarse.ts";
+import { ACCESS_MODELS, isAccessModel, type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
 import { PRESENCE, type GeoService, type Outcome } from "./service.ts";
 
 /** The personal node `from` owns, or the error a non-owner gets (the same whether or not it exists). */
-function owned(svc: GeoService, from: string, name: string): Result<PersonalNode> {
+export function owned(svc: GeoService, from: string, name: string): Result<PersonalNode> {
   const v = svc.view(from, name);
   if (!v) return fail("item-not-found");
   if (v.kind !== "personal") return fail("forbidden", undefined, `${name} belongs to the service`);
@@ -53,6 +54,7 @@ export function deleteNode(svc: GeoService, from: string, name: string): Outcome
   svc.state.nodes.delete(node.name);
   svc.state.subscriptions.delete(node.name);
   svc.state.presence.delete(node.name);
+  svc.state.pending.delete(node.name);
   return ok({ notifications });
 }
 
@@ -69,8 +71,16 @@ export function configure(svc: GeoService, from: string, name: string, fields: R
   const next: NodeConfig = { ...node.config };
   const model = fields["pubsub#access_model"];
   if (model !== undefined) {
-    if (model !== "open" && model !== "whitelist") return fail("not-acceptable", "unsupported", `access model ${model} is not offered here (open, whitelist)`);
+    if (!isAccessModel(model)) return fail("not-acceptable", "unsupported", `access model ${model} is not offered here (${ACCESS_MODELS.join(", ")})`);
     next.accessModel = model;
+  }
+  const coarse = fields[COARSE_FIELD];
+  if (coarse !== undefined) {
+    const km = coarse === "" ? 0 : Number(coarse);
+    if (!Number.isFinite(km) || (km !== 0 && (km < COARSE_LIMITS.min || km > COARSE_LIMITS.max))) {
+      return fail("not-acceptable", undefined, `${COARSE_FIELD} must be 0 (precise) or ${COARSE_LIMITS.min}-${COARSE_LIMITS.max} km`);
+    }
+    next.coarseKm = km;
   }
   const max = fields["pubsub#max_items"];
   if (max !== undefined) {
@@ -83,11 +93,21 @@ export function configure(svc: GeoService, from: string, name: string, fields: R
     if (title.length > 256) return fail("not-acceptable", undefined, "pubsub#title is longer than 256 characters");
     next.title = title;
   }
+  // Data minimisation: turning coarse sharing on (or changing the grid) also coarsens the stored history. The precise
+  // rows are erased like a purge (zeroed, WAL emptied), then the coarse ones written, oldest first.
+  const kept = next.maxItems < node.items.length ? node.items.slice(node.items.length - next.maxItems) : node.items;
+  const recoarsen = next.coarseKm > 0 && next.coarseKm !== node.config.coarseKm && kept.length > 0;
+  const items = recoarsen ? kept.map((i) => ({ ...i, geoloc: coarsen(i.geoloc, next.coarseKm) })) : kept;
   svc.state.store.atomically(() => {
     svc.state.store.saveConfig(node.name, next);
-    if (next.maxItems < node.items.length) svc.state.store.trim(node.name, next.maxItems);
+    if (recoarsen) {
+      svc.state.store.purge(node.name);
+      for (const i of items) svc.state.store.putItem(node.name, i, next.maxItems);
+    } else if (next.maxItems < node.items.length) {
+      svc.state.store.trim(node.name, next.maxItems);
+    }
   });
-  if (next.maxItems < node.items.length) node.items = node.items.slice(node.items.length - next.maxItems);
+  node.items = items;
   node.config = next;
   return ok({ notifications: dropUnseen(svc, node) });
 }

@@ -1,11 +1,14 @@
 // The geolocation pubsub service: every user-facing operation, values in, values out.
 // Node layout and rules: DESIGN.md §2. Spec references are to XEP-0060 unless said otherwise.
-import { inAllowedDomain, mayPublish, maySee } from "./access.ts";
-import { fail, ok, type Result } from "./errors.ts";
+import { inAllowedDomain, mayPublish, mayRequest, maySee } from "./access.ts";
+import { pendingRequests, requestAuthorization, withdraw } from "./authorize.ts";
+import { coarsen } from "./coarse.ts";
+import { fail, ok, type Result, type ServiceError } from "./errors.ts";
 import { validateGeoloc, type GeolocEntry } from "./geoloc.ts";
 import { bare, normaliseBare } from "./jid.ts";
-import type { AccessModel, Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
+import { isAccessModel, type AccessModel, type Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
 import { splitResource, type PublisherPresence, type Show } from "./presence.ts";
+import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
 import type { Store } from "./store.ts";
 
@@ -32,7 +35,7 @@ export type NodeView =
 export class GeoService {
   readonly state: State;
 
-  constructor(store: Store, settings: Settings, private readonly newId: () => string) {
+  constructor(store: Store, settings: Settings, readonly newId: () => string) {
     this.state = new State(store, settings);
   }
 
@@ -60,6 +63,8 @@ export class GeoService {
     const who = bare(from);
     // §7.1.3.1: insufficient privileges -> forbidden (also users outside the allowed domains)
     if (!inAllowedDomain(s, from)) return fail("forbidden", undefined, "your domain may not use this service");
+    const limited = this.rateLimit(who, now);
+    if (limited) return limited;
     const name = req.node === OWN_NODE ? who : normaliseBare(req.node);
     if (req.node === LOCATIONS || req.node === PRESENCE) return fail("forbidden", undefined, `only the service publishes to ${req.node}`);
     if (name === undefined) return fail("item-not-found", undefined, "personal nodes are named by their owner's bare JID");
@@ -80,7 +85,7 @@ export class GeoService {
     let accessModel: AccessModel | undefined;
     if (req.options?.accessModel !== undefined) {
       const m = req.options.accessModel;
-      if (m !== "open" && m !== "whitelist") return fail("conflict", "precondition-not-met", `unsupported access model ${m}`);
+      if (!isAccessModel(m)) return fail("conflict", "precondition-not-met", `unsupported access model ${m}`);
       // §7.1.5: options of an existing node must match
       if (existing && existing.config.accessModel !== m) return fail("conflict", "precondition-not-met", `the node's access model is ${existing.config.accessModel}`);
       accessModel = m;
@@ -89,7 +94,9 @@ export class GeoService {
     const notifications: Notification[] = [];
     let node = existing;
     const config = node?.config ?? { ...s.defaults, ...(accessModel && { accessModel }) };
-    const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc: checked.geoloc, published: now };
+    // Coarse sharing: only the coarsened fix is stored and sent (the same for every viewer and every replay).
+    const geoloc = config.coarseKm > 0 ? coarsen(checked.geoloc, config.coarseKm) : checked.geoloc;
+    const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc, published: now };
     // durable first, in one transaction: if the store fails, nothing is written and memory is untouched
     this.state.store.atomically(() => {
       if (!existing) this.state.store.createNode(name, config);
@@ -151,12 +158,31 @@ export class GeoService {
     return ok(max === undefined ? out : out.slice(0, max));
   }
 
+  /**
+   * XEP-0060 §4.1 / RFC 6120 §8.3.3.12: a publisher over its rate gets policy-violation of type `wait` (the policy is
+   * temporary: retrying later works) with the limit in <text/>. Every publish attempt counts, refused ones too.
+   */
+  private rateLimit(who: string, now: number): { ok: false; error: ServiceError } | undefined {
+    const limit = this.settings.rate;
+    if (!(limit.perSecond > 0)) return undefined;
+    const t = take(limit, this.state.buckets.get(who), now);
+    this.state.buckets.set(who, t.bucket);
+    if (t.allowed) return undefined;
+    return { ok: false, error: { condition: "policy-violation", type: "wait", text: `rate limit: at most ${limit.perSecond} publishes per second (burst ${limit.burst}); retry in ${t.retryAfterMs} ms` } };
+  }
+
   // §6.1 Subscribe. A full JID that is available to the service gets a temporary subscription (§12.5).
-  subscribe(from: string, name: string, jid: string): Outcome<{ subscription: Subscription }> {
+  subscribe(from: string, name: string, jid: string): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
     // §6.1.3.1: the subscribed JID must be the requester's (bare or full)
     if (bare(jid) !== bare(from)) return fail("bad-request", "invalid-jid");
     const v = this.view(from, name);
-    if (!v) return fail("item-not-found"); // §6.1.3.12, and for invisible nodes
+    if (!v) {
+      // §6.1.6: an authorize node the requester may not see yet: the request waits for the owner
+      const key = normaliseBare(name);
+      const node = key === undefined ? undefined : this.state.nodes.get(key);
+      if (node && mayRequest(this.settings, from, node)) return requestAuthorization(this, node, jid);
+      return fail("item-not-found"); // §6.1.3.12, and for invisible nodes
+    }
     const nodeName = v.kind === "personal" ? v.node.name : name;
     const existing = this.state.subscriptions.get(nodeName)?.get(jid);
     const subscription = existing ?? { node: nodeName, jid, subid: this.newId(), temporary: jid.includes("/") && this.state.resources.isAvailable(jid) };
@@ -167,13 +193,13 @@ export class GeoService {
       const last = this.state.latest(v.node);
       if (last) notifications.push({ to: jid, event: { kind: "item", node: nodeName, item: last }, delayed: true });
     }
-    return ok({ subscription, notifications });
+    return ok({ subscription, state: "subscribed", notifications });
   }
 
   // §6.2 Unsubscribe
   unsubscribe(from: string, name: string, jid: string): Result<null> {
     const v = this.view(from, name);
-    if (!v) return fail("item-not-found"); // §6.2.3.4
+    if (!v) return withdraw(this, from, name, jid) ?? fail("item-not-found"); // §6.2.3.4
     if (bare(jid) !== bare(from)) return fail("forbidden"); // §6.2.3.3
     const nodeName = v.kind === "personal" ? v.node.name : name;
     if (!this.state.subscriptions.get(nodeName)?.has(jid)) return fail("unexpected-request", "not-subscribed"); // §6.2.3.2
@@ -200,6 +226,8 @@ export class GeoService {
    */
   presence(from: string, available: boolean, show: Show | undefined, priority: number, now: number): Notification[] {
     const [who, resource = ""] = splitResource(from);
+    // §8.6: requests that reached the owner while it was away are asked again in each session that comes online
+    const ask = available && !this.state.resources.isAvailable(from) ? pendingRequests(this, who, from) : [];
     const { before, after, wentOffline } = this.state.resources.apply(who, resource, available, show, priority);
     // §12.5: a full JID that went offline ends its temporary subscriptions, also those this instance adopted from
     // another (several instances: its resource table never saw that JID come online)
@@ -209,10 +237,10 @@ export class GeoService {
         if (subs.get(full)?.temporary) this.state.removeSubscription(node, full);
       }
     }
-    if (!this.state.nodes.has(who)) return [];
+    if (!this.state.nodes.has(who)) return ask;
     const known = this.state.presence.has(who);
-    if (known && before.online === after.online && before.show === after.show) return [];
-    return this.presenceChanged({ jid: who, online: after.online, ...(after.show && { show: after.show }), since: now });
+    if (known && before.online === after.online && before.show === after.show) return ask;
+    return ask.concat(this.presenceChanged({ jid: who, online: after.online, ...(after.show && { show: after.show }), since: now }));
   }
 
   private currentPresence(who: string, now: number): PublisherPresence | undefined {

@@ -1,7 +1,8 @@
 // The service's state in memory, mirrored to the Store on every change (write-through, committed before replies).
 import type { AccessPolicy } from "./access.ts";
-import type { Item, NodeConfig, PersonalNode, Subscription } from "./model.ts";
+import type { Item, NodeConfig, PendingRequest, PersonalNode, Subscription } from "./model.ts";
 import { PresenceTable, type PublisherPresence } from "./presence.ts";
+import type { Bucket } from "./rate.ts";
 import type { Store, StoredState } from "./store.ts";
 
 export interface Settings extends AccessPolicy {
@@ -11,12 +12,16 @@ export interface Settings extends AccessPolicy {
   maxItemsLimit: number;
   /** payload cap in bytes of the serialised <geoloc/> (XEP-0060 §7.1.3.4 payload-too-big) */
   maxPayloadBytes: number;
+  /** per publisher bare JID token bucket: publishes per second and burst (perSecond 0 = no limit) */
+  rate: { perSecond: number; burst: number };
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, "domains"> = {
-  defaults: { accessModel: "open", maxItems: 20, title: "" },
+  defaults: { accessModel: "open", maxItems: 20, title: "", coarseKm: 0 },
   maxItemsLimit: 1000,
   maxPayloadBytes: 8 * 1024,
+  // no limit for embedding and tests; the run contract (config.ts) defaults to 10/s, burst 20
+  rate: { perSecond: 0, burst: 20 },
 };
 
 export class State {
@@ -26,6 +31,10 @@ export class State {
   /** current presence of publishers that have a node */
   readonly presence = new Map<string, PublisherPresence>();
   readonly resources = new PresenceTable();
+  /** node -> requested JID -> request waiting for the owner (XEP-0060 §8.6); in memory only */
+  readonly pending = new Map<string, Map<string, PendingRequest>>();
+  /** publisher bare JID -> its rate-limit bucket */
+  readonly buckets = new Map<string, Bucket>();
 
   constructor(readonly store: Store, readonly settings: Settings) {
     const loaded = store.load();

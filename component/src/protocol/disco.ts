@@ -1,12 +1,13 @@
 // XEP-0030 answers: the service, and each node with its XEP-0060 §5.4 meta-data form.
 import xml, { type Element } from "@xmpp/xml";
+import { COARSE_FIELD } from "../core/coarse.ts";
 import type { PersonalNode } from "../core/model.ts";
 import { buildForm } from "./forms.ts";
 import { NS, NODES } from "./ns.ts";
 
 // XEP-0060 §10: the features the service really implements.
 const PUBSUB_FEATURES = [
-  "access-open", "access-whitelist", "auto-create", "collections", "config-node", "delete-items", "delete-nodes",
+  "access-authorize", "access-open", "access-whitelist", "auto-create", "collections", "config-node", "delete-items", "delete-nodes",
   "item-ids", "last-published", "member-affiliation", "meta-data", "modify-affiliations", "outcast-affiliation",
   "persistent-items", "publish", "publish-options", "publisher-affiliation", "purge-nodes", "retract-items",
   "retrieve-affiliations", "retrieve-default", "retrieve-items", "retrieve-subscriptions", "subscribe",
@@ -35,6 +36,7 @@ export function personalNodeInfo(node: PersonalNode, queried: string): Element {
       { var: "pubsub#itemreply", value: "publisher" },
       { var: "pubsub#max_items", value: String(node.config.maxItems) },
       { var: "pubsub#title", value: node.config.title },
+      { var: COARSE_FIELD, value: String(node.config.coarseKm) },
     ]));
 }
 

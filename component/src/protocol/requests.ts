@@ -1,6 +1,7 @@
 // Reads the <pubsub/> child of an IQ into a request value (XEP-0060 §5-§8). Browser-safe.
 import type { Element } from "@xmpp/xml";
 import { fail, ok, type Result } from "../core/errors.ts";
+import type { AuthorizationAnswer } from "../core/authorize.ts";
 import type { PublishRequest } from "../core/service.ts";
 import { geolocEntries } from "./geoloc.ts";
 import { readForm } from "./forms.ts";
@@ -129,4 +130,19 @@ export function readOwner(pubsub: Element, type: "get" | "set"): Result<OwnerReq
       return ok({ action: "subscriptions", node: node.value });
   }
   return fail("feature-not-implemented", "unsupported", `${a.name} is not supported`);
+}
+
+/**
+ * XEP-0060 §8.6.2: the owner's answer, a message with the submitted pubsub#subscribe_authorization form.
+ * undefined when the message is not one; an error when it is one but incomplete.
+ */
+export function readAuthorization(message: Element): Result<AuthorizationAnswer> | undefined {
+  const x = message.getChild("x", NS.dataForms);
+  const form = x?.attrs.type === "submit" ? readForm(x) : undefined;
+  if (form?.FORM_TYPE !== `${NS.pubsub}#subscribe_authorization`) return undefined;
+  const node = form["pubsub#node"], jid = form["pubsub#subscriber_jid"], allow = form["pubsub#allow"];
+  if (!node || !jid || allow === undefined) return fail("bad-request", undefined, "pubsub#node, pubsub#subscriber_jid and pubsub#allow are required");
+  // XEP-0004 §3.3 boolean: 1/true or 0/false
+  if (!["1", "true", "0", "false"].includes(allow)) return fail("bad-request", undefined, "pubsub#allow is a boolean");
+  return ok({ node, jid, allow: allow === "1" || allow === "true", ...(form["pubsub#subid"] && { subid: form["pubsub#subid"] }) });
 }

@@ -3,6 +3,8 @@ import { parseArgs } from "node:util";
 import { CITIES, DEFAULT_CITY, type Area } from "./places.ts";
 
 export type AccessModel = "open" | "whitelist" | "authorize";
+/** How publishers answer a subscription request to an authorize node (XEP-0060 §8.6). */
+export type AuthorizePolicy = "allow" | "deny" | "ignore";
 
 export interface SimOptions {
   count: number;
@@ -17,6 +19,7 @@ export interface SimOptions {
   churnPerMin: number;
   downtimeS: number;
   accessModel?: AccessModel;
+  authorize: AuthorizePolicy;
   durationS: number;
   seed: number;
   concurrency: number;
@@ -47,6 +50,7 @@ Server
       --register          create missing accounts in-band (XEP-0077)    (default)
       --no-register       only log in; accounts must exist
       --access-model M    configure each node: open, whitelist or authorize (default: the service's default)
+      --authorize P       answer subscription requests (authorize nodes): allow, deny or ignore (default allow)
 Behaviour
       --churn R           churn events per publisher per minute: drop, logout, away, stop sharing
                           (default 0.2; 0 disables churn)
@@ -82,6 +86,7 @@ const spec = {
   register: { type: "boolean" },
   "no-register": { type: "boolean" },
   "access-model": { type: "string" },
+  authorize: { type: "string" },
   churn: { type: "string" },
   downtime: { type: "string" },
   duration: { type: "string", short: "t" },
@@ -142,6 +147,8 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (access !== undefined && !["open", "whitelist", "authorize"].includes(access)) {
     problems.push(`--access-model ${JSON.stringify(access)}: expected open, whitelist or authorize`);
   }
+  const authorize = get("authorize") ?? "allow";
+  if (!["allow", "deny", "ignore"].includes(authorize)) problems.push(`--authorize ${JSON.stringify(authorize)}: expected allow, deny or ignore`);
   const server = get("server") ?? "xmpp://127.0.0.1:5222";
   if (!/^xmpp:\/\/[^/]+$/.test(server)) problems.push(`--server ${JSON.stringify(server)}: expected xmpp://HOST:PORT`);
   const options: SimOptions = {
@@ -157,6 +164,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     churnPerMin: num("churn", 0.2, (n) => n >= 0 && n <= 60, "events per publisher per minute, 0 to 60"),
     downtimeS: num("downtime", 20, (n) => n >= 1 && n <= 86_400, "seconds from 1 to 86400"),
     accessModel: access as AccessModel | undefined,
+    authorize: authorize as AuthorizePolicy,
     durationS: num("duration", 0, (n) => n >= 0, "seconds (0 = until Ctrl-C)"),
     seed: num("seed", randomSeed, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, "an integer from 0 to 4294967295"),
     concurrency: num("concurrency", 50, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, "an integer from 1 to 10000"),

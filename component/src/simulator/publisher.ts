@@ -55,7 +55,7 @@ export class Publisher {
     if (this.stopped) { release(); return false; }
     const session = new Session({
       server: opts.server, domain: opts.domain, service: opts.service, user: this.user, password: opts.password,
-      resource: `sim${++this.sessionNo}`, timeoutMs: opts.timeoutMs,
+      resource: `sim${++this.sessionNo}`, timeoutMs: opts.timeoutMs, authorize: opts.authorize,
       onLost: (why) => this.lost(session, why),
       ...(this.env.onStanza && { onStanza: (st: Element) => this.env.onStanza!(this.jid, st) }),
     });

@@ -5,7 +5,7 @@ import type { Element } from "@xmpp/xml";
 import type { Geoloc } from "../core/geoloc.ts";
 import { geolocElement } from "../protocol/geoloc.ts";
 import { NS, NODES } from "../protocol/ns.ts";
-import type { AccessModel } from "./options.ts";
+import type { AccessModel, AuthorizePolicy } from "./options.ts";
 import { startEntity } from "../xmpp/start.ts";
 
 export interface SessionConfig {
@@ -16,6 +16,8 @@ export interface SessionConfig {
   password: string;
   resource: string;
   timeoutMs: number;
+  /** how to answer a request to see us (XEP-0060 §8.6); default ignore */
+  authorize?: AuthorizePolicy;
   /** the session ended without us asking (server gone, kicked) */
   onLost(reason: string): void;
   /** every stanza received (for tests and debugging) */
@@ -84,6 +86,18 @@ export class Session {
     // The service asks for our presence on first publish (DESIGN.md §2): grant it. Nobody else gets it.
     if (st.is("presence") && st.attrs.type === "subscribe" && bare(st.attrs.from) === this.cfg.service) {
       this.send(xml("presence", { to: this.cfg.service, type: "subscribed" }));
+    }
+    // XEP-0060 §8.6.2: answer a subscription request with the same form, submitted, pubsub#allow set by policy
+    const policy = this.cfg.authorize ?? "ignore";
+    if (st.is("message") && policy !== "ignore" && bare(st.attrs.from) === this.cfg.service) {
+      const x = st.getChild("x", NS.dataForms);
+      const fields = x?.getChildren("field") ?? [];
+      const value = (v: string) => fields.find((f) => f.attrs.var === v)?.getChildText("value") ?? "";
+      if (x?.attrs.type !== "form" || value("FORM_TYPE") !== `${NS.pubsub}#subscribe_authorization`) return;
+      this.send(xml("message", { to: this.cfg.service }, form(`${NS.pubsub}#subscribe_authorization`, {
+        "pubsub#subid": value("pubsub#subid"), "pubsub#node": value("pubsub#node"),
+        "pubsub#subscriber_jid": value("pubsub#subscriber_jid"), "pubsub#allow": policy === "allow" ? "true" : "false",
+      })));
     }
   }
 

@@ -15,8 +15,8 @@ export async function readView(db: pg.ClientBase, node: string | undefined): Pro
   const one = name !== undefined;
   const args = one ? [name] : [];
   const nodes = new Map<string, PersonalNode>();
-  for (const r of (await db.query(`SELECT name, access_model, max_items, title FROM nodes${one ? " WHERE name = $1" : ""}`, args)).rows) {
-    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title }, affiliations: new Map(), items: [] });
+  for (const r of (await db.query(`SELECT name, access_model, max_items, title, coarse_km FROM nodes${one ? " WHERE name = $1" : ""}`, args)).rows) {
+    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: Number(r.coarse_km) }, affiliations: new Map(), items: [] });
   }
   for (const r of (await db.query(`SELECT node, jid, affiliation FROM affiliations${one ? " WHERE node = $1" : ""}`, args)).rows) {
     nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation);

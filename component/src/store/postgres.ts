@@ -43,9 +43,11 @@ export const MIGRATIONS = [
    CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
      affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
-  // 2: publishers' presence, written by the instance that owns the publisher, read by any (core/shared-read.ts)
+  // 2: coarse sharing: grid size in km, 0 = precise
+  `ALTER TABLE nodes ADD COLUMN coarse_km DOUBLE PRECISION NOT NULL DEFAULT 0;`,
+  // 3: publishers' presence, written by the instance that owns the publisher, read by any (core/shared-read.ts)
   `CREATE TABLE presence (jid TEXT PRIMARY KEY, online BOOLEAN NOT NULL, show TEXT, since BIGINT NOT NULL);`,
-  // 3: XEP-0060 §12.5 temporary subscriptions, held by the instance owning the viewer's slot (`instance`), so that
+  // 4: XEP-0060 §12.5 temporary subscriptions, held by the instance owning the viewer's slot (`instance`), so that
   // the publishers' instances fan out to them too; an instance that takes over a dead one's slot adopts its rows
   `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, instance TEXT NOT NULL,
      PRIMARY KEY (node, jid));`,
@@ -56,8 +58,8 @@ type Op = { name: string; text: string; values: unknown[] };
 interface Batch { ops: Op[]; nodes: Set<string>; done: Promise<void> }
 
 const SQL = {
-  createNode: "INSERT INTO nodes (name, access_model, max_items, title) VALUES ($1, $2, $3, $4)",
-  saveConfig: "UPDATE nodes SET access_model = $1, max_items = $2, title = $3 WHERE name = $4",
+  createNode: "INSERT INTO nodes (name, access_model, max_items, title, coarse_km) VALUES ($1, $2, $3, $4, $5)",
+  saveConfig: "UPDATE nodes SET access_model = $1, max_items = $2, title = $3, coarse_km = $4 WHERE name = $5",
   setAffiliation: "INSERT INTO affiliations (node, jid, affiliation) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET affiliation = EXCLUDED.affiliation",
   removeAffiliation: "DELETE FROM affiliations WHERE node = $1 AND jid = $2",
   // as SQLite's INSERT OR REPLACE: a re-published id becomes the newest (a new seq)
@@ -101,8 +103,8 @@ export async function readState(db: pg.ClientBase, names?: string[]): Promise<St
   const where = (col: string) => (names ? ` WHERE ${col} = ANY($1::text[])` : "");
   const args = names ? [names] : [];
   const nodes = new Map<string, PersonalNode>();
-  for (const r of (await db.query(`SELECT name, access_model, max_items, title FROM nodes${where("name")}`, args)).rows) {
-    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title }, affiliations: new Map(), items: [] });
+  for (const r of (await db.query(`SELECT name, access_model, max_items, title, coarse_km FROM nodes${where("name")}`, args)).rows) {
+    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: Number(r.coarse_km) }, affiliations: new Map(), items: [] });
   }
   for (const r of (await db.query(`SELECT node, jid, affiliation FROM affiliations${where("node")}`, args)).rows) {
     nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
@@ -266,8 +268,8 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     },
     onRollback(l) { listeners.push(l); },
     atomically: <T>(writes: () => T): T => writes(), // the batch is one transaction
-    createNode: (name, c) => nodeChange(name, "createNode", [name, c.accessModel, c.maxItems, c.title]),
-    saveConfig: (name, c) => nodeChange(name, "saveConfig", [c.accessModel, c.maxItems, c.title, name]),
+    createNode: (name, c) => nodeChange(name, "createNode", [name, c.accessModel, c.maxItems, c.title, c.coarseKm]),
+    saveConfig: (name, c) => nodeChange(name, "saveConfig", [c.accessModel, c.maxItems, c.title, c.coarseKm, name]),
     setAffiliation: (node, jid, a) => nodeChange(node, a === "none" ? "removeAffiliation" : "setAffiliation", a === "none" ? [node, jid] : [node, jid, a]),
     putItem(node: string, item: Item, maxItems: number) {
       record(node, "putItem", [node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published]);

@@ -13,6 +13,8 @@ const MIGRATIONS = [
    CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
      affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  // coarse sharing: grid size in km, 0 = precise
+  `ALTER TABLE nodes ADD COLUMN coarse_km REAL NOT NULL DEFAULT 0;`,
 ];
 
 export interface SqliteOptions {
@@ -51,8 +53,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   })();
 
   const q = {
-    createNode: db.prepare("INSERT INTO nodes (name, access_model, max_items, title) VALUES (?, ?, ?, ?)"),
-    saveConfig: db.prepare("UPDATE nodes SET access_model = ?, max_items = ?, title = ? WHERE name = ?"),
+    createNode: db.prepare("INSERT INTO nodes (name, access_model, max_items, title, coarse_km) VALUES (?, ?, ?, ?, ?)"),
+    saveConfig: db.prepare("UPDATE nodes SET access_model = ?, max_items = ?, title = ?, coarse_km = ? WHERE name = ?"),
     setAffiliation: db.prepare("INSERT OR REPLACE INTO affiliations (node, jid, affiliation) VALUES (?, ?, ?)"),
     removeAffiliation: db.prepare("DELETE FROM affiliations WHERE node = ? AND jid = ?"),
     putItem: db.prepare("INSERT OR REPLACE INTO items (node, id, publisher, geoloc, published) VALUES (?, ?, ?, ?, ?)"),
@@ -71,11 +73,39 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   const deleteItems = db.transaction((node: string, ids: string[]) => { for (const id of ids) q.deleteItem.run(node, id); });
   const deleteNode = db.transaction((node: string) => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); });
 
+  // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
+  // older WAL frames still hold the rows as they were. A TRUNCATE checkpoint copies the zeroed pages into the
+  // database file and empties the WAL, so the deleted history is in neither file afterwards. Inside a transaction
+  // it waits for the commit. A checkpoint that fails after the commit is not a failed write: the next one (or
+  // SQLite's automatic checkpoint) finishes the job.
+  let depth = 0;
+  let eraseDue = false;
+  const checkpoint = () => {
+    eraseDue = false;
+    try {
+      if (file !== ":memory:") db.pragma("wal_checkpoint(TRUNCATE)");
+    } catch { /* see above */ }
+  };
+  const erase = () => {
+    if (depth > 0) eraseDue = true;
+    else checkpoint();
+  };
+  // one transaction function, made once: db.transaction() prepares its BEGIN/COMMIT/ROLLBACK statements each call
+  const transaction = db.transaction((writes: () => unknown) => writes());
+  const atomically = <T>(writes: () => T): T => {
+    depth++;
+    try {
+      return transaction(writes) as T;
+    } finally {
+      if (--depth === 0 && eraseDue) checkpoint();
+    }
+  };
+
   return {
     load(): StoredState {
       const nodes = new Map<string, PersonalNode>();
-      for (const r of db.prepare("SELECT name, access_model, max_items, title FROM nodes").all() as Array<Record<string, string & number>>) {
-        nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title }, affiliations: new Map(), items: [] });
+      for (const r of db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes").all() as Array<Record<string, string & number>>) {
+        nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: r.coarse_km }, affiliations: new Map(), items: [] });
       }
       for (const r of db.prepare("SELECT node, jid, affiliation FROM affiliations").all() as Array<Record<string, string>>) {
         nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
@@ -87,17 +117,17 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
         .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
       return { nodes: [...nodes.values()], subscriptions };
     },
-    createNode: guarded((name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title)),
-    saveConfig: guarded((name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, name)),
+    createNode: guarded((name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title, c.coarseKm)),
+    saveConfig: guarded((name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, c.coarseKm, name)),
     setAffiliation: guarded((node, jid, a) => void (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
     putItem: guarded((node, item, maxItems) => putItem(node, item, maxItems)),
-    deleteItems: guarded((node, ids) => deleteItems(node, ids)),
+    deleteItems: guarded((node, ids) => { deleteItems(node, ids); erase(); }),
     trim: guarded((node, maxItems) => void q.trim.run(node, node, maxItems)),
-    purge: guarded((node) => void q.purge.run(node)),
-    deleteNode: guarded((node) => deleteNode(node)),
+    purge: guarded((node) => { q.purge.run(node); erase(); }),
+    deleteNode: guarded((node) => { deleteNode(node); erase(); }),
     addSubscription: guarded((s) => void q.addSubscription.run(s.node, s.jid, s.subid)),
     removeSubscription: guarded((node, jid) => void q.removeSubscription.run(node, jid)),
-    atomically: guarded(<T>(writes: () => T): T => db.transaction(writes)()),
+    atomically: guarded(atomically),
     close: () => db.close(),
   };
 }

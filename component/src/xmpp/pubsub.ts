@@ -2,7 +2,8 @@
 // as Prosody's mod_pubsub does.
 import xml, { type Element } from "@xmpp/xml";
 import type { Result } from "../core/errors.ts";
-import type { Item, Notification } from "../core/model.ts";
+import { COARSE_FIELD } from "../core/coarse.ts";
+import { ACCESS_MODELS, type Item, type NodeConfig, type Notification } from "../core/model.ts";
 import * as owner from "../core/owner.ts";
 import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
@@ -57,8 +58,9 @@ const PUBSUB: Handlers<PubsubRequest> = {
       pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true))))));
   },
   subscribe(ctx, from, r) {
-    return reply(ctx, ctx.core.subscribe(from, r.node, r.jid), ({ subscription: s }) =>
-      pubsub(xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: "subscribed" })));
+    // §6.1.2 subscribed, or §6.1.6 pending (authorize node: the owner was asked)
+    return reply(ctx, ctx.core.subscribe(from, r.node, r.jid), ({ subscription: s, state }) =>
+      pubsub(xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: state })));
   },
   unsubscribe(ctx, from, r) {
     return reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined);
@@ -90,9 +92,10 @@ export function handleOwner(ctx: HandlerContext, from: string, el: Element, type
 
 const CONFIG = `${NS.pubsub}#node_config`;
 
-function configForm(type: "form", c: { accessModel: string; maxItems: number; title: string }): Element {
+function configForm(type: "form", c: NodeConfig): Element {
   return buildForm(type, CONFIG, [
-    { var: "pubsub#access_model", type: "list-single", label: "Who may see this node", value: c.accessModel, options: ["open", "whitelist"] },
+    { var: "pubsub#access_model", type: "list-single", label: "Who may see this node", value: c.accessModel, options: [...ACCESS_MODELS] },
+    { var: COARSE_FIELD, type: "text-single", label: "Share only a position snapped to a grid of this many km (0 = precise)", value: String(c.coarseKm) },
     { var: "pubsub#max_items", type: "text-single", label: "How many past positions to keep", value: String(c.maxItems) },
     { var: "pubsub#title", type: "text-single", label: "A friendly name", value: c.title },
     { var: "pubsub#itemreply", type: "list-single", value: "publisher", options: ["publisher"] },

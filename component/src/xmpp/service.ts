@@ -14,6 +14,7 @@ import { StoreUnavailable, type Store } from "../core/store.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
+import { handleMessage } from "./authorize.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
@@ -121,19 +122,20 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     if (stanza.is("presence")) return handlePresence(presenceCtx, stanza);
     if (!stanza.is("message")) return;
     const ev = readPepEvent(stanza);
-    if (ev) {
-      if (!inAllowedDomain(settings, ev.publisher)) return;
-      try {
-        return ingestPepEvent(ingestCtx, pep, ev);
-      } catch (e) {
-        if (!(e instanceof StoreUnavailable)) throw e;
-        // no IQ to answer: the fix stays on the user's PEP node and comes again with the next caps exchange
-        log(`error: PEP event from ${ev.publisher} not stored: ${e.message}`);
-        return;
+    try {
+      if (ev) return inAllowedDomain(settings, ev.publisher) ? ingestPepEvent(ingestCtx, pep, ev) : undefined;
+      const privileges = readPrivileges(stanza);
+      if (privileges) return mirror.onPrivileges(privileges);
+      handleMessage(presenceCtx, stanza); // an owner's answer to a subscription request (XEP-0060 §8.6.2)
+    } catch (e) {
+      if (!(e instanceof StoreUnavailable)) throw e;
+      // A PEP event has no IQ to answer: the fix stays on the user's PEP node and comes again with the next caps
+      // exchange. An owner's answer gets the same error an IQ would (RFC 6120 §8.3.3.18), as a message error.
+      log(`error: ${ev ? `PEP event from ${ev.publisher}` : "message"} not stored: ${e.message}`);
+      if (!ev && stanza.attrs.type !== "error" && stanza.attrs.from) {
+        send(xml("message", { type: "error", from: domain, to: stanza.attrs.from, id: stanza.attrs.id }, errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" })));
       }
     }
-    const privileges = readPrivileges(stanza);
-    if (privileges) mirror.onPrivileges(privileges);
   });
   // @xmpp/connection decodes each TCP chunk on its own and garbles a multi-byte character split across two reads
   // (../shared/STACK.md); a socket decoding UTF-8 as a stream hands it whole strings.

@@ -1,0 +1,85 @@
+// The `authorize` access model (XEP-0060 §4.5): a subscription request waits for the owner (§6.1.6 pending), who
+// gets a pubsub#subscribe_authorization form (§8.6.1) and answers it (§8.6.2). An approval is stored as a `member`
+// affiliation of the subscriber's bare JID (access.ts), so it also opens `locations` and `presence` to that viewer:
+// subscribing to a publisher's personal node is how a viewer asks to see that publisher anywhere.
+import { fail, ok, type Result } from "./errors.ts";
+import { bare, normaliseBare } from "./jid.ts";
+import type { Notification, PendingRequest, PersonalNode, Subscription } from "./model.ts";
+import { owned } from "./owner.ts";
+import { LOCATIONS, PRESENCE, type GeoService, type Outcome } from "./service.ts";
+
+/** Where the owner is asked: each session that sent it presence, else its bare JID (the server may store it). */
+function ownerAddresses(svc: GeoService, node: PersonalNode): string[] {
+  const online = svc.state.resources.resourcesOf(node.name);
+  return online.length ? online : [node.name];
+}
+
+function ask(to: string[], r: PendingRequest): Notification[] {
+  return to.map((addr) => ({ to: addr, event: { kind: "authorization-request", node: r.node, jid: r.jid, subid: r.subid } }));
+}
+
+// §6.1.6: the subscription is pending; the owner is asked once. Asking again answers pending with the same subid
+// but does not message the owner again (a requester cannot flood the owner); the owner's sessions that come
+// online later are asked (pendingRequests).
+export function requestAuthorization(svc: GeoService, node: PersonalNode, jid: string): Outcome<{ subscription: Subscription; state: "pending" }> {
+  let pending = svc.state.pending.get(node.name);
+  if (!pending) svc.state.pending.set(node.name, (pending = new Map()));
+  const existing = pending.get(jid);
+  const r = existing ?? { node: node.name, jid, subid: svc.newId() };
+  if (!existing) pending.set(jid, r);
+  return ok({ subscription: { node: node.name, jid, subid: r.subid, temporary: false }, state: "pending", notifications: existing ? [] : ask(ownerAddresses(svc, node), r) });
+}
+
+/** The requests still waiting on a node (to re-send when the owner comes online). */
+export function pendingRequests(svc: GeoService, owner: string, to: string): Notification[] {
+  return [...(svc.state.pending.get(owner)?.values() ?? [])].flatMap((r) => ask([to], r));
+}
+
+/** A submitted pubsub#subscribe_authorization form, as read by protocol/. */
+export interface AuthorizationAnswer {
+  node: string;
+  jid: string;
+  subid?: string;
+  allow: boolean;
+}
+
+// §8.6.2: the owner approves (the subscription becomes `subscribed`, the subscriber is told and gets the last item)
+// or denies (the request is removed, the subscriber is told `none`).
+export function answerAuthorization(svc: GeoService, from: string, a: AuthorizationAnswer): Outcome<{}> {
+  const r = owned(svc, from, a.node);
+  if (!r.ok) return r;
+  const node = r.value;
+  const request = svc.state.pending.get(node.name)?.get(a.jid);
+  if (!request || (a.subid !== undefined && a.subid !== request.subid)) return fail("item-not-found", undefined, "no such pending subscription request");
+  svc.state.pending.get(node.name)!.delete(a.jid);
+  if (!a.allow) return ok({ notifications: [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "none" } }] });
+
+  const who = bare(a.jid);
+  if (!node.affiliations.has(who)) {
+    svc.state.store.setAffiliation(node.name, who, "member");
+    node.affiliations.set(who, "member");
+  }
+  const sub: Subscription = { node: node.name, jid: a.jid, subid: request.subid, temporary: a.jid.includes("/") && svc.state.resources.isAvailable(a.jid) };
+  svc.state.addSubscription(sub);
+  const out: Notification[] = [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "subscribed" } }];
+  const last = svc.state.latest(node);
+  if (last) out.push({ to: a.jid, event: { kind: "item", node: node.name, item: last }, delayed: true });
+  // The viewer's subscriptions to the aggregate nodes now include this publisher: hand them its current state.
+  for (const jid of svc.state.subscriptions.get(LOCATIONS)?.keys() ?? []) {
+    if (last && bare(jid) === who && jid !== a.jid) out.push({ to: jid, event: { kind: "item", node: node.name, item: last }, delayed: true });
+  }
+  const presence = svc.state.presence.get(node.name);
+  for (const jid of svc.state.subscriptions.get(PRESENCE)?.keys() ?? []) {
+    if (presence && bare(jid) === who) out.push({ to: jid, event: { kind: "presence", presence } });
+  }
+  return ok({ notifications: out });
+}
+
+// §6.2: a requester may withdraw its own pending request (the same answer as unsubscribing otherwise).
+export function withdraw(svc: GeoService, from: string, name: string, jid: string): Result<null> | undefined {
+  const key = normaliseBare(name);
+  const pending = key === undefined ? undefined : svc.state.pending.get(key);
+  if (!pending?.has(jid) || bare(jid) !== bare(from)) return undefined;
+  pending.delete(jid);
+  return ok(null);
+}
