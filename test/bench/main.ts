@@ -7,6 +7,7 @@ import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { type BenchClient, type Target, connectMany, stopAll } from "./clients.ts";
 import { bringOnline, measureOffline } from "./offline.ts";
 import { HELP, readOptions, type BenchOptions } from "./options.ts";
+import { benchCluster, type ClusterArm } from "./cluster.ts";
 import { mapFrames, MOVE_EVERY_S, type MapRound } from "./map.ts";
 import { killAllChildren, startChild, stopChild, withCpu } from "./procs.ts";
 import { Figures, median, quantile } from "./stats.ts";
@@ -183,6 +184,28 @@ async function run(prosody: Prosody): Promise<void> {
   }
 }
 
+/** 7. Several instances on ejabberd sharing PostgreSQL (issue 8): 1 vs 2 instances, CPU per publish, the split. */
+async function clusterFigures(): Promise<void> {
+  const c = opts.cluster;
+  const arms = new Map<number, ClusterArm[]>();
+  const dev: number[] = [];
+  for (let r = 0; r < Math.min(R, 3); r++) {
+    const f = await benchCluster({ ...c, log });
+    for (const a of f.arms) arms.set(a.instances, [...(arms.get(a.instances) ?? []), a]);
+    dev.push(f.split.maxDeviationPct);
+    log(`cluster round ${r + 1}: ${f.arms.map((a) => `${a.instances} instance(s) ${Math.round(a.rate)} publishes/s`).join(", ")}; split ${f.split.counts.join("/")}`);
+  }
+  const s7 = `7 cluster on ejabberd + PostgreSQL, ${c.publishers} publishers x ${c.publishesEach}`;
+  for (const [n, list] of arms) {
+    figs.add(s7, `${n} instance${n > 1 ? "s" : ""}: acknowledged publishes/s`, list.map((a) => a.rate), "/s");
+    figs.add(s7, `${n} instance${n > 1 ? "s" : ""}: CPU per 1,000 publishes, each instance (mean)`, list.map((a) => a.cpuPerThousand.instances.reduce((x, y) => x + y, 0) / a.cpuPerThousand.instances.length), "s");
+    figs.add(s7, `${n} instance${n > 1 ? "s" : ""}: ejabberd CPU per 1,000 publishes`, list.map((a) => a.cpuPerThousand.ejabberd), "s");
+  }
+  const one = arms.get(1) ?? [], two = arms.get(2) ?? [];
+  if (one.length && two.length) figs.add(s7, "ratio 2 instances / 1", two.map((a, i) => a.rate / one[i].rate), "x", "same round, 2 cores shared");
+  figs.add(s7, `bare_source split of ${c.splitPublishers.toLocaleString("en-US")} publishers: largest deviation from even`, dev, "%");
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), "geo-bench-"));
 let prosody: Prosody | undefined;
 let code = 0;
@@ -195,6 +218,9 @@ try {
   prosody = await startProsody({ dataDir });
   log(`private Prosody pid ${prosody.pid} on ${prosody.c2sService}`);
   await run(prosody);
+  await prosody.stop();
+  prosody = undefined;
+  await clusterFigures();
   const order = (s: string) => s.split(" ")[0];
   const sorted = [...figs.all].sort((a, b) => order(a.section).localeCompare(order(b.section)));
   console.log(`\n${renderTable(sorted)}\n`);

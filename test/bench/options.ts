@@ -24,17 +24,21 @@ export interface BenchOptions {
   /** figure 6: publishers on the map, and seconds per phase (idle, moving) */
   mapCounts: number[];
   mapSeconds: number;
+  /** figure 7: publishers and publishes each through 1 and 2 instances; publishers for the split */
+  cluster: { publishers: number; publishesEach: number; inFlight: number; splitPublishers: number };
 }
 
 export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--out FILE]
 
-Benchmarks the geo presence service on a private Prosody of its own (temp data dir, free ports):
+Benchmarks the geo presence service on a private Prosody of its own (temp data dir, free ports), and on a private
+ejabberd + PostgreSQL for figure 7:
   1. publish -> notification throughput: service vs Prosody's own PEP, fan-out 1 and 10 (100 by default)
   2. service vs a pass-through component: throughput ratio and added latency p50/p99
   3. publish -> viewer latency with N publishers at 1 update/s and 10 viewers on node "locations"
   4. offline detection: dropped / clean disconnect -> viewers' "presence" notification
   5. component memory per publisher (core, shell and SQLite in a child process, after GC), and per history item
   6. the map in headless Chromium (Debian's chromium): frame time p50/p95, 1,000 and 5,000 moving publishers vs idle
+  7. several instances on a private ejabberd sharing a private PostgreSQL: 1 vs 2, CPU per publish, the split
 Every ratio is measured in the same run; every figure is the median of the rounds shown.
 
 Options:
@@ -56,7 +60,7 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
   if (values.smoke && values.quick) throw new Error("--smoke and --quick exclude each other");
   const mode: Mode = values.smoke ? "smoke" : values.quick ? "quick" : "full";
   const base = { mode, out: values.out, inFlight: 20, throughputPublishers: 4 };
-  if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2 };
-  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [200, 1000], latencySeconds: 10, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5 };
-  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [200, 1000], latencySeconds: 20, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10 };
+  if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
+  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [200, 1000], latencySeconds: 10, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000 } };
+  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [200, 1000], latencySeconds: 20, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
 }
