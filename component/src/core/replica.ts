@@ -1,4 +1,4 @@
-// Several instances share one PostgreSQL (NOTES-CLUSTER.md §2): the rare changes another instance made (a node
+// Several instances share one PostgreSQL (CLUSTER.md §2): the rare changes another instance made (a node
 // created, configured, given affiliations or deleted; a persistent subscription added or removed) reach this one
 // as values read back from the store after that instance's COMMIT, and are put into memory here. Items and
 // presence are never pushed this way (no message per publish).

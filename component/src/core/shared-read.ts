@@ -1,4 +1,4 @@
-// Reads served from the shared store (NOTES-CLUSTER.md §3): with several instances, this instance's memory holds
+// Reads served from the shared store (CLUSTER.md §3): with several instances, this instance's memory holds
 // another instance's publishers' nodes as of their last change (LISTEN/NOTIFY), not their latest items or
 // presence. A read (items, disco#items) is therefore answered from what the store holds now, by the same pure
 // core: the shell awaits the rows, the core decides on them as values.

@@ -1,4 +1,4 @@
-// Cross-instance propagation of the rare changes (NOTES-CLUSTER.md §2) with PostgreSQL LISTEN/NOTIFY.
+// Cross-instance propagation of the rare changes (CLUSTER.md §2) with PostgreSQL LISTEN/NOTIFY.
 //
 // The writer adds `SELECT pg_notify(channel, payload)` to the very batch (transaction) that makes the change, so a
 // notification is delivered only if, and after, the change committed, in commit order; a rolled-back batch tells

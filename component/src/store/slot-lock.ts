@@ -1,4 +1,4 @@
-// Failover (NOTES-CLUSTER.md §4): with ejabberd's domain_balancing, `component_number` slots serve one domain and
+// Failover (CLUSTER.md §4): with ejabberd's domain_balancing, `component_number` slots serve one domain and
 // a slot whose connection died drops its stanzas until a NEW connection takes it. Each running instance holds a
 // PostgreSQL advisory lock for its slot on a session of its own, for as long as it runs; a standby blocks on every
 // slot's lock at once (one session each). When an instance dies (even kill -9), PostgreSQL ends its session and

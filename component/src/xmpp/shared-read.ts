@@ -1,4 +1,4 @@
-// Several instances (NOTES-CLUSTER.md §3): items and disco#items are answered from what PostgreSQL holds now,
+// Several instances (CLUSTER.md §3): items and disco#items are answered from what PostgreSQL holds now,
 // since memory holds other instances' publishers only as of their last node change. First this instance's own
 // pending commit (read-your-writes: everything it acknowledged or notified is then in the database), then the
 // query, then the same pure core and the same reply builders over the rows.
