@@ -21,8 +21,8 @@ export interface ClusterArm {
 
 export interface ClusterFigures {
   arms: ClusterArm[];
-  /** publishers per instance with 2 instances, and the largest deviation from an even split in percent */
-  split: { publishers: number; counts: number[]; maxDeviationPct: number };
+  /** publishers per instance with 2 instances, and the largest deviation from an even split in percent (not measured when splitPublishers is 0) */
+  split?: { publishers: number; counts: number[]; maxDeviationPct: number };
 }
 
 export interface ClusterOptions { publishers?: number; publishesEach?: number; inFlight?: number; splitPublishers?: number; log?: (line: string) => void }
@@ -95,7 +95,7 @@ export async function benchCluster(opts: ClusterOptions = {}): Promise<ClusterFi
   const pgs = await startPostgres();
   try {
     const arms = [await arm(pgs, 1, o, log), await arm(pgs, 2, o, log)];
-    return { arms, split: await split(pgs, o.splitPublishers, log) };
+    return { arms, ...(o.splitPublishers > 0 && { split: await split(pgs, o.splitPublishers, log) }) };
   } finally {
     await pgs.stop();
   }

@@ -11,7 +11,8 @@ export interface SteadyResult {
 
 /**
  * One round: every publisher publishes once a second (phases spread over the second) for `seconds`, then waits up to
- * `drainMs` for the rest. An overloaded system is a result, not a failure: what arrived, and how late, is returned.
+ * `drainMs` for the rest and for a barrier. An overloaded system is a result, not a failure: what arrived, and how
+ * late, is returned.
  */
 export async function steadyRound(publishers: BenchClient[], viewers: BenchClient[], service: string, seconds: number, tag: string, drainMs = 30_000): Promise<SteadyResult> {
   const sent = new Map<string, number>();
@@ -32,19 +33,40 @@ export async function steadyRound(publishers: BenchClient[], viewers: BenchClien
   }
   const errors: Error[] = [];
   const timers: NodeJS.Timeout[] = [];
-  publishers.forEach((p, i) => {
-    const offset = (i / publishers.length) * 1000;
-    for (let s = 0; s < seconds; s++) {
-      timers.push(setTimeout(() => {
-        const id = `${tag}-${i}-${s}`;
-        sent.set(id, performance.now());
-        p.iq("set", service, publishStanza(id)).catch((e: Error) => errors.push(e));
-      }, offset + s * 1000));
-    }
+  const acks: Promise<unknown>[] = [];
+  const allSent = new Promise<void>((allOut) => {
+    let left = publishers.length * seconds;
+    publishers.forEach((p, i) => {
+      const offset = (i / publishers.length) * 1000;
+      for (let s = 0; s < seconds; s++) {
+        timers.push(setTimeout(() => {
+          const id = `${tag}-${i}-${s}`;
+          sent.set(id, performance.now());
+          acks.push(p.iq("set", service, publishStanza(id)).catch((e: Error) => errors.push(e)));
+          if (--left === 0) allOut();
+        }, offset + s * 1000));
+      }
+    });
   });
   let t: NodeJS.Timeout | undefined;
   try {
     await Promise.race([all, new Promise<void>((r) => { t = setTimeout(r, seconds * 1000 + drainMs); })]);
+    clearTimeout(t);
+    // A barrier, so the next figure starts on an empty pipe: once every publish is answered (processed by the
+    // service), one more publish; the service's outbox is one FIFO, so when every viewer has the barrier, everything
+    // before it was delivered (or shed by the bounded outbox as superseded, under overload).
+    await allSent;
+    await Promise.all(acks);
+    const barrier = `${tag}-barrier`;
+    let seen = 0;
+    await new Promise<void>((ok, fail) => {
+      t = setTimeout(() => fail(new Error(`steady load ${tag}: the barrier reached ${seen}/${viewers.length} viewers in 180 s`)), 180_000);
+      for (const v of viewers) {
+        const before = v.onStanza;
+        v.onStanza = (st) => { before(st); if (eventItemIds(st).includes(barrier) && ++seen === viewers.length) ok(); };
+      }
+      publishers[0].iq("set", service, publishStanza(barrier)).catch(fail);
+    });
   } finally {
     clearTimeout(t);
     timers.forEach(clearTimeout);

@@ -57,15 +57,20 @@ async function durable(viewer: TestClient, olga: TestClient): Promise<string> {
   return [nodes.length, nodes.join(","), ...[subs, cfg, aff, items].map((r) => canon(r.getChildElements()[0]))].join("\n");
 }
 
+/** The stack, COUNT simulated publishers all online with a position, and what is durable before the fault. */
+async function underLoad(prefix: string) {
+  const s = await setup(prefix);
+  const load = startLoad(s.holder.prosody, COUNT, prefix);
+  cleanup.push(() => load.stop());
+  const race = <T>(p: Promise<T>) => Promise.race([p, load.failed]);
+  await race(s.picture.until(`all ${COUNT} publishers online with a position`, (all) => all.length === COUNT && all.every((p) => p.online && p.locations >= 2)));
+  return { s, load, race, before: await durable(s.viewer, s.olga) };
+}
+
 describe("faults under load from the simulator", () => {
   it(`loses no acknowledged publish when the component is killed with -9 under ${COUNT} publishers, and recovers`, async () => {
     const prefix = "k9-";
-    const s = await setup(prefix);
-    const load = startLoad(s.holder.prosody, COUNT, prefix);
-    cleanup.push(() => load.stop());
-    const race = <T>(p: Promise<T>) => Promise.race([p, load.failed]);
-    await race(s.picture.until(`all ${COUNT} publishers online with a position`, (all) => all.length === COUNT && all.every((p) => p.online && p.locations >= 2)));
-    const before = await durable(s.viewer, s.olga);
+    const { s, load, race, before } = await underLoad(prefix);
 
     await s.comp.kill9();
     const killedAt = Date.now();
@@ -94,12 +99,7 @@ describe("faults under load from the simulator", () => {
 
   it(`reconnects with backoff when Prosody restarts under ${COUNT} publishers; publishers and viewers recover`, async () => {
     const prefix = "pr-";
-    const s = await setup(prefix);
-    const load = startLoad(s.holder.prosody, COUNT, prefix);
-    cleanup.push(() => load.stop());
-    const race = <T>(p: Promise<T>) => Promise.race([p, load.failed]);
-    await race(s.picture.until(`all ${COUNT} publishers online with a position`, (all) => all.length === COUNT && all.every((p) => p.online && p.locations >= 2)));
-    const before = await durable(s.viewer, s.olga);
+    const { s, load, race, before } = await underLoad(prefix);
 
     const old: Prosody = s.holder.prosody;
     const ports = { c2sPort: old.c2sPort, componentPort: old.componentPort, httpPort: old.httpPort, componentSecret: old.componentSecret };

@@ -4,22 +4,18 @@
 // throw, i.e. a bug), the process stays up and logs no error, the state a client can read is unchanged after an
 // error, and another user's node is never touched. A second property cuts non-ASCII publishes at random byte
 // offsets between TCP writes (a scripted XEP-0114 server, as in utf8-split.test.ts) and checks they arrive intact.
-import { component } from "@xmpp/component";
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
 import fc from "fast-check";
 import { mkdtempSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GEOLOC_FIELD_NAMES } from "../../component/src/core/geoloc.ts";
-import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
-import { createService } from "../../component/src/xmpp/service.ts";
 import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { connectClient, NS_GEOLOC, NS_OWNER, NS_PUBSUB, publishEl, type TestClient } from "../support/client.ts";
 import { startComponent, type ComponentProcess } from "../support/component-process.ts";
+import { startScriptedPeer } from "../support/scripted-peer.ts";
 
 const SEED = Number(process.env.GEO_FUZZ_SEED ?? 20261127);
 const RUNS = Number(process.env.GEO_FUZZ_RUNS ?? 400);
@@ -350,31 +346,7 @@ describe("hostile input through Prosody", () => {
 
 describe("non-ASCII split across TCP chunks", () => {
   it("stores every generated non-ASCII text exactly, wherever the stream is cut", async () => {
-    let peer!: Socket;
-    let received = "";
-    const waiters: Array<[string, () => void]> = [];
-    const waitFor = (s: string) => new Promise<void>((r) => (received.includes(s) ? r() : waiters.push([s, r])));
-    const server = createServer((s) => {
-      peer = s;
-      s.setNoDelay(true);
-      s.on("data", (d) => {
-        received += d.toString("utf8");
-        for (const w of [...waiters]) if (received.includes(w[0])) { waiters.splice(waiters.indexOf(w), 1); w[1](); }
-        if (received.includes("<handshake") && !received.includes("HANDSHAKE-DONE")) {
-          received += "HANDSHAKE-DONE";
-          s.write("<handshake/>");
-        } else if (received.includes("<stream:stream") && !received.includes("STREAM-OPEN")) {
-          received += "STREAM-OPEN";
-          s.write("<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='geo.localhost'>");
-        }
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const store = openSqliteStore(":memory:");
-    const entity = component({ service: `xmpp://127.0.0.1:${(server.address() as { port: number }).port}`, domain: SERVICE, password: "secret" });
-    entity.on("error", () => {});
-    const svc = createService({ entity, store, settings: { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) } });
-    await entity.start();
+    const { socket: peer, service: svc, received, waitFor, close } = await startScriptedPeer(SERVICE);
     let runs = 0;
     try {
       const nonAscii = fc.string({ unit: "grapheme", minLength: 1, maxLength: 300 }).map((s) => xmlSafe(s).replace(/[<&>]/g, "·").trim()).filter((s) => /[^\x00-\x7f]/.test(s) && s.length <= 1024);
@@ -390,15 +362,13 @@ describe("non-ASCII split across TCP chunks", () => {
         await waitFor(`id="p${id}"`); // the component has read the first write: the next one is a separate read
         peer.write(stanza.subarray(cut));
         await waitFor(`id="${id}"`);
-        expect(received).toContain(`id="${id}" type="result"`);
+        expect(received()).toContain(`id="${id}" type="result"`);
         const items = svc.core.items("alice@localhost", "alice@localhost", [id], undefined);
         expect(items.ok && items.value.map((e) => ("item" in e ? e.item.geoloc.text : undefined))).toEqual([t]);
       }), { seed: SEED, numRuns: 150 });
       console.log(`utf-8 split: ${runs} generated non-ASCII texts, each cut at a random byte inside it between two TCP writes`);
     } finally {
-      entity.reconnect.stop();
-      peer?.destroy();
-      server.close();
+      await close();
     }
   });
 });

@@ -5,7 +5,7 @@ import type { Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capsVer } from "../../component/src/xmpp/caps.ts";
 import { geoloc, isEvent, NS_EVENT, NS_GEOLOC, pubsub, type TestClient } from "../support/client.ts";
-import { autoApprove, pepPublish, pepRetract } from "../support/pep.ts";
+import { autoApprove, pepPublish, pepRetract, eventItem, presenceIs } from "../support/pep.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -20,12 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const presenceIs = (jid: string, offline: boolean) => (s: Element) => {
-  const items = s.getChild("event", NS_EVENT)?.getChild("items");
-  const p = items?.attrs.node === "presence" ? items.getChildren("item").find((i) => i.attrs.id === jid)?.getChild("presence") : undefined;
-  return !!p && (p.attrs.type === "unavailable") === offline;
-};
-const item = (s: Element) => s.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!;
+const item = eventItem;
 
 /** A user who adds the service as a contact, as any client's "add contact" does, and approves its request back. */
 async function pepUser(name: string): Promise<TestClient> {

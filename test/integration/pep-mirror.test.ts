@@ -2,10 +2,9 @@
 // urn:xmpp:privilege:2); the service writes accepted fixes onto publishers' own PEP geoloc nodes, learns presence
 // without subscriptions, and neither loops nor doubles. Real Prosody, real component, plain @xmpp/client users.
 import { xml } from "@xmpp/client";
-import type { Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { geoloc, isEvent, NS_EVENT, NS_GEOLOC, publishEl, pubsub, type TestClient } from "../support/client.ts";
-import { autoApprove, barrier, isPepEvent, pepPublish, wantGeolocNotify } from "../support/pep.ts";
+import { geoloc, isEvent, NS_GEOLOC, publishEl, pubsub, type TestClient } from "../support/client.ts";
+import { autoApprove, barrier, isPepEvent, pepPublish, wantGeolocNotify, eventItem, presenceIs } from "../support/pep.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -29,12 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const presenceIs = (jid: string, offline: boolean) => (s: Element) => {
-  const items = s.getChild("event", NS_EVENT)?.getChild("items");
-  const p = items?.attrs.node === "presence" ? items.getChildren("item").find((i) => i.attrs.id === jid)?.getChild("presence") : undefined;
-  return !!p && (p.attrs.type === "unavailable") === offline;
-};
-const pepItem = (s: Element) => s.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!;
+const pepItem = eventItem;
 
 /**
  * Mutual presence subscription (roster `both`), as between two friends. Prosody's mod_pep needs it for +notify:

@@ -50,3 +50,12 @@ export const isPepEvent = (from: string, id: string) => (s: Element) => {
 export async function barrier(c: TestClient, domain: string): Promise<void> {
   await c.iq("get", xml("ping", { xmlns: "urn:xmpp:ping" }), domain);
 }
+
+/** A `presence` node notification saying `jid` is online (or offline). */
+export const presenceIs = (jid: string, offline: boolean) => (s: Element) => {
+  const items = s.getChild("event", NS_EVENT)?.getChild("items");
+  const p = items?.attrs.node === "presence" ? items.getChildren("item").find((i) => i.attrs.id === jid)?.getChild("presence") : undefined;
+  return !!p && (p.attrs.type === "unavailable") === offline;
+};
+/** The first item of an event notification. */
+export const eventItem = (s: Element) => s.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!;
