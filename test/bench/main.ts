@@ -9,7 +9,7 @@ import { bringOnline, measureOffline } from "./offline.ts";
 import { HELP, readOptions, type BenchOptions } from "./options.ts";
 import { benchCluster, type ClusterArm } from "./cluster.ts";
 import { mapFrames, MOVE_EVERY_S, type MapRound } from "./map.ts";
-import { killAllChildren, startChild, stopChild, withCpu } from "./procs.ts";
+import { killAllChildren, killEveryChild, startChild, stopChild, withCpu } from "./procs.ts";
 import { Figures, median, quantile } from "./stats.ts";
 import { renderTable, writeJson } from "./table.ts";
 import { steadyRound } from "./latency.ts";
@@ -210,7 +210,7 @@ async function clusterFigures(): Promise<void> {
 const dataDir = mkdtempSync(join(tmpdir(), "geo-bench-"));
 let prosody: Prosody | undefined;
 let code = 0;
-const onSignal = () => { killAllChildren(); void prosody?.stop().finally(() => process.exit(130)); };
+const onSignal = () => { killEveryChild(); rmSync(dataDir, { recursive: true, force: true }); process.exit(130); };
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 try {

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const live = new Set<ChildProcess>();
@@ -38,9 +38,25 @@ export async function stopChild(proc: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-/** Last-resort cleanup: every child still alive, by its own PID. */
+/** Last-resort cleanup: every child started here and still alive, by its own PID. */
 export function killAllChildren(): void {
   for (const p of live) if (p.exitCode === null) p.kill("SIGKILL");
+}
+
+/**
+ * On Ctrl-C / SIGTERM: also every other direct child (Prosody, PostgreSQL, ejabberd, Chromium started by the support
+ * runners, whose own stop() will not run), found by its parent PID in /proc.
+ */
+export function killEveryChild(): void {
+  killAllChildren();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === process.pid) process.kill(Number(entry), "SIGTERM");
+    } catch { /* gone meanwhile */ }
+  }
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
