@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProsody, type Prosody } from "../../prosody/server.ts";
-import { type BenchClient, type Target, connectMany, stopAll } from "./clients.ts";
+import { type BenchClient, type Target, connectMany, publishStanza, stopAll } from "./clients.ts";
 import { bringOnline, measureOffline } from "./offline.ts";
 import { HELP, readOptions, type BenchOptions } from "./options.ts";
 import { benchCluster, type ClusterArm } from "./cluster.ts";
@@ -129,7 +129,11 @@ async function run(prosody: Prosody): Promise<void> {
     let steady: BenchClient[] = [];
     for (const n of opts.latencyPublishers) {
       log(`connecting ${n} steady publishers`);
-      steady = [...steady, ...(await connectMany(t, "spub", n - steady.length, "phone", 25, steady.length))];
+      const fresh = await connectMany(t, "spub", n - steady.length, "phone", 25, steady.length);
+      // steady state: each new publisher's first publish creates its node and the service's presence subscription
+      // request (roster writes in Prosody); that one-time cost is not what this figure measures
+      await Promise.all(fresh.map((p) => p.iq("set", prosody.component, publishStanza(`first-${p.bare}`))));
+      steady = [...steady, ...fresh];
       const p50: number[] = [], p99: number[] = [], max: number[] = [], delivered: number[] = [];
       let failed = 0;
       // a saturated run is slow to drain: one round of it
