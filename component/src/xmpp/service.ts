@@ -78,9 +78,10 @@ export function createService({ entity, store, settings, clock = Date.now, log =
 
   // RFC 6120 §8.3.3.18: the service lacks the resources (storage) right now; type wait = retry later.
   // The core wrote nothing and changed nothing (durable first), so a retry is safe.
+  const STORE_DOWN = { condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" } as const;
   const storeDown = (e: StoreUnavailable) => {
     log(`error: ${e.message}`);
-    return errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" });
+    return errorElement(STORE_DOWN);
   };
   type Handler = (from: string, el: Element) => Element | undefined | Promise<Element | undefined>;
   const route = (type: "get" | "set", ns: string, name: string, handler: Handler) =>
@@ -133,7 +134,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
       // exchange. An owner's answer gets the same error an IQ would (RFC 6120 §8.3.3.18), as a message error.
       log(`error: ${ev ? `PEP event from ${ev.publisher}` : "message"} not stored: ${e.message}`);
       if (!ev && stanza.attrs.type !== "error" && stanza.attrs.from) {
-        send(xml("message", { type: "error", from: domain, to: stanza.attrs.from, id: stanza.attrs.id }, errorElement({ condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" })));
+        send(xml("message", { type: "error", from: domain, to: stanza.attrs.from, id: stanza.attrs.id }, errorElement(STORE_DOWN)));
       }
     }
   });
