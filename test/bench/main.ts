@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProsody, type Prosody } from "../../prosody/server.ts";
-import { type BenchClient, type Target, connectMany, publishStanza, stopAll } from "./clients.ts";
+import { type BenchClient, type Target, connectMany, stopAll } from "./clients.ts";
 import { bringOnline, measureOffline } from "./offline.ts";
 import { HELP, readOptions, type BenchOptions } from "./options.ts";
 import { benchCluster, type ClusterArm } from "./cluster.ts";
@@ -12,7 +12,8 @@ import { mapFrames, MOVE_EVERY_S, type MapRound } from "./map.ts";
 import { killAllChildren, killEveryChild, startChild, stopChild, withCpu } from "./procs.ts";
 import { Figures, median, quantile } from "./stats.ts";
 import { renderTable, writeJson } from "./table.ts";
-import { steadyRound } from "./latency.ts";
+import { prosodyCeiling } from "./ceiling.ts";
+import { steadyFigures } from "./steady.ts";
 import { drive, oneAtATime, pepSubscribe, pepUnsubscribe, serviceSubscribe } from "./throughput.ts";
 
 const t0 = Date.now();
@@ -30,6 +31,8 @@ try {
 
 const figs = new Figures();
 const R = opts.rounds;
+/** figure n is selected (--only); 2 is measured with 1 */
+const want = (n: number) => !opts.only || opts.only.has(n === 2 ? 1 : n);
 
 function memory(): void {
   const child = (count: number, items: number) => {
@@ -54,7 +57,7 @@ function memory(): void {
 
 async function run(prosody: Prosody): Promise<void> {
   const t: Target = { c2sService: prosody.c2sService, domain: prosody.domain, component: prosody.component };
-  const maxF = Math.max(...opts.fanouts);
+  const maxF = want(1) ? Math.max(...opts.fanouts) : 10;
   log(`connecting ${maxF} viewers and ${opts.throughputPublishers} publishers`);
   const viewers = await connectMany(t, "viewer", maxF, "map");
   const pubs = await connectMany(t, "tpub", opts.throughputPublishers, "phone");
@@ -70,7 +73,7 @@ async function run(prosody: Prosody): Promise<void> {
     // time on this domain), each arm warmed up first, the two components' order alternating between rounds.
     const latF = Math.min(10, maxF);
     const lat: Record<keyof typeof children, number[][]> = { service: [], "pass-through": [] };
-    for (const F of opts.fanouts) {
+    for (const F of want(1) ? opts.fanouts : []) {
       const vs = viewers.slice(0, F);
       // above fan-out 10 the notification count per round stays that of fan-out 10
       const scale = Math.min(1, 10 / F), publishes = Math.round(opts.publishes * scale), warmup = Math.round(opts.warmup * scale);
@@ -114,49 +117,42 @@ async function run(prosody: Prosody): Promise<void> {
       figs.add(s2, "ratio service/pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["pass-through"].n[i]), "x", "same round");
       for (const [k, v] of cpu) figs.add(`1/2 CPU, fan-out ${F}`, `${k}`, v, "% core");
     }
-    const sl = `2 latency, one publish at a time, fan-out ${latF}, ${opts.latencySamples} publishes/round`;
-    const q = (name: keyof typeof children, p: number) => lat[name].map((l) => quantile(l, p));
-    for (const [label, p] of [["p50", 0.5], ["p99", 0.99]] as const) {
-      figs.add(sl, `service ${label}`, q("service", p), "ms"); figs.add(sl, `pass-through ${label}`, q("pass-through", p), "ms");
-      figs.add(sl, `added ${label} (service - pass-through)`, q("service", p).map((x, i) => x - q("pass-through", p)[i]), "ms", "same round");
-    }
-    log(`one publish at a time, fan-out ${latF}: service p50 ${median(q("service", 0.5)).toFixed(2)} ms, pass-through ${median(q("pass-through", 0.5)).toFixed(2)} ms`);
-
-    const svc = await children.service();
-    // 3. steady load: N publishers at one fix per second, 10 viewers on `locations`
-    const sv = viewers.slice(0, Math.min(10, maxF));
-    await serviceSubscribe(prosody.component, sv);
-    let steady: BenchClient[] = [];
-    for (const n of opts.latencyPublishers) {
-      log(`connecting ${n} steady publishers`);
-      const fresh = await connectMany(t, "spub", n - steady.length, "phone", 25, steady.length);
-      // steady state: each new publisher's first publish creates its node and the service's presence subscription
-      // request (roster writes in Prosody); that one-time cost is not what this figure measures
-      await Promise.all(fresh.map((p) => p.iq("set", prosody.component, publishStanza(`first-${p.bare}`))));
-      steady = [...steady, ...fresh];
-      const p50: number[] = [], p99: number[] = [], max: number[] = [], delivered: number[] = [];
-      let failed = 0;
-      // a saturated run is slow to drain: one round of it
-      const rounds = n > opts.latencyPublishers[0] ? 1 : R;
-      for (let r = 0; r < rounds; r++) {
-        const res = await steadyRound(steady.slice(0, n), sv, prosody.component, opts.latencySeconds, `st${n}-${r}`);
-        p50.push(quantile(res.lat, 0.5)); p99.push(quantile(res.lat, 0.99)); max.push(Math.max(...res.lat));
-        delivered.push((100 * res.lat.length) / res.expected); failed += res.failed;
-        log(`steady ${n} publishers round ${r + 1}/${rounds}: ${res.lat.length}/${res.expected} notifications, p50 ${quantile(res.lat, 0.5).toFixed(2)} ms p99 ${quantile(res.lat, 0.99).toFixed(2)} ms, ${res.failed} publishes failed`);
+    if (want(1)) {
+      const sl = `2 latency, one publish at a time, fan-out ${latF}, ${opts.latencySamples} publishes/round`;
+      const q = (name: keyof typeof children, p: number) => lat[name].map((l) => quantile(l, p));
+      for (const [label, p] of [["p50", 0.5], ["p99", 0.99]] as const) {
+        figs.add(sl, `service ${label}`, q("service", p), "ms"); figs.add(sl, `pass-through ${label}`, q("pass-through", p), "ms");
+        figs.add(sl, `added ${label} (service - pass-through)`, q("service", p).map((x, i) => x - q("pass-through", p)[i]), "ms", "same round");
       }
-      const s3 = `3 steady ${n.toLocaleString("en-US")} pub x 1/s, ${sv.length} viewers (${(n * sv.length).toLocaleString("en-US")} notifications/s offered)`;
-      figs.add(s3, "latency p50", p50, "ms", `${opts.latencySeconds} s per round`); figs.add(s3, "latency p99", p99, "ms"); figs.add(s3, "latency max", max, "ms");
-      figs.add(s3, "notifications delivered", delivered, "%", `the rest shed as superseded by the bounded outbox${failed ? `; ${failed} publishes failed` : ""}`);
+      log(`one publish at a time, fan-out ${latF}: service p50 ${median(q("service", 0.5)).toFixed(2)} ms, pass-through ${median(q("pass-through", 0.5)).toFixed(2)} ms`);
     }
-    clients.push(...steady);
-    await serviceSubscribe(prosody.component, sv, "locations", "unsubscribe");
-    await stopAll(steady);
+    if (!want(3) && !want(4) && !want(6)) return;
+
+    const sv = viewers.slice(0, Math.min(10, maxF));
+    if (want(3)) {
+      // Prosody's ceiling (no component connected now), then 3: the steady load
+      const count = opts.mode === "smoke" ? 2000 : 20_000;
+      const sc = `3 Prosody's ceiling: a raw component to ${sv.length} viewers, ${count.toLocaleString("en-US")} stanzas/round`;
+      for (const [kind, rounds] of await prosodyCeiling(prosody, sv, count, R)) {
+        figs.add(sc, `${kind}s/s`, rounds.map((x) => x.perSec), "/s", kind === "location notification" ? "the service's exact bytes" : "<body/> only");
+        figs.add(sc, `${kind}s: Prosody CPU`, rounds.map((x) => x.prosodyCpu), "% core");
+        log(`Prosody's ceiling, ${kind}s: ${Math.round(median(rounds.map((x) => x.perSec)))}/s`);
+      }
+      const steady = await steadyFigures({ figs, target: t, viewers: sv, start: children, rounds: R, seconds: opts.latencySeconds, loads: opts.latencyPublishers, overload: opts.latencyOverload, log });
+      clients.push(...steady);
+      await stopAll(steady);
+    }
+    const svc = await children.service();
+    // the viewers' `locations` subscriptions of figure 3 are stored (persistent): end them
+    if (want(3)) await serviceSubscribe(prosody.component, sv, "locations", "unsubscribe");
 
     // 4. offline detection
-    await serviceSubscribe(prosody.component, sv, "presence");
-    const names = Array.from({ length: opts.offlinePublishers }, (_, i) => `opub${i}`);
-    await connectMany(t, "opub", opts.offlinePublishers, "reg").then(stopAll);
-    for (const how of ["drop", "clean"] as const) {
+    const names = Array.from({ length: want(4) ? opts.offlinePublishers : 0 }, (_, i) => `opub${i}`);
+    if (want(4)) {
+      await serviceSubscribe(prosody.component, sv, "presence");
+      await connectMany(t, "opub", opts.offlinePublishers, "reg").then(stopAll);
+    }
+    for (const how of want(4) ? (["drop", "clean"] as const) : []) {
       const a: number[] = [], b: number[] = [];
       for (let r = 0; r < R; r++) {
         const ps = await bringOnline(t, names, sv);
@@ -171,7 +167,7 @@ async function run(prosody: Prosody): Promise<void> {
     prosody.register("mapviewer", "pw");
     const target = { websocketUrl: prosody.websocketUrl, service: prosody.component, jid: `mapviewer@${prosody.domain}`, password: "pw" };
     const frames = new Map<number, MapRound[]>();
-    for (let r = 0; r < Math.min(R, 3); r++) {
+    for (let r = 0; r < (want(6) ? Math.min(R, 3) : 0); r++) {
       for (const round of await mapFrames(target, opts.mapCounts, opts.mapSeconds, log)) frames.set(round.count, [...(frames.get(round.count) ?? []), round]);
     }
     for (const [count, rounds] of frames) {
@@ -219,13 +215,15 @@ process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 try {
   log(`mode ${opts.mode}: ${R} round(s) per figure`);
-  memory();
-  prosody = await startProsody({ dataDir });
-  log(`private Prosody pid ${prosody.pid} on ${prosody.c2sService}`);
-  await run(prosody);
-  await prosody.stop();
-  prosody = undefined;
-  await clusterFigures();
+  if (want(5)) memory();
+  if (want(1) || want(3) || want(4) || want(6)) {
+    prosody = await startProsody({ dataDir });
+    log(`private Prosody pid ${prosody.pid} on ${prosody.c2sService}`);
+    await run(prosody);
+    await prosody.stop();
+    prosody = undefined;
+  }
+  if (want(7)) await clusterFigures();
   const order = (s: string) => s.split(" ")[0];
   const sorted = [...figs.all].sort((a, b) => order(a.section).localeCompare(order(b.section)));
   console.log(`\n${renderTable(sorted)}\n`);

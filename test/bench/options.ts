@@ -6,6 +6,8 @@ export type Mode = "smoke" | "quick" | "full";
 export interface BenchOptions {
   mode: Mode;
   out?: string;
+  /** figures to run (1 and 2 run together); all when absent */
+  only?: Set<number>;
   rounds: number;
   /** publishes per throughput round (per fan-out) */
   publishes: number;
@@ -16,8 +18,10 @@ export interface BenchOptions {
   throughputPublishers: number;
   /** sequential publishes for the added-latency comparison */
   latencySamples: number;
-  /** figure 3: steady publisher counts, ascending (the first is measured over all rounds, larger ones once) */
+  /** figure 3: steady publisher counts, ascending, each measured over all rounds */
   latencyPublishers: number[];
+  /** figure 3: a load above what this Prosody routes (the issue's 1,000 publishers), measured in one round */
+  latencyOverload?: number;
   latencySeconds: number;
   offlinePublishers: number;
   memoryCounts: number[];
@@ -34,7 +38,8 @@ Benchmarks the geo presence service on a private Prosody of its own (temp data d
 ejabberd + PostgreSQL for figure 7:
   1. publish -> notification throughput: service vs Prosody's own PEP, fan-out 1 and 10 (100 by default)
   2. service vs a pass-through component: throughput ratio and added latency p50/p99
-  3. publish -> viewer latency with N publishers at 1 update/s and 10 viewers on node "locations"
+  3. Prosody's own ceiling for component -> viewer stanzas; then publish -> viewer latency with N publishers at
+     1 update/s and 10 viewers on node "locations", service vs pass-through, up to the issue's 1,000 publishers
   4. offline detection: dropped / clean disconnect -> viewers' "presence" notification
   5. component memory per publisher (core, shell and SQLite in a child process, after GC), and per history item
   6. the map in headless Chromium (Debian's chromium): frame time p50/p95, 1,000 and 5,000 moving publishers vs idle
@@ -43,9 +48,10 @@ Every ratio is measured in the same run; every figure is the median of the round
 
 Options:
   --smoke      seconds: tiny counts, 1 round (CI)
-  --quick      a few minutes: 3 rounds, fan-out 100, 1,000 publishers at 1/s, memory at 1,000 and 10,000
-  (default)    fuller: 5 rounds, fan-out 100, 1000 publishers, memory at 1,000 and 10,000
+  --quick      about 20 minutes: 3 rounds, fan-out 100, 100-300 and 1,000 publishers at 1/s, memory at 1,000 and 10,000
+  (default)    fuller: 5 rounds and longer runs of the same
   --out FILE   also write the figures as JSON
+  --only LIST  run only these figures, e.g. --only 3 or --only 1,6 (1 and 2 are measured together)
   -h, --help   this text
 
 Exit codes: 0 done, 1 a benchmark failed (lost notifications, timeouts, Prosody missing), 2 bad flags.`;
@@ -53,14 +59,19 @@ Exit codes: 0 done, 1 a benchmark failed (lost notifications, timeouts, Prosody 
 export function readOptions(argv: string[]): BenchOptions | "help" {
   const { values } = parseArgs({
     args: argv,
-    options: { smoke: { type: "boolean" }, quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { smoke: { type: "boolean" }, quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) return "help";
   if (values.smoke && values.quick) throw new Error("--smoke and --quick exclude each other");
   const mode: Mode = values.smoke ? "smoke" : values.quick ? "quick" : "full";
-  const base = { mode, out: values.out, inFlight: 20, throughputPublishers: 4 };
+  const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 7) throw new Error(`--only takes figure numbers 1-7, comma-separated; got "${x}"`);
+    return n === 2 ? 1 : n;
+  }));
+  const base = { mode, out: values.out, only, inFlight: 20, throughputPublishers: 4 };
   if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
-  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [200, 1000], latencySeconds: 10, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000 } };
-  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [200, 1000], latencySeconds: 20, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
+  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000 } };
+  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
 }

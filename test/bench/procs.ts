@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const live = new Set<ChildProcess>();
+const output = new WeakMap<ChildProcess, { text: string; waiters: Set<() => void> }>();
 
 /** Starts `node --import tsx <script>` and resolves once its stdout shows `readyPattern`. */
 export async function startChild(script: string, env: Record<string, string>, readyPattern: RegExp, timeoutMs = 20_000): Promise<ChildProcess> {
@@ -14,19 +15,42 @@ export async function startChild(script: string, env: Record<string, string>, re
   });
   live.add(proc);
   proc.once("exit", () => live.delete(proc));
-  let out = "";
+  // the child's log is kept (its lines are few) so that a figure can wait for what the child reports
+  const out = { text: "", waiters: new Set<() => void>() };
+  output.set(proc, out);
+  const onData = (d: Buffer) => { out.text += d.toString(); for (const w of out.waiters) w(); };
+  proc.stdout!.on("data", onData);
+  proc.stderr!.on("data", onData);
   await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${script} not ready within ${timeoutMs} ms:\n${out}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (readyPattern.test(out)) { clearTimeout(timer); ok(); }
-    };
-    proc.stdout!.on("data", onData);
-    proc.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
-    proc.once("exit", (code) => { clearTimeout(timer); fail(new Error(`${script} exited with ${code} before ready:\n${out}`)); });
+    const timer = setTimeout(() => fail(new Error(`${script} not ready within ${timeoutMs} ms:\n${out.text}`)), timeoutMs);
+    const check = () => { if (readyPattern.test(out.text)) { clearTimeout(timer); out.waiters.delete(check); ok(); } };
+    out.waiters.add(check);
+    proc.once("exit", (code) => { clearTimeout(timer); fail(new Error(`${script} exited with ${code} before ready:\n${out.text}`)); });
+    check();
   });
-  proc.stdout!.resume();
   return proc;
+}
+
+/**
+ * Resolves with the first match of `pattern` in the child's output after character `from` (its log so far is
+ * `childLog(proc).length` long), or rejects after `timeoutMs`.
+ */
+export function waitForOutput(proc: ChildProcess, pattern: RegExp, from: number, timeoutMs = 10_000): Promise<RegExpExecArray> {
+  const out = output.get(proc)!;
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => { out.waiters.delete(check); fail(new Error(`no ${pattern} from the child within ${timeoutMs} ms`)); }, timeoutMs);
+    function check() {
+      const m = pattern.exec(out.text.slice(from));
+      if (m) { clearTimeout(timer); out.waiters.delete(check); ok(m); }
+    }
+    out.waiters.add(check);
+    check();
+  });
+}
+
+/** what the child printed so far */
+export function childLog(proc: ChildProcess): string {
+  return output.get(proc)?.text ?? "";
 }
 
 export async function stopChild(proc: ChildProcess): Promise<void> {

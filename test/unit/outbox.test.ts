@@ -1,7 +1,7 @@
 // The notification outbox: FIFO, one write per event-loop turn, bounded when the socket does not drain.
 import { describe, expect, it } from "vitest";
 import type { Item, Notification } from "../../component/src/core/model.ts";
-import { Outbox } from "../../component/src/xmpp/outbox.ts";
+import { Outbox, type OverloadEvent } from "../../component/src/xmpp/outbox.ts";
 
 const item = (publisher: string, n: number): Notification[] => [{
   to: "v@localhost/map",
@@ -67,5 +67,27 @@ describe("the outbox", () => {
     for (let i = 0; i < 20; i++) box.push(presence(`p${i}@localhost`, true));
     expect(box.pending).toBe(20);
     expect(box.shed).toBe(0);
+  });
+
+  it("reports an overload episode once when shedding starts and once when it has caught up, with the count shed", async () => {
+    const w = stalledWriter();
+    const events: OverloadEvent[] = [];
+    const box = new Outbox(w, "geo.localhost", (e) => { throw e; }, { maxInFlightBytes: 1, maxQueued: 10 }, (e) => events.push(e));
+    box.push(item("a@localhost", 0));
+    await turn();
+    for (let i = 1; i <= 100; i++) box.push([...item("a@localhost", i), ...item("b@localhost", i)]);
+    expect(events).toEqual([{ phase: "shedding", queued: 12 }]);
+    w.drain();
+    await turn();
+    await turn();
+    expect(box.pending).toBe(0);
+    expect(events).toEqual([{ phase: "shedding", queued: 12 }, { phase: "caught-up", shed: box.shed }]);
+    expect(box.shed).toBeGreaterThan(180);
+    // every notification pushed was either handed to the socket or counted as shed
+    expect(box.sent + box.shed).toBe(201);
+    w.drain();
+    box.push(item("a@localhost", 101));
+    await turn();
+    expect(events).toHaveLength(2); // no overload, no report
   });
 });

@@ -23,6 +23,9 @@ export interface OutboxLimits {
   maxQueued: number;
 }
 
+/** An overload episode: shedding started, or the queue emptied again afterwards (with how many were shed in it). */
+export type OverloadEvent = { phase: "shedding"; queued: number } | { phase: "caught-up"; shed: number };
+
 export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = { maxInFlightBytes: 1 << 20, maxQueued: 20_000 };
 
 export class Outbox {
@@ -35,12 +38,15 @@ export class Outbox {
   shed = 0;
   /** the most that ever waited here */
   peakQueued = 0;
+  /** shed in the current overload episode (from going over maxQueued until the queue is empty); undefined: none */
+  private episodeShed: number | undefined;
 
   constructor(
     private readonly writer: Writer,
     private readonly from: string,
     private readonly onError: (e: Error) => void,
     private readonly limits: OutboxLimits = DEFAULT_OUTBOX_LIMITS,
+    private readonly onOverload: (e: OverloadEvent) => void = () => {},
   ) {}
 
   push(notifications: readonly Notification[]): void {
@@ -58,6 +64,10 @@ export class Outbox {
     if (!batch.length || this.inFlight >= this.limits.maxInFlightBytes) return;
     this.queue = [];
     this.sent += batch.length;
+    if (this.episodeShed !== undefined) {
+      this.onOverload({ phase: "caught-up", shed: this.episodeShed });
+      this.episodeShed = undefined;
+    }
     const data = serialiseNotifications(this.from, batch);
     this.inFlight += data.length;
     const done = () => {
@@ -84,6 +94,11 @@ export class Outbox {
 
   /** Keeps the newest location per (viewer, node); then, if still over the cap, drops the oldest locations. */
   private shedSuperseded(): void {
+    const before = this.shed;
+    if (this.episodeShed === undefined) {
+      this.episodeShed = 0;
+      this.onOverload({ phase: "shedding", queued: this.queue.length });
+    }
     const newest = new Set<string>();
     const keep: Notification[] = [];
     for (let i = this.queue.length - 1; i >= 0; i--) {
@@ -98,5 +113,6 @@ export class Outbox {
     keep.reverse();
     let excess = keep.length > this.limits.maxQueued ? keep.length - Math.floor(this.limits.maxQueued * 0.75) : 0;
     this.queue = excess <= 0 ? keep : keep.filter((n) => (excess > 0 && n.event.kind === "item" ? (excess--, this.shed++, false) : true));
+    this.episodeShed += this.shed - before;
   }
 }
