@@ -138,7 +138,7 @@ async function run(prosody: Prosody): Promise<void> {
         figs.add(sc, `${kind}s: Prosody CPU`, rounds.map((x) => x.prosodyCpu), "% core");
         log(`Prosody's ceiling, ${kind}s: ${Math.round(median(rounds.map((x) => x.perSec)))}/s`);
       }
-      const steady = await steadyFigures({ figs, target: t, viewers: sv, start: children, rounds: R, seconds: opts.latencySeconds, loads: opts.latencyPublishers, overload: opts.latencyOverload, log });
+      const steady = await steadyFigures({ figs, target: t, viewers: sv, start: children, prosodyPid: prosody.pid, rounds: R, seconds: opts.latencySeconds, loads: opts.latencyPublishers, overload: opts.latencyOverload, log });
       clients.push(...steady);
       await stopAll(steady);
     }

@@ -32,16 +32,16 @@ export async function startChild(script: string, env: Record<string, string>, re
 }
 
 /**
- * Resolves with the first match of `pattern` in the child's output after character `from` (its log so far is
- * `childLog(proc).length` long), or rejects after `timeoutMs`.
+ * Resolves with the first non-null result of `test` on what the child printed after character `from` (its log so
+ * far is `childLog(proc).length` long), tried on every new output; rejects after `timeoutMs`.
  */
-export function waitForOutput(proc: ChildProcess, pattern: RegExp, from: number, timeoutMs = 10_000): Promise<RegExpExecArray> {
+export function waitForOutput<T>(proc: ChildProcess, test: (printed: string) => T | null, from: number, timeoutMs = 10_000): Promise<T> {
   const out = output.get(proc)!;
   return new Promise((ok, fail) => {
-    const timer = setTimeout(() => { out.waiters.delete(check); fail(new Error(`no ${pattern} from the child within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => { out.waiters.delete(check); fail(new Error(`the child did not print what was awaited within ${timeoutMs} ms`)); }, timeoutMs);
     function check() {
-      const m = pattern.exec(out.text.slice(from));
-      if (m) { clearTimeout(timer); out.waiters.delete(check); ok(m); }
+      const r = test(out.text.slice(from));
+      if (r !== null) { clearTimeout(timer); out.waiters.delete(check); ok(r); }
     }
     out.waiters.add(check);
     check();

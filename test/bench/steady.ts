@@ -5,7 +5,7 @@
 import type { ChildProcess } from "node:child_process";
 import { type BenchClient, connectMany, publishStanza, type Target } from "./clients.ts";
 import { steadyRound } from "./latency.ts";
-import { childLog, stopChild, waitForOutput } from "./procs.ts";
+import { childLog, stopChild, waitForOutput, withCpu } from "./procs.ts";
 import { type Figures, quantile } from "./stats.ts";
 import { serviceSubscribe } from "./throughput.ts";
 
@@ -16,6 +16,7 @@ export interface SteadyContext {
   target: Target;
   viewers: BenchClient[];
   start: Record<Arm, () => Promise<ChildProcess>>;
+  prosodyPid: number;
   rounds: number;
   seconds: number;
   /** publisher counts measured over all rounds, ascending */
@@ -23,6 +24,16 @@ export interface SteadyContext {
   /** a load above capacity, measured in one round (optional) */
   overload?: number;
   log: (s: string) => void;
+}
+
+/**
+ * The superseded locations the service reports shed after `from` in its log, once they add up to `missing`; if
+ * they do not within 10 s, what it reported (the figure then shows delivered + shed under 100%: a loss).
+ */
+async function shedSince(child: ChildProcess, from: number, missing: number): Promise<number> {
+  const total = (printed: string) => [...printed.matchAll(/caught up: (\d+) superseded/g)].reduce((a, m) => a + Number(m[1]), 0);
+  return waitForOutput(child, (printed) => (total(printed) >= missing ? total(printed) : null), from)
+    .catch(() => total(childLog(child).slice(from)));
 }
 
 /** Runs the figure; returns every publisher it connected (the caller stops them). */
@@ -39,9 +50,8 @@ export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
     const svc = await c.start.service();
     await Promise.all(fresh.map((p) => p.iq("set", service, publishStanza(`first-${p.bare}`))));
     await stopChild(svc);
-    const r3: Record<Arm, { p50: number[]; p99: number[]; max: number[]; delivered: number[]; shed: number[] }> = {
-      service: { p50: [], p99: [], max: [], delivered: [], shed: [] }, "pass-through": { p50: [], p99: [], max: [], delivered: [], shed: [] },
-    };
+    const fresh3 = () => ({ p50: [] as number[], p99: [] as number[], max: [] as number[], delivered: [] as number[], shed: [] as number[], prosody: [] as number[], component: [] as number[] });
+    const r3: Record<Arm, ReturnType<typeof fresh3>> = { service: fresh3(), "pass-through": fresh3() };
     let failed = 0;
     for (let r = 0; r < rounds; r++) {
       for (const arm of (r % 2 === 0 ? ["service", "pass-through"] : ["pass-through", "service"]) as Arm[]) {
@@ -50,13 +60,15 @@ export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
           await serviceSubscribe(service, c.viewers);
           await steadyRound(steady.slice(0, n), c.viewers, service, 1, `warm${n}-${arm}-${r}`); // JIT, buffers
           const logFrom = childLog(child).length;
-          const res = await steadyRound(steady.slice(0, n), c.viewers, service, c.seconds, `st${n}-${arm}-${r}`);
-          // what did not arrive was dropped by the service's bounded outbox as superseded: it says how many
-          const shed = res.lat.length < res.expected && arm === "service"
-            ? Number((await waitForOutput(child, /caught up: (\d+) superseded/, logFrom))[1]) : 0;
+          const { result: res, cpu } = await withCpu({ Prosody: c.prosodyPid, component: child.pid },
+            () => steadyRound(steady.slice(0, n), c.viewers, service, c.seconds, `st${n}-${arm}-${r}`));
+          // what did not arrive was dropped by the service's bounded outbox as superseded: it logs how many at the
+          // end of each overload episode; the last one ends when the barrier leaves, so all are logged (or coming)
+          const shed = res.lat.length < res.expected && arm === "service" ? await shedSince(child, logFrom, res.expected - res.lat.length) : 0;
           const x = r3[arm];
           x.p50.push(quantile(res.lat, 0.5)); x.p99.push(quantile(res.lat, 0.99)); x.max.push(Math.max(...res.lat));
           x.delivered.push((100 * res.lat.length) / res.expected); x.shed.push((100 * shed) / res.expected);
+          x.prosody.push(cpu.Prosody); x.component.push(cpu.component);
           failed += res.failed;
           c.log(`steady ${n} publishers, ${arm}, round ${r + 1}/${rounds}: ${res.lat.length}/${res.expected} notifications${shed ? ` (+${shed} shed as superseded)` : ""}, p50 ${quantile(res.lat, 0.5).toFixed(2)} ms p99 ${quantile(res.lat, 0.99).toFixed(2)} ms, ${res.failed} publishes failed`);
         } finally {
@@ -71,6 +83,8 @@ export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
       c.figs.add(s3, `${arm} latency p99`, x.p99, "ms");
       c.figs.add(s3, `${arm} latency max`, x.max, "ms");
       c.figs.add(s3, `${arm} notifications delivered`, x.delivered, "%", failed ? `${failed} publishes failed` : undefined);
+      c.figs.add(s3, `${arm}: Prosody CPU`, x.prosody, "% core", "the round and its drain");
+      c.figs.add(s3, `${arm}: component CPU`, x.component, "% core");
     }
     c.figs.add(s3, "service: superseded locations shed by its bounded outbox", r3.service.shed, "%", "delivered + shed = 100%");
     c.figs.add(s3, "added p99 (service - pass-through)", r3.service.p99.map((x, i) => x - r3["pass-through"].p99[i]), "ms", "same round");
