@@ -14,6 +14,7 @@ import { Figures, median, quantile } from "./stats.ts";
 import { renderTable, writeJson } from "./table.ts";
 import { prosodyCeiling } from "./ceiling.ts";
 import { steadyFigures } from "./steady.ts";
+import { publishPaths } from "./paths.ts";
 import { drive, oneAtATime, pepSubscribe, pepUnsubscribe, serviceSubscribe } from "./throughput.ts";
 
 const t0 = Date.now();
@@ -224,6 +225,13 @@ try {
     prosody = undefined;
   }
   if (want(7)) await clusterFigures();
+  if (want(8)) {
+    for (const [path, rounds] of await publishPaths(opts.pathFixes, R, log)) {
+      const s8 = `8 publish paths, one fix at a time, ${opts.pathFixes} fixes/round`;
+      figs.add(s8, `${path}: publish -> viewer p50`, rounds.map((l) => quantile(l, 0.5)), "ms");
+      figs.add(s8, `${path}: publish -> viewer p95`, rounds.map((l) => quantile(l, 0.95)), "ms");
+    }
+  }
   const order = (s: string) => s.split(" ")[0];
   const sorted = [...figs.all].sort((a, b) => order(a.section).localeCompare(order(b.section)));
   console.log(`\n${renderTable(sorted)}\n`);

@@ -28,6 +28,8 @@ export interface BenchOptions {
   /** figure 6: publishers on the map, and seconds per phase (idle, moving) */
   mapCounts: number[];
   mapSeconds: number;
+  /** figure 8: fixes per round on each publish path */
+  pathFixes: number;
   /** figure 7: publishers and publishes each through 1 and 2 instances; publishers for the split */
   cluster: { publishers: number; publishesEach: number; inFlight: number; splitPublishers: number };
 }
@@ -44,6 +46,7 @@ ejabberd + PostgreSQL for figure 7:
   5. component memory per publisher (core, shell and SQLite in a child process, after GC), and per history item
   6. the map in headless Chromium (Debian's chromium): frame time p50/p95, 1,000 and 5,000 moving publishers vs idle
   7. several instances on a private ejabberd sharing a private PostgreSQL: 1 vs 2, CPU per publish, the split
+  8. the three publish paths one fix at a time: to the service, to one's own PEP node (ingested), mirror mode
 Every ratio is measured in the same run; every figure is the median of the rounds shown.
 
 Options:
@@ -67,10 +70,10 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
   const mode: Mode = values.smoke ? "smoke" : values.quick ? "quick" : "full";
   const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((x) => {
     const n = Number(x.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 7) throw new Error(`--only takes figure numbers 1-7, comma-separated; got "${x}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--only takes figure numbers 1-8, comma-separated; got "${x}"`);
     return n === 2 ? 1 : n;
   }));
-  const base = { mode, out: values.out, only, inFlight: 20, throughputPublishers: 4 };
+  const base = { mode, out: values.out, only, inFlight: 20, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
   if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
   if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000 } };
   return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
