@@ -103,6 +103,7 @@ describe("the SQLite store's group commit", () => {
     expect(() => s.putItem("nobody@localhost", item("orphan"), 20)).toThrow(StoreUnavailable); // no such node (foreign key)
     // all or nothing: the first write of a failed atomically() goes too
     expect(() => s.atomically(() => { s.putItem(A, item("undone"), 20); s.createNode(A, CONFIG); })).toThrow(StoreUnavailable);
+    expect(() => s.atomically(() => { s.putItem(A, item("undone too"), 20); s.createNode(A, CONFIG); })).toThrow(StoreUnavailable);
     s.putItem(A, item("kept2"), 20);
     await s.commit();
     expect(ids(other(file))).toEqual([`${A}/kept1`, `${A}/kept2`]);

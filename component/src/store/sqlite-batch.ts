@@ -4,8 +4,8 @@
 // component's busy time under load (CPU profile, 20 publishes in flight). So the writes of one event-loop turn
 // share one transaction: the first write opens it (BEGIN IMMEDIATE) and schedules its COMMIT after the turn's
 // handlers ran (setImmediate). Writes still execute at once, on the one connection, so a constraint or a lock is
-// reported to the core synchronously as before; each runs in its own SAVEPOINT, so a failed one is undone alone
-// and the batch keeps the others. The shell (xmpp/service.ts, xmpp/gate.ts) holds replies and notifications until
+// reported to the core synchronously as before; each (or each atomically() with the writes in it) runs in its own
+// SAVEPOINT, so a failed one is undone alone and the batch keeps the others. The shell (xmpp/service.ts, xmpp/gate.ts) holds replies and notifications until
 // commit() settles: an acknowledged write is committed (synchronous=NORMAL in WAL: it survives the process being
 // killed) before its ack leaves.
 //
@@ -55,6 +55,7 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
   };
   let open: Batch | undefined;
   let recorded = 0;
+  let depth = 0; // savepoints open: 1 inside atomically()
   const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
   let current: ((name: string) => StoredState) | undefined;
   const nothingPending = Promise.resolve();
@@ -114,12 +115,17 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     const b = (open ??= begin());
     if (node !== undefined && !b.touched.has(node)) b.touched.set(node, current?.(node));
     recorded++;
+    // inside atomically(): its savepoint undoes this write with the others when one fails (all or nothing)
+    if (depth > 0) return writes();
     sql.savepoint.run();
+    depth++;
     try {
       const r = writes();
+      depth--;
       sql.release.run();
       return r;
     } catch (e) {
+      depth = 0;
       if (db.inTransaction) {
         try { sql.undo.run(); sql.release.run(); } catch { /* checked below */ }
       }
