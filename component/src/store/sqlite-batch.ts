@@ -49,14 +49,13 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     begin: db.prepare("BEGIN IMMEDIATE"),
     commit: db.prepare("COMMIT"),
     rollback: db.prepare("ROLLBACK"),
-    // one name at every depth: ROLLBACK TO and RELEASE act on the innermost savepoint of that name
     savepoint: db.prepare("SAVEPOINT w"),
     release: db.prepare("RELEASE w"),
     undo: db.prepare("ROLLBACK TO w"),
   };
   let open: Batch | undefined;
   let recorded = 0;
-  let depth = 0; // savepoints open: 1 inside atomically()
+  let depth = 0; // 1 while a write or an atomically() runs in its savepoint
   const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
   let current: ((name: string) => StoredState) | undefined;
   const nothingPending = Promise.resolve();
