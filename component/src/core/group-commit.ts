@@ -15,6 +15,12 @@ export interface GroupCommit {
    * touched (a name missing from `fresh.nodes` no longer exists): memory must be set back to it.
    */
   onRollback(listener: (names: string[], fresh: StoredState) => void): void;
+  /**
+   * Optional (SQLite): `current(name)` is asked for a node's state at a batch's first write to it. The core writes
+   * durable first, so that is still the stored state; onRollback gets it when the storage cannot be read back
+   * after a failed commit (the I/O error that failed the commit often fails reads too).
+   */
+  rememberFrom?(current: (name: string) => StoredState): void;
   /** commits what is pending, then closes the connections */
   end(): Promise<void>;
 }

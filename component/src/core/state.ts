@@ -80,6 +80,18 @@ export class State {
     }
   }
 
+  /**
+   * What restore() would need to set `name` back to how it is now: a copy of the node (its items and subscriptions
+   * are values, shared) and its persistent subscriptions.
+   */
+  snapshot(name: string): StoredState {
+    const n = this.nodes.get(name);
+    return {
+      nodes: n ? [{ ...n, config: { ...n.config }, affiliations: new Map(n.affiliations), items: [...n.items] }] : [],
+      subscriptions: [...(this.subscriptions.get(name)?.values() ?? [])].filter((s) => !s.temporary),
+    };
+  }
+
   latest(node: PersonalNode): Item | undefined {
     return node.items[node.items.length - 1];
   }

@@ -1,4 +1,5 @@
-// The persistence port, owned by the core. Every write is committed when the call returns (durability before ack).
+// The persistence port, owned by the core. Durability before ack: a write is committed when the call returns, or,
+// with group commit (SQLite and PostgreSQL: core/group-commit.ts), before the shell releases any reply after it.
 import type { Item, NodeConfig, PersonalNode, Subscription } from "./model.ts";
 import type { PublisherPresence } from "./presence.ts";
 

@@ -1,9 +1,12 @@
-// The embedded store: SQLite through better-sqlite3 (synchronous, so a write is committed before the reply).
+// The embedded store: SQLite through better-sqlite3. Writes run at once; the writes of one event-loop turn are
+// committed together (group commit, store/sqlite-batch.ts), before the shell lets any reply or notification out.
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Item, NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
+import type { GroupCommit } from "../core/group-commit.ts";
+import type { NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
 import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
+import { batches } from "./sqlite-batch.ts";
 
 const MIGRATIONS = [
   `CREATE TABLE nodes (name TEXT PRIMARY KEY, access_model TEXT NOT NULL, max_items INTEGER NOT NULL, title TEXT NOT NULL);
@@ -26,18 +29,32 @@ export interface SqliteOptions {
 }
 
 /** SQLite's own failures (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR...) become StoreUnavailable. */
-function guarded<A extends unknown[], T>(f: (...a: A) => T): (...a: A) => T {
-  return (...a) => {
-    try {
-      return f(...a);
-    } catch (e) {
-      if (e instanceof Database.SqliteError) throw new StoreUnavailable(`${e.code}: ${e.message}`, { cause: e });
-      throw e;
-    }
-  };
+function guarded<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Database.SqliteError) throw new StoreUnavailable(`${e.code}: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
-export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
+type Row = Record<string, string & number>;
+
+/** Rows of the four tables (items in seq order) as the core's values. */
+function rowsToState(nodeRows: unknown[], affiliationRows: unknown[], itemRows: unknown[], subscriptionRows: unknown[]): StoredState {
+  const nodes = new Map<string, PersonalNode>();
+  for (const r of nodeRows as Row[]) {
+    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: r.coarse_km }, affiliations: new Map(), items: [] });
+  }
+  for (const r of affiliationRows as Row[]) nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
+  for (const r of itemRows as Row[]) {
+    nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: JSON.parse(r.geoloc), published: r.published });
+  }
+  const subscriptions: Subscription[] = (subscriptionRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
+  return { nodes: [...nodes.values()], subscriptions };
+}
+
+export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store & GroupCommit {
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 1000 });
   db.pragma("journal_mode = WAL");
@@ -66,68 +83,63 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     addSubscription: db.prepare("INSERT OR REPLACE INTO subscriptions (node, jid, subid) VALUES (?, ?, ?)"),
     removeSubscription: db.prepare("DELETE FROM subscriptions WHERE node = ? AND jid = ?"),
   };
-  const putItem = db.transaction((node: string, item: Item, maxItems: number) => {
-    q.putItem.run(node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published);
-    q.trim.run(node, node, maxItems);
-  });
-  const deleteItems = db.transaction((node: string, ids: string[]) => { for (const id of ids) q.deleteItem.run(node, id); });
-  const deleteNode = db.transaction((node: string) => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); });
-
   // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
   // older WAL frames still hold the rows as they were. A TRUNCATE checkpoint copies the zeroed pages into the
-  // database file and empties the WAL, so the deleted history is in neither file afterwards. Inside a transaction
-  // it waits for the commit. A checkpoint that fails after the commit is not a failed write: the next one (or
+  // database file and empties the WAL, so the deleted history is in neither file afterwards. It runs after the
+  // batch's COMMIT: inside the open transaction SQLite refuses it (SQLITE_LOCKED), and before the commit the zeroed
+  // pages are not in the WAL yet. A checkpoint that fails after the commit is not a failed write: the next one (or
   // SQLite's automatic checkpoint) finishes the job.
-  let depth = 0;
-  let eraseDue = false;
   const checkpoint = () => {
-    eraseDue = false;
     try {
       if (file !== ":memory:") db.pragma("wal_checkpoint(TRUNCATE)");
     } catch { /* see above */ }
   };
-  const erase = () => {
-    if (depth > 0) eraseDue = true;
-    else checkpoint();
+  const by = {
+    node: db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes WHERE name = ?"),
+    affiliations: db.prepare("SELECT node, jid, affiliation FROM affiliations WHERE node = ?"),
+    items: db.prepare("SELECT node, id, publisher, geoloc, published FROM items WHERE node = ? ORDER BY seq"),
+    subscriptions: db.prepare("SELECT node, jid, subid FROM subscriptions WHERE node = ?"),
   };
-  // one transaction function, made once: db.transaction() prepares its BEGIN/COMMIT/ROLLBACK statements each call
-  const transaction = db.transaction((writes: () => unknown) => writes());
-  const atomically = <T>(writes: () => T): T => {
-    depth++;
-    try {
-      return transaction(writes) as T;
-    } finally {
-      if (--depth === 0 && eraseDue) checkpoint();
-    }
+  const readBack = (names: string[]) => rowsToState(
+    names.flatMap((n) => by.node.all(n)), names.flatMap((n) => by.affiliations.all(n)),
+    names.flatMap((n) => by.items.all(n)), names.flatMap((n) => by.subscriptions.all(n)));
+  const batch = batches(db, readBack, checkpoint);
+  // each write is one savepoint of the open batch (store/sqlite-batch.ts): done entirely, or not at all
+  const write = (node: string, f: () => unknown, erases = false) => guarded(() => {
+    batch.write(node, f);
+    if (erases) batch.erased();
+  });
+  const end = () => {
+    if (!db.open) return;
+    batch.flush();
+    db.close();
   };
 
   return {
-    load(): StoredState {
-      const nodes = new Map<string, PersonalNode>();
-      for (const r of db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes").all() as Array<Record<string, string & number>>) {
-        nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: r.coarse_km }, affiliations: new Map(), items: [] });
-      }
-      for (const r of db.prepare("SELECT node, jid, affiliation FROM affiliations").all() as Array<Record<string, string>>) {
-        nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
-      }
-      for (const r of db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all() as Array<Record<string, string & number>>) {
-        nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: JSON.parse(r.geoloc), published: r.published });
-      }
-      const subscriptions: Subscription[] = (db.prepare("SELECT node, jid, subid FROM subscriptions").all() as Array<Record<string, string>>)
-        .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
-      return { nodes: [...nodes.values()], subscriptions };
-    },
-    createNode: guarded((name, c) => void q.createNode.run(name, c.accessModel, c.maxItems, c.title, c.coarseKm)),
-    saveConfig: guarded((name, c) => void q.saveConfig.run(c.accessModel, c.maxItems, c.title, c.coarseKm, name)),
-    setAffiliation: guarded((node, jid, a) => void (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
-    putItem: guarded((node, item, maxItems) => putItem(node, item, maxItems)),
-    deleteItems: guarded((node, ids) => { deleteItems(node, ids); erase(); }),
-    trim: guarded((node, maxItems) => void q.trim.run(node, node, maxItems)),
-    purge: guarded((node) => { q.purge.run(node); erase(); }),
-    deleteNode: guarded((node) => { deleteNode(node); erase(); }),
-    addSubscription: guarded((s) => void q.addSubscription.run(s.node, s.jid, s.subid)),
-    removeSubscription: guarded((node, jid) => void q.removeSubscription.run(node, jid)),
-    atomically: guarded(atomically),
-    close: () => db.close(),
+    load: () => rowsToState(
+      db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes").all(),
+      db.prepare("SELECT node, jid, affiliation FROM affiliations").all(),
+      db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all(),
+      db.prepare("SELECT node, jid, subid FROM subscriptions").all()),
+    createNode: (name, c) => write(name, () => q.createNode.run(name, c.accessModel, c.maxItems, c.title, c.coarseKm)),
+    saveConfig: (name, c) => write(name, () => q.saveConfig.run(c.accessModel, c.maxItems, c.title, c.coarseKm, name)),
+    setAffiliation: (node, jid, a) => write(node, () => (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
+    putItem: (node, item, maxItems) => write(node, () => {
+      q.putItem.run(node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published);
+      q.trim.run(node, node, maxItems);
+    }),
+    deleteItems: (node, ids) => write(node, () => { for (const id of ids) q.deleteItem.run(node, id); }, true),
+    trim: (node, maxItems) => write(node, () => q.trim.run(node, node, maxItems)),
+    purge: (node) => write(node, () => q.purge.run(node), true),
+    deleteNode: (node) => write(node, () => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); }, true),
+    addSubscription: (s) => write(s.node, () => q.addSubscription.run(s.node, s.jid, s.subid)),
+    removeSubscription: (node, jid) => write(node, () => q.removeSubscription.run(node, jid)),
+    atomically: (writes) => guarded(() => batch.write(undefined, writes)),
+    get recorded() { return batch.recorded; },
+    commit: batch.commit,
+    onRollback: batch.onRollback,
+    rememberFrom: batch.rememberFrom,
+    close: end,
+    end: async () => end(),
   };
 }

@@ -66,6 +66,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     core.state.restore(names, fresh);
     log(`error: a commit failed; ${names.length} node(s) set back to their stored state`);
   });
+  durable?.rememberFrom?.((name) => core.state.snapshot(name));
   // several instances on one PostgreSQL: other instances' node and subscription changes (core/replica.ts)
   if (hasReplication(store)) store.onRemoteChange((c) => applyRemote(core.state, c));
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
