@@ -34,7 +34,7 @@ export interface BenchOptions {
   cluster: { publishers: number; publishesEach: number; inFlight: number; splitPublishers: number };
 }
 
-export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--out FILE]
+export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--only LIST] [--out FILE]
 
 Benchmarks the geo presence service on a private Prosody of its own (temp data dir, free ports), and on a private
 ejabberd + PostgreSQL for figure 7:
@@ -51,7 +51,7 @@ Every ratio is measured in the same run; every figure is the median of the round
 
 Options:
   --smoke      seconds: tiny counts, 1 round (CI)
-  --quick      about 20 minutes: 3 rounds, fan-out 100, 100-300 and 1,000 publishers at 1/s, memory at 1,000 and 10,000
+  --quick      about 15 minutes: 3 rounds, fan-out 100, 100-300 and 1,000 publishers at 1/s, memory at 1,000 and 10,000
   (default)    fuller: 5 rounds and longer runs of the same
   --out FILE   also write the figures as JSON
   --only LIST  run only these figures, e.g. --only 3 or --only 1,6 (1 and 2 are measured together)
@@ -75,6 +75,6 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
   }));
   const base = { mode, out: values.out, only, inFlight: 20, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
   if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
-  if (mode === "quick") return { ...base, rounds: 3, publishes: 2000, warmup: 500, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000 } };
+  if (mode === "quick") return { ...base, rounds: 3, publishes: 1000, warmup: 250, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 400 } };
   return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
 }
