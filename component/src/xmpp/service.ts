@@ -56,8 +56,7 @@ const EMPTY_RESULT = true as unknown as Element;
 export function createService({ entity, store, settings, clock = Date.now, log = () => {}, outbox: limits }: ServiceOptions): RunningService {
   const domain = entity.options.domain;
   const core = new GeoService(store, settings, newId);
-  const outboxLimits = { ...DEFAULT_OUTBOX_LIMITS, ...limits };
-  const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`), outboxLimits, (e) => log(e.phase === "shedding"
+  const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`), { ...DEFAULT_OUTBOX_LIMITS, ...limits }, (e) => log(e.phase === "shedding"
     ? `warning: notifications are made faster than Prosody takes them (${e.queued} waiting): dropping superseded locations, every viewer keeps each publisher's newest`
     : `notifications caught up: ${e.shed} superseded locations were dropped`));
   const durable = hasGroupCommit(store) ? store : undefined;
