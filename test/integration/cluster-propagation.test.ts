@@ -138,7 +138,11 @@ describe("reads of another instance's publisher, from PostgreSQL", () => {
   beforeAll(async () => {
     // a publisher on A's slot whose node exists (so B knows it), then several fixes B's memory never saw
     bob = clients.find((c) => c !== alice && A.senders.has(c.bare)) ?? alice;
-    for (const lat of [10, 11, 12]) await bob.iq("set", fix(lat));
+    // B reads the new node back from PostgreSQL when told of it: only then the next fixes, which B is never told of
+    const known = B.nextRemote((c) => c.kind === "node" && c.name === bob.bare, "B learning bob's new node");
+    await bob.iq("set", fix(10));
+    await known;
+    for (const lat of [11, 12]) await bob.iq("set", fix(lat));
     expect(B.service.core.state.nodes.get(bob.bare)?.items.map((i) => i.geoloc.lat)).toEqual(["10"]);
   });
 
