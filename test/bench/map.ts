@@ -2,16 +2,12 @@
 // N synthetic publishers on the map, first idle (the same N markers, nothing changes), then moving (every publisher
 // moves every 5 s: N/5 updates per second, fed into the page's model as the xmpp layer would, as in
 // test/e2e/map-scale.test.ts). The page logs in to a real Prosody + service first: the view exists only after login.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { startWebServer, type WebServer } from "../../client-web/server.ts";
 import { launchBrowser, openPage } from "../e2e/support/browser.ts";
 import { login, mapUrl, waitLive } from "../e2e/support/map.ts";
-import { killAllChildren, startChild, stopChild } from "./procs.ts";
 import { quantile } from "./stats.ts";
 
 export interface MapBenchTarget {
@@ -197,41 +193,4 @@ interface Measured { intervals: number[]; redraws: number; fed: number; elapsed:
 
 async function measure(page: Page, seconds: number, rate: number): Promise<Measured> {
   return page.evaluate(`window.__mapBench.measure(${seconds}, ${rate})`) as Promise<Measured>;
-}
-
-// `npx tsx test/bench/map.ts [counts] [seconds] [rounds]`, e.g. `1000,5000 5 2`: this figure alone, against a
-// private Prosody and the real service (a child process), as test/bench/main.ts starts them.
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const counts = (process.argv[2] ?? "1000,5000").split(",").map(Number);
-  const seconds = Number(process.argv[3] ?? 5), rounds = Number(process.argv[4] ?? 1);
-  const t0 = Date.now();
-  const log = (s: string) => console.log(`[map ${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
-  const dataDir = mkdtempSync(join(tmpdir(), "geo-bench-map-"));
-  let prosody: Prosody | undefined;
-  let code = 0;
-  try {
-    prosody = await startProsody({ dataDir });
-    const svc = await startChild("component/src/main.ts", { GEO_SERVICE: prosody.componentService, GEO_SECRET: prosody.componentSecret,
-      GEO_DOMAIN: prosody.component, GEO_DB: join(dataDir, "geo.sqlite") }, /connected to /);
-    try {
-      prosody.register("mapviewer", "mapviewer");
-      const target = { websocketUrl: prosody.websocketUrl, service: prosody.component, jid: `mapviewer@${prosody.domain}`, password: "mapviewer" };
-      for (let r = 0; r < rounds; r++) {
-        for (const x of await mapFrames(target, counts, seconds, log)) {
-          const ratio = x.moving.p95 / x.idle.p95;
-          log(`round ${r + 1} ${x.count}: p95 moving/idle ${ratio.toFixed(2)}x ${ratio < 1.5 ? "(meets < 1.5x)" : "(MISSES < 1.5x)"}`);
-        }
-      }
-    } finally {
-      await stopChild(svc);
-    }
-  } catch (e) {
-    console.error(`map bench failed: ${(e as Error).stack ?? e}`);
-    code = 1;
-  } finally {
-    killAllChildren();
-    await prosody?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-  process.exit(code);
 }
