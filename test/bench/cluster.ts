@@ -1,7 +1,7 @@
 // Cluster figure (issue 8 part 5): acknowledged publishes/s through 1 vs 2 component instances for one domain on a
 // private ejabberd (domain_balancing bare_source) sharing a private PostgreSQL, the CPU each instance spends per
 // publish, and how evenly bare_source splits publishers over 2 instances. Exported for test/bench/main.ts;
-// `npx tsx test/bench/cluster.ts [publishers] [publishesEach] [inFlight] [splitPublishers]` runs it alone.
+// `npx tsx test/bench/cluster.ts [publishers] [publishesEach] [inFlight] [splitPublishers] [rounds]` runs it alone.
 import { xml } from "@xmpp/client";
 import { startEjabberd, type Ejabberd } from "../support/ejabberd.ts";
 import { startInstance, type Instance } from "../support/cluster.ts";
@@ -20,16 +20,18 @@ export interface ClusterArm {
 }
 
 export interface ClusterFigures {
-  arms: ClusterArm[];
+  /** per instance count, one entry per round */
+  arms: Map<number, ClusterArm[]>;
   /** publishers per instance with 2 instances, and the largest deviation from an even split in percent (not measured when splitPublishers is 0) */
   split?: { publishers: number; counts: number[]; maxDeviationPct: number };
 }
 
-export interface ClusterOptions { publishers?: number; publishesEach?: number; inFlight?: number; splitPublishers?: number; log?: (line: string) => void }
+export interface ClusterOptions { publishers?: number; publishesEach?: number; inFlight?: number; splitPublishers?: number; rounds?: number; log?: (line: string) => void }
 
 const target = (e: Ejabberd): Target => ({ c2sService: e.c2sService, domain: e.domain, component: e.component });
 
-async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "log">>, log: (l: string) => void): Promise<ClusterArm> {
+/** One set-up (ejabberd, database, `n` instances, connected publishers), measured `rounds` times on it. */
+async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "log">>, log: (l: string) => void): Promise<ClusterArm[]> {
   const ejd = await startEjabberd(n > 1 ? { componentNumber: n } : {});
   const db = await pgs.createDatabase(`bench_cluster_${n}_${Date.now()}`);
   const procs = [];
@@ -37,30 +39,36 @@ async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "l
   try {
     for (let i = 0; i < n; i++) {
       procs.push(await startChild("component/src/main.ts", {
-        GEO_SERVICE: ejd.componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, ...(n > 1 && { GEO_SLOTS: String(n) }),
+        // GEO_RATE=0: each publisher publishes far above the per-publisher abuse limit on purpose (as in figure 1)
+        GEO_SERVICE: ejd.componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, GEO_RATE: "0", ...(n > 1 && { GEO_SLOTS: String(n) }),
       }, / connected to /));
     }
     pubs = await connectMany(target(ejd), "cp", o.publishers, "bench", 10); // ejabberd listeners: backlog 5 by default
     await Promise.all(pubs.map((p) => p.iq("set", ejd.component, publishStanza("warm")))); // nodes created
     const total = o.publishers * o.publishesEach;
-    const work = pubs.flatMap((p) => Array.from({ length: o.publishesEach }, (_, k) => ({ p, id: `f${k}` })));
-    // interleave publishers so every instance has work all along
-    work.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
     const pids = procs.map((p) => p.pid!);
-    const before = { inst: pids.map(cpuSeconds), ejd: cpuSeconds(ejd.pid) };
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: o.inFlight }, async () => {
-      while (next < work.length) { const w = work[next++]; await w.p.iq("set", ejd.component, publishStanza(w.id)); }
-    }));
-    const secs = (performance.now() - t0) / 1000;
-    const per = (s: number) => (s * 1000) / total;
-    const result: ClusterArm = {
-      instances: n, publishers: o.publishers, publishes: total, rate: total / secs,
-      cpuPerThousand: { instances: pids.map((pid, i) => per(cpuSeconds(pid) - before.inst[i])), ejabberd: per(cpuSeconds(ejd.pid) - before.ejd) },
-    };
-    log(`cluster ${n} instance(s): ${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: instances ${result.cpuPerThousand.instances.map((c) => c.toFixed(2)).join(" + ")}, ejabberd ${result.cpuPerThousand.ejabberd.toFixed(2)}`);
-    return result;
+    const rounds: ClusterArm[] = [];
+    // round -1 warms up (JIT, PostgreSQL's caches) and is not measured
+    for (let r = -1; r < o.rounds; r++) {
+      // publishers interleaved (each one's k-th fix before anyone's k+1-th), so every instance has work all along
+      const work = Array.from({ length: o.publishesEach }, (_, k) => pubs.map((p) => ({ p, id: `r${r}f${k}` }))).flat();
+      const before = { inst: pids.map(cpuSeconds), ejd: cpuSeconds(ejd.pid) };
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: o.inFlight }, async () => {
+        while (next < work.length) { const w = work[next++]; await w.p.iq("set", ejd.component, publishStanza(w.id)); }
+      }));
+      const secs = (performance.now() - t0) / 1000;
+      const per = (s: number) => (s * 1000) / total;
+      const result: ClusterArm = {
+        instances: n, publishers: o.publishers, publishes: total, rate: total / secs,
+        cpuPerThousand: { instances: pids.map((pid, i) => per(cpuSeconds(pid) - before.inst[i])), ejabberd: per(cpuSeconds(ejd.pid) - before.ejd) },
+      };
+      if (r < 0) continue;
+      log(`cluster ${n} instance(s), round ${r + 1}/${o.rounds}: ${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: instances ${result.cpuPerThousand.instances.map((c) => c.toFixed(2)).join(" + ")}, ejabberd ${result.cpuPerThousand.ejabberd.toFixed(2)}`);
+      rounds.push(result);
+    }
+    return rounds;
   } finally {
     await stopAll(pubs);
     for (const p of procs) await stopChild(p);
@@ -90,11 +98,11 @@ async function split(pgs: Postgres, count: number, log: (l: string) => void): Pr
 }
 
 export async function benchCluster(opts: ClusterOptions = {}): Promise<ClusterFigures> {
-  const o = { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000, ...opts };
+  const o = { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 1000, rounds: 1, ...opts };
   const log = opts.log ?? ((l: string) => console.log(l));
   const pgs = await startPostgres();
   try {
-    const arms = [await arm(pgs, 1, o, log), await arm(pgs, 2, o, log)];
+    const arms = new Map([[1, await arm(pgs, 1, o, log)], [2, await arm(pgs, 2, o, log)]]);
     return { arms, ...(o.splitPublishers > 0 && { split: await split(pgs, o.splitPublishers, log) }) };
   } finally {
     await pgs.stop();
@@ -102,8 +110,8 @@ export async function benchCluster(opts: ClusterOptions = {}): Promise<ClusterFi
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [p, e, f, s] = process.argv.slice(2).map(Number);
-  const figures = await benchCluster({ ...(p && { publishers: p }), ...(e && { publishesEach: e }), ...(f && { inFlight: f }), ...(s && { splitPublishers: s }) });
-  console.log(JSON.stringify(figures));
+  const [p, e, f, s, r] = process.argv.slice(2).map(Number);
+  const figures = await benchCluster({ ...(p && { publishers: p }), ...(e && { publishesEach: e }), ...(f && { inFlight: f }), ...(s && { splitPublishers: s }), ...(r && { rounds: r }) });
+  console.log(JSON.stringify({ ...figures, arms: Object.fromEntries(figures.arms) }));
   process.exit(0);
 }

@@ -9,10 +9,10 @@ export interface BenchOptions {
   /** figures to run (1 and 2 run together); all when absent */
   only?: Set<number>;
   rounds: number;
-  /** publishes per throughput round (per fan-out) */
-  publishes: number;
-  /** publishes before each measured throughput run, not counted (JIT, caches, Prosody's buffers) */
-  warmup: number;
+  /** seconds each arm publishes in a throughput round (per fan-out) */
+  roundSeconds: number;
+  /** seconds of publishing before each measured throughput run, not counted (JIT, caches, Prosody's buffers) */
+  warmupSeconds: number;
   fanouts: number[];
   inFlight: number;
   throughputPublishers: number;
@@ -74,7 +74,7 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
     return n === 2 ? 1 : n;
   }));
   const base = { mode, out: values.out, only, inFlight: 20, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
-  if (mode === "smoke") return { ...base, rounds: 1, publishes: 200, warmup: 50, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
-  if (mode === "quick") return { ...base, rounds: 3, publishes: 1000, warmup: 250, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 200, publishesEach: 20, inFlight: 50, splitPublishers: 400 } };
-  return { ...base, rounds: 5, publishes: 5000, warmup: 1000, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
+  if (mode === "smoke") return { ...base, rounds: 1, roundSeconds: 0.5, warmupSeconds: 0.3, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
+  if (mode === "quick") return { ...base, rounds: 3, roundSeconds: 3, warmupSeconds: 1.5, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 } };
+  return { ...base, rounds: 5, roundSeconds: 8, warmupSeconds: 3, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
 }

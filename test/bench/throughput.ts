@@ -1,9 +1,11 @@
-// Publish -> notification runs: a bounded number of publishes with a shared in-flight window, counting every
+// Publish -> notification runs: publishes for a fixed time with a shared in-flight window, counting every
 // viewer notification (no sleeping). Works for the service, PEP and the pass-through (only `to` differs).
 import { xml } from "@xmpp/client";
 import { type BenchClient, NS_GEOLOC, NS_PUBSUB, eventItemIds, publishStanza } from "./clients.ts";
 
 export interface RunResult {
+  /** publishes issued (and acknowledged) in the run */
+  publishes: number;
   publishesPerSec: number;
   notificationsPerSec: number;
   /** publish sent -> notification received, ms, one per notification */
@@ -13,19 +15,20 @@ export interface RunResult {
 let runNo = 0;
 
 /**
- * Sends `total` publishes spread over `publishers` with at most `inFlight` unanswered at once; resolves when every
- * publish is acknowledged and every viewer got its notification (`total * viewers.length`).
- * `to` undefined = the publisher's own PEP.
+ * Publishes for `seconds` (spread over `publishers`, at most `inFlight` unanswered at once), then stops issuing and
+ * resolves when every publish is acknowledged and every viewer got every notification. Time-boxed, so that every arm
+ * of a comparison runs equally long whatever its rate (a count-boxed round is over in under a second for the fast
+ * arms, before a freshly started component's JIT has settled). `to` undefined = the publisher's own PEP.
  */
-export async function drive(publishers: BenchClient[], viewers: BenchClient[], total: number, inFlight: number, to: string | undefined, timeoutMs = 120_000): Promise<RunResult> {
+export async function drive(publishers: BenchClient[], viewers: BenchClient[], seconds: number, inFlight: number, to: string | undefined, timeoutMs = 120_000): Promise<RunResult> {
   const tag = `r${++runNo}-`;
   const sent = new Map<string, number>();
   const latencies: number[] = [];
-  const expected = total * viewers.length;
+  let expected = Infinity; // known once the last publish is issued
   let received = 0;
   let lastAt = 0;
   let allIn!: () => void;
-  const notified = new Promise<void>((r) => { allIn = r; if (expected === 0) r(); });
+  const notified = new Promise<void>((r) => { allIn = r; });
   for (const v of viewers) {
     v.onStanza = (s) => {
       for (const id of eventItemIds(s)) {
@@ -39,10 +42,11 @@ export async function drive(publishers: BenchClient[], viewers: BenchClient[], t
     };
   }
   const start = performance.now();
+  const deadline = start + seconds * 1000;
   let next = 0;
   let ackedAt = start;
   const worker = async () => {
-    while (next < total) {
+    while (performance.now() < deadline) {
       const k = next++;
       const id = `${tag}${k}`;
       const p = publishers[k % publishers.length];
@@ -53,16 +57,20 @@ export async function drive(publishers: BenchClient[], viewers: BenchClient[], t
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`run ${tag}: ${received}/${expected} notifications after ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => fail(new Error(`run ${tag}: ${received}/${expected === Infinity ? `${next * viewers.length}+` : expected} notifications after ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([Promise.all(Array.from({ length: Math.min(inFlight, total) }, worker)).then(() => notified), timeout]);
+    await Promise.race([Promise.all(Array.from({ length: inFlight }, worker)).then(() => {
+      expected = next * viewers.length;
+      if (received === expected) allIn();
+      return notified;
+    }), timeout]);
   } finally {
     clearTimeout(timer);
     for (const v of viewers) v.onStanza = () => {};
   }
   const end = Math.max(ackedAt, lastAt);
-  return { publishesPerSec: total / ((ackedAt - start) / 1000), notificationsPerSec: expected / ((end - start) / 1000), latencies };
+  return { publishes: next, publishesPerSec: next / ((ackedAt - start) / 1000), notificationsPerSec: expected / ((end - start) / 1000), latencies };
 }
 
 /** PEP setup: an open geoloc node per publisher (publish-options), then an explicit XEP-0060 subscription per viewer. */
