@@ -10,7 +10,7 @@ import { HELP, readOptions, type BenchOptions } from "./options.ts";
 import { benchCluster } from "./cluster.ts";
 import { mapFrames, MOVE_EVERY_S, type MapRound } from "./map.ts";
 import { killAllChildren, killEveryChild, startChild, stopChild, withCpu } from "./procs.ts";
-import { Figures, median, quantile } from "./stats.ts";
+import { Figures, fitLine, median, quantile } from "./stats.ts";
 import { renderTable, writeJson } from "./table.ts";
 import { prosodyCeiling } from "./ceiling.ts";
 import { steadyFigures } from "./steady.ts";
@@ -74,6 +74,8 @@ async function run(prosody: Prosody): Promise<void> {
     // time on this domain), each arm warmed up first, the two components' order alternating between rounds.
     const latF = Math.min(10, maxF);
     const lat: Record<keyof typeof children, number[][]> = { service: [], "pass-through": [] };
+    // Prosody's CPU per publish in each design, per fan-out, one value per round: µs of its core
+    const perPublish = new Map<string, Map<number, number[]>>();
     for (const F of want(1) ? opts.fanouts : []) {
       const vs = viewers.slice(0, F);
       await pepSubscribe(pubs, vs);
@@ -85,7 +87,11 @@ async function run(prosody: Prosody): Promise<void> {
       // what one notification costs Prosody's core in each design (the publish and its result included, spread over
       // the fan-out): the quantity that decides every ratio once Prosody is the busy process
       const perNotification = new Map<string, number[]>();
-      const addCost = (who: string, prosodyPct: number, notificationsPerSec: number) => perNotification.set(who, [...(perNotification.get(who) ?? []), (prosodyPct * 10_000) / notificationsPerSec]);
+      const addCost = (who: string, prosodyPct: number, notificationsPerSec: number) => {
+        perNotification.set(who, [...(perNotification.get(who) ?? []), (prosodyPct * 10_000) / notificationsPerSec]);
+        const byF = perPublish.get(who) ?? new Map<number, number[]>();
+        perPublish.set(who, byF.set(F, [...(byF.get(F) ?? []), (prosodyPct * 10_000 * F) / notificationsPerSec]));
+      };
       for (let r = 0; r < R; r++) {
         await drive(pubs, vs, opts.warmupSeconds, opts.inFlight, undefined);
         const { result: a, cpu: pepCpu } = await withCpu({ Prosody: prosody.pid, "bench clients": undefined }, () => drive(pubs, vs, opts.roundSeconds, opts.inFlight, undefined));
@@ -120,6 +126,19 @@ async function run(prosody: Prosody): Promise<void> {
       figs.add(s2, "ratio service/pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["pass-through"].n[i]), "x", "same round");
       for (const [k, v] of cpu) figs.add(`1/2 CPU, fan-out ${F}`, `${k}`, v, "% core");
       for (const [k, v] of perNotification) figs.add(`1/2 CPU, fan-out ${F}`, `${k}: Prosody CPU per notification`, v, "µs", "with its share of the publish");
+    }
+    if (want(1) && opts.fanouts.length > 1) {
+      // Prosody's cost of one publish at fan-out F, fitted per round as fixed + F x per notification: the fixed part
+      // is the publish itself (PEP's pubsub logic and storage run there), the slope what each notification costs it
+      const sm = `1/2 Prosody CPU per publish = fixed + fan-out x per notification (fitted per round over fan-outs ${opts.fanouts.join("/")})`;
+      const fits = new Map([...perPublish].map(([who, byF]) => [who, Array.from({ length: R }, (_, r) => fitLine([...byF].map(([f, v]) => [f, v[r]])))]));
+      for (const [who, f] of fits) {
+        figs.add(sm, `${who}: fixed, per publish`, f.map((x) => x.fixed), "µs");
+        figs.add(sm, `${who}: per notification`, f.map((x) => x.perX), "µs");
+      }
+      const pep = fits.get("PEP")!, pt = fits.get("pass-through")!;
+      // where a component's cheaper publish stops paying for its dearer notifications
+      figs.add(sm, "fan-out where a component's cost equals PEP's (pass-through)", pep.map((p, r) => (p.fixed - pt[r].fixed) / (pt[r].perX - p.perX)), "viewers", "same round");
     }
     if (want(1)) {
       const sl = `2 latency, one publish at a time, fan-out ${latF}, ${opts.latencySamples} publishes/round`;
