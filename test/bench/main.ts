@@ -84,11 +84,9 @@ async function run(prosody: Prosody): Promise<void> {
       // where the time goes: percent of one core per process while each arm runs (the bench clients included)
       const cpu = new Map<string, number[]>();
       const addCpu = (who: string, c: Record<string, number>) => { for (const [k, v] of Object.entries(c)) cpu.set(`${who}: ${k}`, [...(cpu.get(`${who}: ${k}`) ?? []), v]); };
-      // what one notification costs Prosody's core in each design (the publish and its result included, spread over
-      // the fan-out): the quantity that decides every ratio once Prosody is the busy process
-      const perNotification = new Map<string, number[]>();
+      // what a publish, with its notifications, costs Prosody's core in each design: the quantity that decides every
+      // ratio once Prosody is the busy process
       const addCost = (who: string, prosodyPct: number, notificationsPerSec: number) => {
-        perNotification.set(who, [...(perNotification.get(who) ?? []), (prosodyPct * 10_000) / notificationsPerSec]);
         const byF = perPublish.get(who) ?? new Map<number, number[]>();
         perPublish.set(who, byF.set(F, [...(byF.get(F) ?? []), (prosodyPct * 10_000 * F) / notificationsPerSec]));
       };
@@ -125,7 +123,7 @@ async function run(prosody: Prosody): Promise<void> {
       figs.add(s2, "ratio pass-through/PEP (notifications/s)", arm["pass-through"].n.map((x, i) => x / pepN[i]), "x", "same round");
       figs.add(s2, "ratio service/pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["pass-through"].n[i]), "x", "same round");
       for (const [k, v] of cpu) figs.add(`1/2 CPU, fan-out ${F}`, `${k}`, v, "% core");
-      for (const [k, v] of perNotification) figs.add(`1/2 CPU, fan-out ${F}`, `${k}: Prosody CPU per notification`, v, "µs", "with its share of the publish");
+      for (const [who, byF] of perPublish) figs.add(`1/2 CPU, fan-out ${F}`, `${who}: Prosody CPU per notification`, byF.get(F)!.map((x) => x / F), "µs", "with its share of the publish");
     }
     if (want(1) && opts.fanouts.length > 1) {
       // Prosody's cost of one publish at fan-out F, fitted per round as fixed + F x per notification: the fixed part

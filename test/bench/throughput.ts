@@ -4,8 +4,6 @@ import { xml } from "@xmpp/client";
 import { type BenchClient, NS_GEOLOC, NS_PUBSUB, eventItemIds, publishStanza } from "./clients.ts";
 
 export interface RunResult {
-  /** publishes issued (and acknowledged) in the run */
-  publishes: number;
   publishesPerSec: number;
   notificationsPerSec: number;
   /** publish sent -> notification received, ms, one per notification */
@@ -70,7 +68,7 @@ export async function drive(publishers: BenchClient[], viewers: BenchClient[], s
     for (const v of viewers) v.onStanza = () => {};
   }
   const end = Math.max(ackedAt, lastAt);
-  return { publishes: next, publishesPerSec: next / ((ackedAt - start) / 1000), notificationsPerSec: expected / ((end - start) / 1000), latencies };
+  return { publishesPerSec: next / ((ackedAt - start) / 1000), notificationsPerSec: expected / ((end - start) / 1000), latencies };
 }
 
 /** PEP setup: an open geoloc node per publisher (publish-options), then an explicit XEP-0060 subscription per viewer. */
