@@ -86,6 +86,7 @@ export async function startProsody(opts: StartOptions): Promise<Prosody> {
     componentSecret: opts.componentSecret ?? `test-${Math.random().toString(36).slice(2)}`,
     virtualHostExtra: opts.virtualHostExtra,
     mirror: opts.mirror ?? false,
+    prosodyGc: opts.prosodyGc ?? false,
   };
   for (const port of [o.c2sPort, o.componentPort, o.httpPort]) {
     if (await portInUse(port)) throw new Error(`port 127.0.0.1:${port} is already in use (another Prosody still running?)`);
