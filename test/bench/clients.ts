@@ -67,8 +67,7 @@ export async function connectBench(t: Target, username: string, resource = "benc
   return new BenchClient(xmpp, address.toString());
 }
 
-/** Registers (in-band) and connects `prefix0..prefixN-1`, `batch` at a time. */
-/** Registers and connects `${prefix}${first}` .. `${prefix}${first + n - 1}`, `batch` at a time. */
+/** Registers (in-band) and connects `${prefix}${first}` .. `${prefix}${first + n - 1}`, `batch` at a time. */
 export async function connectMany(t: Target, prefix: string, n: number, resource = "bench", batch = 25, first = 0): Promise<BenchClient[]> {
   const out: BenchClient[] = [];
   for (let i = 0; i < n; i += batch) {

@@ -31,6 +31,9 @@ try {
 }
 
 const figs = new Figures();
+// internal_plain: a login costs this Prosody ~12 ms of CPU with hashed passwords (PBKDF2), 3.4x more than the
+// rest of connecting; the bench connects over a thousand throwaway accounts and measures none of those logins
+const PLAIN_AUTH = '  authentication = "internal_plain"';
 const R = opts.rounds;
 /** figure n is selected (--only); 2 is measured with 1 */
 const want = (n: number) => !opts.only || opts.only.has(n === 2 ? 1 : n);
@@ -154,10 +157,25 @@ async function run(prosody: Prosody): Promise<void> {
       // Prosody's ceiling (no component connected now), then 3: the steady load
       const count = opts.mode === "smoke" ? 2000 : 20_000;
       const sc = `3 Prosody's ceiling: a raw component to ${sv.length} viewers, ${count.toLocaleString("en-US")} stanzas/round`;
-      for (const [kind, rounds] of await prosodyCeiling(prosody, sv, count, R)) {
-        figs.add(sc, `${kind}s/s`, rounds.map((x) => x.perSec), "/s", kind === "location notification" ? "the service's exact bytes" : "<body/> only");
+      const tuned = await prosodyCeiling(prosody, sv, count, R);
+      // the same on a second, private Prosody with its own GC parameters (prosody/config.ts GC_TUNING): what the
+      // one line of configuration the bench and the deployment example use is worth
+      const other = await startProsody({ dataDir: join(dataDir, "default-gc"), prosodyGc: true, virtualHostExtra: PLAIN_AUTH });
+      let stock: typeof tuned;
+      try {
+        const ov = await connectMany({ c2sService: other.c2sService, domain: other.domain, component: other.component }, "viewer", sv.length, "map");
+        try { stock = await prosodyCeiling(other, ov, count, R); } finally { await stopAll(ov); }
+      } finally {
+        await other.stop();
+      }
+      for (const [kind, rounds] of tuned) {
+        const perSec = rounds.map((x) => x.perSec), stockPerSec = stock.get(kind)!.map((x) => x.perSec);
+        figs.add(sc, `${kind}s/s`, perSec, "/s", kind === "location notification" ? "the service's exact bytes" : "<body/> only");
         figs.add(sc, `${kind}s: Prosody CPU`, rounds.map((x) => x.prosodyCpu), "% core");
-        log(`Prosody's ceiling, ${kind}s: ${Math.round(median(rounds.map((x) => x.perSec)))}/s`);
+        figs.add(sc, `${kind}s/s, Prosody's default GC`, stockPerSec, "/s", "a second Prosody without GC_TUNING");
+        figs.add(sc, `${kind}s: Prosody CPU, default GC`, stock.get(kind)!.map((x) => x.prosodyCpu), "% core");
+        figs.add(sc, `${kind}s: GC_TUNING / default GC`, perSec.map((x, i) => x / stockPerSec[i]), "x", "same round index");
+        log(`Prosody's ceiling, ${kind}s: ${Math.round(median(perSec))}/s (default GC: ${Math.round(median(stockPerSec))}/s)`);
       }
       const steady = await steadyFigures({ figs, target: t, viewers: sv, start: children, prosodyPid: prosody.pid, rounds: R, seconds: opts.latencySeconds, loads: opts.latencyPublishers, overload: opts.latencyOverload, log });
       clients.push(...steady);
@@ -233,9 +251,7 @@ try {
   log(`mode ${opts.mode}: ${R} round(s) per figure`);
   if (want(5)) memory();
   if (want(1) || want(3) || want(4) || want(6)) {
-    // internal_plain: a login costs this Prosody ~12 ms of CPU with hashed passwords (PBKDF2), 3.4x more than the
-    // rest of connecting; the bench connects over a thousand throwaway accounts and measures none of those logins
-    prosody = await startProsody({ dataDir, virtualHostExtra: '  authentication = "internal_plain"' });
+    prosody = await startProsody({ dataDir, virtualHostExtra: PLAIN_AUTH });
     log(`private Prosody pid ${prosody.pid} on ${prosody.c2sService}`);
     await run(prosody);
     await prosody.stop();

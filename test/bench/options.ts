@@ -14,6 +14,7 @@ export interface BenchOptions {
   /** seconds of publishing before each measured throughput run, not counted (JIT, caches, Prosody's buffers) */
   warmupSeconds: number;
   fanouts: number[];
+  /** figures 1 and 2: publishes sent and not yet acknowledged, across the publishers (a closed loop) */
   inFlight: number;
   throughputPublishers: number;
   /** sequential publishes for the added-latency comparison */
@@ -34,7 +35,7 @@ export interface BenchOptions {
   cluster: { publishers: number; publishesEach: number; inFlight: number; splitPublishers: number };
 }
 
-export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--only LIST] [--out FILE]
+export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--only LIST] [--in-flight N] [--out FILE]
 
 Benchmarks the geo presence service on a private Prosody of its own (temp data dir, free ports), and on a private
 ejabberd + PostgreSQL for figure 7:
@@ -55,6 +56,8 @@ Options:
   (default)    fuller: 5 rounds and longer runs of the same
   --out FILE   also write the figures as JSON
   --only LIST  run only these figures, e.g. --only 3 or --only 1,6 (1 and 2 are measured together)
+  --in-flight N  figures 1 and 2: publishes awaiting their acknowledgement at any time (default 20); a larger
+               window keeps Prosody busier while a component holds a batch
   -h, --help   this text
 
 Exit codes: 0 done, 1 a benchmark failed (lost notifications, timeouts, Prosody missing), 2 bad flags.`;
@@ -62,7 +65,7 @@ Exit codes: 0 done, 1 a benchmark failed (lost notifications, timeouts, Prosody 
 export function readOptions(argv: string[]): BenchOptions | "help" {
   const { values } = parseArgs({
     args: argv,
-    options: { smoke: { type: "boolean" }, quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { smoke: { type: "boolean" }, quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" }, "in-flight": { type: "string" }, help: { type: "boolean", short: "h" } },
     strict: true,
   });
   if (values.help) return "help";
@@ -73,7 +76,9 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
     if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--only takes figure numbers 1-8, comma-separated; got "${x}"`);
     return n === 2 ? 1 : n;
   }));
-  const base = { mode, out: values.out, only, inFlight: 20, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
+  const inFlight = values["in-flight"] === undefined ? 20 : Number(values["in-flight"]);
+  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 1000) throw new Error(`--in-flight takes a whole number from 1 to 1000; got "${values["in-flight"]}"`);
+  const base = { mode, out: values.out, only, inFlight, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
   if (mode === "smoke") return { ...base, rounds: 1, roundSeconds: 0.5, warmupSeconds: 0.3, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
   if (mode === "quick") return { ...base, rounds: 3, roundSeconds: 3, warmupSeconds: 1.5, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 } };
   return { ...base, rounds: 5, roundSeconds: 8, warmupSeconds: 3, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };

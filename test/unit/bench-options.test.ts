@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { readOptions, type BenchOptions } from "../bench/options.ts";
+
+const read = (...argv: string[]) => readOptions(argv) as BenchOptions;
+
+describe("bench options", () => {
+  it("keeps 20 publishes in flight unless --in-flight says otherwise, in every mode", () => {
+    expect(read().inFlight).toBe(20);
+    expect(read("--quick").inFlight).toBe(20);
+    expect(read("--quick", "--in-flight", "100").inFlight).toBe(100);
+    expect(read("--smoke", "--in-flight=5").inFlight).toBe(5);
+  });
+
+  it("refuses an --in-flight that is not a whole number from 1 to 1000, naming the flag", () => {
+    for (const bad of ["0", "-3", "2.5", "many", "1001"]) expect(() => read(`--in-flight=${bad}`)).toThrow(/--in-flight takes a whole number from 1 to 1000/);
+  });
+
+  it("selects modes and figures as the help says", () => {
+    expect(readOptions(["--help"])).toBe("help");
+    expect(() => read("--smoke", "--quick")).toThrow(/exclude each other/);
+    expect([...read("--only", "2,3").only!]).toEqual([1, 3]);
+    expect(() => read("--only", "9")).toThrow(/figure numbers 1-8/);
+  });
+});
