@@ -52,7 +52,7 @@ Every ratio is measured in the same run; every figure is the median of the round
 
 Options:
   --smoke      seconds: tiny counts, 1 round (CI)
-  --quick      about 11 minutes: 3 rounds, fan-out 100, 100-300 and 1,000 publishers at 1/s, memory at 1,000 and 10,000
+  --quick      10-11 minutes: 3 rounds, fan-out 100, 100-300 and 1,000 publishers at 1/s, memory at 1,000 and 10,000
   (default)    fuller: 5 rounds and longer runs of the same
   --out FILE   also write the figures as JSON
   --only LIST  run only these figures, e.g. --only 3 or --only 1,6 (1 and 2 are measured together)
