@@ -13,7 +13,7 @@ component_interfaces = { "127.0.0.1" }
 -- Recommended: Lua 5.4's own incremental GC parameters instead of Prosody 0.12's (threshold 105, speed 500, a full
 -- cycle after every 5% of heap growth). Every stanza Prosody routes is garbage at once, and each notification the
 -- service sends is parsed, routed and serialised again by Prosody. Measured by `npm run bench -- --only 3` (figure 3's
--- ceiling rows run both settings on this machine): about twice the notifications per second of Prosody's core, for a
+-- ceiling rows run both settings on this machine): 1.5-2.3x the notifications per second of Prosody's core, for a
 -- heap that may grow to about twice its live size between cycles. Measured with Debian 12's Prosody 0.12 on Lua 5.4;
 -- the same numbers mean other things on other Lua versions (https://prosody.im/doc/advanced_gc).
 gc = { mode = "incremental", threshold = 200, speed = 100 }
