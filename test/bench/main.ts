@@ -35,8 +35,8 @@ const figs = new Figures();
 // rest of connecting; the bench connects over a thousand throwaway accounts and measures none of those logins
 const PLAIN_AUTH = '  authentication = "internal_plain"';
 const R = opts.rounds;
-/** figure n is selected (--only); 2 is measured with 1 */
-const want = (n: number) => !opts.only || opts.only.has(n === 2 ? 1 : n);
+/** figure n is selected (--only, or the mode's figures); 2 is measured with 1 */
+const want = (n: number) => opts.figures.has(n === 2 ? 1 : n);
 
 function memory(): void {
   const child = (count: number, items: number) => {
@@ -155,7 +155,7 @@ async function run(prosody: Prosody): Promise<void> {
     const sv = viewers.slice(0, Math.min(10, maxF));
     if (want(3)) {
       // Prosody's ceiling (no component connected now), then 3: the steady load
-      const count = opts.mode === "smoke" ? 2000 : 20_000;
+      const count = opts.ceilingCount;
       const sc = `3 Prosody's ceiling: a raw component to ${sv.length} viewers, ${count.toLocaleString("en-US")} stanzas/round`;
       const tuned = await prosodyCeiling(prosody, sv, count, R);
       // the same on a second, private Prosody with its own GC parameters (prosody/config.ts GC_TUNING): what the

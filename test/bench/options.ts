@@ -6,8 +6,8 @@ export type Mode = "smoke" | "quick" | "full";
 export interface BenchOptions {
   mode: Mode;
   out?: string;
-  /** figures to run (1 and 2 run together); all when absent */
-  only?: Set<number>;
+  /** figures to run (2 is measured with 1, so it is never listed): --only, else the mode's */
+  figures: Set<number>;
   rounds: number;
   /** seconds each arm publishes in a throughput round (per fan-out) */
   roundSeconds: number;
@@ -24,6 +24,8 @@ export interface BenchOptions {
   /** figure 3: a load above what this Prosody routes (the issue's 1,000 publishers), measured in one round */
   latencyOverload?: number;
   latencySeconds: number;
+  /** figure 3: stanzas per ceiling round */
+  ceilingCount: number;
   offlinePublishers: number;
   memoryCounts: number[];
   /** figure 6: publishers on the map, and seconds per phase (idle, moving) */
@@ -39,7 +41,7 @@ export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--only LIST] [
 
 Benchmarks the geo presence service on a private Prosody of its own (temp data dir, free ports), and on a private
 ejabberd + PostgreSQL for figure 7:
-  1. publish -> notification throughput: service vs Prosody's own PEP, fan-out 1 and 10 (100 by default)
+  1. publish -> notification throughput: service vs Prosody's own PEP, fan-out 1, 10 and 100 (--smoke: 1 and 10)
   2. service vs a pass-through component: throughput ratio and added latency p50/p99
   3. Prosody's own ceiling for component -> viewer stanzas; then publish -> viewer latency with N publishers at
      1 update/s and 10 viewers on node "locations", service vs pass-through, up to the issue's 1,000 publishers
@@ -52,8 +54,9 @@ Every ratio is measured in the same run; every figure is the median of the round
 
 Options:
   --smoke      seconds: tiny counts, 1 round (CI)
-  --quick      10-11 minutes: 3 rounds, fan-out 100, 100-300 and 1,000 publishers at 1/s, memory at 1,000 and 10,000
-  (default)    fuller: 5 rounds and longer runs of the same
+  --quick      about 6 minutes: the issue's figures 1-6, 3 rounds: fan-out 1/10/100, 100 and 1,000 publishers at
+               1/s, memory at 1,000 and 10,000 (figures 7 and 8 with --only 7,8)
+  (default)    fuller: all 8 figures, 5 rounds, longer runs, 100-300 and 1,000 publishers in figure 3
   --out FILE   also write the figures as JSON
   --only LIST  run only these figures, e.g. --only 3 or --only 1,6 (1 and 2 are measured together)
   --in-flight N  figures 1 and 2: publishes awaiting their acknowledgement at any time (default 20); a larger
@@ -78,8 +81,9 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
   }));
   const inFlight = values["in-flight"] === undefined ? 20 : Number(values["in-flight"]);
   if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 1000) throw new Error(`--in-flight takes a whole number from 1 to 1000; got "${values["in-flight"]}"`);
-  const base = { mode, out: values.out, only, inFlight, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
-  if (mode === "smoke") return { ...base, rounds: 1, roundSeconds: 0.5, warmupSeconds: 0.3, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
-  if (mode === "quick") return { ...base, rounds: 3, roundSeconds: 3, warmupSeconds: 1.5, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 6, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 5, cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 } };
-  return { ...base, rounds: 5, roundSeconds: 8, warmupSeconds: 3, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
+  const figures = only ?? new Set(mode === "quick" ? [1, 3, 4, 5, 6] : [1, 3, 4, 5, 6, 7, 8]);
+  const base = { mode, out: values.out, figures, inFlight, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
+  if (mode === "smoke") return { ...base, rounds: 1, roundSeconds: 0.5, warmupSeconds: 0.3, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, ceilingCount: 2000, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
+  if (mode === "quick") return { ...base, rounds: 3, roundSeconds: 3, warmupSeconds: 1.5, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100], latencyOverload: 1000, latencySeconds: 6, ceilingCount: 10_000, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 3, cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 } };
+  return { ...base, rounds: 5, roundSeconds: 8, warmupSeconds: 3, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, ceilingCount: 20_000, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
 }
