@@ -25,8 +25,8 @@ export interface ProsodyConfigOptions {
  * Lua 5.4's stock incremental collector (a cycle when the heap has doubled, collecting as fast as allocating) in
  * place of Prosody 0.12's defaults (threshold 105, speed 500: a cycle after every 5% of growth). Every stanza Prosody
  * parses or builds is garbage at once, so with its defaults about a third of its core or more goes to collecting:
- * the bench's figure 3 ceiling rows measure both settings (1.5x the component notifications per second with this
- * line in the README's run, 2-2.3x in throwaway runs; a few MB more heap). https://prosody.im/doc/advanced_gc
+ * the bench's figure 3 ceiling rows measure both settings (1.5-2x the component notifications per second with this
+ * line in the bench's runs, 2-2.3x in throwaway runs; a few MB more heap). https://prosody.im/doc/advanced_gc
  */
 export const GC_TUNING = `gc = { mode = "incremental", threshold = 200, speed = 100 }`;
 
