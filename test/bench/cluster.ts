@@ -3,10 +3,10 @@
 // publish, and how evenly bare_source splits publishers over 2 instances. Exported for test/bench/main.ts;
 // `npx tsx test/bench/cluster.ts [publishers] [publishesEach] [inFlight] [splitPublishers] [rounds]` runs it alone.
 import { xml } from "@xmpp/client";
-import { startEjabberd, type Ejabberd } from "../support/ejabberd.ts";
+import { startEjabberd } from "../support/ejabberd.ts";
 import { startInstance, type Instance } from "../support/cluster.ts";
 import { startPostgres, type Postgres } from "../support/postgres.ts";
-import { connectMany, publishStanza, stopAll, type BenchClient, type Target } from "./clients.ts";
+import { connectMany, publishStanza, stopAll, type BenchClient } from "./clients.ts";
 import { cpuSeconds, startChild, stopChild } from "./procs.ts";
 
 export interface ClusterArm {
@@ -28,8 +28,6 @@ export interface ClusterFigures {
 
 export interface ClusterOptions { publishers?: number; publishesEach?: number; inFlight?: number; splitPublishers?: number; rounds?: number; log?: (line: string) => void }
 
-const target = (e: Ejabberd): Target => ({ c2sService: e.c2sService, domain: e.domain, component: e.component });
-
 /** One set-up (ejabberd, database, `n` instances, connected publishers), measured `rounds` times on it. */
 async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "log">>, log: (l: string) => void): Promise<ClusterArm[]> {
   const ejd = await startEjabberd(n > 1 ? { componentNumber: n } : {});
@@ -43,7 +41,7 @@ async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "l
         GEO_SERVICE: ejd.componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, GEO_RATE: "0", ...(n > 1 && { GEO_SLOTS: String(n) }),
       }, / connected to /));
     }
-    pubs = await connectMany(target(ejd), "cp", o.publishers, "bench", 10); // ejabberd listeners: backlog 5 by default
+    pubs = await connectMany(ejd, "cp", o.publishers, "bench", 10); // ejabberd listeners: backlog 5 by default
     await Promise.all(pubs.map((p) => p.iq("set", ejd.component, publishStanza("warm")))); // nodes created
     const total = o.publishers * o.publishesEach;
     const pids = procs.map((p) => p.pid!);
@@ -84,7 +82,7 @@ async function split(pgs: Postgres, count: number, log: (l: string) => void): Pr
   let users: BenchClient[] = [];
   try {
     inst.push(await startInstance("a", ejd, db), await startInstance("b", ejd, db));
-    users = await connectMany(target(ejd), "sp", count, "bench", 10);
+    users = await connectMany(ejd, "sp", count, "bench", 10);
     await Promise.all(users.map((u) => u.iq("get", ejd.component, xml("ping", { xmlns: "urn:xmpp:ping" }))));
     const counts = inst.map((i) => users.filter((u) => i.senders.has(u.bare)).length);
     const maxDeviationPct = Math.max(...counts.map((c) => Math.abs(c - count / 2) / (count / 2) * 100));

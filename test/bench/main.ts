@@ -60,7 +60,7 @@ function memory(): void {
 }
 
 async function run(prosody: Prosody): Promise<void> {
-  const t: Target = { c2sService: prosody.c2sService, domain: prosody.domain, component: prosody.component };
+  const t: Target = prosody; // a Prosody is a Target: its c2s service, domain and component
   const maxF = want(1) ? Math.max(...opts.fanouts) : 10;
   log(`connecting ${maxF} viewers and ${opts.throughputPublishers} publishers`);
   const viewers = await connectMany(t, "viewer", maxF, "map");
@@ -163,7 +163,7 @@ async function run(prosody: Prosody): Promise<void> {
       const other = await startProsody({ dataDir: join(dataDir, "default-gc"), prosodyGc: true, virtualHostExtra: PLAIN_AUTH });
       let stock: typeof tuned;
       try {
-        const ov = await connectMany({ c2sService: other.c2sService, domain: other.domain, component: other.component }, "viewer", sv.length, "map");
+        const ov = await connectMany(other, "viewer", sv.length, "map");
         try { stock = await prosodyCeiling(other, ov, count, R); } finally { await stopAll(ov); }
       } finally {
         await other.stop();
