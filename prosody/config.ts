@@ -64,7 +64,7 @@ s2s_ports = {}
 
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "presence"; "message"; "iq";
-  "pep"; "ping"; "register"; "websocket"; "http"; "posix";${o.mirror ? ` "privilege";` : ""}
+  "pep"; "ping"; "register"; "websocket"; "http"; "posix"; "uptime";${o.mirror ? ` "privilege";` : ""}
 }
 modules_disabled = { "s2s", "tls", "offline" }
 

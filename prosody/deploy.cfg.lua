@@ -24,9 +24,13 @@ gc = { mode = "incremental", threshold = 200, speed = 100 }
 -- network_settings = { nagle = false }
 
 -- For the web map: XMPP over WebSocket (wss:// behind your TLS terminator or https_ports).
+-- "uptime" (on in Prosody's default configuration) answers XEP-0012 uptime queries. After reconnecting, the service
+-- asks it whether Prosody restarted meanwhile; if so every session it knew of has ended (a crash tells it nothing),
+-- and it shows them offline. Without "uptime" it assumes a restart on every reconnect.
 modules_enabled = {
   -- ... your modules ...
   "websocket";
+  "uptime";
 }
 
 VirtualHost "example.org"

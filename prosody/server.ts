@@ -64,6 +64,8 @@ export interface Prosody {
   websocketUrl: string;
   register(user: string, password: string): void;
   stop(): Promise<void>;
+  /** a crash: SIGKILL, so Prosody tells nobody that its sessions end */
+  kill9(): Promise<void>;
 }
 
 export interface StartOptions extends Partial<ProsodyConfigOptions> {
@@ -122,6 +124,10 @@ export async function startProsody(opts: StartOptions): Promise<Prosody> {
       const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill9() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await exited;
     },
   };
 }

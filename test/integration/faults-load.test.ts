@@ -126,6 +126,9 @@ describe("faults under load from the simulator", () => {
     cleanup.push(() => viewer.stop());
     const olga = await connectClient({ service: s.holder.prosody.c2sService, domain: "localhost", username: "olga", password: "pw", pubsub: s.holder.prosody.component, timeoutMs: 10_000 });
     cleanup.push(() => olga.stop());
+    // what changed while it was away: the presence snapshot (without it, a publisher whose session came back before
+    // the viewer's is never announced to it)
+    await s.picture.load(viewer);
     await race(s.picture.until(`all ${COUNT} publishers back online and publishing`, (all) => all.length === COUNT && all.every((p) => p.online && p.locations >= 2), 120_000));
     const recovered = Date.now();
     expect(await durable(viewer, olga)).toBe(before);

@@ -4,6 +4,7 @@ import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
 import Database from "better-sqlite3";
 import { NODES, NS } from "../../component/src/protocol/ns.ts";
+import { readPresencePayload } from "../../component/src/protocol/presence.ts";
 import { parseOptions } from "../../component/src/simulator/options.ts";
 import { runSimulation } from "../../component/src/simulator/run.ts";
 import type { Stats } from "../../component/src/simulator/stats.ts";
@@ -65,7 +66,7 @@ export function lostAcks(acks: Ack[], dbFile: string): Ack[] {
   return acks.filter((a) => !stored.get(a.publisher)?.has(a.id));
 }
 
-interface Seen { location?: string; locations: number; online?: boolean; events: number }
+interface Seen { location?: string; locations: number; online?: boolean; since?: number; events: number }
 
 /** A viewer's picture from notifications only, as the map keeps it: latest item and presence per publisher. */
 export class Picture {
@@ -83,22 +84,55 @@ export class Picture {
       let s = this.by.get(publisher);
       if (!s) this.by.set(publisher, (s = { locations: 0, events: 0 }));
       s.events++;
-      if (items.attrs.node === NODES.presence) s.online = !item.getChild("presence", NS.client)?.attrs.type;
+      if (items.attrs.node === NODES.presence) this.presence(s, item);
       else if (item.getChild("geoloc", NS.geoloc)) { s.location = item.attrs.id; s.locations++; }
     }
     this.waiters = this.waiters.filter((w) => (w.check() ? (w.done(), false) : true));
   };
+
+  /** The newer of what is known and a presence item (notification or snapshot), as the map merges them. */
+  private presence(s: Seen, item: Element): void {
+    const p = readPresencePayload(item.getChild("presence", NS.client)!);
+    if (!p || (s.since !== undefined && p.since < s.since)) return;
+    s.online = p.online;
+    s.since = p.since;
+  }
+
+  /**
+   * A viewer that logs in again missed the changes made while it was away: it loads the presence snapshot (items on
+   * `presence`, DESIGN.md §2), as the map does, and keeps whichever of snapshot and notification is newer.
+   */
+  async load(v: TestClient): Promise<void> {
+    const r = await v.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node: NODES.presence })));
+    for (const item of r.getChild("pubsub", NS.pubsub)!.getChild("items")!.getChildren("item")) {
+      const publisher = String(item.attrs.publisher ?? "");
+      if (!publisher.startsWith(this.prefix)) continue;
+      let s = this.by.get(publisher);
+      if (!s) this.by.set(publisher, (s = { locations: 0, events: 0 }));
+      this.presence(s, item);
+    }
+    this.waiters = this.waiters.filter((w) => (w.check() ? (w.done(), false) : true));
+  }
 
   /** Forgets what was seen, so that `until` waits for what arrives from now on. */
   reset(): void {
     this.by.clear();
   }
 
+  /** What the picture holds, for a timeout's message: counts, and the publishers that are offline or not moving. */
+  describe(): string {
+    const all = [...this.by];
+    const behind = all.filter(([, s]) => !s.online || s.locations < 2);
+    const shown = behind.slice(0, 8).map(([p, s]) => `${p}: ${s.online === undefined ? "no presence" : s.online ? "online" : "offline"}, ${s.locations} locations`);
+    return `${all.length} publishers seen, ${all.filter(([, s]) => s.online).length} online, ${all.filter(([, s]) => s.locations >= 2).length} with 2+ locations` +
+      (shown.length ? `; e.g. ${shown.join("; ")}` : "");
+  }
+
   until(what: string, check: (all: Seen[]) => boolean, timeoutMs = 40_000): Promise<void> {
     const test = () => check([...this.by.values()]);
     if (test()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`viewer: timed out waiting for ${what} (${this.by.size} publishers seen)`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`viewer: timed out waiting for ${what} (${this.describe()})`)), timeoutMs);
       this.waiters.push({ check: test, done: () => { clearTimeout(timer); resolve(); } });
     });
   }

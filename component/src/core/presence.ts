@@ -44,6 +44,11 @@ export class PresenceTable {
     return [...(this.resources.get(bare)?.keys() ?? [])].map((r) => (r === "" ? bare : `${bare}/${r}`));
   }
 
+  /** Every available full JID (the bare JID itself for presence without a resource). */
+  available(): string[] {
+    return [...this.resources.keys()].flatMap((b) => this.resourcesOf(b));
+  }
+
   summary(bare: string): { online: boolean; show?: Show } {
     return aggregate(this.resources.get(bare) ?? new Map());
   }

@@ -262,6 +262,11 @@ export class GeoService {
     return out;
   }
 
+  /** Every full JID the service believes available (to confirm after a reconnect). */
+  availableResources(): string[] {
+    return this.state.resources.available();
+  }
+
   /** Bare JIDs of every publisher (to probe after a (re)connect). */
   publishers(): string[] {
     return [...this.state.nodes.keys()];

@@ -15,6 +15,7 @@ export const NS = {
   shim: "http://jabber.org/protocol/shim",
   ping: "urn:xmpp:ping",
   version: "jabber:iq:version",
+  last: "jabber:iq:last",
   caps: "http://jabber.org/protocol/caps",
   privilege: "urn:xmpp:privilege:2",
   forward: "urn:xmpp:forward:0",

@@ -15,6 +15,8 @@ export interface PresenceContext {
   send(el: Element): void;
   /** bare JIDs the service has sent its caps presence to on this connection */
   announced: Set<string>;
+  /** JIDs available on an earlier connection that no presence on this one has confirmed yet */
+  unconfirmed: Set<string>;
 }
 
 /** The service's own presence, with XEP-0115 caps announcing geoloc+notify (XEP-0163 §4.2). */
@@ -36,6 +38,7 @@ export function announceCaps(ctx: PresenceContext, user: string): void {
 export function handlePresence(ctx: PresenceContext, stanza: Element): void {
   const from = stanza.attrs.from as string | undefined;
   if (!from || !inAllowedDomain(ctx.core.settings, from)) return; // nobody outside GEO_DOMAINS is tracked
+  ctx.unconfirmed.delete(from);
   const type = stanza.attrs.type as string | undefined;
   switch (type) {
     case undefined: {
@@ -75,4 +78,28 @@ export function requestSubscription(ctx: PresenceContext, publisher: string): vo
 /** RFC 6121 §4.3: after a (re)connect, ask the server for every publisher's current presence. */
 export function probeAll(ctx: PresenceContext): void {
   for (const jid of ctx.core.publishers()) ctx.send(xml("presence", { to: jid, from: ctx.domain, type: "probe" }));
+}
+
+/**
+ * After a reconnect: did the server restart while the service was away? `uptimeS` is the server's answer to
+ * XEP-0012 §5 (jabber:iq:last to the server: seconds since it started), in whole seconds, so a server that restarted
+ * after we lost it is up for less than we were away. Unknown (NaN: no answer) counts as restarted: a session that
+ * ended must never stay online.
+ */
+export function serverRestarted(uptimeS: number, awayMs: number): boolean {
+  return !Number.isFinite(uptimeS) || uptimeS * 1000 < awayMs;
+}
+
+/**
+ * The server restarted: every session of the earlier connection has ended, and a crash sends no unavailable presence
+ * (RFC 6121 §4.6 has the server send it for a session that ends, if it can). Those not heard from again go offline,
+ * which also ends their temporary subscriptions (XEP-0060 §12.5). Returns how many.
+ */
+export function dropUnconfirmed(ctx: PresenceContext): number {
+  const ended = new Set(ctx.unconfirmed);
+  ctx.unconfirmed.clear();
+  const now = ctx.now();
+  const told = [...ended].flatMap((jid) => ctx.core.presence(jid, false, undefined, 0, now));
+  ctx.notify(told.filter((n) => !(n.to.includes("/") && ended.has(n.to)))); // an ended session is told nothing
+  return ended.size;
 }
