@@ -92,6 +92,7 @@ ${o.componentNumber ? `domain_balancing:
     component_number: ${o.componentNumber}
 ` : ""}modules:
   mod_disco: {}
+  mod_last: {}
   mod_ping: {}
   mod_caps: {}
   mod_roster: {}
