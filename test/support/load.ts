@@ -68,7 +68,10 @@ export function lostAcks(acks: Ack[], dbFile: string): Ack[] {
 
 interface Seen { location?: string; locations: number; online?: boolean; since?: number; events: number }
 
-/** A viewer's picture from notifications only, as the map keeps it: latest item and presence per publisher. */
+/**
+ * A viewer's picture as the map keeps it: latest item and presence per publisher, from notifications (and, after
+ * logging in again, the presence snapshot).
+ */
 export class Picture {
   readonly by = new Map<string, Seen>();
   private waiters: Array<{ check: () => boolean; done: () => void }> = [];
@@ -79,16 +82,27 @@ export class Picture {
     const items = st.is("message") ? st.getChild("event", NS.pubsubEvent)?.getChild("items") : undefined;
     if (!items) return;
     for (const item of items.getChildren("item")) {
-      const publisher = String(item.attrs.publisher ?? "");
-      if (!publisher.startsWith(this.prefix)) continue;
-      let s = this.by.get(publisher);
-      if (!s) this.by.set(publisher, (s = { locations: 0, events: 0 }));
+      const s = this.seen(item);
+      if (!s) continue;
       s.events++;
       if (items.attrs.node === NODES.presence) this.presence(s, item);
       else if (item.getChild("geoloc", NS.geoloc)) { s.location = item.attrs.id; s.locations++; }
     }
-    this.waiters = this.waiters.filter((w) => (w.check() ? (w.done(), false) : true));
+    this.wake();
   };
+
+  /** The entry of the item's publisher (made on first sight), or undefined for a publisher not of this picture. */
+  private seen(item: Element): Seen | undefined {
+    const publisher = String(item.attrs.publisher ?? "");
+    if (!publisher.startsWith(this.prefix)) return undefined;
+    let s = this.by.get(publisher);
+    if (!s) this.by.set(publisher, (s = { locations: 0, events: 0 }));
+    return s;
+  }
+
+  private wake(): void {
+    this.waiters = this.waiters.filter((w) => (w.check() ? (w.done(), false) : true));
+  }
 
   /** The newer of what is known and a presence item (notification or snapshot), as the map merges them. */
   private presence(s: Seen, item: Element): void {
@@ -105,13 +119,10 @@ export class Picture {
   async load(v: TestClient): Promise<void> {
     const r = await v.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node: NODES.presence })));
     for (const item of r.getChild("pubsub", NS.pubsub)!.getChild("items")!.getChildren("item")) {
-      const publisher = String(item.attrs.publisher ?? "");
-      if (!publisher.startsWith(this.prefix)) continue;
-      let s = this.by.get(publisher);
-      if (!s) this.by.set(publisher, (s = { locations: 0, events: 0 }));
-      this.presence(s, item);
+      const s = this.seen(item);
+      if (s) this.presence(s, item);
     }
-    this.waiters = this.waiters.filter((w) => (w.check() ? (w.done(), false) : true));
+    this.wake();
   }
 
   /** Forgets what was seen, so that `until` waits for what arrives from now on. */

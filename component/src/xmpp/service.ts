@@ -163,7 +163,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     presenceCtx.unconfirmed = new Set(away === undefined ? [] : core.availableResources());
     probeAll(presenceCtx);
     void mirror.logMode();
-    if (presenceCtx.unconfirmed.size) void confirmSessions(n, away!);
+    if (away !== undefined && presenceCtx.unconfirmed.size) void confirmSessions(n, away);
   });
   const confirmSessions = async (n: number, away: number) => {
     const server = [...settings.domains][0];
