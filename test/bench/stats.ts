@@ -22,6 +22,9 @@ export interface Figure {
   unit: string;
   /** how many rounds the median is over */
   rounds: number;
+  /** the lowest and highest round: how far this machine's noise spreads the rounds */
+  min: number;
+  max: number;
   note?: string;
 }
 
@@ -29,7 +32,7 @@ export class Figures {
   readonly all: Figure[] = [];
   add(section: string, name: string, values: number[], unit: string, note?: string): number {
     const value = median(values);
-    this.all.push({ section, name, value, unit, rounds: values.length, ...(note && { note }) });
+    this.all.push({ section, name, value, unit, rounds: values.length, min: Math.min(...values), max: Math.max(...values), ...(note && { note }) });
     return value;
   }
 }

@@ -9,9 +9,14 @@ function fmt(v: number, unit: string): string {
   return v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
 }
 
+/** The rounds' lowest to highest value; empty for a single round. */
+function range(f: Figure): string {
+  return f.rounds > 1 ? `${fmt(f.min, f.unit)} to ${fmt(f.max, f.unit)}` : "";
+}
+
 export function renderTable(figs: Figure[]): string {
-  const rows = figs.map((f) => [f.section, f.name, fmt(f.value, f.unit), f.unit, String(f.rounds), f.note ?? ""]);
-  const head = ["section", "figure", "median", "unit", "rounds", "note"];
+  const rows = figs.map((f) => [f.section, f.name, fmt(f.value, f.unit), f.unit, String(f.rounds), range(f), f.note ?? ""]);
+  const head = ["section", "figure", "median", "unit", "rounds", "range of the rounds", "note"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
