@@ -15,6 +15,7 @@ import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { handleMessage } from "./authorize.ts";
+import { coalesceWrites } from "./coalesce.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
@@ -144,6 +145,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   // @xmpp/connection decodes each TCP chunk on its own and garbles a multi-byte character split across two reads
   // (../shared/STACK.md); a socket decoding UTF-8 as a stream hands it whole strings.
   // Nagle off: notifications are small and latency-bound; the outbox already batches per event-loop turn.
+  coalesceWrites(entity);
   entity.on("connect", () => {
     entity.socket?.setEncoding("utf8").setNoDelay(true);
     // a new connection: announce caps again (a restarted Prosody has forgotten them; mod_pep ignores a repeat), and
