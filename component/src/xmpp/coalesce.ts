@@ -3,7 +3,7 @@
 // Prosody. The first write corks the socket; it is uncorked once the current callbacks and promise reactions have
 // run (process.nextTick), so the replies leave in one writev and nothing waits for a timer.
 
-export interface Corkable {
+interface Corkable {
   cork(): void;
   uncork(): void;
 }
