@@ -1,24 +1,29 @@
 // After a reconnect: which sessions known from before still count as online. The shell's presence handling with a
 // real core (in-memory SQLite); the XML goes through the same handlePresence the component uses.
-import xml from "@xmpp/xml";
+import xml, { type Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
 import type { Notification } from "../../component/src/core/model.ts";
 import { GeoService, OWN_NODE } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
-import { dropUnconfirmed, handlePresence, serverRestarted, type PresenceContext } from "../../component/src/xmpp/presence.ts";
+import { confirmSessions, restartVerdict } from "../../component/src/xmpp/confirm.ts";
+import { dropUnconfirmed, handlePresence, type PresenceContext } from "../../component/src/xmpp/presence.ts";
 
 describe("did the server restart while the service was away", () => {
-  it("says yes when the server is up for less time than the service was away", () => {
-    expect(serverRestarted(3, 7_000)).toBe(true);
-    expect(serverRestarted(0, 900)).toBe(true); // up 0.9 s at most, answered in whole seconds
+  it("says restarted when the server is up for less time than the service was away", () => {
+    expect(restartVerdict(3, 7_000)).toBe("restarted");
+    expect(restartVerdict(0, 1_000)).toBe("restarted"); // up less than 1 s, away 1 s
   });
-  it("says no when the server was up before the service lost it", () => {
-    expect(serverRestarted(3_600, 7_000)).toBe(false);
-    expect(serverRestarted(8, 7_000)).toBe(false);
+  it("says kept running when the server was up before the service lost it", () => {
+    expect(restartVerdict(3_600, 7_000)).toBe("kept-running");
+    expect(restartVerdict(8, 7_000)).toBe("kept-running");
   });
-  it("says yes when the uptime is unknown, so that an ended session never stays online", () => {
-    expect(serverRestarted(NaN, 7_000)).toBe(true);
+  it("is unsure within the uptime's one-second resolution, and when the uptime is unknown", () => {
+    // a component that reconnects within a second of Prosody's start: up "0 s", away 50 ms (the pep-ingest failure)
+    expect(restartVerdict(0, 50)).toBe("unsure");
+    expect(restartVerdict(0, 900)).toBe("unsure");
+    expect(restartVerdict(1, 1_500)).toBe("unsure");
+    expect(restartVerdict(NaN, 7_000)).toBe("unsure");
   });
 });
 
@@ -62,5 +67,50 @@ describe("sessions known from before a reconnect", () => {
     expect(dropUnconfirmed(ctx)).toBe(0);
     expect(core.availableResources().length).toBe(3);
     expect(told).toEqual([]);
+  });
+
+  const reconnect = (uptime: string | undefined, alive: Set<string>) => {
+    const { core, ctx, told } = setup();
+    ctx.unconfirmed = new Set(core.availableResources());
+    const asked: string[] = [];
+    const logs: string[] = [];
+    const request = async (iq: Element) => {
+      const to = String(iq.attrs.to);
+      asked.push(iq.getChild("ping") ? `ping ${to}` : `last ${to}`);
+      if (iq.getChild("ping")) {
+        if (!alive.has(to)) throw new Error("service-unavailable"); // RFC 6121 §8.5.3.1: the server answers for a gone session
+        return xml("iq", { type: "result" });
+      }
+      if (uptime === undefined) throw new Error("service-unavailable");
+      return xml("iq", { type: "result" }, xml("query", { xmlns: "jabber:iq:last", seconds: uptime }));
+    };
+    return { core, ctx, told, asked, logs, run: (awaySince: number) => confirmSessions({ ctx, server: "localhost", request, now: () => 1_000, log: (l) => logs.push(l), current: () => true }, awaySince) };
+  };
+
+  it("asks each session known from before when the uptime cannot tell, and keeps those that answer", async () => {
+    const r = reconnect("0", new Set(["vic@localhost/map", "bob@localhost/phone"]));
+    await r.run(950); // away 50 ms, Prosody up "0 s"
+    expect(r.asked.sort()).toEqual(["last localhost", "ping alice@localhost/phone", "ping bob@localhost/phone", "ping vic@localhost/map"]);
+    expect(r.core.availableResources().sort()).toEqual(["bob@localhost/phone", "vic@localhost/map"]);
+    expect(r.core.subscriptionsOf("vic@localhost/map")).toMatchObject({ ok: true, value: [{ node: "presence" }] }); // still subscribed
+    expect(r.told.map((n) => n.to).sort()).toEqual(["pat@localhost", "vic@localhost/map"]); // alice went offline; vic still watches
+    expect(r.logs).toEqual([expect.stringContaining("asked the 3 sessions known from before (XEP-0199 ping); 2 answered and stay online, 1 are offline now")]);
+  });
+
+  it("asks the sessions when the server does not say its uptime", async () => {
+    const r = reconnect(undefined, new Set(["alice@localhost/phone"]));
+    await r.run(-9_000);
+    expect(r.core.availableResources()).toEqual(["alice@localhost/phone"]);
+  });
+
+  it("asks nobody when the uptime decides", async () => {
+    const restarted = reconnect("1", new Set());
+    await restarted.run(-9_000); // away 10 s, up 1 s
+    expect(restarted.asked).toEqual(["last localhost"]);
+    expect(restarted.core.availableResources()).toEqual([]);
+    const kept = reconnect("3600", new Set());
+    await kept.run(-9_000);
+    expect(kept.asked).toEqual(["last localhost"]);
+    expect(kept.core.availableResources().length).toBe(3);
   });
 });

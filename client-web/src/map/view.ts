@@ -86,6 +86,9 @@ export class MapView {
   }
 
   private tick(): void {
+    // the list is rendered from the store: changes still waiting for their frame reach the markers first, so the
+    // list never shows a state the map does not (a row gone while its marker still stands)
+    if (this.frame) { cancelAnimationFrame(this.frame); this.flush(); }
     const now = Date.now();
     this.markers.refresh(now);
     this.renderPanel(now); // ages change every second, so the list repaints anyway

@@ -81,22 +81,13 @@ export function probeAll(ctx: PresenceContext): void {
 }
 
 /**
- * After a reconnect: did the server restart while the service was away? `uptimeS` is the server's answer to
- * XEP-0012 §5 (jabber:iq:last to the server: seconds since it started), in whole seconds, so a server that restarted
- * after we lost it is up for less than we were away. Unknown (NaN: no answer) counts as restarted: a session that
- * ended must never stay online.
+ * Sessions of the earlier connection that ended unheard (the server restarted, or a ping found them gone: ./confirm.ts):
+ * a crash sends no unavailable presence (RFC 6121 §4.6 has the server send it for a session that ends, if it can).
+ * Those still unconfirmed (all, or those of `gone`) go offline, which also ends their temporary subscriptions
+ * (XEP-0060 §12.5); the rest stay as they are. Returns how many went offline.
  */
-export function serverRestarted(uptimeS: number, awayMs: number): boolean {
-  return !Number.isFinite(uptimeS) || uptimeS * 1000 < awayMs;
-}
-
-/**
- * The server restarted: every session of the earlier connection has ended, and a crash sends no unavailable presence
- * (RFC 6121 §4.6 has the server send it for a session that ends, if it can). Those not heard from again go offline,
- * which also ends their temporary subscriptions (XEP-0060 §12.5). Returns how many.
- */
-export function dropUnconfirmed(ctx: PresenceContext): number {
-  const ended = new Set(ctx.unconfirmed);
+export function dropUnconfirmed(ctx: PresenceContext, gone?: ReadonlySet<string>): number {
+  const ended = new Set([...ctx.unconfirmed].filter((jid) => !gone || gone.has(jid)));
   ctx.unconfirmed.clear();
   const now = ctx.now();
   const told = [...ended].flatMap((jid) => ctx.core.presence(jid, false, undefined, 0, now));

@@ -21,7 +21,8 @@ import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
 import { Mirror } from "./mirror.ts";
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from "./outbox.ts";
-import { dropUnconfirmed, handlePresence, probeAll, requestSubscription, serverRestarted, type PresenceContext } from "./presence.ts";
+import { confirmSessions } from "./confirm.ts";
+import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
 import { handleOwner, handlePubsub, type HandlerContext } from "./pubsub.ts";
 import { replayFromStore, sharedDiscoItems, sharedItems } from "./shared-read.ts";
 
@@ -155,7 +156,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     mirror.reset();
   });
   // RFC 6121 §4.3: after a (re)connect, probe every publisher. Sessions known from before the reconnect stay as they
-  // are while the probes and new presence confirm them; if the server restarted meanwhile, those not confirmed ended.
+  // are while the probes and new presence confirm them; those that ended meanwhile go offline (./confirm.ts).
   let awaySince: number | undefined;
   let connection = 0;
   entity.on("disconnect", () => { awaySince ??= clock(); });
@@ -166,23 +167,12 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     presenceCtx.unconfirmed = new Set(away === undefined ? [] : core.availableResources());
     probeAll(presenceCtx);
     void mirror.logMode();
-    if (away !== undefined && presenceCtx.unconfirmed.size) void confirmSessions(n, away);
+    if (away === undefined || !presenceCtx.unconfirmed.size) return;
+    void confirmSessions({
+      ctx: presenceCtx, server: [...settings.domains][0], now: clock, log, current: () => n === connection,
+      request: (iq, timeoutMs) => entity.iqCaller.request(iq, timeoutMs),
+    }, away);
   });
-  const confirmSessions = async (n: number, away: number) => {
-    const server = [...settings.domains][0];
-    const uptime = await entity.iqCaller.request(xml("iq", { type: "get", to: server }, xml("query", { xmlns: NS.last })), 10_000)
-      .then((r) => Number(r.getChild("query", NS.last)?.attrs.seconds ?? NaN), () => NaN);
-    if (n !== connection) return; // connected again meanwhile: the new connection confirms for itself
-    const awayMs = clock() - away;
-    const known = Number.isNaN(uptime) ? "its uptime is unknown: enable Prosody's \"uptime\" module" : `up ${uptime} s, the service was away ${Math.round(awayMs / 1000)} s`;
-    if (!serverRestarted(uptime, awayMs)) {
-      log(`${server} kept running (${known}): ${presenceCtx.unconfirmed.size} sessions known from before and not heard from since stay online`);
-      presenceCtx.unconfirmed.clear();
-      return;
-    }
-    const ended = dropUnconfirmed(presenceCtx);
-    if (ended) log(`${server} restarted while the service was away (${known}): ${ended} sessions it had then are offline now`);
-  };
 
   const farewell = async () => {
     const users = [...presenceCtx.announced];
