@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
-    reporters: ["default"],
+    // the JSON report feeds the per-file times .ci/run prints at the end (test/support/file-times.ts)
+    reporters: ["default", ["json", { outputFile: "var/test-report.json" }]],
   },
 });

@@ -34,7 +34,7 @@ try {
 }
 const entity = component({ service, domain, password: secret });
 let stopping = false;
-const running = createService({ entity, store, settings, log });
+const running = createService({ entity, store, settings, log, confirmAtStart: slots === undefined });
 log(`geo-presence ${domain}: ${running.core.publishers().length} publishers in ${isPostgresUrl(db) ? redactUrl(db) : db}; users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`);
 
 // Reconnect with backoff: 1 s, doubling to 30 s, back to 1 s once online. The state is in memory and in the store.
@@ -88,8 +88,9 @@ if (slots !== undefined) {
     void shutdown(1);
   });
 } else if (isPostgresUrl(db)) {
-  // one instance: as before, a restart ends the temporary subscriptions of the previous run (XEP-0060 §12.5)
-  if (await (store as PostgresStore).orphans("drop")) await (store as PostgresStore).resync();
+  // one instance: the temporary subscriptions of the previous run are this one's, confirmed with their sessions once
+  // connected (xmpp/confirm.ts: XEP-0060 §12.5, they end with a session that is gone)
+  await (store as PostgresStore).orphans("adopt");
 }
 // A failed first connect is reported by the "error" listener and retried like any dropped connection.
 // startEntity, not entity.start(): that one can leave an unhandled rejection behind (see xmpp/start.ts).

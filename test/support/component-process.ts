@@ -18,6 +18,8 @@ export interface ComponentProcess {
   /** true while the process runs */
   alive(): boolean;
   kill9(): Promise<void>;
+  /** a clean stop (SIGTERM, as systemd stops it); resolves once the process exited */
+  stop(): Promise<void>;
 }
 
 export function startComponent(prosody: Pick<Prosody, "componentService" | "componentSecret">, db: string, env: Record<string, string> = {}, nodeArgs: string[] = []): ComponentProcess {
@@ -51,6 +53,10 @@ export function startComponent(prosody: Pick<Prosody, "componentService" | "comp
     until: (pred, what, timeoutMs = 30_000) => wait(() => pred(out), what, timeoutMs),
     async kill9() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
       await exited;
     },
   };

@@ -231,3 +231,24 @@ describe("the SQLite store's group commit", () => {
     expect(ids(other(file))).toEqual([`${A}/work`]);
   });
 });
+
+describe("the SQLite store's temporary subscriptions (XEP-0060 §12.5)", () => {
+  it("keeps them across a reopen, as temporary, apart from the persistent ones, and drops them with their node", async () => {
+    const file = tempFile();
+    const s = openSqliteStore(file);
+    s.createNode(A, CONFIG);
+    s.addSubscription({ node: "locations", jid: "pat@localhost", subid: "p1", temporary: false });
+    s.addTemporarySubscription!({ node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true });
+    s.addTemporarySubscription!({ node: A, jid: "vic@localhost/map", subid: "t2", temporary: true });
+    s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/tab", subid: "t3", temporary: true });
+    s.removeTemporarySubscription!("presence", "eve@localhost/tab");
+    s.deleteNode(A);
+    await s.commit();
+    s.close();
+    const again = open(file);
+    expect(again.load().subscriptions.sort((x, y) => x.subid.localeCompare(y.subid))).toEqual([
+      { node: "locations", jid: "pat@localhost", subid: "p1", temporary: false },
+      { node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true },
+    ]);
+  });
+});

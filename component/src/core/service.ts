@@ -267,6 +267,15 @@ export class GeoService {
     return this.state.resources.available();
   }
 
+  /** Full JIDs holding a temporary subscription (§12.5) that no presence has shown available (after a restart). */
+  unconfirmedTemporary(): string[] {
+    const out = new Set<string>();
+    for (const subs of this.state.subscriptions.values()) {
+      for (const s of subs.values()) if (s.temporary && !this.state.resources.isAvailable(s.jid)) out.add(s.jid);
+    }
+    return [...out];
+  }
+
   /** Bare JIDs of every publisher (to probe after a (re)connect). */
   publishers(): string[] {
     return [...this.state.nodes.keys()];

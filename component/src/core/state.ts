@@ -50,7 +50,7 @@ export class State {
 
   addSubscription(sub: Subscription): void {
     if (!sub.temporary) this.store.addSubscription(sub);
-    else this.store.addTemporarySubscription?.(sub); // shared stores: the publisher's instance must know it
+    else this.store.addTemporarySubscription?.(sub); // to confirm after a restart; shared: every instance knows it
     this.subscribersOf(sub.node, true).set(sub.jid, sub);
   }
 

@@ -5,7 +5,7 @@ import type { PublisherPresence } from "./presence.ts";
 
 export interface StoredState {
   nodes: PersonalNode[];
-  /** persistent subscriptions; with a shared store also the temporary ones other instances hold (§12.5) */
+  /** persistent and temporary subscriptions (§12.5: a temporary one is confirmed with its session after a restart) */
   subscriptions: Subscription[];
 }
 
@@ -38,7 +38,8 @@ export interface Store {
   deleteNode(node: string): void;
   addSubscription(sub: Subscription): void;
   removeSubscription(node: string, jid: string): void;
-  /** XEP-0060 §12.5 temporary subscriptions, kept only by shared stores (several instances must all know them) */
+  /** XEP-0060 §12.5 temporary subscriptions: kept so that a restart can confirm them (xmpp/confirm.ts) and so
+   * that, with a shared store, every instance knows them */
   addTemporarySubscription?(sub: Subscription): void;
   removeTemporarySubscription?(node: string, jid: string): void;
   /** a publisher's presence, for other instances' reads (shared stores only; core/shared-read.ts) */

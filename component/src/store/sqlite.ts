@@ -18,6 +18,9 @@ const MIGRATIONS = [
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
   // coarse sharing: grid size in km, 0 = precise
   `ALTER TABLE nodes ADD COLUMN coarse_km REAL NOT NULL DEFAULT 0;`,
+  // XEP-0060 §12.5 temporary subscriptions: kept across a restart of the service, then confirmed with the viewer's
+  // session (xmpp/confirm.ts) or ended, so a map whose tab is still open keeps receiving
+  `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
 ];
 
 export interface SqliteOptions {
@@ -40,8 +43,8 @@ function guarded<T>(f: () => T): T {
 
 type Row = Record<string, string & number>;
 
-/** Rows of the four tables (items in seq order) as the core's values. */
-function rowsToState(nodeRows: unknown[], affiliationRows: unknown[], itemRows: unknown[], subscriptionRows: unknown[]): StoredState {
+/** Rows of the tables (items in seq order) as the core's values. */
+function rowsToState(nodeRows: unknown[], affiliationRows: unknown[], itemRows: unknown[], subscriptionRows: unknown[], temporaryRows: unknown[] = []): StoredState {
   const nodes = new Map<string, PersonalNode>();
   for (const r of nodeRows as Row[]) {
     nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: r.coarse_km }, affiliations: new Map(), items: [] });
@@ -50,7 +53,10 @@ function rowsToState(nodeRows: unknown[], affiliationRows: unknown[], itemRows: 
   for (const r of itemRows as Row[]) {
     nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: JSON.parse(r.geoloc), published: r.published });
   }
-  const subscriptions: Subscription[] = (subscriptionRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
+  const subscriptions: Subscription[] = [
+    ...(subscriptionRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false })),
+    ...(temporaryRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: true })),
+  ];
   return { nodes: [...nodes.values()], subscriptions };
 }
 
@@ -82,6 +88,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     deleteNodeSubs: db.prepare("DELETE FROM subscriptions WHERE node = ?"),
     addSubscription: db.prepare("INSERT OR REPLACE INTO subscriptions (node, jid, subid) VALUES (?, ?, ?)"),
     removeSubscription: db.prepare("DELETE FROM subscriptions WHERE node = ? AND jid = ?"),
+    addTemporary: db.prepare("INSERT OR REPLACE INTO temp_subscriptions (node, jid, subid) VALUES (?, ?, ?)"),
+    removeTemporary: db.prepare("DELETE FROM temp_subscriptions WHERE node = ? AND jid = ?"),
+    deleteNodeTemporary: db.prepare("DELETE FROM temp_subscriptions WHERE node = ?"),
   };
   // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
   // older WAL frames still hold the rows as they were. A TRUNCATE checkpoint copies the zeroed pages into the
@@ -120,7 +129,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
       db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes").all(),
       db.prepare("SELECT node, jid, affiliation FROM affiliations").all(),
       db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all(),
-      db.prepare("SELECT node, jid, subid FROM subscriptions").all()),
+      db.prepare("SELECT node, jid, subid FROM subscriptions").all(),
+      db.prepare("SELECT node, jid, subid FROM temp_subscriptions").all()),
     createNode: (name, c) => write(name, () => q.createNode.run(name, c.accessModel, c.maxItems, c.title, c.coarseKm)),
     saveConfig: (name, c) => write(name, () => q.saveConfig.run(c.accessModel, c.maxItems, c.title, c.coarseKm, name)),
     setAffiliation: (node, jid, a) => write(node, () => (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
@@ -131,9 +141,11 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     deleteItems: (node, ids) => write(node, () => { for (const id of ids) q.deleteItem.run(node, id); }, true),
     trim: (node, maxItems) => write(node, () => q.trim.run(node, node, maxItems)),
     purge: (node) => write(node, () => q.purge.run(node), true),
-    deleteNode: (node) => write(node, () => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); }, true),
+    deleteNode: (node) => write(node, () => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); q.deleteNodeTemporary.run(node); }, true),
     addSubscription: (s) => write(s.node, () => q.addSubscription.run(s.node, s.jid, s.subid)),
     removeSubscription: (node, jid) => write(node, () => q.removeSubscription.run(node, jid)),
+    addTemporarySubscription: (s) => write(s.node, () => q.addTemporary.run(s.node, s.jid, s.subid)),
+    removeTemporarySubscription: (node, jid) => write(node, () => q.removeTemporary.run(node, jid)),
     atomically: (writes) => guarded(() => batch.write(undefined, writes)),
     get recorded() { return batch.recorded; },
     commit: batch.commit,

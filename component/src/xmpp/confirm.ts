@@ -39,9 +39,22 @@ export interface ConfirmOptions {
 
 const TIMEOUT_MS = 10_000;
 
-/** Settles `ctx.unconfirmed` after a reconnect that followed `awaySince` (the disconnect). */
-export async function confirmSessions(o: ConfirmOptions, awaySince: number): Promise<void> {
+/**
+ * Settles `ctx.unconfirmed` after a reconnect that followed `awaySince` (the disconnect); undefined: the service
+ * itself (re)started and holds temporary subscriptions from its last run, whose sessions are asked at once.
+ */
+export async function confirmSessions(o: ConfirmOptions, awaySince: number | undefined): Promise<void> {
   const { ctx, server, log } = o;
+  if (awaySince === undefined) {
+    const { asked, gone, ended } = await pingUnconfirmed(o);
+    if (!o.current()) return;
+    const now = o.now();
+    // alive: available again to the service, so that their temporary subscriptions end with their sessions
+    for (const jid of asked) if (!gone.has(jid)) ctx.notify(ctx.core.presence(jid, true, undefined, 0, now));
+    log(`temporary subscriptions from the last run: asked their ${asked.length} sessions (XEP-0199 ping); ` +
+      `${asked.length - gone.size} answered and keep them, ${ended} ended`);
+    return;
+  }
   const uptime = await o.request(xml("iq", { type: "get", to: server }, xml("query", { xmlns: NS.last })), TIMEOUT_MS)
     .then((r) => Number(r.getChild("query", NS.last)?.attrs.seconds ?? NaN), () => NaN);
   if (!o.current()) return;
@@ -58,12 +71,18 @@ export async function confirmSessions(o: ConfirmOptions, awaySince: number): Pro
     if (ended) log(`${server} restarted while the service was away (${known}): ${ended} sessions it had then are offline now`);
     return;
   }
-  const asked = [...ctx.unconfirmed];
-  const ping = (to: string) => o.request(xml("iq", { type: "get", to }, xml("ping", { xmlns: NS.ping })), TIMEOUT_MS).then(() => true, () => false);
-  const alive = await Promise.all(asked.map(ping));
+  const { asked, gone, ended } = await pingUnconfirmed(o);
   if (!o.current()) return;
-  const gone = new Set(asked.filter((_, i) => !alive[i]));
-  const ended = dropUnconfirmed(ctx, gone);
   log(`${server} may have restarted while the service was away (${known}): asked the ${asked.length} sessions known from before (XEP-0199 ping); ` +
     `${asked.length - gone.size} answered and stay online, ${ended} are offline now`);
+}
+
+/** XEP-0199 §4.2: pings every unconfirmed session; those that do not answer with a result go offline. */
+async function pingUnconfirmed(o: ConfirmOptions): Promise<{ asked: string[]; gone: Set<string>; ended: number }> {
+  const asked = [...o.ctx.unconfirmed];
+  const ping = (to: string) => o.request(xml("iq", { type: "get", to }, xml("ping", { xmlns: NS.ping })), TIMEOUT_MS).then(() => true, () => false);
+  const alive = await Promise.all(asked.map(ping));
+  if (!o.current()) return { asked, gone: new Set(), ended: 0 };
+  const gone = new Set(asked.filter((_, i) => !alive[i]));
+  return { asked, gone, ended: dropUnconfirmed(o.ctx, gone) };
 }

@@ -34,6 +34,11 @@ export interface ServiceOptions {
   log?: (line: string) => void;
   /** how much the notification outbox may hold (default DEFAULT_OUTBOX_LIMITS) */
   outbox?: Partial<OutboxLimits>;
+  /**
+   * At the first connection, ask the sessions of stored temporary subscriptions whether they still exist (default
+   * true; false with several instances, where each viewer's subscriptions belong to the instance of its slot).
+   */
+  confirmAtStart?: boolean;
 }
 
 export interface RunningService {
@@ -55,7 +60,7 @@ const newId = () => randomBytes(9).toString("base64url");
 // iq/callee turns a falsy handler result into service-unavailable; `true` means "empty result".
 const EMPTY_RESULT = true as unknown as Element;
 
-export function createService({ entity, store, settings, clock = Date.now, log = () => {}, outbox: limits }: ServiceOptions): RunningService {
+export function createService({ entity, store, settings, clock = Date.now, log = () => {}, outbox: limits, confirmAtStart = true }: ServiceOptions): RunningService {
   const domain = entity.options.domain;
   const core = new GeoService(store, settings, newId);
   const outbox = new Outbox(entity, domain, (e) => log(`error: sending notifications failed: ${e.message}`), { ...DEFAULT_OUTBOX_LIMITS, ...limits }, (e) => log(e.phase === "shedding"
@@ -164,10 +169,13 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     const n = ++connection;
     const away = awaySince;
     awaySince = undefined;
-    presenceCtx.unconfirmed = new Set(away === undefined ? [] : core.availableResources());
+    // a reconnect: every session known before; the first connection: those holding temporary subscriptions from the
+    // last run (stored, xmpp/confirm.ts), unless another instance holds theirs (several instances: their slots)
+    const known = away !== undefined ? core.availableResources() : n === 1 && confirmAtStart ? core.unconfirmedTemporary() : [];
+    presenceCtx.unconfirmed = new Set(known);
     probeAll(presenceCtx);
     void mirror.logMode();
-    if (away === undefined || !presenceCtx.unconfirmed.size) return;
+    if (!presenceCtx.unconfirmed.size) return;
     void confirmSessions({
       ctx: presenceCtx, server: [...settings.domains][0], now: clock, log, current: () => n === connection,
       request: (iq, timeoutMs) => entity.iqCaller.request(iq, timeoutMs),
