@@ -37,7 +37,7 @@ describe("errors as xmpp.js reads them", () => {
         type: c.expect.type,
         condition: c.expect.condition,
         text: typeof c.expect.text === "string" ? c.expect.text : expect.stringMatching(c.expect.text),
-        application: c.expect.app && xml(c.expect.app, { xmlns: NS_PUBSUB_ERRORS }).toString(),
+        application: c.expect.app && xml(c.expect.app, { xmlns: NS_PUBSUB_ERRORS, feature: c.expect.feature }).toString(),
       });
       // nothing else in <error/>: the condition, the text if any, the application condition if any
       expect(el.getChildElements()).toHaveLength(1 + (c.expect.text === "" ? 0 : 1) + (c.expect.app ? 1 : 0));
