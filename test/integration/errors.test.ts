@@ -28,7 +28,7 @@ describe("errors as xmpp.js reads them", () => {
     it(`refuses ${c.what}`, async () => {
       const u = await stack.user(`refused${i}`);
       const me = { bare: u.bare, full: u.jid };
-      for (const b of c.before?.(me) ?? []) if ("iq" in b) await u.iq(b.iq, b.child);
+      for (const b of c.before?.(me) ?? []) await u.iq(b.iq, b.child);
       const release = c.fault?.(stack.dbFile);
       let el: Element;
       try { el = await send(u, c.request(me)); } finally { release?.(); }

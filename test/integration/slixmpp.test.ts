@@ -28,7 +28,8 @@ const itemsOf = (node: string, pred: (i: SlixmppItem) => boolean = () => true) =
 const hasId = (id: string) => (i: SlixmppItem) => "id" in i && i.id === id;
 
 beforeAll(async () => {
-  [stack, sx] = await Promise.all([startStack(ERROR_STACK), startSlixmpp()]);
+  sx = await startSlixmpp(); // first: no slixmpp, no Prosody left behind
+  stack = await startStack(ERROR_STACK);
   service = stack.componentJid;
   // a map-like viewer: directed presence (its full-JID subscriptions are temporary), then locations and presence
   await login("viewer");
@@ -131,7 +132,7 @@ describe("errors as slixmpp reports them", () => {
       const name = `sxrefused${i}`;
       const full = await login(name);
       const me = { bare: `${name}@localhost`, full };
-      for (const b of c.before?.(me) ?? []) if ("iq" in b) await sx.call("iq", { client: name, to: service, type: b.iq, xml: b.child.toString() });
+      for (const b of c.before?.(me) ?? []) await sx.call("iq", { client: name, to: service, type: b.iq, xml: b.child.toString() });
       const r = c.request(me);
       const release = c.fault?.(stack.dbFile);
       let got;

@@ -13,12 +13,13 @@ export const ERROR_STACK: StackOptions = { settings: { rate: { perSecond: 1, bur
 
 export interface Sender { bare: string; full: string }
 /** What a test sends to the service: an IQ with this child, or a message with this payload. */
-export type Request = { iq: "get" | "set"; child: Element } | { message: Element };
+export type IqRequest = { iq: "get" | "set"; child: Element };
+export type Request = IqRequest | { message: Element };
 
 export interface ErrorCase {
   what: string;
   /** requests of the same sender that must succeed first */
-  before?: (me: Sender) => Request[];
+  before?: (me: Sender) => IqRequest[];
   request: (me: Sender) => Request;
   /** a fault held while the request is sent: returns its release */
   fault?: (dbFile: string) => () => void;
@@ -26,8 +27,8 @@ export interface ErrorCase {
   expect: { type: ErrorType; condition: string; text: string | RegExp; app?: string; feature?: string };
 }
 
-const set = (child: Element): Request => ({ iq: "set", child });
-const get = (child: Element): Request => ({ iq: "get", child });
+const set = (child: Element): IqRequest => ({ iq: "set", child });
+const get = (child: Element): IqRequest => ({ iq: "get", child });
 const fix = () => geoloc({ lat: 52.52, lon: 13.405 });
 const publishFix = () => set(publishEl(fix()));
 const form = (type: string, fields: Record<string, string>) => xml("x", { xmlns: "jabber:x:data", type: "submit" },
