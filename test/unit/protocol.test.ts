@@ -33,10 +33,11 @@ describe("XML mapping", () => {
     expect(out).toContain("to='a&apos;b@localhost/x&lt;y'");
   });
 
-  it("maps error values to RFC 6120 types with the XEP-0060 application condition", () => {
+  it("maps error values to RFC 6120 types, with <text/> before the XEP-0060 application condition (RFC 6120 §8.3.2)", () => {
     expect(errorElement({ condition: "bad-request", pubsub: "invalid-payload", text: "lat: not a decimal number" }).toString()).toBe(
-      '<error type="modify"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/><invalid-payload xmlns="http://jabber.org/protocol/pubsub#errors"/>' +
-      '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">lat: not a decimal number</text></error>');
+      '<error type="modify"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
+      '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">lat: not a decimal number</text>' +
+      '<invalid-payload xmlns="http://jabber.org/protocol/pubsub#errors"/></error>');
     expect(errorElement({ condition: "forbidden" }).attrs.type).toBe("auth");
   });
 

@@ -18,9 +18,11 @@ const TYPE: Record<Condition, string> = {
   "unexpected-request": "cancel",
 };
 
+// RFC 6120 §8.3.2: the defined condition first, then the optional <text/>, then the application condition. Clients
+// that read the children by position (xmpp.js's XMPPError.fromElement) depend on this order.
 export function errorElement(e: ServiceError): Element {
   const el = xml("error", { type: e.type ?? TYPE[e.condition] }, xml(e.condition, { xmlns: NS.stanzas }));
-  if (e.pubsub) el.append(xml(e.pubsub, e.feature ? { xmlns: NS.pubsubErrors, feature: e.feature } : { xmlns: NS.pubsubErrors }));
   if (e.text) el.append(xml("text", { xmlns: NS.stanzas, "xml:lang": "en" }, e.text));
+  if (e.pubsub) el.append(xml(e.pubsub, e.feature ? { xmlns: NS.pubsubErrors, feature: e.feature } : { xmlns: NS.pubsubErrors }));
   return el;
 }
