@@ -111,7 +111,9 @@ const configField = fc.oneof(
   fc.tuple(fc.constant("pubsub#access_model"), fc.oneof(fc.constantFrom("open", "whitelist", "authorize", "presence", "roster", ""), text(20))),
   fc.tuple(fc.constant("pubsub#max_items"), fc.oneof(decimal, fc.constantFrom("max", "0", "1", "1000", "1001", "-1"))),
   fc.tuple(fc.constant("pubsub#title"), fc.oneof(text(50), huge)),
-  fc.tuple(fc.oneof(fc.constantFrom("pubsub#deliver_payloads", "pubsub#persist_items", ""), text(20)), text(20)),
+  fc.tuple(fc.constant("geo#coarse_km"), fc.oneof(decimal, fc.constantFrom("0", "0.1", "5", "5000", "5000.1", ""))),
+  fc.tuple(fc.constant("pubsub#itemreply"), fc.constantFrom("publisher", "owner", "")),
+  fc.tuple(fc.oneof(fc.constantFrom("pubsub#deliver_payloads", "pubsub#persist_items", "", "FORM_TYPE", "geo#exactly"), text(20)), text(20)),
 );
 
 /** A near-the-cap payload that is otherwise valid: mixed 1- to 4-byte characters spread over string fields. */

@@ -3,8 +3,9 @@
 import { fail, ok, type Result } from "./errors.ts";
 import { bare, normaliseBare } from "./jid.ts";
 import { mayPublish, maySee } from "./access.ts";
-import { coarsen, COARSE_FIELD, COARSE_LIMITS } from "./coarse.ts";
-import { ACCESS_MODELS, isAccessModel, type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
+import { coarsen } from "./coarse.ts";
+import { readConfigForm, type SubmittedForm } from "./config.ts";
+import { type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
 import { PRESENCE, type GeoService, type Outcome } from "./service.ts";
 
 /** The personal node `from` owns, or the error a non-owner gets (the same whether or not it exists). */
@@ -63,36 +64,16 @@ export function getConfig(svc: GeoService, from: string, name: string): Result<N
   return r.ok ? ok({ ...r.value.config }) : r;
 }
 
-// §8.2.4 Form submission. Unknown fields are ignored; unsupported values are not-acceptable (§8.2.5.x).
-export function configure(svc: GeoService, from: string, name: string, fields: Record<string, string>): Outcome<{}> {
+// §8.2.4 Form submission: every field must be supported and every value offered, or nothing changes
+// (§8.2.5.2, core/config.ts); a cancelled form leaves the configuration as it is.
+export function configure(svc: GeoService, from: string, name: string, form: SubmittedForm | "cancel"): Outcome<{}> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
+  if (form === "cancel") return ok({ notifications: [] });
   const node = r.value;
-  const next: NodeConfig = { ...node.config };
-  const model = fields["pubsub#access_model"];
-  if (model !== undefined) {
-    if (!isAccessModel(model)) return fail("not-acceptable", "unsupported", `access model ${model} is not offered here (${ACCESS_MODELS.join(", ")})`);
-    next.accessModel = model;
-  }
-  const coarse = fields[COARSE_FIELD];
-  if (coarse !== undefined) {
-    const km = coarse === "" ? 0 : Number(coarse);
-    if (!Number.isFinite(km) || (km !== 0 && (km < COARSE_LIMITS.min || km > COARSE_LIMITS.max))) {
-      return fail("not-acceptable", undefined, `${COARSE_FIELD} must be 0 (precise) or ${COARSE_LIMITS.min}-${COARSE_LIMITS.max} km`);
-    }
-    next.coarseKm = km;
-  }
-  const max = fields["pubsub#max_items"];
-  if (max !== undefined) {
-    const n = max === "max" ? svc.settings.maxItemsLimit : Number(max);
-    if (!Number.isInteger(n) || n < 1 || n > svc.settings.maxItemsLimit) return fail("not-acceptable", "max-items-exceeded", `pubsub#max_items must be 1-${svc.settings.maxItemsLimit}`);
-    next.maxItems = n;
-  }
-  const title = fields["pubsub#title"];
-  if (title !== undefined) {
-    if (title.length > 256) return fail("not-acceptable", undefined, "pubsub#title is longer than 256 characters");
-    next.title = title;
-  }
+  const change = readConfigForm(form, svc.settings);
+  if (!change.ok) return change;
+  const next: NodeConfig = { ...node.config, ...change.value };
   // Data minimisation: turning coarse sharing on (or changing the grid) also coarsens the stored history. The precise
   // rows are erased like a purge (zeroed, WAL emptied), then the coarse ones written, oldest first.
   const kept = next.maxItems < node.items.length ? node.items.slice(node.items.length - next.maxItems) : node.items;

@@ -3,10 +3,11 @@
 import { inAllowedDomain, mayPublish, mayRequest, maySee } from "./access.ts";
 import { pendingRequests, requestAuthorization, withdraw } from "./authorize.ts";
 import { coarsen } from "./coarse.ts";
+import { readConfigForm, unmet, type SubmittedForm } from "./config.ts";
 import { fail, ok, type Result, type ServiceError } from "./errors.ts";
 import { validateGeoloc, type GeolocEntry } from "./geoloc.ts";
 import { bare, normaliseBare } from "./jid.ts";
-import { isAccessModel, type AccessModel, type Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
+import { type Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
 import { splitResource, type PublisherPresence, type Show } from "./presence.ts";
 import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
@@ -21,8 +22,8 @@ export interface PublishRequest {
   itemId?: string;
   /** undefined: the <publish/> had no <item/> or the item no payload */
   payload?: { entries: GeolocEntry[]; lang?: string; bytes: number; namespaceOk: boolean; count: number };
-  /** XEP-0060 §7.1.5 publish-options, already read from the form */
-  options?: { accessModel?: string };
+  /** XEP-0060 §7.1.5 publish-options: the submitted form's fields (FORM_TYPE checked by protocol/) */
+  options?: SubmittedForm;
 }
 
 export type Outcome<T> = Result<T & { notifications: Notification[] }>;
@@ -82,18 +83,17 @@ export class GeoService {
     if (!checked.ok) return fail("bad-request", "invalid-payload", checked.reason);
     if (req.itemId !== undefined && (req.itemId.length === 0 || req.itemId.length > 256)) return fail("bad-request", "invalid-payload", "item id must be 1-256 characters");
 
-    let accessModel: AccessModel | undefined;
-    if (req.options?.accessModel !== undefined) {
-      const m = req.options.accessModel;
-      if (!isAccessModel(m)) return fail("conflict", "precondition-not-met", `unsupported access model ${m}`);
-      // §7.1.5: options of an existing node must match
-      if (existing && existing.config.accessModel !== m) return fail("conflict", "precondition-not-met", `the node's access model is ${existing.config.accessModel}`);
-      accessModel = m;
-    }
+    // §7.1.5: each field is a precondition on the node configuration field of the same name; an unknown field or an
+    // unsupported value is refused (config.ts); on an existing node every precondition must hold, a new node is
+    // created with them
+    const wanted = req.options ? readConfigForm(req.options, s) : ok({});
+    if (!wanted.ok) return wanted;
+    const differs = existing && req.options ? unmet(existing.config, req.options, s) : [];
+    if (differs.length) return fail("conflict", "precondition-not-met", `the node's ${differs.join(", ")} differ${differs.length === 1 ? "s" : ""} from the publish-options`);
 
     const notifications: Notification[] = [];
     let node = existing;
-    const config = node?.config ?? { ...s.defaults, ...(accessModel && { accessModel }) };
+    const config = node?.config ?? { ...s.defaults, ...wanted.value };
     // Coarse sharing: only the coarsened fix is stored and sent (the same for every viewer and every replay).
     const geoloc = config.coarseKm > 0 ? coarsen(checked.geoloc, config.coarseKm) : checked.geoloc;
     const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc, published: now };
