@@ -1,27 +1,28 @@
 // Owner and publisher operations on a personal node: XEP-0060 §7.2 retract, §8.2 configure, §8.4 delete,
 // §8.5 purge, §8.8 subscriptions, §8.9 affiliations.
 import { fail, ok, type Result } from "./errors.ts";
-import { bare, normaliseBare } from "./jid.ts";
-import { mayPublish, maySee } from "./access.ts";
+import { normaliseBare } from "./jid.ts";
+import { may, maySee } from "./access.ts";
 import { coarsen } from "./coarse.ts";
 import { readConfigForm, type SubmittedForm } from "./config.ts";
 import { type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
-import { PRESENCE, type GeoService, type Outcome } from "./service.ts";
+import type { Core, Outcome } from "./context.ts";
+import { PRESENCE } from "./nodes.ts";
 
 /** The personal node `from` owns, or the error a non-owner gets (the same whether or not it exists). */
-export function owned(svc: GeoService, from: string, name: string): Result<PersonalNode> {
+export function owned(svc: Core, from: string, name: string): Result<PersonalNode> {
   const v = svc.view(from, name);
   if (!v) return fail("item-not-found");
   if (v.kind !== "personal") return fail("forbidden", undefined, `${name} belongs to the service`);
-  if (v.node.name !== bare(from)) return fail("forbidden"); // §8.x.3: not an owner -> forbidden
+  if (!may(svc.settings, from, v.node, "own")) return fail("forbidden"); // §8.x.3: not an owner -> forbidden
   return ok(v.node);
 }
 
 // §7.2 Delete an item from a node (owner, or the publisher of the item)
-export function retract(svc: GeoService, from: string, name: string, ids: string[]): Outcome<{}> {
+export function retract(svc: Core, from: string, name: string, ids: string[]): Outcome<{}> {
   const v = svc.view(from, name);
   if (!v) return fail("item-not-found");
-  if (v.kind !== "personal" || !mayPublish(svc.settings, from, v.node)) return fail("forbidden"); // §7.2.3.1
+  if (v.kind !== "personal" || !may(svc.settings, from, v.node, "retract")) return fail("forbidden"); // §7.2.3.1
   if (ids.length === 0) return fail("bad-request", "item-required"); // §7.2.3.3
   const node = v.node;
   const present = ids.filter((id) => node.items.some((i) => i.id === id));
@@ -32,7 +33,7 @@ export function retract(svc: GeoService, from: string, name: string, ids: string
 }
 
 // §8.5 Purge all node items
-export function purge(svc: GeoService, from: string, name: string): Outcome<{}> {
+export function purge(svc: Core, from: string, name: string): Outcome<{}> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
   svc.state.store.purge(r.value.name);
@@ -41,7 +42,7 @@ export function purge(svc: GeoService, from: string, name: string): Outcome<{}> 
 }
 
 // §8.4 Delete a node: erased from storage; subscribers are told, the publisher leaves node `presence`
-export function deleteNode(svc: GeoService, from: string, name: string): Outcome<{}> {
+export function deleteNode(svc: Core, from: string, name: string): Outcome<{}> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
   const node = r.value;
@@ -59,14 +60,14 @@ export function deleteNode(svc: GeoService, from: string, name: string): Outcome
   return ok({ notifications });
 }
 
-export function getConfig(svc: GeoService, from: string, name: string): Result<NodeConfig> {
+export function getConfig(svc: Core, from: string, name: string): Result<NodeConfig> {
   const r = owned(svc, from, name);
   return r.ok ? ok({ ...r.value.config }) : r;
 }
 
 // §8.2.4 Form submission: every field must be supported and every value offered, or nothing changes
 // (§8.2.5.2, core/config.ts); a cancelled form leaves the configuration as it is.
-export function configure(svc: GeoService, from: string, name: string, form: SubmittedForm | "cancel"): Outcome<{}> {
+export function configure(svc: Core, from: string, name: string, form: SubmittedForm | "cancel"): Outcome<{}> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
   if (form === "cancel") return ok({ notifications: [] });
@@ -94,7 +95,7 @@ export function configure(svc: GeoService, from: string, name: string, form: Sub
 }
 
 /** After a change of access: subscriptions of those who may no longer see the node end (§8.8.2 state "none"). */
-function dropUnseen(svc: GeoService, node: PersonalNode): Notification[] {
+function dropUnseen(svc: Core, node: PersonalNode): Notification[] {
   const out: Notification[] = [];
   for (const sub of [...(svc.state.subscriptions.get(node.name)?.values() ?? [])]) {
     if (maySee(svc.settings, sub.jid, node)) continue;
@@ -105,7 +106,7 @@ function dropUnseen(svc: GeoService, node: PersonalNode): Notification[] {
 }
 
 // §8.9.1 Retrieve affiliations
-export function affiliations(svc: GeoService, from: string, name: string): Result<Array<{ jid: string; affiliation: Affiliation }>> {
+export function affiliations(svc: Core, from: string, name: string): Result<Array<{ jid: string; affiliation: Affiliation }>> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
   return ok([{ jid: r.value.name, affiliation: "owner" as Affiliation }, ...[...r.value.affiliations].map(([jid, affiliation]) => ({ jid, affiliation }))]);
@@ -114,7 +115,7 @@ export function affiliations(svc: GeoService, from: string, name: string): Resul
 const SETTABLE: readonly string[] = ["publisher", "member", "outcast", "none"];
 
 // §8.9.2 Modify affiliations: all or nothing (§8.9.2.4)
-export function setAffiliations(svc: GeoService, from: string, name: string, changes: Array<{ jid: string; affiliation: string }>): Outcome<{}> {
+export function setAffiliations(svc: Core, from: string, name: string, changes: Array<{ jid: string; affiliation: string }>): Outcome<{}> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
   const node = r.value;
@@ -134,7 +135,7 @@ export function setAffiliations(svc: GeoService, from: string, name: string, cha
 }
 
 // §8.8.1 Retrieve subscriptions list (owner)
-export function nodeSubscriptions(svc: GeoService, from: string, name: string): Result<Subscription[]> {
+export function nodeSubscriptions(svc: Core, from: string, name: string): Result<Subscription[]> {
   const r = owned(svc, from, name);
   return r.ok ? ok([...(svc.state.subscriptions.get(r.value.name)?.values() ?? [])]) : r;
 }

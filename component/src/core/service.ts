@@ -9,13 +9,14 @@ import { validateGeoloc, type GeolocEntry } from "./geoloc.ts";
 import { bare, normaliseBare } from "./jid.ts";
 import { type Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
 import { splitResource, type PublisherPresence, type Show } from "./presence.ts";
+import { LOCATIONS, OWN_NODE, PRESENCE, type NodeView } from "./nodes.ts";
+import type { Core, Outcome } from "./context.ts";
 import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
 import type { Store } from "./store.ts";
 
-export const LOCATIONS = "locations";
-export const PRESENCE = "presence";
-export const OWN_NODE = "http://jabber.org/protocol/geoloc";
+export { LOCATIONS, OWN_NODE, PRESENCE, type NodeView } from "./nodes.ts";
+export type { Outcome } from "./context.ts";
 
 export interface PublishRequest {
   node: string;
@@ -26,14 +27,7 @@ export interface PublishRequest {
   options?: SubmittedForm;
 }
 
-export type Outcome<T> = Result<T & { notifications: Notification[] }>;
-
-export type NodeView =
-  | { kind: "personal"; node: PersonalNode }
-  | { kind: "locations" }
-  | { kind: "presence" };
-
-export class GeoService {
+export class GeoService implements Core {
   readonly state: State;
 
   constructor(store: Store, settings: Settings, readonly newId: () => string) {
