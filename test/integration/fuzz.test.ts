@@ -113,6 +113,8 @@ const configField = fc.oneof(
   fc.tuple(fc.constant("pubsub#title"), fc.oneof(text(50), huge)),
   fc.tuple(fc.constant("geo#coarse_km"), fc.oneof(decimal, fc.constantFrom("0", "0.1", "5", "5000", "5000.1", ""))),
   fc.tuple(fc.constant("pubsub#itemreply"), fc.constantFrom("publisher", "owner", "")),
+  fc.tuple(fc.constant("geo#exact"), jidLike),
+  fc.tuple(fc.constant("geo#share_until"), fc.oneof(datetime, fc.constantFrom("", "2099-01-01T00:00:00Z"))),
   fc.tuple(fc.oneof(fc.constantFrom("pubsub#deliver_payloads", "pubsub#persist_items", "", "FORM_TYPE", "geo#exactly"), text(20)), text(20)),
 );
 

@@ -4,7 +4,7 @@ import type { AccessModel, PersonalNode } from "../../component/src/core/model.t
 
 const policy = { domains: new Set(["localhost"]) };
 const node = (accessModel: AccessModel): PersonalNode => ({
-  name: "olga@localhost", config: { accessModel, maxItems: 20, title: "", coarseKm: 0 }, items: [],
+  name: "olga@localhost", config: { accessModel, maxItems: 20, title: "", coarseKm: 0, exact: [] }, items: [],
   affiliations: new Map([["pub@localhost", "publisher"], ["mem@localhost", "member"], ["out@localhost", "outcast"]] as const),
 });
 const ACTIONS: Action[] = ["see", "request", "publish", "retract", "own"];

@@ -6,6 +6,7 @@ import { fail, ok, type Result } from "./errors.ts";
 import { bare, normaliseBare } from "./jid.ts";
 import type { Notification, PendingRequest, PersonalNode, Subscription } from "./model.ts";
 import { owned } from "./owner.ts";
+import { viewFor } from "./precision.ts";
 import type { Core, Outcome } from "./context.ts";
 import { LOCATIONS, PRESENCE } from "./nodes.ts";
 
@@ -64,10 +65,12 @@ export function answerAuthorization(svc: Core, from: string, a: AuthorizationAns
   svc.state.addSubscription(sub);
   const out: Notification[] = [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "subscribed" } }];
   const last = svc.state.latest(node);
-  if (last) out.push({ to: a.jid, event: { kind: "item", node: node.name, item: last }, delayed: true });
+  const mine = last && viewFor(node, a.jid, last);
+  if (mine) out.push({ to: a.jid, event: { kind: "item", node: node.name, item: mine }, delayed: true });
   // The viewer's subscriptions to the aggregate nodes now include this publisher: hand them its current state.
   for (const jid of svc.state.subscriptions.get(LOCATIONS)?.keys() ?? []) {
-    if (last && bare(jid) === who && jid !== a.jid) out.push({ to: jid, event: { kind: "item", node: node.name, item: last }, delayed: true });
+    const seen = last && bare(jid) === who && jid !== a.jid ? viewFor(node, jid, last) : undefined;
+    if (seen) out.push({ to: jid, event: { kind: "item", node: node.name, item: seen }, delayed: true });
   }
   const presence = svc.state.presence.get(node.name);
   for (const jid of svc.state.subscriptions.get(PRESENCE)?.keys() ?? []) {

@@ -2,7 +2,9 @@
 // one table of the fields the service supports. Nothing is ever "accepted and ignored": a field not in the table or
 // a value the service does not offer is refused (not-acceptable, XEP-0060 §8.2.5.2 / §7.1.5), a value that breaks
 // its field's declared type is malformed (bad-request), and either way nothing changes. Pure.
-import { COARSE_FIELD, COARSE_LIMITS } from "./coarse.ts";
+import { COARSE_FIELD, COARSE_LIMITS, EXACT_FIELD, EXACT_LIMIT, SHARE_UNTIL_FIELD } from "./coarse.ts";
+import { parseDateTime } from "./geoloc.ts";
+import { normaliseBare } from "./jid.ts";
 import { fail, ok, type Result } from "./errors.ts";
 import { ACCESS_MODELS, isAccessModel, type NodeConfig } from "./model.ts";
 
@@ -43,6 +45,31 @@ export const CONFIG_FIELDS: Record<string, Field> = {
         return fail("not-acceptable", undefined, `${COARSE_FIELD} must be 0 (precise) or ${COARSE_LIMITS.min}-${COARSE_LIMITS.max} km`);
       }
       return ok({ coarseKm: km });
+    },
+  },
+  // XEP-0004 §3.3 jid-multi: each value a JID (a malformed one is bad-request); kept as bare JIDs, sorted, once each
+  [EXACT_FIELD]: {
+    type: "jid-multi",
+    read(values) {
+      const jids = new Set<string>();
+      for (const v of values) {
+        const jid = normaliseBare(v);
+        if (!jid) return fail("bad-request", "invalid-jid", `${EXACT_FIELD}: ${v} is not a bare JID`);
+        jids.add(jid);
+      }
+      if (jids.size > EXACT_LIMIT) return fail("not-acceptable", undefined, `${EXACT_FIELD} holds at most ${EXACT_LIMIT} JIDs`);
+      return ok({ exact: [...jids].sort() });
+    },
+  },
+  // XEP-0082 DateTime (a value that is not one is malformed: bad-request); empty = no end
+  [SHARE_UNTIL_FIELD]: {
+    type: "text-single",
+    read(values) {
+      const v = single(SHARE_UNTIL_FIELD, values);
+      if (!v.ok) return v;
+      if (v.value === "") return ok({ shareUntil: undefined });
+      const t = parseDateTime(v.value);
+      return t === undefined ? fail("bad-request", undefined, `${SHARE_UNTIL_FIELD} must be an XEP-0082 DateTime (e.g. 2026-12-02T18:00:00Z) or empty`) : ok({ shareUntil: t });
     },
   },
   "pubsub#max_items": {

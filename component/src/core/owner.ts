@@ -3,8 +3,8 @@
 import { fail, ok, type Result } from "./errors.ts";
 import { normaliseBare } from "./jid.ts";
 import { may, maySee } from "./access.ts";
-import { coarsen } from "./coarse.ts";
 import { readConfigForm, type SubmittedForm } from "./config.ts";
+import { applyDeadline } from "./share-until.ts";
 import { type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
 import type { Core, Outcome } from "./context.ts";
 import { PRESENCE } from "./nodes.ts";
@@ -67,7 +67,7 @@ export function getConfig(svc: Core, from: string, name: string): Result<NodeCon
 
 // §8.2.4 Form submission: every field must be supported and every value offered, or nothing changes
 // (§8.2.5.2, core/config.ts); a cancelled form leaves the configuration as it is.
-export function configure(svc: Core, from: string, name: string, form: SubmittedForm | "cancel"): Outcome<{}> {
+export function configure(svc: Core, from: string, name: string, form: SubmittedForm | "cancel", now: number): Outcome<{}> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
   if (form === "cancel") return ok({ notifications: [] });
@@ -75,23 +75,16 @@ export function configure(svc: Core, from: string, name: string, form: Submitted
   const change = readConfigForm(form, svc.settings);
   if (!change.ok) return change;
   const next: NodeConfig = { ...node.config, ...change.value };
-  // Data minimisation: turning coarse sharing on (or changing the grid) also coarsens the stored history. The precise
-  // rows are erased like a purge (zeroed, WAL emptied), then the coarse ones written, oldest first.
-  const kept = next.maxItems < node.items.length ? node.items.slice(node.items.length - next.maxItems) : node.items;
-  const recoarsen = next.coarseKm > 0 && next.coarseKm !== node.config.coarseKm && kept.length > 0;
-  const items = recoarsen ? kept.map((i) => ({ ...i, geoloc: coarsen(i.geoloc, next.coarseKm) })) : kept;
+  // The exact history is kept (each viewer sees it at its precision: precision.ts); fewer items are trimmed.
   svc.state.store.atomically(() => {
     svc.state.store.saveConfig(node.name, next);
-    if (recoarsen) {
-      svc.state.store.purge(node.name);
-      for (const i of items) svc.state.store.putItem(node.name, i, next.maxItems);
-    } else if (next.maxItems < node.items.length) {
-      svc.state.store.trim(node.name, next.maxItems);
-    }
+    if (next.maxItems < node.items.length) svc.state.store.trim(node.name, next.maxItems);
   });
-  node.items = items;
+  if (next.maxItems < node.items.length) node.items = node.items.slice(node.items.length - next.maxItems);
   node.config = next;
-  return ok({ notifications: dropUnseen(svc, node) });
+  // share_until: a deadline already passed ends sharing now; one moved on or cleared resumes it (share-until.ts)
+  const ended = applyDeadline(svc, node, now);
+  return ok({ notifications: [...ended.notifications, ...dropUnseen(svc, node)] });
 }
 
 /** After a change of access: subscriptions of those who may no longer see the node end (§8.8.2 state "none"). */

@@ -17,7 +17,7 @@ export interface Settings extends AccessPolicy {
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, "domains"> = {
-  defaults: { accessModel: "open", maxItems: 20, title: "", coarseKm: 0 },
+  defaults: { accessModel: "open", maxItems: 20, title: "", coarseKm: 0, exact: [] },
   maxItemsLimit: 1000,
   maxPayloadBytes: 8 * 1024,
   // no limit for embedding and tests; the run contract (config.ts) defaults to 10/s, burst 20

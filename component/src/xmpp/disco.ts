@@ -1,5 +1,6 @@
 // XEP-0030 service discovery, filtered by the same visibility check as everything else.
 import type { Element } from "@xmpp/xml";
+import { viewFor } from "../core/precision.ts";
 import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { discoItems, personalNodeInfo, serviceInfo, serviceNodeInfo } from "../protocol/disco.ts";
@@ -24,6 +25,6 @@ export function discoItemsOf(core: GeoService, service: string, from: string, no
   if (!v) return errorElement({ condition: "item-not-found" });
   if (v.kind === "locations") return discoItems(service, node, core.visibleNodes(from).map((n) => ({ node: n.name, name: n.config.title })));
   // XEP-0060 §5.5: the items of a leaf node, named by item id
-  if (v.kind === "personal") return discoItems(service, node, v.node.items.map((i) => ({ name: i.id })));
+  if (v.kind === "personal") return discoItems(service, node, v.node.items.filter((i) => viewFor(v.node, from, i)).map((i) => ({ name: i.id })));
   return discoItems(service, node, core.visibleNodes(from).filter((n) => core.state.presence.has(n.name)).map((n) => ({ name: n.name })));
 }

@@ -16,6 +16,7 @@ import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { handleMessage } from "./authorize.ts";
 import { coalesceWrites } from "./coalesce.ts";
+import { deadlineTimer } from "./deadline.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
@@ -72,9 +73,12 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set(), unconfirmed: new Set() };
   const mirror = new Mirror(entity, settings.domains, log);
+  // geo#share_until: one timer for the next deadline; at the deadline viewers are told and the PEP mirror stops too
+  const deadlines = deadlineTimer(core, clock, notify, (owner, item) => mirror.write(owner, item));
   const ctx: HandlerContext = {
     core, now: clock, notify,
-    created: (jid) => requestSubscription(presenceCtx, jid),
+    created: (jid) => { requestSubscription(presenceCtx, jid); deadlines.check(); },
+    deadlines: () => deadlines.check(),
     accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
   };
   const pep = newIngestStats();
@@ -163,6 +167,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     const n = ++connection;
     const away = awaySince;
     awaySince = undefined;
+    deadlines.check(); // a share_until that passed while the service was away takes effect now
     presenceCtx.unconfirmed = new Set(away === undefined ? [] : core.availableResources());
     probeAll(presenceCtx);
     void mirror.logMode();
