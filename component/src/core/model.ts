@@ -74,3 +74,15 @@ export interface Notification {
   /** replayed state (last item on subscribe): carries XEP-0203 <delay/> */
   delayed?: boolean;
 }
+
+/** One viewer's fetches of a publisher's items (core/watchers.ts). */
+export interface ReadEntry {
+  jid: string;
+  /** epoch ms of the first and the latest fetch in the window */
+  first: number;
+  last: number;
+  count: number;
+}
+
+/** publisher bare JID -> viewer bare JID -> entry, least recently read first. In memory only: never on disk. */
+export type ReadLog = Map<string, Map<string, ReadEntry>>;

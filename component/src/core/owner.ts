@@ -7,7 +7,7 @@ import { readConfigForm, type SubmittedForm } from "./config.ts";
 import { applyDeadline } from "./share-until.ts";
 import { type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
 import type { Core, Outcome } from "./context.ts";
-import { PRESENCE } from "./nodes.ts";
+import { LOCATIONS, PRESENCE } from "./nodes.ts";
 
 /** The personal node `from` owns, or the error a non-owner gets (the same whether or not it exists). */
 export function owned(svc: Core, from: string, name: string): Result<PersonalNode> {
@@ -38,6 +38,7 @@ export function purge(svc: Core, from: string, name: string): Outcome<{}> {
   if (!r.ok) return r;
   svc.state.store.purge(r.value.name);
   r.value.items = [];
+  svc.state.reads.delete(r.value.name); // who looked goes with what they looked at
   return ok({ notifications: svc.notifyNode(r.value, { kind: "purge", node: r.value.name }) });
 }
 
@@ -57,6 +58,7 @@ export function deleteNode(svc: Core, from: string, name: string): Outcome<{}> {
   svc.state.subscriptions.delete(node.name);
   svc.state.presence.delete(node.name);
   svc.state.pending.delete(node.name);
+  svc.state.reads.delete(node.name);
   return ok({ notifications });
 }
 
@@ -75,6 +77,7 @@ export function configure(svc: Core, from: string, name: string, form: Submitted
   const change = readConfigForm(form, svc.settings);
   if (!change.ok) return change;
   const next: NodeConfig = { ...node.config, ...change.value };
+  const before = aggregateSeers(svc, node);
   // The exact history is kept (each viewer sees it at its precision: precision.ts); fewer items are trimmed.
   svc.state.store.atomically(() => {
     svc.state.store.saveConfig(node.name, next);
@@ -84,16 +87,37 @@ export function configure(svc: Core, from: string, name: string, form: Submitted
   node.config = next;
   // share_until: a deadline already passed ends sharing now; one moved on or cleared resumes it (share-until.ts)
   const ended = applyDeadline(svc, node, now);
-  return ok({ notifications: [...ended.notifications, ...dropUnseen(svc, node)] });
+  return ok({ notifications: [...ended.notifications, ...dropUnseen(svc, node, before)] });
 }
 
-/** After a change of access: subscriptions of those who may no longer see the node end (§8.8.2 state "none"). */
-function dropUnseen(svc: Core, node: PersonalNode): Notification[] {
+/** The `locations` and `presence` subscribers who may see `node` now (to tell those who lose sight of it). */
+function aggregateSeers(svc: Core, node: PersonalNode): Set<string> {
+  const out = new Set<string>();
+  for (const name of [LOCATIONS, PRESENCE]) {
+    for (const jid of svc.state.subscriptions.get(name)?.keys() ?? []) if (maySee(svc.settings, jid, node)) out.add(`${name}\n${jid}`);
+  }
+  return out;
+}
+
+/**
+ * After a change of access (revoked from the whitelist, an approval withdrawn, outcast, a stricter model): the
+ * subscriptions of those who may no longer see the node end at once and they are told (§8.8.4 state "none"); those
+ * who saw it through `locations` or `presence` are told as if the publisher stopped sharing (XEP-0080 §4.1: an empty
+ * <geoloc/>) and had left `presence`, so their maps drop it.
+ */
+function dropUnseen(svc: Core, node: PersonalNode, before: Set<string>): Notification[] {
   const out: Notification[] = [];
   for (const sub of [...(svc.state.subscriptions.get(node.name)?.values() ?? [])]) {
     if (maySee(svc.settings, sub.jid, node)) continue;
     svc.state.removeSubscription(node.name, sub.jid);
     out.push({ to: sub.jid, event: { kind: "subscription", node: node.name, jid: sub.jid, state: "none" } });
+  }
+  const latest = svc.state.latest(node);
+  for (const key of before) {
+    const [name, jid] = key.split("\n");
+    if (maySee(svc.settings, jid, node)) continue;
+    if (name === LOCATIONS && latest) out.push({ to: jid, event: { kind: "item", node: node.name, item: { ...latest, geoloc: {} } } });
+    if (name === PRESENCE && svc.state.presence.has(node.name)) out.push({ to: jid, event: { kind: "presence-retract", jid: node.name } });
   }
   return out;
 }
@@ -119,12 +143,13 @@ export function setAffiliations(svc: Core, from: string, name: string, changes: 
     if (jid === node.name || !SETTABLE.includes(c.affiliation)) return fail("not-acceptable", undefined, `cannot set ${c.jid} to ${c.affiliation}`);
     clean.push({ jid, affiliation: c.affiliation });
   }
+  const before = aggregateSeers(svc, node);
   svc.state.store.atomically(() => { for (const { jid, affiliation } of clean) svc.state.store.setAffiliation(node.name, jid, affiliation); });
   for (const { jid, affiliation } of clean) {
     if (affiliation === "none") node.affiliations.delete(jid);
     else node.affiliations.set(jid, affiliation as "publisher" | "member" | "outcast");
   }
-  return ok({ notifications: dropUnseen(svc, node) });
+  return ok({ notifications: dropUnseen(svc, node, before) });
 }
 
 // §8.8.1 Retrieve subscriptions list (owner)

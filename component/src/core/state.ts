@@ -1,6 +1,6 @@
 // The service's state in memory, mirrored to the Store on every change (write-through, committed before replies).
 import type { AccessPolicy } from "./access.ts";
-import type { Item, NodeConfig, PendingRequest, PersonalNode, Subscription } from "./model.ts";
+import type { Item, NodeConfig, PendingRequest, PersonalNode, ReadLog, Subscription } from "./model.ts";
 import { PresenceTable, type PublisherPresence } from "./presence.ts";
 import type { Bucket } from "./rate.ts";
 import type { Store, StoredState } from "./store.ts";
@@ -33,6 +33,8 @@ export class State {
   readonly resources = new PresenceTable();
   /** node -> requested JID -> request waiting for the owner (XEP-0060 §8.6); in memory only */
   readonly pending = new Map<string, Map<string, PendingRequest>>();
+  /** who fetched each publisher's items lately (core/watchers.ts); in memory only, erased with the node */
+  readonly reads: ReadLog = new Map();
   /** publisher bare JID -> its rate-limit bucket */
   readonly buckets = new Map<string, Bucket>();
 

@@ -22,6 +22,8 @@ export interface HandlerContext {
   created(publisher: string): void;
   /** a node's configuration changed or a node was created: the next share_until deadline may have moved */
   deadlines?(): void;
+  /** `viewer` was sent items of these publishers (the owners' read log) */
+  read?(viewer: string, publishers: string[]): void;
   /** a fix was accepted on `owner`'s node (mirror mode writes it to that user's PEP node) */
   accepted?(owner: string, item: Item): void;
 }
@@ -61,8 +63,10 @@ const PUBSUB: Handlers<PubsubRequest> = {
     return reply(ctx, result, (v) => pubsub(xml("publish", { node: v.node }, xml("item", { id: v.itemId }))));
   },
   items(ctx, from, r) {
-    return reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) =>
-      pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true))))));
+    return reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) => {
+      ctx.read?.(from, list.flatMap((e) => ("node" in e ? [e.node] : []))); // who looked (core/watchers.ts)
+      return pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true)))));
+    });
   },
   subscribe(ctx, from, r) {
     // §6.1.2 subscribed, or §6.1.6 pending (authorize node: the owner was asked)

@@ -11,11 +11,13 @@ import { hasGroupCommit } from "../core/group-commit.ts";
 import { applyRemote, hasReplication } from "../core/replica.ts";
 import { hasSharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store } from "../core/store.ts";
+import { recordReads } from "../core/watchers.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { handleMessage } from "./authorize.ts";
 import { coalesceWrites } from "./coalesce.ts";
+import { handleCommand } from "./commands.ts";
 import { deadlineTimer } from "./deadline.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { gatedNotify } from "./gate.ts";
@@ -79,6 +81,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     core, now: clock, notify,
     created: (jid) => { requestSubscription(presenceCtx, jid); deadlines.check(); },
     deadlines: () => deadlines.check(),
+    read: (viewer, publishers) => recordReads(core.state, viewer, publishers, clock()),
     accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
   };
   const pep = newIngestStats();
@@ -124,6 +127,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   }
   route("get", NS.discoInfo, "query", (from, el) => discoInfo(core, from, el.attrs.node));
   route("get", NS.discoItems, "query", (from, el) => shared ? sharedDiscoItems(shared, domain, from, el.attrs.node) : discoItemsOf(core, domain, from, el.attrs.node));
+  route("set", NS.commands, "command", (from, el) => handleCommand(core, clock(), from, el)); // XEP-0050
   route("get", NS.ping, "ping", () => undefined); // XEP-0199 §4.2: an empty result
   route("get", NS.version, "query", () => xml("query", { xmlns: NS.version }, xml("name", {}, "geo-presence"), xml("version", {}, "0.1.0")));
 
