@@ -18,7 +18,15 @@ export function precisionFor(node: PersonalNode, viewer: string | undefined): Pr
   if (node.config.coarseKm <= 0) return "exact";
   if (viewer === undefined) return "coarse";
   const who = bare(viewer);
-  return who === node.name || node.config.exact.includes(who) ? "exact" : "coarse";
+  return who === node.name || exactSet(node.config.exact).has(who) ? "exact" : "coarse";
+}
+
+// geo#exact as a set, once per list (a configuration change makes a new list): a lookup per recipient, not a scan
+const exactSets = new WeakMap<readonly string[], Set<string>>();
+function exactSet(list: readonly string[]): Set<string> {
+  let set = exactSets.get(list);
+  if (!set) exactSets.set(list, (set = new Set(list)));
+  return set;
 }
 
 // One coarse copy per stored item and grid: the same object for every coarse viewer (notifications serialise an

@@ -40,9 +40,12 @@ export function applyDeadline(core: Core, node: PersonalNode, now: number, out: 
   return out;
 }
 
-/** Every node whose share_until has passed by `now` and that still shares stops. */
+/**
+ * Every node whose share_until has passed by `now` and that still shares stops; one marked ended whose deadline has
+ * since moved on or gone (a change from another instance, a rolled-back configuration) shares again.
+ */
 export function endSharing(core: Core, now: number): Ended {
   const out: Ended = { notifications: [], stopped: [] };
-  for (const n of core.state.nodes.values()) if (isDue(n, now)) applyDeadline(core, n, now, out);
+  for (const n of core.state.nodes.values()) if (n.sharingEnded || isDue(n, now)) applyDeadline(core, n, now, out);
   return out;
 }

@@ -74,7 +74,7 @@ export class State {
   restore(names: readonly string[], fresh: StoredState): void {
     for (const name of names) {
       const node = fresh.nodes.find((n) => n.name === name);
-      if (node) this.nodes.set(name, node);
+      if (node) this.nodes.set(name, { ...node, sharingEnded: this.nodes.get(name)?.sharingEnded }); // share_until's state is memory's
       else if (this.nodes.delete(name)) this.presence.delete(name);
       const temporary = [...(this.subscriptions.get(name)?.values() ?? [])].filter((s) => s.temporary);
       this.subscriptions.delete(name);

@@ -65,18 +65,20 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     : `notifications caught up: ${e.shed} superseded locations were dropped`));
   const durable = hasGroupCommit(store) ? store : undefined;
   const notify = durable ? gatedNotify(durable, outbox, core) : (n: readonly Notification[]) => outbox.push(n);
+  const mirror = new Mirror(entity, settings.domains, log);
+  // geo#share_until: one timer for the next deadline; at the deadline viewers are told and the PEP mirror stops too
+  const deadlines = deadlineTimer(core, clock, notify, (owner, item) => mirror.write(owner, item));
   durable?.onRollback((names, fresh) => {
     core.state.restore(names, fresh);
+    deadlines.check(); // share_until as the stored configuration has it
     log(`error: a commit failed; ${names.length} node(s) set back to their stored state`);
   });
   durable?.rememberFrom?.((name) => core.state.snapshot(name));
   // several instances on one PostgreSQL: other instances' node and subscription changes (core/replica.ts)
-  if (hasReplication(store)) store.onRemoteChange((c) => applyRemote(core.state, c));
+  // (then share_until again: another instance may have set, moved or cleared a deadline)
+  if (hasReplication(store)) store.onRemoteChange((c) => { applyRemote(core.state, c); deadlines.check(); });
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set(), unconfirmed: new Set() };
-  const mirror = new Mirror(entity, settings.domains, log);
-  // geo#share_until: one timer for the next deadline; at the deadline viewers are told and the PEP mirror stops too
-  const deadlines = deadlineTimer(core, clock, notify, (owner, item) => mirror.write(owner, item));
   const ctx: HandlerContext = {
     core, now: clock, notify,
     created: (jid) => { requestSubscription(presenceCtx, jid); deadlines.check(); },
