@@ -172,6 +172,9 @@ const ownerAction = fc.oneof(
 );
 
 const otherQuery = fc.oneof(
+  // XEP-0050: the owner's report, and anything else at the commands namespace
+  fc.tuple(fc.constantFrom("who-sees-me", "who-sees-me", "bogus", "", ME, VICTIM), fc.option(fc.oneof(fc.constantFrom("execute", "cancel", "next", "complete", "prev"), text(10)), { nil: undefined }))
+    .map(([node, action]) => xml("command", { xmlns: "http://jabber.org/protocol/commands", node, ...(action !== undefined && { action }) })),
   fc.tuple(fc.constantFrom("http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items"), fc.option(nodeName, { nil: undefined }))
     .map(([ns, node]) => xml("query", { xmlns: ns, ...(node !== undefined && { node }) })),
   fc.constantFrom(xml("ping", { xmlns: "urn:xmpp:ping" }), xml("query", { xmlns: "jabber:iq:version" }), xml("vCard", { xmlns: "vcard-temp" }), xml("query", { xmlns: "jabber:iq:last" })),
