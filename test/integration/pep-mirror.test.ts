@@ -4,7 +4,7 @@
 import { xml } from "@xmpp/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coarsen } from "../../component/src/core/coarse.ts";
-import { geoloc, isEvent, NS_GEOLOC, owner, publishEl, pubsub, type TestClient } from "../support/client.ts";
+import { geoloc, isEvent, NS_EVENT, NS_GEOLOC, owner, publishEl, pubsub, type TestClient } from "../support/client.ts";
 import { autoApprove, barrier, isPepEvent, pepPublish, wantGeolocNotify, eventItem, presenceIs } from "../support/pep.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
@@ -133,5 +133,13 @@ describe("mirror mode (XEP-0356)", () => {
     const got = Object.fromEntries(pepItem(ev).getChild("geoloc", NS_GEOLOC)!.getChildElements().map((e) => [e.name, e.getText()]));
     expect(got).toEqual(coarsen(exact, 10));
     expect(ev.toString()).not.toContain("Bellecour");
+    // geo#share_until passed: the PEP node gets the empty geoloc (XEP-0080 §4.1), and later fixes are not mirrored
+    await gina.iq("set", owner(xml("configure", { node: "gina@localhost" }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+      xml("field", { var: "geo#share_until" }, xml("value", {}, "2020-01-01T00:00:00Z"))))));
+    const stop = await hank.waitFor((s) => s.is("message") && s.attrs.from === "gina@localhost" && s.getChild("event", NS_EVENT)?.getChild("items")?.getChild("item")?.getChild("geoloc", NS_GEOLOC)?.getChildElements().length === 0, "the stop on gina's PEP node");
+    expect(pepItem(stop).attrs.publisher).toBe("gina@localhost");
+    await gina.iq("set", publishEl(geoloc({ lat: 45.7, lon: 4.8 }), undefined, "g2"));
+    expect(stack.service.mirror.recent.has("gina@localhost", "g2")).toBe(false); // recorded before any mirror write
+    expect(stack.service.mirror.recent.has("gina@localhost", "g1")).toBe(true); // (as the earlier fix was)
   });
 });

@@ -4,7 +4,7 @@ import { fail, ok, type Result } from "./errors.ts";
 import { normaliseBare } from "./jid.ts";
 import { may, maySee } from "./access.ts";
 import { readConfigForm, type SubmittedForm } from "./config.ts";
-import { applyDeadline } from "./share-until.ts";
+import { applyDeadline, type Ended } from "./share-until.ts";
 import { type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
 import type { Core, Outcome } from "./context.ts";
 import { LOCATIONS, PRESENCE } from "./nodes.ts";
@@ -69,10 +69,10 @@ export function getConfig(svc: Core, from: string, name: string): Result<NodeCon
 
 // §8.2.4 Form submission: every field must be supported and every value offered, or nothing changes
 // (§8.2.5.2, core/config.ts); a cancelled form leaves the configuration as it is.
-export function configure(svc: Core, from: string, name: string, form: SubmittedForm | "cancel", now: number): Outcome<{}> {
+export function configure(svc: Core, from: string, name: string, form: SubmittedForm | "cancel", now: number): Outcome<{ stopped: Ended["stopped"] }> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
-  if (form === "cancel") return ok({ notifications: [] });
+  if (form === "cancel") return ok({ notifications: [], stopped: [] });
   const node = r.value;
   const change = readConfigForm(form, svc.settings);
   if (!change.ok) return change;
@@ -87,7 +87,7 @@ export function configure(svc: Core, from: string, name: string, form: Submitted
   node.config = next;
   // share_until: a deadline already passed ends sharing now; one moved on or cleared resumes it (share-until.ts)
   const ended = applyDeadline(svc, node, now);
-  return ok({ notifications: [...ended.notifications, ...dropUnseen(svc, node, before)] });
+  return ok({ notifications: [...ended.notifications, ...dropUnseen(svc, node, before)], stopped: ended.stopped });
 }
 
 /** The `locations` and `presence` subscribers who may see `node` now (to tell those who lose sight of it). */

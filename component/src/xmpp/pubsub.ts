@@ -118,7 +118,10 @@ function configForm(type: "form", c: NodeConfig): Element {
 const OWNER: Handlers<OwnerRequest> = {
   configure(ctx, from, r) {
     if (!r.form) return reply(ctx, owner.getConfig(ctx.core, from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, configForm("form", c))));
-    const done = reply(ctx, owner.configure(ctx.core, from, r.node, r.form, ctx.now()), () => undefined);
+    const result = owner.configure(ctx.core, from, r.node, r.form, ctx.now());
+    // a deadline already passed: the PEP mirror stops too (XEP-0080 §4.1 empty geoloc)
+    if (result.ok) for (const s of result.value.stopped) ctx.accepted?.(s.owner, s.item);
+    const done = reply(ctx, result, () => undefined);
     ctx.deadlines?.(); // share_until may have changed
     return done;
   },
