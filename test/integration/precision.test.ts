@@ -80,6 +80,27 @@ describe("precision per viewer", () => {
     expect(await itemsOf(pat, "pat@localhost", "p2")).toEqual(fix(2)); // the owner always sees exact
   });
 
+  it("replays the last item on approval (authorize, XEP-0060 §8.6.2) at the approved viewer's precision", async () => {
+    const ava = await stack.user("ava");
+    await ava.send(xml("presence", { to: stack.componentJid }));
+    await ava.iq("set", publishEl(geoloc(fix(5)), undefined, "a1"));
+    await ava.iq("set", owner(xml("configure", { node: "ava@localhost" }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+      xml("field", { var: "pubsub#access_model" }, xml("value", {}, "authorize")), xml("field", { var: "geo#coarse_km" }, xml("value", {}, String(KM))),
+      xml("field", { var: "geo#exact" }, xml("value", {}, "ella@localhost"))))));
+    for (const v of [ella, cole]) {
+      await v.iq("set", pubsub(xml("subscribe", { node: "ava@localhost", jid: v.jid })));
+      const request = await ava.waitFor((m) => m.is("message") && m.getChild("x", "jabber:x:data")?.getChildren("field").some((f) => f.attrs.var === "pubsub#subscriber_jid" && f.getChildText("value") === v.jid) === true, `${v.jid}'s request`);
+      const subid = request.getChild("x", "jabber:x:data")!.getChildren("field").find((f) => f.attrs.var === "pubsub#subid")!.getChildText("value")!;
+      await ava.send(xml("message", { to: stack.componentJid }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+        xml("field", { var: "FORM_TYPE" }, xml("value", {}, "http://jabber.org/protocol/pubsub#subscribe_authorization")),
+        xml("field", { var: "pubsub#subid" }, xml("value", {}, subid)), xml("field", { var: "pubsub#node" }, xml("value", {}, "ava@localhost")),
+        xml("field", { var: "pubsub#subscriber_jid" }, xml("value", {}, v.jid)), xml("field", { var: "pubsub#allow" }, xml("value", {}, "true")))));
+    }
+    const [e, c] = await Promise.all([ella, cole].map((v) => waitItem(v, "ava@localhost", "a1")));
+    expect(eventGeoloc(e)).toEqual(fix(5));
+    expect(eventGeoloc(c)).toEqual(coarsen(fix(5), KM));
+  });
+
   it("stores the exact fix, and the same coarse cell for the same fix on every path and every time", async () => {
     const bytes = [stack.dbFile, `${stack.dbFile}-wal`].filter(existsSync).map((f) => readFileSync(f));
     expect(bytes.some((b) => b.includes(Buffer.from(fix(2).lat)))).toBe(true);
