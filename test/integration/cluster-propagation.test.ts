@@ -121,6 +121,23 @@ describe("two instances on one PostgreSQL", () => {
     expect((await items()).getChild("pubsub")?.getChild("items")?.getChildren("item").length).toBeGreaterThan(0);
   });
 
+  it("a share_until that has passed, set through the owner's instance, ends sharing on the other instance too", async () => {
+    const count = async () => (await viewer.iq("get", pubsub(xml("items", { node: alice.bare })))).getChild("pubsub")!.getChild("items")!.getChildren("item").length;
+    expect(await count()).toBeGreaterThan(0);
+    const shareUntil = (value: string) => alice.iq("set", owner(xml("configure", { node: alice.bare }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+      xml("field", { var: "geo#share_until" }, xml("value", {}, value))))));
+    const ended = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil !== undefined, "the deadline");
+    await shareUntil("2020-01-01T00:00:00Z");
+    await ended;
+    expect(B.service.core.state.nodes.get(alice.bare)!.sharingEnded).toBe(true); // B's own fan-out and replays
+    expect(await count()).toBe(0); // B's reads from PostgreSQL
+    const resumed = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil === undefined, "the cleared deadline");
+    await shareUntil("");
+    await resumed;
+    expect(B.service.core.state.nodes.get(alice.bare)!.sharingEnded).toBe(false);
+    expect(await count()).toBeGreaterThan(0);
+  });
+
   it("a node deleted through the owner's instance is gone on the other, with its subscriptions", async () => {
     await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.bare })));
     const gone = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && !c.node, "the deletion");

@@ -111,7 +111,11 @@ const configField = fc.oneof(
   fc.tuple(fc.constant("pubsub#access_model"), fc.oneof(fc.constantFrom("open", "whitelist", "authorize", "presence", "roster", ""), text(20))),
   fc.tuple(fc.constant("pubsub#max_items"), fc.oneof(decimal, fc.constantFrom("max", "0", "1", "1000", "1001", "-1"))),
   fc.tuple(fc.constant("pubsub#title"), fc.oneof(text(50), huge)),
-  fc.tuple(fc.oneof(fc.constantFrom("pubsub#deliver_payloads", "pubsub#persist_items", ""), text(20)), text(20)),
+  fc.tuple(fc.constant("geo#coarse_km"), fc.oneof(decimal, fc.constantFrom("0", "0.1", "5", "5000", "5000.1", ""))),
+  fc.tuple(fc.constant("pubsub#itemreply"), fc.constantFrom("publisher", "owner", "")),
+  fc.tuple(fc.constant("geo#exact"), jidLike),
+  fc.tuple(fc.constant("geo#share_until"), fc.oneof(datetime, fc.constantFrom("", "2099-01-01T00:00:00Z"))),
+  fc.tuple(fc.oneof(fc.constantFrom("pubsub#deliver_payloads", "pubsub#persist_items", "", "FORM_TYPE", "geo#exactly"), text(20)), text(20)),
 );
 
 /** A near-the-cap payload that is otherwise valid: mixed 1- to 4-byte characters spread over string fields. */
@@ -168,6 +172,9 @@ const ownerAction = fc.oneof(
 );
 
 const otherQuery = fc.oneof(
+  // XEP-0050: the owner's report, and anything else at the commands namespace
+  fc.tuple(fc.constantFrom("who-sees-me", "who-sees-me", "bogus", "", ME, VICTIM), fc.option(fc.oneof(fc.constantFrom("execute", "cancel", "next", "complete", "prev"), text(10)), { nil: undefined }))
+    .map(([node, action]) => xml("command", { xmlns: "http://jabber.org/protocol/commands", node, ...(action !== undefined && { action }) })),
   fc.tuple(fc.constantFrom("http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items"), fc.option(nodeName, { nil: undefined }))
     .map(([ns, node]) => xml("query", { xmlns: ns, ...(node !== undefined && { node }) })),
   fc.constantFrom(xml("ping", { xmlns: "urn:xmpp:ping" }), xml("query", { xmlns: "jabber:iq:version" }), xml("vCard", { xmlns: "vcard-temp" }), xml("query", { xmlns: "jabber:iq:last" })),

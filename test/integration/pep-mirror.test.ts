@@ -3,7 +3,8 @@
 // without subscriptions, and neither loops nor doubles. Real Prosody, real component, plain @xmpp/client users.
 import { xml } from "@xmpp/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { geoloc, isEvent, NS_GEOLOC, publishEl, pubsub, type TestClient } from "../support/client.ts";
+import { coarsen } from "../../component/src/core/coarse.ts";
+import { geoloc, isEvent, NS_EVENT, NS_GEOLOC, owner, publishEl, pubsub, type TestClient } from "../support/client.ts";
 import { autoApprove, barrier, isPepEvent, pepPublish, wantGeolocNotify, eventItem, presenceIs } from "../support/pep.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
@@ -115,5 +116,30 @@ describe("mirror mode (XEP-0356)", () => {
     expect(frank.received.filter(isPepEvent("dave@localhost", "d1"))).toHaveLength(1);
     expect(stack.service.mirror.written + stack.service.mirror.failed).toBe(written);
     expect(stack.service.mirror.recent.has("dave@localhost", "d1")).toBe(false);
+  });
+
+  it("mirrors what anyone may see: with coarse sharing the PEP node gets the grid cell, never the exact fix", async () => {
+    const gina = await stack.user("gina", "phone");
+    const hank = await stack.user("hank", "laptop");
+    await befriend(hank, gina);
+    await wantGeolocNotify(hank);
+    await gina.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "g0"));
+    await gina.iq("set", owner(xml("configure", { node: "gina@localhost" }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+      xml("field", { var: "geo#coarse_km" }, xml("value", {}, "10")), xml("field", { var: "geo#exact" }, xml("value", {}, "hank@localhost"))))));
+    const exact = { lat: "45.764043", lon: "4.835659", accuracy: "3", street: "Place Bellecour", timestamp: "2026-12-02T10:00:00Z" };
+    await gina.iq("set", publishEl(geoloc(exact), undefined, "g1"));
+    const ev = await hank.waitFor(isPepEvent("gina@localhost", "g1"), "g1 on gina's PEP node");
+    // hank is on geo#exact at the service, but a PEP node has one payload for all contacts: the coarse one
+    const got = Object.fromEntries(pepItem(ev).getChild("geoloc", NS_GEOLOC)!.getChildElements().map((e) => [e.name, e.getText()]));
+    expect(got).toEqual(coarsen(exact, 10));
+    expect(ev.toString()).not.toContain("Bellecour");
+    // geo#share_until passed: the PEP node gets the empty geoloc (XEP-0080 §4.1), and later fixes are not mirrored
+    await gina.iq("set", owner(xml("configure", { node: "gina@localhost" }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+      xml("field", { var: "geo#share_until" }, xml("value", {}, "2020-01-01T00:00:00Z"))))));
+    const stop = await hank.waitFor((s) => s.is("message") && s.attrs.from === "gina@localhost" && s.getChild("event", NS_EVENT)?.getChild("items")?.getChild("item")?.getChild("geoloc", NS_GEOLOC)?.getChildElements().length === 0, "the stop on gina's PEP node");
+    expect(pepItem(stop).attrs.publisher).toBe("gina@localhost");
+    await gina.iq("set", publishEl(geoloc({ lat: 45.7, lon: 4.8 }), undefined, "g2"));
+    expect(stack.service.mirror.recent.has("gina@localhost", "g2")).toBe(false); // recorded before any mirror write
+    expect(stack.service.mirror.recent.has("gina@localhost", "g1")).toBe(true); // (as the earlier fix was)
   });
 });

@@ -39,7 +39,7 @@ async function open(url: string): Promise<PostgresStore> {
   return s;
 }
 
-const CONFIG: NodeConfig = { accessModel: "open", maxItems: 3, title: "", coarseKm: 0 };
+const CONFIG: NodeConfig = { accessModel: "open", maxItems: 3, title: "", coarseKm: 0, exact: [] };
 const item = (id: string, lat = 1): Item => ({ id, publisher: "alice@localhost", geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" }, published: 1_700_000_000_000 + lat });
 
 describe("schema migrations", () => {
@@ -95,10 +95,10 @@ describe("the store's behaviour (as SQLite's)", () => {
 
   it("saves configuration and trims to a smaller max_items", async () => {
     for (const id of ["p", "q", "r"]) s.putItem("alice@localhost", item(id), 3);
-    s.atomically(() => { s.saveConfig("alice@localhost", { accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0 }); s.trim("alice@localhost", 1); });
+    s.atomically(() => { s.saveConfig("alice@localhost", { accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0, exact: [] }); s.trim("alice@localhost", 1); });
     await s.commit();
     const [node] = (await reload()).nodes;
-    expect(node.config).toEqual({ accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0 });
+    expect(node.config).toEqual({ accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0, exact: [] });
     expect(node.items.map((i) => i.id)).toEqual(["r"]);
   });
 

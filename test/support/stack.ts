@@ -38,6 +38,8 @@ export interface StackOptions {
   outbox?: Partial<OutboxLimits>;
   /** another store (e.g. PostgreSQL); the stack ends it on stop */
   store?: Store;
+  /** the service's clock (default Date.now) */
+  clock?: () => number;
 }
 
 let counter = 0;
@@ -50,7 +52,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const entity = component({ service: prosody.componentService, domain: prosody.component, password: prosody.componentSecret });
   entity.on("error", () => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, domains: new Set([prosody.domain]), ...opts.settings };
-  const service = createService({ entity, store, settings, log: opts.log, outbox: opts.outbox });
+  const service = createService({ entity, store, settings, log: opts.log, outbox: opts.outbox, clock: opts.clock });
   await entity.start();
   const clients: TestClient[] = [];
   const registered = new Set<string>();

@@ -1,5 +1,6 @@
 // The authorize access model and the publish rate limit in the pure core (XEP-0060 §4.5, §6.1.6, §8.6).
 import { describe, expect, it } from "vitest";
+import { formOf } from "../../component/src/core/config.ts";
 import { answerAuthorization } from "../../component/src/core/authorize.ts";
 import * as owner from "../../component/src/core/owner.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
@@ -13,7 +14,7 @@ const make = (s: Partial<Settings> = {}) => {
 const fix = (lat: number, lon: number, accessModel?: string): PublishRequest => ({
   node: OWN_NODE,
   payload: { entries: [{ name: "lat", text: String(lat), plain: true }, { name: "lon", text: String(lon), plain: true }], bytes: 50, namespaceOk: true, count: 1 },
-  ...(accessModel && { options: { accessModel } }),
+  ...(accessModel && { options: formOf({ "pubsub#access_model": accessModel }) }),
 });
 
 describe("the authorize access model", () => {

@@ -5,7 +5,7 @@ import { DEFAULT_SETTINGS, State } from "../../component/src/core/state.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
 const node = (name: string, ids: string[], accessModel: "open" | "whitelist" = "open") => ({
-  name, config: { accessModel, maxItems: 20, title: "", coarseKm: 0 }, affiliations: new Map(),
+  name, config: { accessModel, maxItems: 20, title: "", coarseKm: 0, exact: [] }, affiliations: new Map(),
   items: ids.map((id) => ({ id, publisher: name, geoloc: { lat: "1", lon: "2" }, published: 0 })),
 });
 const sub = (node: string, jid: string, temporary = false) => ({ node, jid, subid: `s-${jid}`, temporary });

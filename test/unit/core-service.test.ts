@@ -1,5 +1,6 @@
 // The pure core with an in-memory SQLite store: decisions as values, no XML, no network.
 import { describe, expect, it } from "vitest";
+import { formOf } from "../../component/src/core/config.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import * as owner from "../../component/src/core/owner.ts";
@@ -44,7 +45,7 @@ describe("the core", () => {
 
   it("hides a whitelist node from non-members on every read path, as if it did not exist", () => {
     const svc = make();
-    svc.publish("alice@localhost/phone", { ...fix(1, 2), options: { accessModel: "whitelist" } }, 0);
+    svc.publish("alice@localhost/phone", { ...fix(1, 2), options: formOf({ "pubsub#access_model": "whitelist" }) }, 0);
     svc.presence("alice@localhost/phone", true, undefined, 0, 0);
     expect(svc.view("eve@localhost", "alice@localhost")).toBeUndefined();
     expect(svc.items("eve@localhost", "alice@localhost", undefined, undefined)).toEqual(svc.items("eve@localhost", "nobody@localhost", undefined, undefined));

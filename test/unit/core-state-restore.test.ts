@@ -6,7 +6,7 @@ import type { Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
 const node = (name: string, ids: string[]) => ({
-  name, config: { accessModel: "open" as const, maxItems: 20, title: "", coarseKm: 0 }, affiliations: new Map(),
+  name, config: { accessModel: "open" as const, maxItems: 20, title: "", coarseKm: 0, exact: [] }, affiliations: new Map(),
   items: ids.map((id) => ({ id, publisher: name, geoloc: { lat: "1", lon: "2" }, published: 0 })),
 });
 

@@ -14,7 +14,7 @@ import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 const cleanup: Array<() => unknown> = [];
 afterEach(() => { for (const f of cleanup.splice(0).reverse()) { try { f(); } catch { /* best effort */ } } });
 
-const CONFIG: NodeConfig = { accessModel: "open", maxItems: 20, title: "", coarseKm: 0 };
+const CONFIG: NodeConfig = { accessModel: "open", maxItems: 20, title: "", coarseKm: 0, exact: [] };
 const item = (id: string, text = "x"): Item => ({ id, publisher: "a@localhost", geoloc: { lat: "1", lon: "2", text }, published: 1 });
 const A = "a@localhost", B = "b@localhost";
 

@@ -6,10 +6,12 @@ import { fail, ok, type Result } from "./errors.ts";
 import { bare, normaliseBare } from "./jid.ts";
 import type { Notification, PendingRequest, PersonalNode, Subscription } from "./model.ts";
 import { owned } from "./owner.ts";
-import { LOCATIONS, PRESENCE, type GeoService, type Outcome } from "./service.ts";
+import { viewFor } from "./precision.ts";
+import type { Core, Outcome } from "./context.ts";
+import { LOCATIONS, PRESENCE } from "./nodes.ts";
 
 /** Where the owner is asked: each session that sent it presence, else its bare JID (the server may store it). */
-function ownerAddresses(svc: GeoService, node: PersonalNode): string[] {
+function ownerAddresses(svc: Core, node: PersonalNode): string[] {
   const online = svc.state.resources.resourcesOf(node.name);
   return online.length ? online : [node.name];
 }
@@ -21,7 +23,7 @@ function ask(to: string[], r: PendingRequest): Notification[] {
 // §6.1.6: the subscription is pending; the owner is asked once. Asking again answers pending with the same subid
 // but does not message the owner again (a requester cannot flood the owner); the owner's sessions that come
 // online later are asked (pendingRequests).
-export function requestAuthorization(svc: GeoService, node: PersonalNode, jid: string): Outcome<{ subscription: Subscription; state: "pending" }> {
+export function requestAuthorization(svc: Core, node: PersonalNode, jid: string): Outcome<{ subscription: Subscription; state: "pending" }> {
   let pending = svc.state.pending.get(node.name);
   if (!pending) svc.state.pending.set(node.name, (pending = new Map()));
   const existing = pending.get(jid);
@@ -31,7 +33,7 @@ export function requestAuthorization(svc: GeoService, node: PersonalNode, jid: s
 }
 
 /** The requests still waiting on a node (to re-send when the owner comes online). */
-export function pendingRequests(svc: GeoService, owner: string, to: string): Notification[] {
+export function pendingRequests(svc: Core, owner: string, to: string): Notification[] {
   return [...(svc.state.pending.get(owner)?.values() ?? [])].flatMap((r) => ask([to], r));
 }
 
@@ -45,7 +47,7 @@ export interface AuthorizationAnswer {
 
 // §8.6.2: the owner approves (the subscription becomes `subscribed`, the subscriber is told and gets the last item)
 // or denies (the request is removed, the subscriber is told `none`).
-export function answerAuthorization(svc: GeoService, from: string, a: AuthorizationAnswer): Outcome<{}> {
+export function answerAuthorization(svc: Core, from: string, a: AuthorizationAnswer): Outcome<{}> {
   const r = owned(svc, from, a.node);
   if (!r.ok) return r;
   const node = r.value;
@@ -63,10 +65,12 @@ export function answerAuthorization(svc: GeoService, from: string, a: Authorizat
   svc.state.addSubscription(sub);
   const out: Notification[] = [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "subscribed" } }];
   const last = svc.state.latest(node);
-  if (last) out.push({ to: a.jid, event: { kind: "item", node: node.name, item: last }, delayed: true });
+  const mine = last && viewFor(node, a.jid, last);
+  if (mine) out.push({ to: a.jid, event: { kind: "item", node: node.name, item: mine }, delayed: true });
   // The viewer's subscriptions to the aggregate nodes now include this publisher: hand them its current state.
   for (const jid of svc.state.subscriptions.get(LOCATIONS)?.keys() ?? []) {
-    if (last && bare(jid) === who && jid !== a.jid) out.push({ to: jid, event: { kind: "item", node: node.name, item: last }, delayed: true });
+    const seen = last && bare(jid) === who && jid !== a.jid ? viewFor(node, jid, last) : undefined;
+    if (seen) out.push({ to: jid, event: { kind: "item", node: node.name, item: seen }, delayed: true });
   }
   const presence = svc.state.presence.get(node.name);
   for (const jid of svc.state.subscriptions.get(PRESENCE)?.keys() ?? []) {
@@ -76,7 +80,7 @@ export function answerAuthorization(svc: GeoService, from: string, a: Authorizat
 }
 
 // §6.2: a requester may withdraw its own pending request (the same answer as unsubscribing otherwise).
-export function withdraw(svc: GeoService, from: string, name: string, jid: string): Result<null> | undefined {
+export function withdraw(svc: Core, from: string, name: string, jid: string): Result<null> | undefined {
   const key = normaliseBare(name);
   const pending = key === undefined ? undefined : svc.state.pending.get(key);
   if (!pending?.has(jid) || bare(jid) !== bare(from)) return undefined;

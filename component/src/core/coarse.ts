@@ -71,3 +71,12 @@ export const COARSE_FIELD = "geo#coarse_km";
 
 /** Smallest and largest grid a node may configure, km. */
 export const COARSE_LIMITS = { min: 0.1, max: 5000 };
+
+/** jid-multi node configuration field: who sees the exact fix when the node shares coarsely. */
+export const EXACT_FIELD = "geo#exact";
+
+/** How many JIDs `geo#exact` may hold. */
+export const EXACT_LIMIT = 1000;
+
+/** text-single node configuration field, an XEP-0082 DateTime or empty: when sharing ends by itself. */
+export const SHARE_UNTIL_FIELD = "geo#share_until";

@@ -14,8 +14,12 @@ export interface NodeConfig {
   accessModel: AccessModel;
   maxItems: number;
   title: string;
-  /** coarse sharing: positions are snapped to a grid of this many km before they are stored (0 = precise) */
+  /** coarse sharing: viewers not on `exact` see positions snapped to a grid of this many km (0 = everybody exact) */
   coarseKm: number;
+  /** bare JIDs that see the exact fix when coarseKm > 0 (sorted, no duplicates); the owner always does */
+  exact: string[];
+  /** geo#share_until: epoch ms after which the node's viewers are told sharing stopped (undefined = no end) */
+  shareUntil?: number;
 }
 
 export interface Item {
@@ -33,6 +37,8 @@ export interface PersonalNode {
   affiliations: Map<string, Exclude<Affiliation, "owner" | "none">>;
   /** oldest first, at most config.maxItems */
   items: Item[];
+  /** share_until has passed (core/share-until.ts): only the owner sees the items. In memory, set again at start */
+  sharingEnded?: boolean;
 }
 
 export interface Subscription {
@@ -68,3 +74,15 @@ export interface Notification {
   /** replayed state (last item on subscribe): carries XEP-0203 <delay/> */
   delayed?: boolean;
 }
+
+/** One viewer's fetches of a publisher's items (core/watchers.ts). */
+export interface ReadEntry {
+  jid: string;
+  /** epoch ms of the first and the latest fetch in the window */
+  first: number;
+  last: number;
+  count: number;
+}
+
+/** publisher bare JID -> viewer bare JID -> entry, least recently read first. In memory only: never on disk. */
+export type ReadLog = Map<string, Map<string, ReadEntry>>;

@@ -27,6 +27,8 @@ export function hasReplication<S extends object>(store: S): store is S & Replica
 export function applyRemote(state: State, change: RemoteChange): void {
   if (change.kind === "node") {
     if (change.node) {
+      // share_until's state is this instance's (core/share-until.ts): carried over, then the shell checks again
+      change.node.sharingEnded = state.nodes.get(change.name)?.sharingEnded;
       state.nodes.set(change.name, change.node);
     } else if (state.nodes.delete(change.name)) {
       // XEP-0060 §8.4: a deleted node's subscriptions are gone with it

@@ -2,37 +2,32 @@
 // Node layout and rules: DESIGN.md §2. Spec references are to XEP-0060 unless said otherwise.
 import { inAllowedDomain, mayPublish, mayRequest, maySee } from "./access.ts";
 import { pendingRequests, requestAuthorization, withdraw } from "./authorize.ts";
-import { coarsen } from "./coarse.ts";
+import { readConfigForm, unmet, type SubmittedForm } from "./config.ts";
 import { fail, ok, type Result, type ServiceError } from "./errors.ts";
 import { validateGeoloc, type GeolocEntry } from "./geoloc.ts";
 import { bare, normaliseBare } from "./jid.ts";
-import { isAccessModel, type AccessModel, type Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
+import { type Event, Item, Notification, PersonalNode, Subscription } from "./model.ts";
 import { splitResource, type PublisherPresence, type Show } from "./presence.ts";
+import { LOCATIONS, OWN_NODE, PRESENCE, type NodeView } from "./nodes.ts";
+import type { Core, Outcome } from "./context.ts";
+import { viewFor } from "./precision.ts";
 import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
 import type { Store } from "./store.ts";
 
-export const LOCATIONS = "locations";
-export const PRESENCE = "presence";
-export const OWN_NODE = "http://jabber.org/protocol/geoloc";
+export { LOCATIONS, OWN_NODE, PRESENCE, type NodeView } from "./nodes.ts";
+export type { Outcome } from "./context.ts";
 
 export interface PublishRequest {
   node: string;
   itemId?: string;
   /** undefined: the <publish/> had no <item/> or the item no payload */
   payload?: { entries: GeolocEntry[]; lang?: string; bytes: number; namespaceOk: boolean; count: number };
-  /** XEP-0060 §7.1.5 publish-options, already read from the form */
-  options?: { accessModel?: string };
+  /** XEP-0060 §7.1.5 publish-options: the submitted form's fields (FORM_TYPE checked by protocol/) */
+  options?: SubmittedForm;
 }
 
-export type Outcome<T> = Result<T & { notifications: Notification[] }>;
-
-export type NodeView =
-  | { kind: "personal"; node: PersonalNode }
-  | { kind: "locations" }
-  | { kind: "presence" };
-
-export class GeoService {
+export class GeoService implements Core {
   readonly state: State;
 
   constructor(store: Store, settings: Settings, readonly newId: () => string) {
@@ -82,21 +77,19 @@ export class GeoService {
     if (!checked.ok) return fail("bad-request", "invalid-payload", checked.reason);
     if (req.itemId !== undefined && (req.itemId.length === 0 || req.itemId.length > 256)) return fail("bad-request", "invalid-payload", "item id must be 1-256 characters");
 
-    let accessModel: AccessModel | undefined;
-    if (req.options?.accessModel !== undefined) {
-      const m = req.options.accessModel;
-      if (!isAccessModel(m)) return fail("conflict", "precondition-not-met", `unsupported access model ${m}`);
-      // §7.1.5: options of an existing node must match
-      if (existing && existing.config.accessModel !== m) return fail("conflict", "precondition-not-met", `the node's access model is ${existing.config.accessModel}`);
-      accessModel = m;
-    }
+    // §7.1.5: each field is a precondition on the node configuration field of the same name; an unknown field or an
+    // unsupported value is refused (config.ts); on an existing node every precondition must hold, a new node is
+    // created with them
+    const wanted = req.options ? readConfigForm(req.options, s) : ok({});
+    if (!wanted.ok) return wanted;
+    const differs = existing && req.options ? unmet(existing.config, req.options, s) : [];
+    if (differs.length) return fail("conflict", "precondition-not-met", `the node's ${differs.join(", ")} differ${differs.length === 1 ? "s" : ""} from the publish-options`);
 
     const notifications: Notification[] = [];
     let node = existing;
-    const config = node?.config ?? { ...s.defaults, ...(accessModel && { accessModel }) };
-    // Coarse sharing: only the coarsened fix is stored and sent (the same for every viewer and every replay).
-    const geoloc = config.coarseKm > 0 ? coarsen(checked.geoloc, config.coarseKm) : checked.geoloc;
-    const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc, published: now };
+    const config = node?.config ?? { ...s.defaults, ...wanted.value };
+    // The exact fix is stored; each viewer is sent its own view of it (precision.ts)
+    const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc: checked.geoloc, published: now };
     // durable first, in one transaction: if the store fails, nothing is written and memory is untouched
     this.state.store.atomically(() => {
       if (!existing) this.state.store.createNode(name, config);
@@ -116,16 +109,22 @@ export class GeoService {
     return ok({ node: name, itemId: item.id, created: !existing, notifications });
   }
 
-  /** Recipients of an event on a personal node: its subscribers and those of `locations`, each once, if they may see it. */
+  /**
+   * Recipients of an event on a personal node: its subscribers and those of `locations`, each once, if they may see
+   * it; an item as each of them sees it (precision.ts), one event object per view so that it is serialised once.
+   */
   notifyNode(node: PersonalNode, event: Event): Notification[] {
     const out: Notification[] = [];
     const seen = new Set<string>();
+    const views = new Map<Item, Event>();
     for (const subs of [this.state.subscriptions.get(node.name), this.state.subscriptions.get(LOCATIONS)]) {
       if (!subs) continue;
       for (const jid of subs.keys()) {
         if (seen.has(jid) || !maySee(this.settings, jid, node)) continue;
         seen.add(jid);
-        out.push({ to: jid, event });
+        if (event.kind !== "item") { out.push({ to: jid, event }); continue; }
+        const item = viewFor(node, jid, event.item);
+        if (item) out.push({ to: jid, event: itemEvent(views, event, item) }); // none after share_until
       }
     }
     return out;
@@ -140,12 +139,16 @@ export class GeoService {
       let items = v.node.items;
       if (ids) items = items.filter((i) => ids.includes(i.id));
       if (max !== undefined) items = items.slice(Math.max(0, items.length - max));
-      return ok(items.map((item) => ({ node: v.node.name, item })));
+      return ok(items.flatMap((i) => {
+        const item = viewFor(v.node, from, i);
+        return item ? [{ node: v.node.name, item }] : []; // none after share_until, but to the owner
+      }));
     }
     if (v.kind === "locations") {
       const out: Array<{ node: string; item: Item }> = [];
       for (const n of this.visibleNodes(from)) {
-        const item = this.state.latest(n);
+        const latest = this.state.latest(n);
+        const item = latest && viewFor(n, from, latest);
         if (item && (!ids || ids.includes(item.id))) out.push({ node: n.name, item });
       }
       return ok(max === undefined ? out : out.slice(0, max));
@@ -190,7 +193,8 @@ export class GeoService {
     const notifications: Notification[] = [];
     // §6.1.7: send the last published item (pubsub#send_last_published_item = on_sub) of a personal node
     if (v.kind === "personal") {
-      const last = this.state.latest(v.node);
+      const latest = this.state.latest(v.node);
+      const last = latest && viewFor(v.node, jid, latest);
       if (last) notifications.push({ to: jid, event: { kind: "item", node: nodeName, item: last }, delayed: true });
     }
     return ok({ subscription, state: "subscribed", notifications });
@@ -280,4 +284,12 @@ export class GeoService {
   publishers(): string[] {
     return [...this.state.nodes.keys()];
   }
+}
+
+/** The item event carrying `item` (one object per distinct view of the same event). */
+function itemEvent(views: Map<Item, Event>, event: Extract<Event, { kind: "item" }>, item: Item): Event {
+  if (item === event.item) return event;
+  let e = views.get(item);
+  if (!e) views.set(item, (e = { ...event, item }));
+  return e;
 }

@@ -1,6 +1,6 @@
 // The service's state in memory, mirrored to the Store on every change (write-through, committed before replies).
 import type { AccessPolicy } from "./access.ts";
-import type { Item, NodeConfig, PendingRequest, PersonalNode, Subscription } from "./model.ts";
+import type { Item, NodeConfig, PendingRequest, PersonalNode, ReadLog, Subscription } from "./model.ts";
 import { PresenceTable, type PublisherPresence } from "./presence.ts";
 import type { Bucket } from "./rate.ts";
 import type { Store, StoredState } from "./store.ts";
@@ -17,7 +17,7 @@ export interface Settings extends AccessPolicy {
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, "domains"> = {
-  defaults: { accessModel: "open", maxItems: 20, title: "", coarseKm: 0 },
+  defaults: { accessModel: "open", maxItems: 20, title: "", coarseKm: 0, exact: [] },
   maxItemsLimit: 1000,
   maxPayloadBytes: 8 * 1024,
   // no limit for embedding and tests; the run contract (config.ts) defaults to 10/s, burst 20
@@ -33,6 +33,8 @@ export class State {
   readonly resources = new PresenceTable();
   /** node -> requested JID -> request waiting for the owner (XEP-0060 §8.6); in memory only */
   readonly pending = new Map<string, Map<string, PendingRequest>>();
+  /** who fetched each publisher's items lately (core/watchers.ts); in memory only, erased with the node */
+  readonly reads: ReadLog = new Map();
   /** publisher bare JID -> its rate-limit bucket */
   readonly buckets = new Map<string, Bucket>();
 
@@ -72,7 +74,7 @@ export class State {
   restore(names: readonly string[], fresh: StoredState): void {
     for (const name of names) {
       const node = fresh.nodes.find((n) => n.name === name);
-      if (node) this.nodes.set(name, node);
+      if (node) this.nodes.set(name, { ...node, sharingEnded: this.nodes.get(name)?.sharingEnded }); // share_until's state is memory's
       else if (this.nodes.delete(name)) this.presence.delete(name);
       const temporary = [...(this.subscriptions.get(name)?.values() ?? [])].filter((s) => s.temporary);
       this.subscriptions.delete(name);

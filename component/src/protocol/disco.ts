@@ -14,7 +14,8 @@ const PUBSUB_FEATURES = [
 ].map((f) => `${NS.pubsub}#${f}`);
 
 // XEP-0163 §4: `geoloc+notify` asks users' PEP services for their geoloc events (ingest of PEP publishers).
-export const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.pubsub, ...PUBSUB_FEATURES, NS.geoloc, `${NS.geoloc}+notify`, NS.ping];
+// XEP-0050 §2.1: ad-hoc commands (protocol/commands.ts)
+export const SERVICE_FEATURES = [NS.discoInfo, NS.discoItems, NS.pubsub, ...PUBSUB_FEATURES, NS.geoloc, `${NS.geoloc}+notify`, NS.ping, NS.commands];
 
 /** The service's disco#info; `node` set when answering a XEP-0115 §6.2 `node#ver` query (same identity and features). */
 export function serviceInfo(node?: string): Element {
@@ -56,4 +57,10 @@ export function serviceNodeInfo(name: typeof NODES.locations | typeof NODES.pres
 export function discoItems(service: string, node: string | undefined, items: Array<{ node?: string; name?: string; id?: string }>): Element {
   return xml("query", node ? { xmlns: NS.discoItems, node } : { xmlns: NS.discoItems },
     ...items.map((i) => xml("item", { jid: service, node: i.node, name: i.name || undefined })));
+}
+
+/** XEP-0050 §2.2: a command node's disco#info. */
+export function commandInfo(node: string, name: string): Element {
+  return xml("query", { xmlns: NS.discoInfo, node }, xml("identity", { category: "automation", type: "command-node", name }),
+    xml("feature", { var: NS.commands }), xml("feature", { var: NS.dataForms }));
 }

@@ -19,6 +19,7 @@ export const NS = {
   caps: "http://jabber.org/protocol/caps",
   privilege: "urn:xmpp:privilege:2",
   forward: "urn:xmpp:forward:0",
+  commands: "http://jabber.org/protocol/commands",
 } as const;
 
 /** Node names with a meaning of their own (DESIGN.md §2). */

@@ -4,7 +4,8 @@ import { fail, ok, type Result } from "../core/errors.ts";
 import type { AuthorizationAnswer } from "../core/authorize.ts";
 import type { PublishRequest } from "../core/service.ts";
 import { geolocEntries } from "./geoloc.ts";
-import { readForm } from "./forms.ts";
+import type { SubmittedForm } from "../core/config.ts";
+import { readForm, readSubmission } from "./forms.ts";
 import { NS } from "./ns.ts";
 
 export type PubsubRequest =
@@ -18,7 +19,7 @@ export type PubsubRequest =
   | { action: "create"; node?: string };
 
 export type OwnerRequest =
-  | { action: "configure"; node: string; form?: Record<string, string> }
+  | { action: "configure"; node: string; form?: SubmittedForm | "cancel" }
   | { action: "default" }
   | { action: "delete"; node: string }
   | { action: "purge"; node: string }
@@ -56,9 +57,34 @@ function actionOf(pubsub: Element): Element | undefined {
   return children.length === 1 ? children[0] : undefined;
 }
 
+export const PUBLISH_OPTIONS = `${NS.pubsub}#publish-options`;
+export const NODE_CONFIG = `${NS.pubsub}#node_config`;
+
+// XEP-0060 §6.3.4.6: subscription options are not supported (yet): refused, never ignored
+const NO_SUBSCRIPTION_OPTIONS = { ok: false, error: { condition: "feature-not-implemented", pubsub: "unsupported", feature: "subscription-options", text: "subscription options are not supported" } } as const;
+
+/** The options elements next to the action, refused where they do not belong or are not supported. */
+function optionsOf(pubsub: Element, action: string): Result<{ publish?: Element }> {
+  const publish = pubsub.getChildren("publish-options");
+  const options = pubsub.getChildren("options");
+  if (publish.length > 1 || options.length > 1) return fail("bad-request", undefined, "options are given once");
+  if (publish.length && action !== "publish") return fail("bad-request", undefined, "publish-options go with a publish (XEP-0060 §7.1.5)");
+  if (options.length) {
+    // XEP-0060 §6.3.7: <options/> follows <subscribe/> and has no node or jid of its own
+    if (action !== "subscribe" || options[0].attrs.node !== undefined || options[0].attrs.jid !== undefined) {
+      return fail("bad-request", undefined, "<options/> goes with a <subscribe/> and has no node or jid attribute (XEP-0060 §6.3.7)");
+    }
+    return NO_SUBSCRIPTION_OPTIONS;
+  }
+  return ok({ publish: publish[0] });
+}
+
 export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubRequest> {
   const a = actionOf(pubsub);
+  if (!a && pubsub.getChildElements().length === 1 && pubsub.getChild("options")) return NO_SUBSCRIPTION_OPTIONS; // §6.3.2
   if (!a) return fail("bad-request", undefined, "expected exactly one pubsub action");
+  const opts = optionsOf(pubsub, a.name);
+  if (!opts.ok) return opts;
   const key = `${type}:${a.name}`;
   switch (key) {
     case "set:publish": {
@@ -67,8 +93,13 @@ export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubR
       const items = a.getChildren("item");
       if (items.length > 1) return fail("bad-request", "invalid-payload", "one item per publish (XEP-0060 §7.1.1)");
       const publish = publishRequest(node.value, items[0]);
-      const options = readForm(pubsub.getChild("publish-options")?.getChild("x", NS.dataForms));
-      if (options?.["pubsub#access_model"] !== undefined) publish.options = { accessModel: options["pubsub#access_model"] };
+      if (opts.value.publish) {
+        // XEP-0060 §7.1.5: the element holds a data form of FORM_TYPE publish-options
+        const form = readSubmission(opts.value.publish.getChild("x", NS.dataForms), PUBLISH_OPTIONS);
+        if (!form.ok) return form;
+        if (form.value === "cancel") return fail("bad-request", undefined, "publish-options cannot be cancelled");
+        publish.options = form.value;
+      }
       return ok({ action: "publish", publish });
     }
     case "get:items": {
@@ -114,9 +145,9 @@ export function readOwner(pubsub: Element, type: "get" | "set"): Result<OwnerReq
     case "get:configure":
       return ok({ action: "configure", node: node.value });
     case "set:configure": {
-      const form = readForm(a.getChild("x", NS.dataForms));
-      if (!form) return fail("bad-request", undefined, "configure needs a submitted data form");
-      return ok({ action: "configure", node: node.value, form });
+      const form = readSubmission(a.getChild("x", NS.dataForms), NODE_CONFIG);
+      if (!form.ok) return form;
+      return ok({ action: "configure", node: node.value, form: form.value });
     }
     case "set:delete":
       return ok({ action: "delete", node: node.value });

@@ -5,6 +5,7 @@ import { normaliseBare } from "../core/jid.ts";
 import type { NodeConfig, PersonalNode } from "../core/model.ts";
 import type { PublisherPresence, Show } from "../core/presence.ts";
 import type { ReadView } from "../core/shared-read.ts";
+import { configOf, NODE_COLUMNS } from "./config-columns.ts";
 
 export const PRESENCE_SQL = `INSERT INTO presence (jid, online, show, since) VALUES ($1, $2, $3, $4)
   ON CONFLICT (jid) DO UPDATE SET online = EXCLUDED.online, show = EXCLUDED.show, since = EXCLUDED.since`;
@@ -15,8 +16,8 @@ export async function readView(db: pg.ClientBase, node: string | undefined): Pro
   const one = name !== undefined;
   const args = one ? [name] : [];
   const nodes = new Map<string, PersonalNode>();
-  for (const r of (await db.query(`SELECT name, access_model, max_items, title, coarse_km FROM nodes${one ? " WHERE name = $1" : ""}`, args)).rows) {
-    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: Number(r.coarse_km) }, affiliations: new Map(), items: [] });
+  for (const r of (await db.query(`SELECT ${NODE_COLUMNS} FROM nodes${one ? " WHERE name = $1" : ""}`, args)).rows) {
+    nodes.set(r.name, { name: r.name, config: configOf(r), affiliations: new Map(), items: [] });
   }
   for (const r of (await db.query(`SELECT node, jid, affiliation FROM affiliations${one ? " WHERE node = $1" : ""}`, args)).rows) {
     nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation);

@@ -33,6 +33,7 @@ import type { SharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
 import { CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.ts";
 import { PRESENCE_SQL, readView } from "./postgres-read.ts";
+import { CONFIG_COLUMNS, configOf, configValues, NODE_COLUMNS } from "./config-columns.ts";
 
 /** Schema versions, applied in order at start under an advisory lock (several instances may start at once). */
 export const MIGRATIONS = [
@@ -51,6 +52,10 @@ export const MIGRATIONS = [
   // the publishers' instances fan out to them too; an instance that takes over a dead one's slot adopts its rows
   `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, instance TEXT NOT NULL,
      PRIMARY KEY (node, jid));`,
+  // 5: precision per viewer: geo#exact, the bare JIDs that see the exact fix, separated by spaces
+  `ALTER TABLE nodes ADD COLUMN exact TEXT NOT NULL DEFAULT '';`,
+  // 6: geo#share_until: epoch ms, NULL = no end
+  `ALTER TABLE nodes ADD COLUMN share_until BIGINT;`,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -58,8 +63,8 @@ type Op = { name: string; text: string; values: unknown[] };
 interface Batch { ops: Op[]; nodes: Set<string>; done: Promise<void> }
 
 const SQL = {
-  createNode: "INSERT INTO nodes (name, access_model, max_items, title, coarse_km) VALUES ($1, $2, $3, $4, $5)",
-  saveConfig: "UPDATE nodes SET access_model = $1, max_items = $2, title = $3, coarse_km = $4 WHERE name = $5",
+  createNode: `INSERT INTO nodes (${NODE_COLUMNS}) VALUES (${["name", ...CONFIG_COLUMNS].map((_, i) => `$${i + 1}`).join(", ")})`,
+  saveConfig: `UPDATE nodes SET ${CONFIG_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(", ")} WHERE name = $${CONFIG_COLUMNS.length + 1}`,
   setAffiliation: "INSERT INTO affiliations (node, jid, affiliation) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET affiliation = EXCLUDED.affiliation",
   removeAffiliation: "DELETE FROM affiliations WHERE node = $1 AND jid = $2",
   // as SQLite's INSERT OR REPLACE: a re-published id becomes the newest (a new seq)
@@ -103,8 +108,8 @@ export async function readState(db: pg.ClientBase, names?: string[]): Promise<St
   const where = (col: string) => (names ? ` WHERE ${col} = ANY($1::text[])` : "");
   const args = names ? [names] : [];
   const nodes = new Map<string, PersonalNode>();
-  for (const r of (await db.query(`SELECT name, access_model, max_items, title, coarse_km FROM nodes${where("name")}`, args)).rows) {
-    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: Number(r.coarse_km) }, affiliations: new Map(), items: [] });
+  for (const r of (await db.query(`SELECT ${NODE_COLUMNS} FROM nodes${where("name")}`, args)).rows) {
+    nodes.set(r.name, { name: r.name, config: configOf(r), affiliations: new Map(), items: [] });
   }
   for (const r of (await db.query(`SELECT node, jid, affiliation FROM affiliations${where("node")}`, args)).rows) {
     nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
@@ -268,8 +273,8 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     },
     onRollback(l) { listeners.push(l); },
     atomically: <T>(writes: () => T): T => writes(), // the batch is one transaction
-    createNode: (name, c) => nodeChange(name, "createNode", [name, c.accessModel, c.maxItems, c.title, c.coarseKm]),
-    saveConfig: (name, c) => nodeChange(name, "saveConfig", [c.accessModel, c.maxItems, c.title, c.coarseKm, name]),
+    createNode: (name, c) => nodeChange(name, "createNode", [name, ...configValues(c)]),
+    saveConfig: (name, c) => nodeChange(name, "saveConfig", [...configValues(c), name]),
     setAffiliation: (node, jid, a) => nodeChange(node, a === "none" ? "removeAffiliation" : "setAffiliation", a === "none" ? [node, jid] : [node, jid, a]),
     putItem(node: string, item: Item, maxItems: number) {
       record(node, "putItem", [node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published]);

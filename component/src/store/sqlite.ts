@@ -4,8 +4,9 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GroupCommit } from "../core/group-commit.ts";
-import type { NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
+import type { PersonalNode, Subscription } from "../core/model.ts";
 import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
+import { CONFIG_COLUMNS, configOf, configValues, NODE_COLUMNS } from "./config-columns.ts";
 import { batches } from "./sqlite-batch.ts";
 
 const MIGRATIONS = [
@@ -21,6 +22,10 @@ const MIGRATIONS = [
   // XEP-0060 §12.5 temporary subscriptions: kept across a restart of the service, then confirmed with the viewer's
   // session (xmpp/confirm.ts) or ended, so a map whose tab is still open keeps receiving
   `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  // precision per viewer: geo#exact, the bare JIDs that see the exact fix, separated by spaces
+  `ALTER TABLE nodes ADD COLUMN exact TEXT NOT NULL DEFAULT '';`,
+  // geo#share_until: epoch ms, NULL = no end
+  `ALTER TABLE nodes ADD COLUMN share_until INTEGER;`,
 ];
 
 export interface SqliteOptions {
@@ -47,7 +52,7 @@ type Row = Record<string, string & number>;
 function rowsToState(nodeRows: unknown[], affiliationRows: unknown[], itemRows: unknown[], subscriptionRows: unknown[], temporaryRows: unknown[] = []): StoredState {
   const nodes = new Map<string, PersonalNode>();
   for (const r of nodeRows as Row[]) {
-    nodes.set(r.name, { name: r.name, config: { accessModel: r.access_model as NodeConfig["accessModel"], maxItems: r.max_items, title: r.title, coarseKm: r.coarse_km }, affiliations: new Map(), items: [] });
+    nodes.set(r.name, { name: r.name, config: configOf(r), affiliations: new Map(), items: [] });
   }
   for (const r of affiliationRows as Row[]) nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
   for (const r of itemRows as Row[]) {
@@ -76,8 +81,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
   })();
 
   const q = {
-    createNode: db.prepare("INSERT INTO nodes (name, access_model, max_items, title, coarse_km) VALUES (?, ?, ?, ?, ?)"),
-    saveConfig: db.prepare("UPDATE nodes SET access_model = ?, max_items = ?, title = ?, coarse_km = ? WHERE name = ?"),
+    createNode: db.prepare(`INSERT INTO nodes (${NODE_COLUMNS}) VALUES (${["name", ...CONFIG_COLUMNS].map(() => "?").join(", ")})`),
+    saveConfig: db.prepare(`UPDATE nodes SET ${CONFIG_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE name = ?`),
     setAffiliation: db.prepare("INSERT OR REPLACE INTO affiliations (node, jid, affiliation) VALUES (?, ?, ?)"),
     removeAffiliation: db.prepare("DELETE FROM affiliations WHERE node = ? AND jid = ?"),
     putItem: db.prepare("INSERT OR REPLACE INTO items (node, id, publisher, geoloc, published) VALUES (?, ?, ?, ?, ?)"),
@@ -104,7 +109,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     } catch { /* see above */ }
   };
   const by = {
-    node: db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes WHERE name = ?"),
+    node: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ?`),
     affiliations: db.prepare("SELECT node, jid, affiliation FROM affiliations WHERE node = ?"),
     items: db.prepare("SELECT node, id, publisher, geoloc, published FROM items WHERE node = ? ORDER BY seq"),
     subscriptions: db.prepare("SELECT node, jid, subid FROM subscriptions WHERE node = ?"),
@@ -126,13 +131,13 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
 
   return {
     load: () => rowsToState(
-      db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes").all(),
+      db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes`).all(),
       db.prepare("SELECT node, jid, affiliation FROM affiliations").all(),
       db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all(),
       db.prepare("SELECT node, jid, subid FROM subscriptions").all(),
       db.prepare("SELECT node, jid, subid FROM temp_subscriptions").all()),
-    createNode: (name, c) => write(name, () => q.createNode.run(name, c.accessModel, c.maxItems, c.title, c.coarseKm)),
-    saveConfig: (name, c) => write(name, () => q.saveConfig.run(c.accessModel, c.maxItems, c.title, c.coarseKm, name)),
+    createNode: (name, c) => write(name, () => q.createNode.run(name, ...configValues(c))),
+    saveConfig: (name, c) => write(name, () => q.saveConfig.run(...configValues(c), name)),
     setAffiliation: (node, jid, a) => write(node, () => (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
     putItem: (node, item, maxItems) => write(node, () => {
       q.putItem.run(node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published);

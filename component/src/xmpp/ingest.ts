@@ -5,6 +5,7 @@
 import type { Notification } from "../core/model.ts";
 import * as owner from "../core/owner.ts";
 import { isRepeat, type RecentIds } from "../core/pep.ts";
+import { viewFor } from "../core/precision.ts";
 import type { GeoService } from "../core/service.ts";
 import type { PepEvent } from "../protocol/pep.ts";
 
@@ -40,7 +41,8 @@ export function ingestPepEvent(ctx: IngestContext, stats: IngestStats, ev: PepEv
       continue;
     }
     const node = ctx.core.state.nodes.get(who);
-    if (node && isRepeat(node.items, id, geoloc)) { stats.repeats++; continue; }
+    // also the service's own mirrored (coarse) copy coming back after a restart, when `mirrored` has forgotten it
+    if (node && (isRepeat(node.items, id, geoloc) || isRepeat(node.items.flatMap((i) => viewFor(node, undefined, i) ?? []), id, geoloc))) { stats.repeats++; continue; }
     const r = ctx.core.publish(who, publish, ctx.now());
     if (!r.ok) { // a notification has no IQ to answer: the error is logged and the fix dropped
       stats.invalid++;

@@ -2,7 +2,8 @@
 // as Prosody's mod_pubsub does.
 import xml, { type Element } from "@xmpp/xml";
 import type { Result } from "../core/errors.ts";
-import { COARSE_FIELD } from "../core/coarse.ts";
+import { COARSE_FIELD, EXACT_FIELD, SHARE_UNTIL_FIELD } from "../core/coarse.ts";
+import { viewFor } from "../core/precision.ts";
 import { ACCESS_MODELS, type Item, type NodeConfig, type Notification } from "../core/model.ts";
 import * as owner from "../core/owner.ts";
 import type { GeoService } from "../core/service.ts";
@@ -10,6 +11,7 @@ import { errorElement } from "../protocol/errors.ts";
 import { buildForm } from "../protocol/forms.ts";
 import { locationItem, presenceItem } from "../protocol/items.ts";
 import { NS } from "../protocol/ns.ts";
+import { stamp } from "../protocol/time.ts";
 import { readOwner, readPubsub, type OwnerRequest, type PubsubRequest } from "../protocol/requests.ts";
 
 export interface HandlerContext {
@@ -18,6 +20,10 @@ export interface HandlerContext {
   notify(n: readonly Notification[]): void;
   /** a publisher's node was just created: ask for its presence */
   created(publisher: string): void;
+  /** a node's configuration changed or a node was created: the next share_until deadline may have moved */
+  deadlines?(): void;
+  /** `viewer` was sent items of these publishers (the owners' read log) */
+  read?(viewer: string, publishers: string[]): void;
   /** a fix was accepted on `owner`'s node (mirror mode writes it to that user's PEP node) */
   accepted?(owner: string, item: Item): void;
 }
@@ -47,15 +53,20 @@ const PUBSUB: Handlers<PubsubRequest> = {
     if (result.ok && result.value.created) ctx.created(result.value.node);
     if (result.ok && ctx.accepted) {
       const { node, itemId } = result.value;
-      const item = ctx.core.state.nodes.get(node)?.items.find((i) => i.id === itemId);
-      if (item) ctx.accepted(node, item);
+      const n = ctx.core.state.nodes.get(node);
+      const item = n?.items.find((i) => i.id === itemId);
+      // the PEP node is read by all the owner's contacts: it carries what anyone may see of the fix
+      const seen = n && item && viewFor(n, undefined, item); // none after share_until
+      if (seen) ctx.accepted(node, seen);
     }
     // §7.1.2: the result carries the node and the item id
     return reply(ctx, result, (v) => pubsub(xml("publish", { node: v.node }, xml("item", { id: v.itemId }))));
   },
   items(ctx, from, r) {
-    return reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) =>
-      pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true))))));
+    return reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) => {
+      ctx.read?.(from, list.flatMap((e) => ("node" in e ? [e.node] : []))); // who looked (core/watchers.ts)
+      return pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true)))));
+    });
   },
   subscribe(ctx, from, r) {
     // §6.1.2 subscribed, or §6.1.6 pending (authorize node: the owner was asked)
@@ -96,6 +107,8 @@ function configForm(type: "form", c: NodeConfig): Element {
   return buildForm(type, CONFIG, [
     { var: "pubsub#access_model", type: "list-single", label: "Who may see this node", value: c.accessModel, options: [...ACCESS_MODELS] },
     { var: COARSE_FIELD, type: "text-single", label: "Share only a position snapped to a grid of this many km (0 = precise)", value: String(c.coarseKm) },
+    { var: EXACT_FIELD, type: "jid-multi", label: "Who sees the exact position when the grid is on (you always do)", value: c.exact },
+    { var: SHARE_UNTIL_FIELD, type: "text-single", label: "Stop sharing at (XEP-0082 date-time, e.g. 2026-12-02T18:00:00Z; empty = no end)", value: c.shareUntil === undefined ? "" : stamp(c.shareUntil) },
     { var: "pubsub#max_items", type: "text-single", label: "How many past positions to keep", value: String(c.maxItems) },
     { var: "pubsub#title", type: "text-single", label: "A friendly name", value: c.title },
     { var: "pubsub#itemreply", type: "list-single", value: "publisher", options: ["publisher"] },
@@ -105,7 +118,12 @@ function configForm(type: "form", c: NodeConfig): Element {
 const OWNER: Handlers<OwnerRequest> = {
   configure(ctx, from, r) {
     if (!r.form) return reply(ctx, owner.getConfig(ctx.core, from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, configForm("form", c))));
-    return reply(ctx, owner.configure(ctx.core, from, r.node, r.form), () => undefined);
+    const result = owner.configure(ctx.core, from, r.node, r.form, ctx.now());
+    // a deadline already passed: the PEP mirror stops too (XEP-0080 §4.1 empty geoloc)
+    if (result.ok) for (const s of result.value.stopped) ctx.accepted?.(s.owner, s.item);
+    const done = reply(ctx, result, () => undefined);
+    ctx.deadlines?.(); // share_until may have changed
+    return done;
   },
   default(ctx) {
     return ownerReply(xml("default", {}, configForm("form", ctx.core.settings.defaults)));

@@ -11,11 +11,14 @@ import { hasGroupCommit } from "../core/group-commit.ts";
 import { applyRemote, hasReplication } from "../core/replica.ts";
 import { hasSharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store } from "../core/store.ts";
+import { recordReads } from "../core/watchers.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { handleMessage } from "./authorize.ts";
 import { coalesceWrites } from "./coalesce.ts";
+import { handleCommand } from "./commands.ts";
+import { deadlineTimer } from "./deadline.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
@@ -68,19 +71,25 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     : `notifications caught up: ${e.shed} superseded locations were dropped`));
   const durable = hasGroupCommit(store) ? store : undefined;
   const notify = durable ? gatedNotify(durable, outbox, core) : (n: readonly Notification[]) => outbox.push(n);
+  const mirror = new Mirror(entity, settings.domains, log);
+  // geo#share_until: one timer for the next deadline; at the deadline viewers are told and the PEP mirror stops too
+  const deadlines = deadlineTimer(core, clock, notify, (owner, item) => mirror.write(owner, item));
   durable?.onRollback((names, fresh) => {
     core.state.restore(names, fresh);
+    deadlines.check(); // share_until as the stored configuration has it
     log(`error: a commit failed; ${names.length} node(s) set back to their stored state`);
   });
   durable?.rememberFrom?.((name) => core.state.snapshot(name));
   // several instances on one PostgreSQL: other instances' node and subscription changes (core/replica.ts)
-  if (hasReplication(store)) store.onRemoteChange((c) => applyRemote(core.state, c));
+  // (then share_until again: another instance may have set, moved or cleared a deadline)
+  if (hasReplication(store)) store.onRemoteChange((c) => { applyRemote(core.state, c); deadlines.check(); });
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set(), unconfirmed: new Set() };
-  const mirror = new Mirror(entity, settings.domains, log);
   const ctx: HandlerContext = {
     core, now: clock, notify,
-    created: (jid) => requestSubscription(presenceCtx, jid),
+    created: (jid) => { requestSubscription(presenceCtx, jid); deadlines.check(); },
+    deadlines: () => deadlines.check(),
+    read: (viewer, publishers) => recordReads(core.state, viewer, publishers, clock()),
     accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
   };
   const pep = newIngestStats();
@@ -126,6 +135,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   }
   route("get", NS.discoInfo, "query", (from, el) => discoInfo(core, from, el.attrs.node));
   route("get", NS.discoItems, "query", (from, el) => shared ? sharedDiscoItems(shared, domain, from, el.attrs.node) : discoItemsOf(core, domain, from, el.attrs.node));
+  route("set", NS.commands, "command", (from, el) => handleCommand(core, clock(), from, el)); // XEP-0050
   route("get", NS.ping, "ping", () => undefined); // XEP-0199 §4.2: an empty result
   route("get", NS.version, "query", () => xml("query", { xmlns: NS.version }, xml("name", {}, "geo-presence"), xml("version", {}, "0.1.0")));
 
@@ -169,6 +179,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     const n = ++connection;
     const away = awaySince;
     awaySince = undefined;
+    deadlines.check(); // a share_until that passed while the service was away takes effect now
     // a reconnect: every session known before; the first connection: those holding temporary subscriptions from the
     // last run (stored, xmpp/confirm.ts), unless another instance holds theirs (several instances: their slots)
     const known = away !== undefined ? core.availableResources() : n === 1 && confirmAtStart ? core.unconfirmedTemporary() : [];

@@ -6,6 +6,8 @@ import type { Element } from "@xmpp/xml";
 import type { GroupCommit } from "../core/group-commit.ts";
 import type { Notification } from "../core/model.ts";
 import { LOCATIONS, PRESENCE } from "../core/service.ts";
+import { viewFor } from "../core/precision.ts";
+import { isDue } from "../core/share-until.ts";
 import { readerOver, type SharedReads } from "../core/shared-read.ts";
 import type { Settings } from "../core/state.ts";
 import { readPubsub } from "../protocol/requests.ts";
@@ -21,7 +23,10 @@ export interface Shared {
 
 async function reader(s: Shared, node: string | undefined) {
   await s.durable.commit().catch(() => {}); // a failed batch was set back; the database is the truth either way
-  return readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings);
+  const core = readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings);
+  const now = s.ctx.now();
+  for (const n of core.state.nodes.values()) n.sharingEnded = isDue(n, now); // share_until, as the stored rows say
+  return core;
 }
 
 /** An items request (XEP-0060 §6.5) answered from the database; undefined for any other request. */
@@ -51,8 +56,11 @@ export function replayFromStore(s: Shared, notify: (n: readonly Notification[]) 
       void s.durable.commit().catch(() => {})
         .then(() => s.store.readView(event.node))
         .then((v) => {
-          const latest = v.state.nodes[0]?.items.at(-1);
-          if (latest) notify([{ ...x, event: { ...event, item: latest } }]);
+          const node = v.state.nodes[0];
+          if (node) node.sharingEnded = isDue(node, s.ctx.now());
+          const latest = node?.items.at(-1);
+          const item = latest && viewFor(node, x.to, latest); // as this viewer sees it, if at all
+          if (item) notify([{ ...x, event: { ...event, item } }]);
         }, () => notify([x]));
     }
   };
