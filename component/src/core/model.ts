@@ -41,6 +41,18 @@ export interface Subscription {
   subid: string;
   /** XEP-0060 §12.5: ends when that full JID goes offline; never stored */
   temporary: boolean;
+  /** XEP-0060 §6.3 subscription options; undefined = the defaults (core/sub-options.ts) */
+  options?: SubscriptionOptions;
+}
+
+/** XEP-0060 §6.3 subscription options the service offers (pubsub#subscribe_options). */
+export interface SubscriptionOptions {
+  /** pubsub#deliver: false = no notifications at all */
+  deliver: boolean;
+  /** pubsub#digest: notifications gathered into one message per period */
+  digest: boolean;
+  /** pubsub#digest_frequency: the least ms between two digests; 0 = one digest per outbox flush */
+  digestFrequency: number;
 }
 
 /** What subscribers are told, as data; protocol/ turns each into a <message/>. */

@@ -10,6 +10,7 @@ import { isAccessModel, type AccessModel, type Event, Item, Notification, Person
 import { splitResource, type PublisherPresence, type Show } from "./presence.ts";
 import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
+import { applyOptionsForm, DEFAULT_OPTIONS, optionsOf, storedOptions } from "./sub-options.ts";
 import type { Store } from "./store.ts";
 
 export const LOCATIONS = "locations";
@@ -172,7 +173,8 @@ export class GeoService {
   }
 
   // §6.1 Subscribe. A full JID that is available to the service gets a temporary subscription (§12.5).
-  subscribe(from: string, name: string, jid: string): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
+  // §6.3.7: `form` = the subscription options submitted in the same <pubsub/> (var -> value)
+  subscribe(from: string, name: string, jid: string, form?: Record<string, string>): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
     // §6.1.3.1: the subscribed JID must be the requester's (bare or full)
     if (bare(jid) !== bare(from)) return fail("bad-request", "invalid-jid");
     const v = this.view(from, name);
@@ -180,13 +182,24 @@ export class GeoService {
       // §6.1.6: an authorize node the requester may not see yet: the request waits for the owner
       const key = normaliseBare(name);
       const node = key === undefined ? undefined : this.state.nodes.get(key);
-      if (node && mayRequest(this.settings, from, node)) return requestAuthorization(this, node, jid);
+      if (node && mayRequest(this.settings, from, node)) {
+        // a pending request keeps no options: refused rather than dropped (DESIGN.md §2 "Errors")
+        if (form) return fail("not-acceptable", undefined, "subscription options are set once the owner approved (XEP-0060 §6.3.5)");
+        return requestAuthorization(this, node, jid);
+      }
       return fail("item-not-found"); // §6.1.3.12, and for invisible nodes
     }
     const nodeName = v.kind === "personal" ? v.node.name : name;
     const existing = this.state.subscriptions.get(nodeName)?.get(jid);
-    const subscription = existing ?? { node: nodeName, jid, subid: this.newId(), temporary: jid.includes("/") && this.state.resources.isAvailable(jid) };
-    if (!existing) this.state.addSubscription(subscription);
+    const options = form ? applyOptionsForm(existing ? optionsOf(existing) : DEFAULT_OPTIONS, form) : undefined;
+    if (options && !options.ok) return options; // nothing changes
+    let subscription = existing ?? { node: nodeName, jid, subid: this.newId(), temporary: jid.includes("/") && this.state.resources.isAvailable(jid) };
+    if (options) {
+      const { options: _old, ...rest } = subscription;
+      const stored = storedOptions(options.value);
+      subscription = stored ? { ...rest, options: stored } : rest;
+    }
+    if (subscription !== existing) this.state.addSubscription(subscription);
     const notifications: Notification[] = [];
     // §6.1.7: send the last published item (pubsub#send_last_published_item = on_sub) of a personal node
     if (v.kind === "personal") {

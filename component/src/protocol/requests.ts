@@ -10,7 +10,8 @@ import { NS } from "./ns.ts";
 export type PubsubRequest =
   | { action: "publish"; publish: PublishRequest }
   | { action: "items"; node: string; ids?: string[]; max?: number }
-  | { action: "subscribe"; node: string; jid: string }
+  | { action: "subscribe"; node: string; jid: string; options?: Record<string, string> }
+  | { action: "options"; node: string; jid: string; subid?: string; form?: Record<string, string> }
   | { action: "unsubscribe"; node: string; jid: string }
   | { action: "subscriptions"; node?: string }
   | { action: "affiliations"; node?: string }
@@ -50,10 +51,19 @@ function nodeOf(el: Element): Result<string> {
   return node ? ok(node) : fail("bad-request", "nodeid-required");
 }
 
-/** The action element: the one child that is not an options form. */
+/** The action element: the one child that is not an options form (a lone <options/> is §6.3's action). */
 function actionOf(pubsub: Element): Element | undefined {
-  const children = pubsub.getChildElements().filter((c) => c.name !== "publish-options" && c.name !== "options");
+  const all = pubsub.getChildElements();
+  const children = all.filter((c) => c.name !== "publish-options" && c.name !== "options");
+  if (!children.length && all.length === 1 && all[0].name === "options") return all[0];
   return children.length === 1 ? children[0] : undefined;
+}
+
+/** The submitted form of an <options/> element; an <options/> without one is a bad request. */
+function optionsForm(el: Element): Result<Record<string, string>> {
+  const x = el.getChild("x", NS.dataForms);
+  const form = x?.attrs.type === "submit" ? readForm(x) : undefined;
+  return form ? ok(form) : fail("bad-request", "invalid-options", "options need a submitted data form (XEP-0060 §6.3.5)");
 }
 
 export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubRequest> {
@@ -86,7 +96,20 @@ export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubR
       if (!node.ok) return node;
       const jid = a.attrs.jid;
       if (!jid) return fail("bad-request", "invalid-jid"); // §6.1.3.1
-      return ok({ action: a.name as "subscribe" | "unsubscribe", node: node.value, jid });
+      const opts = pubsub.getChild("options");
+      if (a.name === "unsubscribe" || !opts) return ok({ action: a.name as "subscribe" | "unsubscribe", node: node.value, jid });
+      // §6.3.7: subscribe and configure in one request
+      const form = optionsForm(opts);
+      return form.ok ? ok({ action: "subscribe", node: node.value, jid, options: form.value }) : form;
+    }
+    case "get:options":
+    case "set:options": {
+      const node = nodeOf(a);
+      if (!node.ok) return node;
+      const base = { action: "options" as const, node: node.value, jid: a.attrs.jid ?? "", ...(a.attrs.subid !== undefined && { subid: a.attrs.subid as string }) };
+      if (type === "get") return ok(base);
+      const form = optionsForm(a);
+      return form.ok ? ok({ ...base, form: form.value }) : form;
     }
     case "get:subscriptions":
       return ok({ action: "subscriptions", node: a.attrs.node });

@@ -18,6 +18,8 @@ const MIGRATIONS = [
    CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
   // coarse sharing: grid size in km, 0 = precise
   `ALTER TABLE nodes ADD COLUMN coarse_km REAL NOT NULL DEFAULT 0;`,
+  // XEP-0060 §6.3 subscription options as JSON (core/sub-options.ts); NULL = the defaults
+  `ALTER TABLE subscriptions ADD COLUMN options TEXT;`,
 ];
 
 export interface SqliteOptions {
@@ -50,7 +52,7 @@ function rowsToState(nodeRows: unknown[], affiliationRows: unknown[], itemRows: 
   for (const r of itemRows as Row[]) {
     nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: JSON.parse(r.geoloc), published: r.published });
   }
-  const subscriptions: Subscription[] = (subscriptionRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
+  const subscriptions: Subscription[] = (subscriptionRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false, ...(r.options ? { options: JSON.parse(r.options) } : {}) }));
   return { nodes: [...nodes.values()], subscriptions };
 }
 
@@ -80,7 +82,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     purge: db.prepare("DELETE FROM items WHERE node = ?"),
     deleteNode: db.prepare("DELETE FROM nodes WHERE name = ?"),
     deleteNodeSubs: db.prepare("DELETE FROM subscriptions WHERE node = ?"),
-    addSubscription: db.prepare("INSERT OR REPLACE INTO subscriptions (node, jid, subid) VALUES (?, ?, ?)"),
+    addSubscription: db.prepare("INSERT OR REPLACE INTO subscriptions (node, jid, subid, options) VALUES (?, ?, ?, ?)"),
     removeSubscription: db.prepare("DELETE FROM subscriptions WHERE node = ? AND jid = ?"),
   };
   // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
@@ -98,7 +100,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     node: db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes WHERE name = ?"),
     affiliations: db.prepare("SELECT node, jid, affiliation FROM affiliations WHERE node = ?"),
     items: db.prepare("SELECT node, id, publisher, geoloc, published FROM items WHERE node = ? ORDER BY seq"),
-    subscriptions: db.prepare("SELECT node, jid, subid FROM subscriptions WHERE node = ?"),
+    subscriptions: db.prepare("SELECT node, jid, subid, options FROM subscriptions WHERE node = ?"),
   };
   const readBack = (names: string[]) => rowsToState(
     names.flatMap((n) => by.node.all(n)), names.flatMap((n) => by.affiliations.all(n)),
@@ -120,7 +122,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
       db.prepare("SELECT name, access_model, max_items, title, coarse_km FROM nodes").all(),
       db.prepare("SELECT node, jid, affiliation FROM affiliations").all(),
       db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all(),
-      db.prepare("SELECT node, jid, subid FROM subscriptions").all()),
+      db.prepare("SELECT node, jid, subid, options FROM subscriptions").all()),
     createNode: (name, c) => write(name, () => q.createNode.run(name, c.accessModel, c.maxItems, c.title, c.coarseKm)),
     saveConfig: (name, c) => write(name, () => q.saveConfig.run(c.accessModel, c.maxItems, c.title, c.coarseKm, name)),
     setAffiliation: (node, jid, a) => write(node, () => (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
@@ -132,7 +134,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     trim: (node, maxItems) => write(node, () => q.trim.run(node, node, maxItems)),
     purge: (node) => write(node, () => q.purge.run(node), true),
     deleteNode: (node) => write(node, () => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); }, true),
-    addSubscription: (s) => write(s.node, () => q.addSubscription.run(s.node, s.jid, s.subid)),
+    addSubscription: (s) => write(s.node, () => q.addSubscription.run(s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null)),
     removeSubscription: (node, jid) => write(node, () => q.removeSubscription.run(node, jid)),
     atomically: (writes) => guarded(() => batch.write(undefined, writes)),
     get recorded() { return batch.recorded; },

@@ -97,7 +97,7 @@ export class Outbox {
     setImmediate(() => this.flush());
   }
 
-  /** Keeps the newest location per (viewer, node); then, if still over the cap, drops the oldest locations. */
+  /** Keeps the newest location per (viewer, node, publisher); then, if still over the cap, drops the oldest locations. */
   private shedSuperseded(): void {
     const before = this.shed;
     if (this.episodeShed === undefined) {
@@ -109,7 +109,8 @@ export class Outbox {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const n = this.queue[i];
       if (n.event.kind === "item") {
-        const key = `${n.to}\n${n.event.node}`;
+        // per publisher: a digest's items all name node `locations`
+        const key = `${n.to}\n${n.event.node}\n${n.event.item.publisher}`;
         if (newest.has(key)) { this.shed++; continue; }
         newest.add(key);
       }

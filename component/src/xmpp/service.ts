@@ -16,6 +16,8 @@ import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { handleMessage } from "./authorize.ts";
 import { coalesceWrites } from "./coalesce.ts";
+import { Digests } from "../core/digest.ts";
+import { digestDelivery } from "./digest-timer.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
@@ -38,6 +40,8 @@ export interface ServiceOptions {
 export interface RunningService {
   core: GeoService;
   outbox: Outbox;
+  /** digest subscriptions' pending changes (core/digest.ts) */
+  digests: Digests;
   domain: string;
   /** mirror mode (XEP-0356): what Prosody granted, and the ids written to publishers' PEP nodes */
   mirror: Mirror;
@@ -61,7 +65,10 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     ? `warning: notifications are made faster than Prosody takes them (${e.queued} waiting): dropping superseded locations, every viewer keeps each publisher's newest`
     : `notifications caught up: ${e.shed} superseded locations were dropped`));
   const durable = hasGroupCommit(store) ? store : undefined;
-  const notify = durable ? gatedNotify(durable, outbox, core) : (n: readonly Notification[]) => outbox.push(n);
+  // digest subscriptions (XEP-0060 §6.3) are gathered after the commit, before the outbox
+  const digests = new Digests(core);
+  const delivery = digestDelivery(digests, outbox, clock);
+  const notify = durable ? gatedNotify(durable, delivery, core) : (n: readonly Notification[]) => delivery.push(n);
   durable?.onRollback((names, fresh) => {
     core.state.restore(names, fresh);
     log(`error: a commit failed; ${names.length} node(s) set back to their stored state`);
@@ -75,6 +82,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   const ctx: HandlerContext = {
     core, now: clock, notify,
     created: (jid) => requestSubscription(presenceCtx, jid),
+    optionsChanged: () => delivery.poke(),
     accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
   };
   const pep = newIngestStats();
@@ -190,5 +198,5 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     await Promise.all(users.map((to) => entity.send(xml("presence", { to, from: domain, type: "unavailable" })).catch(() => {})));
   };
 
-  return { core, outbox, domain, mirror, pep, farewell };
+  return { core, outbox, digests, domain, mirror, pep, farewell };
 }

@@ -1,0 +1,37 @@
+// XEP-0060 §6.3 subscription options of an existing subscription: retrieve (§6.3.2) and submit (§6.3.5).
+import { bare } from "./jid.ts";
+import { fail, ok, type Result } from "./errors.ts";
+import type { Subscription, SubscriptionOptions } from "./model.ts";
+import type { GeoService } from "./service.ts";
+import { applyOptionsForm, optionsOf, storedOptions } from "./sub-options.ts";
+
+/** The subscription the request is about, or the §6.3.4 error. */
+function target(svc: GeoService, from: string, name: string, jid: string, subid: string | undefined): Result<Subscription> {
+  if (!jid) return fail("bad-request", "invalid-jid"); // §6.3.4.5
+  const v = svc.view(from, name);
+  if (!v) return fail("item-not-found"); // §6.3.4.4 (and nodes the requester may not see)
+  if (bare(jid) !== bare(from)) return fail("forbidden"); // §6.3.4.1
+  const sub = svc.state.subscriptions.get(v.kind === "personal" ? v.node.name : name)?.get(jid);
+  if (!sub) return fail("unexpected-request", "not-subscribed"); // §6.3.4.2
+  if (subid !== undefined && subid !== sub.subid) return fail("not-acceptable", "invalid-subid"); // §6.3.4.6
+  return ok(sub);
+}
+
+// §6.3.2: the options form with the current values
+export function getOptions(svc: GeoService, from: string, name: string, jid: string, subid?: string): Result<{ subscription: Subscription; options: SubscriptionOptions }> {
+  const t = target(svc, from, name, jid, subid);
+  return t.ok ? ok({ subscription: t.value, options: optionsOf(t.value) }) : t;
+}
+
+// §6.3.5: a submitted form; bad-request + invalid-options (or not-acceptable for a field not offered) changes nothing
+export function setOptions(svc: GeoService, from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>): Result<{ subscription: Subscription }> {
+  const t = target(svc, from, name, jid, subid);
+  if (!t.ok) return t;
+  const next = applyOptionsForm(optionsOf(t.value), form);
+  if (!next.ok) return next;
+  const { options: _old, ...rest } = t.value;
+  const stored = storedOptions(next.value);
+  const subscription: Subscription = stored ? { ...rest, options: stored } : rest;
+  svc.state.addSubscription(subscription);
+  return ok({ subscription });
+}
