@@ -17,7 +17,9 @@
 // - the first digest after a quiet spell leaves at the next tick; then at most one per digestFrequency
 //   (XEP-0060: "the minimum number of milliseconds between sending any two notification digests"); 0 = one per
 //   flush of the outbox, no timer;
-// - replayed state (the last item on subscribe, <delay/>) and subscription-state messages are never digested.
+// - replayed state (the last item on subscribe, <delay/>) and subscription-state messages are never digested;
+// - an area subscription's "left the area" (core/area-notify.ts) becomes a retraction of the item the digests
+//   last delivered for that publisher, so the marker goes even when the period conflated the items in between.
 import { isStop } from "./geoloc.ts";
 import type { Event, Item, Notification, Subscription } from "./model.ts";
 import type { PublisherPresence } from "./presence.ts";
@@ -25,6 +27,9 @@ import { LOCATIONS, PRESENCE, type GeoService } from "./service.ts";
 import { optionsOf } from "./sub-options.ts";
 
 interface Pending {
+  /** an area subscription's publisher left the area (core/area-notify.ts), and the id the core last told */
+  left: boolean;
+  leftIds?: string[];
   deleted: boolean;
   purged: boolean;
   retracted: string[];
@@ -39,9 +44,11 @@ interface Buffer {
   lastSent: number;
   /** publisher bare JID -> what the period brought, in first-change order */
   pending: Map<string, Pending>;
+  /** area subscriptions: publisher -> the id of the item the last digest delivered (a leave retracts that one) */
+  delivered: Map<string, string>;
 }
 
-const empty = (): Pending => ({ deleted: false, purged: false, retracted: [], presenceRetracted: false });
+const empty = (): Pending => ({ left: false, deleted: false, purged: false, retracted: [], presenceRetracted: false });
 
 export class Digests {
   /** `${node}\n${jid}` of a subscription -> its buffer (kept while the subscription lives: lastSent matters) */
@@ -131,7 +138,7 @@ export class Digests {
     const key = `${sub.node}\n${sub.jid}`;
     let b = this.buffers.get(key);
     if (b && b.sub.subid !== sub.subid) { this.drop(b); b = undefined; }
-    if (!b) this.buffers.set(key, (b = { sub, lastSent: -Infinity, pending: new Map() }));
+    if (!b) this.buffers.set(key, (b = { sub, lastSent: -Infinity, pending: new Map(), delivered: new Map() }));
     b.sub = sub;
     return b;
   }
@@ -142,10 +149,12 @@ export class Digests {
     if (!p) b.pending.set(who, (p = empty()));
     switch (e.kind) {
       case "item":
+        p.left = false;
         p.retracted = p.retracted.filter((id) => id !== e.item.id);
         if (isStop(e.item.geoloc)) { p.stop = e.item; p.item = undefined; } else p.item = e.item;
         break;
       case "retract":
+        if (e.leave) { Object.assign(p, { left: true, leftIds: e.ids, stop: undefined, item: undefined }); break; }
         for (const id of e.ids) {
           if (p.item?.id === id) p.item = undefined;
           if (p.stop?.id === id) p.stop = undefined;
@@ -186,8 +195,17 @@ export class Digests {
     for (const [who, p] of pending) if (p.purged && visible(who)) out.push({ to, event: { kind: "purge", node: who } });
     for (const [who, p] of pending) if (p.retracted.length && visible(who)) out.push({ to, event: { kind: "retract", node: who, ids: p.retracted } });
     for (const [who, p] of pending) {
+      if (!p.left) continue;
+      // leaving an area: the item this subscriber holds goes, whichever later ones the period conflated
+      const held = b.delivered.has(who) ? [b.delivered.get(who)!] : p.leftIds;
+      b.delivered.delete(who);
+      if (held?.length && visible(who)) out.push({ to, event: { kind: "retract", node: who, ids: held, leave: true } });
+    }
+    for (const [who, p] of pending) {
       if ((!p.stop && !p.item && !p.presence) || !visible(who)) continue;
       for (const item of [p.stop, p.item]) if (item) out.push({ to, event: shared(item, () => ({ kind: "item", node: node === PRESENCE ? LOCATIONS : node, item })) });
+      const last = p.item ?? p.stop;
+      if (last && b.sub.options?.area) b.delivered.set(who, last.id);
       if (p.presence) { const pr = p.presence; out.push({ to, event: shared(pr, () => ({ kind: "presence", presence: pr })) }); }
     }
   }

@@ -1,4 +1,5 @@
 // The values the service keeps: personal nodes, items, subscriptions.
+import type { BBox } from "./area.ts";
 import type { Geoloc } from "./geoloc.ts";
 import type { PublisherPresence } from "./presence.ts";
 
@@ -53,12 +54,15 @@ export interface SubscriptionOptions {
   digest: boolean;
   /** pubsub#digest_frequency: the least ms between two digests; 0 = one digest per outbox flush */
   digestFrequency: number;
+  /** geo#bbox (`locations` and `presence` only): only publishers whose newest fix is inside (core/area.ts) */
+  area?: BBox;
 }
 
 /** What subscribers are told, as data; protocol/ turns each into a <message/>. */
 export type Event =
   | { kind: "item"; node: string; item: Item }
-  | { kind: "retract"; node: string; ids: string[] }
+  /** `leave`: an area subscriber is told a publisher left its area (the id is the one it was last told) */
+  | { kind: "retract"; node: string; ids: string[]; leave?: true }
   | { kind: "purge"; node: string }
   | { kind: "delete"; node: string }
   | { kind: "presence"; presence: PublisherPresence }

@@ -10,12 +10,13 @@ import { isAccessModel, type AccessModel, type Event, Item, Notification, Person
 import { splitResource, type PublisherPresence, type Show } from "./presence.ts";
 import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
-import { applyOptionsForm, DEFAULT_OPTIONS, optionsOf, storedOptions } from "./sub-options.ts";
+import { applyOptionsForm, areaAllowed, DEFAULT_OPTIONS, optionsOf, storedOptions } from "./sub-options.ts";
 import type { Store } from "./store.ts";
 
-export const LOCATIONS = "locations";
-export const PRESENCE = "presence";
-export const OWN_NODE = "http://jabber.org/protocol/geoloc";
+import { LOCATIONS, OWN_NODE, PRESENCE } from "./nodes.ts";
+import { AreaViews } from "./area-notify.ts";
+
+export { LOCATIONS, OWN_NODE, PRESENCE };
 
 export interface PublishRequest {
   node: string;
@@ -35,9 +36,12 @@ export type NodeView =
 
 export class GeoService {
   readonly state: State;
+  /** area subscriptions (geo#bbox): who each was told about, and the index of positions */
+  readonly areas: AreaViews;
 
   constructor(store: Store, settings: Settings, readonly newId: () => string) {
     this.state = new State(store, settings);
+    this.areas = new AreaViews(this);
   }
 
   get settings(): Settings { return this.state.settings; }
@@ -123,12 +127,14 @@ export class GeoService {
     const seen = new Set<string>();
     for (const subs of [this.state.subscriptions.get(node.name), this.state.subscriptions.get(LOCATIONS)]) {
       if (!subs) continue;
-      for (const jid of subs.keys()) {
-        if (seen.has(jid) || !maySee(this.settings, jid, node)) continue;
+      for (const [jid, sub] of subs) {
+        if (sub.options?.area || seen.has(jid) || !maySee(this.settings, jid, node)) continue;
         seen.add(jid);
         out.push({ to: jid, event });
       }
     }
+    // subscriptions with an area (core/area-notify.ts), unless the node's own subscription served them
+    for (const n of this.areas.onNodeEvent(node, event, seen)) out.push(n);
     return out;
   }
 
@@ -193,6 +199,7 @@ export class GeoService {
     const existing = this.state.subscriptions.get(nodeName)?.get(jid);
     const options = form ? applyOptionsForm(existing ? optionsOf(existing) : DEFAULT_OPTIONS, form) : undefined;
     if (options && !options.ok) return options; // nothing changes
+    if (options && !areaAllowed(nodeName, options.value)) return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
     let subscription = existing ?? { node: nodeName, jid, subid: this.newId(), temporary: jid.includes("/") && this.state.resources.isAvailable(jid) };
     if (options) {
       const { options: _old, ...rest } = subscription;
@@ -201,6 +208,9 @@ export class GeoService {
     }
     if (subscription !== existing) this.state.addSubscription(subscription);
     const notifications: Notification[] = [];
+    // an area, new or changed: the publishers inside arrive, those outside it now leave
+    const area = subscription.options?.area;
+    if (area ? JSON.stringify(area) !== JSON.stringify(existing?.options?.area) : existing?.options?.area) notifications.push(...this.areas.rearea(subscription, area));
     // §6.1.7: send the last published item (pubsub#send_last_published_item = on_sub) of a personal node
     if (v.kind === "personal") {
       const last = this.state.latest(v.node);
@@ -271,7 +281,9 @@ export class GeoService {
     const subs = this.state.subscriptions.get(PRESENCE);
     if (!node || !subs) return [];
     const out: Notification[] = [];
-    for (const jid of subs.keys()) if (maySee(this.settings, jid, node)) out.push({ to: jid, event: { kind: "presence", presence: p } });
+    for (const [jid, sub] of subs) {
+      if (maySee(this.settings, jid, node) && this.areas.presenceReaches(sub, p.jid)) out.push({ to: jid, event: { kind: "presence", presence: p } });
+    }
     return out;
   }
 

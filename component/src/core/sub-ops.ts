@@ -1,9 +1,9 @@
 // XEP-0060 §6.3 subscription options of an existing subscription: retrieve (§6.3.2) and submit (§6.3.5).
 import { bare } from "./jid.ts";
 import { fail, ok, type Result } from "./errors.ts";
-import type { Subscription, SubscriptionOptions } from "./model.ts";
+import type { Notification, Subscription, SubscriptionOptions } from "./model.ts";
 import type { GeoService } from "./service.ts";
-import { applyOptionsForm, optionsOf, storedOptions } from "./sub-options.ts";
+import { applyOptionsForm, areaAllowed, optionsOf, storedOptions } from "./sub-options.ts";
 
 /** The subscription the request is about, or the §6.3.4 error. */
 function target(svc: GeoService, from: string, name: string, jid: string, subid: string | undefined): Result<Subscription> {
@@ -24,14 +24,18 @@ export function getOptions(svc: GeoService, from: string, name: string, jid: str
 }
 
 // §6.3.5: a submitted form; bad-request + invalid-options (or not-acceptable for a field not offered) changes nothing
-export function setOptions(svc: GeoService, from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>): Result<{ subscription: Subscription }> {
+export function setOptions(svc: GeoService, from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>): Result<{ subscription: Subscription; notifications: Notification[] }> {
   const t = target(svc, from, name, jid, subid);
   if (!t.ok) return t;
   const next = applyOptionsForm(optionsOf(t.value), form);
   if (!next.ok) return next;
+  if (!areaAllowed(t.value.node, next.value)) return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
   const { options: _old, ...rest } = t.value;
   const stored = storedOptions(next.value);
   const subscription: Subscription = stored ? { ...rest, options: stored } : rest;
   svc.state.addSubscription(subscription);
-  return ok({ subscription });
+  // a changed area: the newly visible publishers' latest items, and a leave for each one no longer inside
+  const before = t.value.options?.area, after = next.value.area;
+  const changed = JSON.stringify(before) !== JSON.stringify(after);
+  return ok({ subscription, notifications: changed ? svc.areas.rearea(subscription, after) : [] });
 }

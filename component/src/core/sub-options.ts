@@ -1,5 +1,6 @@
 // XEP-0060 §6.3 subscription options: the fields of pubsub#subscribe_options the service offers, read from a
 // submitted form (var -> value) into values, and back. Pure.
+import { formatBBox, parseBBox } from "./area.ts";
 import { fail, ok, type Result } from "./errors.ts";
 import type { Subscription, SubscriptionOptions } from "./model.ts";
 
@@ -46,6 +47,13 @@ export function applyOptionsForm(current: SubscriptionOptions, form: Record<stri
         next.digestFrequency = n;
         break;
       }
+      case "geo#bbox": {
+        const box = parseBBox(value);
+        if (!box.ok) return box;
+        if (box.value) next.area = box.value;
+        else delete next.area;
+        break;
+      }
       default:
         return fail("not-acceptable", undefined, `subscription option ${name} is not supported`);
     }
@@ -59,9 +67,13 @@ export function optionsValues(o: SubscriptionOptions): Record<string, string> {
     "pubsub#deliver": String(o.deliver),
     "pubsub#digest": String(o.digest),
     "pubsub#digest_frequency": String(o.digestFrequency),
+    "geo#bbox": formatBBox(o.area),
   };
 }
 
 /** undefined for the defaults (stored as NULL), the options otherwise. */
 export const storedOptions = (o: SubscriptionOptions): SubscriptionOptions | undefined =>
-  o.deliver === DEFAULT_OPTIONS.deliver && o.digest === DEFAULT_OPTIONS.digest && o.digestFrequency === DEFAULT_OPTIONS.digestFrequency ? undefined : o;
+  o.deliver === DEFAULT_OPTIONS.deliver && o.digest === DEFAULT_OPTIONS.digest && o.digestFrequency === DEFAULT_OPTIONS.digestFrequency && !o.area ? undefined : o;
+
+/** XEP-0060 §6.3.7: geo#bbox is an option of `locations` and `presence` only */
+export const areaAllowed = (node: string, o: SubscriptionOptions): boolean => !o.area || node === "locations" || node === "presence";

@@ -48,7 +48,9 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** What may share one <items/>: items of one node, or retractions of one node; undefined: a message of its own. */
 function groupKey(n: Notification): string | undefined {
   const e = n.event;
-  if (n.delayed) return undefined; // replayed state carries its own <delay/>
+  // replayed state: the last item of a personal node leaves alone with the message's <delay/>; replayed items of
+  // `locations` (an area subscription's newly visible publishers) share a message, each with its own <delay/>
+  if (n.delayed) return e.kind === "item" && e.node === NODES.locations ? `d\n${e.node}` : undefined;
   switch (e.kind) {
     case "item": return `i\n${e.node}`;
     case "retract": return `r\n${e.node}`;
@@ -61,9 +63,9 @@ function groupKey(n: Notification): string | undefined {
 const nodeOf = (e: Event): string => (e.kind === "presence" || e.kind === "presence-retract" ? NODES.presence : (e as { node: string }).node);
 
 /** The <item/> or <retract/> children an event puts into <items/>. */
-function fragment(e: Event): string {
+function fragment(e: Event, delayed: boolean): string {
   switch (e.kind) {
-    case "item": return locationItem(e.item).toString();
+    case "item": return locationItem(e.item, delayed).toString();
     case "presence": return presenceItem(e.presence).toString();
     case "retract": return e.ids.map((id) => `<retract id="${esc(id)}"/>`).join("");
     case "presence-retract": return `<retract id="${esc(e.jid)}"/>`;
@@ -86,6 +88,7 @@ interface Group { to: string; node: string; parts: string[]; bytes: number; whol
  */
 export function serialiseBatch(from: string, batch: readonly Notification[]): { data: string; messages: number } {
   const fragments = new Map<Event, { xml: string; bytes: number }>();
+  const replayed = new Map<Event, { xml: string; bytes: number }>();
   const wholes = new Map<Event, string>();
   const groups: Group[] = [];
   const open = new Map<string, { key: string; group: Group }>();
@@ -101,10 +104,11 @@ export function serialiseBatch(from: string, batch: readonly Notification[]): { 
       groups.push({ to: n.to, node: "", parts: [], bytes: 0, whole: body + delay, headline: n.event.kind !== "authorization-request" });
       continue;
     }
-    let f = fragments.get(n.event);
+    const cache = n.delayed ? replayed : fragments;
+    let f = cache.get(n.event);
     if (f === undefined) {
-      const x = fragment(n.event);
-      fragments.set(n.event, (f = { xml: x, bytes: byteLength(x) }));
+      const x = fragment(n.event, n.delayed === true);
+      cache.set(n.event, (f = { xml: x, bytes: byteLength(x) }));
     }
     const cur = open.get(n.to);
     if (cur && cur.key === key && cur.group.bytes + f.bytes <= MAX_MESSAGE_BYTES) {

@@ -110,6 +110,7 @@ function optionsForm(o: SubscriptionOptions): Element {
     { var: "pubsub#deliver", type: "boolean", label: "Enable delivery?", value: v["pubsub#deliver"] },
     { var: "pubsub#digest", type: "boolean", label: "Receive digest notifications (approx. one per period)?", value: v["pubsub#digest"] },
     { var: "pubsub#digest_frequency", type: "text-single", label: "The minimum number of milliseconds between two digests (0: one per delivery turn)", value: v["pubsub#digest_frequency"] },
+    { var: "geo#bbox", type: "text-single", label: "Only publishers inside south,west,north,east (degrees; west > east crosses the antimeridian; empty: everywhere)", value: v["geo#bbox"] },
   ]);
 }
 
