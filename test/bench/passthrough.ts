@@ -13,6 +13,26 @@ const env = (k: string) => {
   return v;
 };
 const domain = env("PT_DOMAIN");
+// PT_BATCH=1: the batched pass-through, the limit of the service's rule (component/src/protocol/events.ts): what one
+// viewer gets in one event-loop turn leaves in one write, consecutive items of one node in one message
+const batched = process.env.PT_BATCH === "1";
+let turn: Array<{ to: string; node: string; item: string }> = [];
+let scheduled = false;
+function flushTurn(): void {
+  scheduled = false;
+  const open = new Map<string, { node: string; parts: string[] }>();
+  const messages: Array<{ to: string; node: string; parts: string[] }> = [];
+  for (const n of turn) {
+    const cur = open.get(n.to);
+    if (cur && cur.node === n.node) { cur.parts.push(n.item); continue; }
+    const m = { to: n.to, node: n.node, parts: [n.item] };
+    messages.push(m);
+    open.set(n.to, m);
+  }
+  turn = [];
+  const out = messages.map((m) => `<message type='headline' from='${domain}' to='${m.to}'><event xmlns='${NS_EVENT}'><items node='${m.node}'>${m.parts.join("")}</items></event></message>`);
+  void (entity as unknown as { write(s: string): Promise<void> }).write(out.join(""));
+}
 const viewers = new Set<string>();
 const entity = component({ service: env("PT_SERVICE"), domain, password: env("PT_SECRET") });
 entity.on("error", (e: Error) => console.error(`passthrough: ${e.message}`));
@@ -32,9 +52,15 @@ entity.iqCallee.set(NS_PUBSUB, "pubsub", (ctx: { stanza: Element; element: Eleme
   const from = (ctx.stanza.attrs.from as string).split("/")[0];
   if (item) {
     const fwd = xml("item", { id: item.attrs.id, publisher: from }, ...item.getChildElements());
-    // one socket write per publish, as the service's outbox writes one batch per event-loop turn
-    const out = [...viewers].map((to) => xml("message", { type: "headline", from: domain, to }, xml("event", { xmlns: NS_EVENT }, xml("items", { node: from }, fwd))).toString());
-    void (entity as unknown as { write(s: string): Promise<void> }).write(out.join(""));
+    if (batched) {
+      const x = fwd.toString();
+      for (const to of viewers) turn.push({ to, node: from, item: x });
+      if (!scheduled) { scheduled = true; setImmediate(flushTurn); }
+    } else {
+      // one socket write per publish, as the service's outbox writes one batch per event-loop turn
+      const out = [...viewers].map((to) => xml("message", { type: "headline", from: domain, to }, xml("event", { xmlns: NS_EVENT }, xml("items", { node: from }, fwd))).toString());
+      void (entity as unknown as { write(s: string): Promise<void> }).write(out.join(""));
+    }
   }
   return xml("pubsub", { xmlns: NS_PUBSUB }, xml("publish", { node: publish?.attrs.node }, xml("item", { id: item?.attrs.id })));
 });
