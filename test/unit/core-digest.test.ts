@@ -109,6 +109,19 @@ describe("digests", () => {
     expect(digests.route(pub(svc, "a", fix(4))).now).toHaveLength(1); // live again
   });
 
+  it("a temporary subscription that ends takes what it gathered with it (XEP-0060 §12.5)", () => {
+    const { svc, digests } = make();
+    svc.presence(V, true, undefined, 0, 0); // the viewer's session is available: its subscription is temporary
+    const s = svc.subscribe(V, "locations", V, DIGEST);
+    expect(s.ok && s.value.subscription.temporary).toBe(true);
+    digests.route(pub(svc, "a", fix(1)));
+    expect(read(digests.due(0))).toHaveLength(1);
+    digests.route(pub(svc, "a", fix(2)));
+    svc.presence(V, false, undefined, 0, 5);
+    expect(digests.due(5000)).toEqual([]);
+    expect(digests.nextDue()).toBeUndefined();
+  });
+
   it("frequency 0 asks for the next turn", () => {
     const { svc, digests } = make();
     svc.subscribe(V, "locations", V, form({ "pubsub#digest": "1", "pubsub#digest_frequency": "0" }));

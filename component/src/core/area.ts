@@ -6,10 +6,9 @@
 // rebuilt (~5 ms) after every move, and a scan costs ~135 µs per query.
 import RBush from "rbush";
 import { fail, ok, type Result } from "./errors.ts";
-import type { Item } from "./model.ts";
+import type { BBox, Item } from "./model.ts";
 
-/** degrees; west > east crosses the antimeridian */
-export interface BBox { south: number; west: number; north: number; east: number }
+export type { BBox };
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 

@@ -23,7 +23,8 @@
 import { isStop } from "./geoloc.ts";
 import type { Event, Item, Notification, Subscription } from "./model.ts";
 import type { PublisherPresence } from "./presence.ts";
-import { LOCATIONS, PRESENCE, type GeoService } from "./service.ts";
+import { LOCATIONS, PRESENCE } from "./nodes.ts";
+import type { GeoService } from "./service.ts";
 import { optionsOf } from "./sub-options.ts";
 
 interface Pending {

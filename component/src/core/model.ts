@@ -1,5 +1,4 @@
 // The values the service keeps: personal nodes, items, subscriptions.
-import type { BBox } from "./area.ts";
 import type { Geoloc } from "./geoloc.ts";
 import type { PublisherPresence } from "./presence.ts";
 
@@ -45,6 +44,9 @@ export interface Subscription {
   /** XEP-0060 §6.3 subscription options; undefined = the defaults (core/sub-options.ts) */
   options?: SubscriptionOptions;
 }
+
+/** An area in degrees (geo#bbox); west > east crosses the antimeridian. */
+export interface BBox { south: number; west: number; north: number; east: number }
 
 /** XEP-0060 §6.3 subscription options the service offers (pubsub#subscribe_options). */
 export interface SubscriptionOptions {
