@@ -62,7 +62,7 @@ function memory(): void {
 
 async function run(prosody: Prosody): Promise<void> {
   const t: Target = prosody; // a Prosody is a Target: its c2s service, domain and component
-  const maxF = want(1) ? Math.max(...opts.fanouts, opts.digestArea.viewers) : Math.max(10, want(9) ? opts.digestArea.viewers : 0);
+  const maxF = Math.max(want(1) ? Math.max(...opts.fanouts) : 10, want(9) ? Math.max(opts.digestArea.viewers, opts.digestArea.cityViewers) : 0);
   log(`connecting ${maxF} viewers and ${opts.throughputPublishers} publishers`);
   const viewers = await connectMany(t, "viewer", maxF, "map");
   const pubs = await connectMany(t, "tpub", opts.throughputPublishers, "phone");
@@ -163,7 +163,7 @@ async function run(prosody: Prosody): Promise<void> {
       log(`connecting ${d.publishers} publishers for digests and areas`);
       const dpubs = await connectMany(t, "dapub", d.publishers, "phone");
       clients.push(...dpubs);
-      await digestAreaFigures({ figs, service: prosody.component, publishers: dpubs, viewers: viewers.slice(0, Math.min(d.viewers, viewers.length)), start: children.service, prosodyPid: prosody.pid, rounds: R, seconds: d.seconds, digestMs: d.digestMs, log });
+      await digestAreaFigures({ figs, service: prosody.component, publishers: dpubs, viewers: viewers.slice(0, Math.min(d.viewers, viewers.length)), cityViewers: viewers.slice(0, Math.min(d.cityViewers, viewers.length)), start: children.service, prosodyPid: prosody.pid, rounds: R, seconds: d.seconds, digestMs: d.digestMs, log });
       await stopAll(dpubs);
     }
     if (!want(3) && !want(4) && !want(6)) return;
