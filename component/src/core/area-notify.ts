@@ -55,16 +55,19 @@ export class AreaViews {
     return !sub.options?.area || this.told(sub).has(publisher);
   }
 
-  /** An event on a personal node, for the area subscribers not already served (`served`: through the node itself). */
-  onNodeEvent(node: PersonalNode, event: Event, served: Set<string>): Notification[] {
+  /**
+   * An event on a personal node, for the `locations` subscriptions with an area that the node's own subscription did
+   * not serve (`areaSubs`, found by the caller's loop over the subscribers), and for `presence` ones with an area.
+   */
+  onNodeEvent(node: PersonalNode, event: Event, areaSubs: readonly Subscription[]): Notification[] {
     const subs = this.svc.state.subscriptions;
     const latest = event.kind === "delete" ? undefined : this.svc.state.latest(node);
     this.index.set(node.name, latest);
     const out: Notification[] = [];
     const who = node.name;
-    for (const sub of subs.get(LOCATIONS)?.values() ?? []) {
+    for (const sub of areaSubs) {
       const box = sub.options?.area;
-      if (!box || served.has(sub.jid) || !maySee(this.svc.state.settings, sub.jid, node)) continue;
+      if (!box || !maySee(this.svc.state.settings, sub.jid, node)) continue;
       const m = this.told(sub);
       const told = m.get(who);
       const inside = inArea(box, viewerPosition(sub.jid, latest));

@@ -125,16 +125,18 @@ export class GeoService {
   notifyNode(node: PersonalNode, event: Event): Notification[] {
     const out: Notification[] = [];
     const seen = new Set<string>();
+    const inAreas: Subscription[] = [];
     for (const subs of [this.state.subscriptions.get(node.name), this.state.subscriptions.get(LOCATIONS)]) {
       if (!subs) continue;
       for (const [jid, sub] of subs) {
-        if (sub.options?.area || seen.has(jid) || !maySee(this.settings, jid, node)) continue;
+        if (sub.options?.area) { inAreas.push(sub); continue; }
+        if (seen.has(jid) || !maySee(this.settings, jid, node)) continue;
         seen.add(jid);
         out.push({ to: jid, event });
       }
     }
     // subscriptions with an area (core/area-notify.ts), unless the node's own subscription served them
-    for (const n of this.areas.onNodeEvent(node, event, seen)) out.push(n);
+    for (const n of this.areas.onNodeEvent(node, event, inAreas.filter((s) => !seen.has(s.jid)))) out.push(n);
     return out;
   }
 
