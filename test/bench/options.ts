@@ -59,9 +59,9 @@ Every ratio is measured in the same run; every figure is the median of the round
 
 Options:
   --smoke      seconds: tiny counts, 1 round (CI)
-  --quick      about 6 minutes and figure 9: the issue's figures 1-6, 3 rounds: fan-out 1/10/100, 100 and 1,000 publishers at
-               1/s, memory at 1,000 and 10,000 (figures 7 and 8 with --only 7,8)
-  (default)    fuller: all 8 figures, 5 rounds, longer runs, 100-300 and 1,000 publishers in figure 3
+  --quick      about 6 minutes: the issue's figures 1-6 and 9, 3 rounds: fan-out 1/10/100, 100 and 1,000 publishers
+               at 1/s, memory at 1,000 and 10,000 (figures 7 and 8 with --only 7,8)
+  (default)    fuller: all 9 figures, 5 rounds, longer runs, 100-300 and 1,000 publishers in figure 3
   --out FILE   also write the figures as JSON
   --only LIST  run only these figures, e.g. --only 3 or --only 1,6,9 (1 and 2 are measured together)
   --in-flight N  figures 1 and 2: publishes awaiting their acknowledgement at any time (default 20); a larger
