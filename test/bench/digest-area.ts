@@ -11,7 +11,7 @@ import { type BenchClient, NS_EVENT, NS_GEOLOC, NS_PUBSUB, publishStanza } from 
 import { stopChild, withCpu } from "./procs.ts";
 import { type Figures, quantile } from "./stats.ts";
 
-export type ViewMode = "plain" | "digest" | "area" | "cities";
+export type ViewMode = "plain" | "digest" | "area" | "cities" | "digest pass-through";
 /** the bench's fixes (clients.ts publishStanza) lie in lat 48-49, lon 2-2.78: this box holds about half of them */
 const BOX = { south: 48, west: 2, north: 48.5, east: 2.8 };
 /** "cities": publisher i lives in city i % CITIES, viewer j watches city j % CITIES on 1 s digests (the issue's set-up) */
@@ -34,6 +34,8 @@ export interface DigestAreaContext {
   /** the cities mode's viewers (the issue's 100) */
   cityViewers: BenchClient[];
   start: () => Promise<ChildProcess>;
+  /** the digest pass-through (test/bench/passthrough.ts, PT_DIGEST_MS): the baseline of the digest mode */
+  startDigestPassThrough: () => Promise<ChildProcess>;
   prosodyPid: number;
   rounds: number;
   seconds: number;
@@ -43,7 +45,7 @@ export interface DigestAreaContext {
 
 const bbox = (b: typeof BOX) => `${b.south},${b.west},${b.north},${b.east}`;
 const options = (mode: ViewMode, digestMs: number, j: number): Record<string, string> | undefined =>
-  mode === "digest" ? { "pubsub#digest": "true", "pubsub#digest_frequency": String(digestMs) }
+  mode === "digest" || mode === "digest pass-through" ? { "pubsub#digest": "true", "pubsub#digest_frequency": String(digestMs) }
     : mode === "area" ? { "geo#bbox": bbox(BOX) }
       : mode === "cities" ? { "geo#bbox": bbox(cityBox(j)), "pubsub#digest": "true", "pubsub#digest_frequency": String(digestMs) } : undefined;
 
@@ -133,11 +135,11 @@ async function round(c: DigestAreaContext, mode: ViewMode, tag: string): Promise
 }
 
 export async function digestAreaFigures(c: DigestAreaContext): Promise<void> {
-  const modes: ViewMode[] = ["plain", "digest", "area", "cities"];
+  const modes: ViewMode[] = ["plain", "digest", "digest pass-through", "area", "cities"];
   const acc = new Map(modes.map((m) => [m, { p50: [] as number[], p99: [] as number[], items: [] as number[], messages: [] as number[], bytes: [] as number[], outside: [] as number[], prosody: [] as number[], component: [] as number[], bench: [] as number[], share: [] as number[] }]));
   for (let r = 0; r < c.rounds; r++) {
     for (const mode of [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)]) {
-      const child = await c.start();
+      const child = await (mode === "digest pass-through" ? c.startDigestPassThrough() : c.start());
       try {
         await Promise.all(c.publishers.map((p) => p.iq("set", c.service, publishStanza(`first-${p.bare}-${r}-${mode}`))));
         const vs = viewersOf(c, mode);
@@ -159,14 +161,17 @@ export async function digestAreaFigures(c: DigestAreaContext): Promise<void> {
   const s9 = `9 digests and areas: ${c.publishers.length} pub x 1/s, ${c.viewers.length} viewers on locations (cities: ${c.cityViewers.length}), ${c.seconds} s per round, digest ${c.digestMs} ms`;
   for (const [mode, a] of acc) {
     c.figs.add(s9, `${mode}: latency p50`, a.p50, "ms", "of the fixes that arrived");
-    c.figs.add(s9, `${mode}: latency p99`, a.p99, "ms", mode === "digest" ? `target <= ${c.digestMs + 50} ms` : undefined);
-    c.figs.add(s9, `${mode}: fixes received per viewer`, a.items, "/s", { plain: "all", digest: "the newest per publisher per period", area: "inside the box", cities: `its own city of ${CITIES}, on digests` }[mode]);
+    c.figs.add(s9, `${mode}: latency p99`, a.p99, "ms", mode === "digest" || mode === "cities" ? `target <= ${c.digestMs + 50} ms` : undefined);
+    c.figs.add(s9, `${mode}: fixes received per viewer`, a.items, "/s", { plain: "all", digest: "the newest per publisher per period", "digest pass-through": "the newest per publisher per period", area: "inside the box", cities: `its own city of ${CITIES}, on digests` }[mode]);
     c.figs.add(s9, `${mode}: share of all fixes received`, a.share, "%");
     c.figs.add(s9, `${mode}: messages per viewer`, a.messages, "/s");
     c.figs.add(s9, `${mode}: bytes per viewer`, a.bytes, "B/s", "characters of the stanzas as received");
     c.figs.add(s9, `${mode}: Prosody CPU`, a.prosody, "% core");
-    c.figs.add(s9, `${mode}: service CPU`, a.component, "% core");
+    c.figs.add(s9, `${mode}: component CPU`, a.component, "% core", mode === "digest pass-through" ? "the pass-through" : "the service");
     c.figs.add(s9, `${mode}: the load generator's CPU`, a.bench, "% core", "publishers and viewers (xmpp.js, building trees) in the bench");
     if (mode === "area" || mode === "cities") c.figs.add(s9, `${mode}: fixes delivered outside the box`, a.outside, "", "must be 0");
   }
+  const svc = acc.get("digest")!, pt = acc.get("digest pass-through")!;
+  c.figs.add(s9, "digest: Prosody CPU, service / digest pass-through", svc.prosody.map((x, i) => x / pt.prosody[i]), "x", "same round");
+  c.figs.add(s9, "digest: p99, service - digest pass-through", svc.p99.map((x, i) => x - pt.p99[i]), "ms", "same round");
 }

@@ -75,6 +75,8 @@ async function run(prosody: Prosody): Promise<void> {
     // the limit of several items per message: one write per turn, consecutive items of one node to one viewer in one message
     "batched pass-through": () => startChild("test/bench/passthrough.ts", { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component, PT_BATCH: "1" }, /passthrough online/),
   };
+  // figure 9's baseline: newest item per publisher per viewer, one <items node='locations'> per viewer per period
+  const digestPassThrough = () => startChild("test/bench/passthrough.ts", { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component, PT_DIGEST_MS: String(opts.digestArea.digestMs) }, /passthrough online/);
   try {
     // 1 and 2: PEP, the service and the pass-through take turns within each round (one component connection at a
     // time on this domain), each arm warmed up first, the two components' order alternating between rounds.
@@ -163,7 +165,7 @@ async function run(prosody: Prosody): Promise<void> {
       log(`connecting ${d.publishers} publishers for digests and areas`);
       const dpubs = await connectMany(t, "dapub", d.publishers, "phone");
       clients.push(...dpubs);
-      await digestAreaFigures({ figs, service: prosody.component, publishers: dpubs, viewers: viewers.slice(0, Math.min(d.viewers, viewers.length)), cityViewers: viewers.slice(0, Math.min(d.cityViewers, viewers.length)), start: children.service, prosodyPid: prosody.pid, rounds: R, seconds: d.seconds, digestMs: d.digestMs, log });
+      await digestAreaFigures({ figs, service: prosody.component, publishers: dpubs, viewers: viewers.slice(0, Math.min(d.viewers, viewers.length)), cityViewers: viewers.slice(0, Math.min(d.cityViewers, viewers.length)), start: children.service, startDigestPassThrough: digestPassThrough, prosodyPid: prosody.pid, rounds: R, seconds: d.seconds, digestMs: d.digestMs, log });
       await stopAll(dpubs);
     }
     if (!want(3) && !want(4) && !want(6)) return;
