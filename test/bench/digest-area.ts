@@ -8,7 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
 import { type BenchClient, NS_EVENT, NS_GEOLOC, NS_PUBSUB, publishStanza } from "./clients.ts";
-import { stopChild, withCpu } from "./procs.ts";
+import { childLog, stopChild, withCpu } from "./procs.ts";
 import { type Figures, quantile } from "./stats.ts";
 
 export type ViewMode = "plain" | "digest" | "area" | "cities" | "digest pass-through";
@@ -136,7 +136,7 @@ async function round(c: DigestAreaContext, mode: ViewMode, tag: string): Promise
 
 export async function digestAreaFigures(c: DigestAreaContext): Promise<void> {
   const modes: ViewMode[] = ["plain", "digest", "digest pass-through", "area", "cities"];
-  const acc = new Map(modes.map((m) => [m, { p50: [] as number[], p99: [] as number[], items: [] as number[], messages: [] as number[], bytes: [] as number[], outside: [] as number[], prosody: [] as number[], component: [] as number[], bench: [] as number[], share: [] as number[] }]));
+  const acc = new Map(modes.map((m) => [m, { p50: [] as number[], p99: [] as number[], items: [] as number[], messages: [] as number[], bytes: [] as number[], outside: [] as number[], prosody: [] as number[], component: [] as number[], bench: [] as number[], share: [] as number[], shed: [] as number[] }]));
   for (let r = 0; r < c.rounds; r++) {
     for (const mode of [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)]) {
       const child = await (mode === "digest pass-through" ? c.startDigestPassThrough() : c.start());
@@ -145,13 +145,16 @@ export async function digestAreaFigures(c: DigestAreaContext): Promise<void> {
         const vs = viewersOf(c, mode);
         await Promise.all(vs.map((v, j) => subscribe(c.service, v, j, mode, c.digestMs, "subscribe")));
         const tag = `da${r}-${mode}`;
+        const from = childLog(child).length;
         const { result: x, cpu } = await withCpu({ Prosody: c.prosodyPid, component: child.pid, bench: undefined }, () => round(c, mode, tag));
+        // the service's bounded outbox reports what it shed as superseded at the end of each overload episode
+        const shed = [...childLog(child).slice(from).matchAll(/caught up: (\d+) superseded/g)].reduce((n, m) => n + Number(m[1]), 0);
         await Promise.all(vs.map((v, j) => subscribe(c.service, v, j, mode, c.digestMs, "unsubscribe")));
         const a = acc.get(mode)!;
         const perViewerSec = vs.length * c.seconds;
         a.p50.push(quantile(x.lat, 0.5)); a.p99.push(quantile(x.lat, 0.99));
         a.items.push(x.items / perViewerSec); a.messages.push(x.messages / perViewerSec); a.bytes.push(x.bytes / perViewerSec);
-        a.outside.push(x.outside); a.prosody.push(cpu.Prosody); a.component.push(cpu.component); a.bench.push(cpu.bench); a.share.push((100 * x.items) / x.expected);
+        a.outside.push(x.outside); a.prosody.push(cpu.Prosody); a.component.push(cpu.component); a.bench.push(cpu.bench); a.shed.push(shed); a.share.push((100 * x.items) / x.expected);
         c.log(`9 ${mode} round ${r + 1}/${c.rounds}: ${x.items}/${x.expected} fixes in ${x.messages} messages, p99 ${quantile(x.lat, 0.99).toFixed(1)} ms, Prosody ${cpu.Prosody.toFixed(0)}%`);
       } finally {
         await stopChild(child);
@@ -164,6 +167,7 @@ export async function digestAreaFigures(c: DigestAreaContext): Promise<void> {
     c.figs.add(s9, `${mode}: latency p99`, a.p99, "ms", mode === "digest" || mode === "cities" ? `target <= ${c.digestMs + 50} ms` : undefined);
     c.figs.add(s9, `${mode}: fixes received per viewer`, a.items, "/s", { plain: "all", digest: "the newest per publisher per period", "digest pass-through": "the newest per publisher per period", area: "inside the box", cities: `its own city of ${CITIES}, on digests` }[mode]);
     c.figs.add(s9, `${mode}: share of all fixes received`, a.share, "%");
+    if (mode !== "digest pass-through") c.figs.add(s9, `${mode}: locations shed by the outbox`, a.shed, "", "target 0");
     c.figs.add(s9, `${mode}: messages per viewer`, a.messages, "/s");
     c.figs.add(s9, `${mode}: bytes per viewer`, a.bytes, "B/s", "characters of the stanzas as received");
     c.figs.add(s9, `${mode}: Prosody CPU`, a.prosody, "% core");
