@@ -90,7 +90,8 @@ export function publishStanza(itemId: string, node = NS_GEOLOC): Element {
     xml("publish", { node },
       xml("item", { id: itemId },
         xml("geoloc", { xmlns: NS_GEOLOC },
-          xml("lat", {}, (48 + (n % 1000) / 1000).toFixed(5)), xml("lon", {}, (2 + (n % 777) / 1000).toFixed(5)),
+          // spread over lat 48-49 in a scrambled order, so that an area (figure 9) holds about half of any run's fixes
+          xml("lat", {}, (48 + ((n * 7919) % 1000) / 1000).toFixed(5)), xml("lon", {}, (2 + (n % 777) / 1000).toFixed(5)),
           xml("accuracy", {}, "10"), xml("timestamp", {}, new Date().toISOString())))));
 }
 

@@ -15,6 +15,7 @@ import { renderTable, writeJson } from "./table.ts";
 import { prosodyCeiling } from "./ceiling.ts";
 import { steadyFigures } from "./steady.ts";
 import { publishPaths } from "./paths.ts";
+import { digestAreaFigures } from "./digest-area.ts";
 import { drive, oneAtATime, pepSubscribe, pepUnsubscribe, serviceSubscribe } from "./throughput.ts";
 
 const t0 = Date.now();
@@ -61,7 +62,7 @@ function memory(): void {
 
 async function run(prosody: Prosody): Promise<void> {
   const t: Target = prosody; // a Prosody is a Target: its c2s service, domain and component
-  const maxF = want(1) ? Math.max(...opts.fanouts) : 10;
+  const maxF = Math.max(want(1) ? Math.max(...opts.fanouts) : 10, want(9) ? Math.max(opts.digestArea.viewers, opts.digestArea.cityViewers) : 0);
   log(`connecting ${maxF} viewers and ${opts.throughputPublishers} publishers`);
   const viewers = await connectMany(t, "viewer", maxF, "map");
   const pubs = await connectMany(t, "tpub", opts.throughputPublishers, "phone");
@@ -71,19 +72,23 @@ async function run(prosody: Prosody): Promise<void> {
   const children = {
     service: () => startChild("component/src/main.ts", serviceEnv, /connected to /),
     "pass-through": () => startChild("test/bench/passthrough.ts", { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component }, /passthrough online/),
+    // the limit of several items per message: one write per turn, consecutive items of one node to one viewer in one message
+    "batched pass-through": () => startChild("test/bench/passthrough.ts", { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component, PT_BATCH: "1" }, /passthrough online/),
   };
+  // figure 9's baseline: newest item per publisher per viewer, one <items node='locations'> per viewer per period
+  const digestPassThrough = () => startChild("test/bench/passthrough.ts", { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component, PT_DIGEST_MS: String(opts.digestArea.digestMs) }, /passthrough online/);
   try {
     // 1 and 2: PEP, the service and the pass-through take turns within each round (one component connection at a
     // time on this domain), each arm warmed up first, the two components' order alternating between rounds.
     const latF = Math.min(10, maxF);
-    const lat: Record<keyof typeof children, number[][]> = { service: [], "pass-through": [] };
+    const lat: Record<keyof typeof children, number[][]> = { service: [], "pass-through": [], "batched pass-through": [] };
     // Prosody's CPU per publish in each design, per fan-out, one value per round: µs of its core
     const perPublish = new Map<string, Map<number, number[]>>();
     for (const F of want(1) ? opts.fanouts : []) {
       const vs = viewers.slice(0, F);
       await pepSubscribe(pubs, vs);
       const pep: number[] = [], pepN: number[] = [];
-      const arm: Record<keyof typeof children, { p: number[]; n: number[] }> = { service: { p: [], n: [] }, "pass-through": { p: [], n: [] } };
+      const arm: Record<keyof typeof children, { p: number[]; n: number[] }> = { service: { p: [], n: [] }, "pass-through": { p: [], n: [] }, "batched pass-through": { p: [], n: [] } };
       // where the time goes: percent of one core per process while each arm runs (the bench clients included)
       const cpu = new Map<string, number[]>();
       const addCpu = (who: string, c: Record<string, number>) => { for (const [k, v] of Object.entries(c)) cpu.set(`${who}: ${k}`, [...(cpu.get(`${who}: ${k}`) ?? []), v]); };
@@ -98,7 +103,8 @@ async function run(prosody: Prosody): Promise<void> {
         const { result: a, cpu: pepCpu } = await withCpu({ Prosody: prosody.pid, "bench clients": undefined }, () => drive(pubs, vs, opts.roundSeconds, opts.inFlight, undefined));
         addCpu("PEP", pepCpu); addCost("PEP", pepCpu.Prosody, a.notificationsPerSec);
         pep.push(a.publishesPerSec); pepN.push(a.notificationsPerSec);
-        const order = (r % 2 === 0 ? ["service", "pass-through"] : ["pass-through", "service"]) as (keyof typeof children)[];
+        const arms = ["service", "pass-through", "batched pass-through"] as (keyof typeof children)[];
+        const order = [...arms.slice(r % arms.length), ...arms.slice(0, r % arms.length)]; // each arm first in turn
         for (const name of order) {
           const child = await children[name]();
           try {
@@ -113,7 +119,7 @@ async function run(prosody: Prosody): Promise<void> {
             await stopChild(child);
           }
         }
-        log(`fan-out ${F} round ${r + 1}/${R}: PEP ${Math.round(a.notificationsPerSec)} notif/s, service ${Math.round(arm.service.n[r])}, pass-through ${Math.round(arm["pass-through"].n[r])}`);
+        log(`fan-out ${F} round ${r + 1}/${R}: PEP ${Math.round(a.notificationsPerSec)} notif/s, service ${Math.round(arm.service.n[r])}, pass-through ${Math.round(arm["pass-through"].n[r])}, batched pass-through ${Math.round(arm["batched pass-through"].n[r])}`);
       }
       await pepUnsubscribe(pubs, vs);
       const s = `1 vs PEP, fan-out ${F}, ${opts.roundSeconds} s per arm and round after ${opts.warmupSeconds} s unmeasured`;
@@ -125,6 +131,9 @@ async function run(prosody: Prosody): Promise<void> {
       // what any component can reach on this Prosody: the ceiling for the service/PEP ratio
       figs.add(s2, "ratio pass-through/PEP (notifications/s)", arm["pass-through"].n.map((x, i) => x / pepN[i]), "x", "same round");
       figs.add(s2, "ratio service/pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["pass-through"].n[i]), "x", "same round");
+      figs.add(s2, "batched pass-through notifications/s", arm["batched pass-through"].n, "/s", "several items per message");
+      figs.add(s2, "ratio batched pass-through/PEP (notifications/s)", arm["batched pass-through"].n.map((x, i) => x / pepN[i]), "x", "same round");
+      figs.add(s2, "ratio service/batched pass-through (notifications/s)", arm.service.n.map((x, i) => x / arm["batched pass-through"].n[i]), "x", "same round; target >= 0.9");
       for (const [k, v] of cpu) figs.add(`1/2 CPU, fan-out ${F}`, `${k}`, v, "% core");
       for (const [who, byF] of perPublish) figs.add(`1/2 CPU, fan-out ${F}`, `${who}: Prosody CPU per notification`, byF.get(F)!.map((x) => x / F), "µs", "with its share of the publish");
     }
@@ -149,6 +158,15 @@ async function run(prosody: Prosody): Promise<void> {
         figs.add(sl, `added ${label} (service - pass-through)`, q("service", p).map((x, i) => x - q("pass-through", p)[i]), "ms", "same round");
       }
       log(`one publish at a time, fan-out ${latF}: service p50 ${median(q("service", 0.5)).toFixed(2)} ms, pass-through ${median(q("pass-through", 0.5)).toFixed(2)} ms`);
+    }
+    if (want(9)) {
+      // 9. digests and areas (issue 19), the service in three subscription modes on the same publishers and viewers
+      const d = opts.digestArea;
+      log(`connecting ${d.publishers} publishers for digests and areas`);
+      const dpubs = await connectMany(t, "dapub", d.publishers, "phone");
+      clients.push(...dpubs);
+      await digestAreaFigures({ figs, service: prosody.component, publishers: dpubs, viewers: viewers.slice(0, Math.min(d.viewers, viewers.length)), cityViewers: viewers.slice(0, Math.min(d.cityViewers, viewers.length)), start: children.service, startDigestPassThrough: digestPassThrough, prosodyPid: prosody.pid, rounds: R, seconds: d.seconds, digestMs: d.digestMs, log });
+      await stopAll(dpubs);
     }
     if (!want(3) && !want(4) && !want(6)) return;
 
@@ -250,7 +268,7 @@ process.on("SIGTERM", onSignal);
 try {
   log(`mode ${opts.mode}: ${R} round(s) per figure`);
   if (want(5)) memory();
-  if (want(1) || want(3) || want(4) || want(6)) {
+  if (want(1) || want(3) || want(4) || want(6) || want(9)) {
     prosody = await startProsody({ dataDir, virtualHostExtra: PLAIN_AUTH });
     log(`private Prosody pid ${prosody.pid} on ${prosody.c2sService}`);
     await run(prosody);

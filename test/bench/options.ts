@@ -35,6 +35,8 @@ export interface BenchOptions {
   pathFixes: number;
   /** figure 7: publishers and publishes each through 1 and 2 instances; publishers for the split */
   cluster: { publishers: number; publishesEach: number; inFlight: number; splitPublishers: number };
+  /** figure 9: publishers at 1/s, viewers per mode, seconds per round, digest period */
+  digestArea: { publishers: number; viewers: number; cityViewers: number; seconds: number; digestMs: number };
 }
 
 export const HELP = `Usage: npm run bench -- [--smoke | --quick] [--only LIST] [--in-flight N] [--out FILE]
@@ -50,15 +52,18 @@ ejabberd + PostgreSQL for figure 7:
   6. the map in headless Chromium (Debian's chromium): frame time p50/p95, 1,000 and 5,000 moving publishers vs idle
   7. several instances on a private ejabberd sharing a private PostgreSQL: 1 vs 2, CPU per publish, the split
   8. the three publish paths one fix at a time: to the service, to one's own PEP node (ingested), mirror mode
+  9. digests and areas: N publishers at 1/s, viewers on "locations" plain, with 1 s digests, with an area holding
+     half the fixes, and over 20 cities with each of 100 viewers on one city's area and 1 s digests: latency,
+     fixes/messages/bytes per viewer, fixes outside the area (0), Prosody's, the service's and the bench's CPU
 Every ratio is measured in the same run; every figure is the median of the rounds shown.
 
 Options:
   --smoke      seconds: tiny counts, 1 round (CI)
-  --quick      about 6 minutes: the issue's figures 1-6, 3 rounds: fan-out 1/10/100, 100 and 1,000 publishers at
-               1/s, memory at 1,000 and 10,000 (figures 7 and 8 with --only 7,8)
-  (default)    fuller: all 8 figures, 5 rounds, longer runs, 100-300 and 1,000 publishers in figure 3
+  --quick      about 6 minutes: the issue's figures 1-6 and 9, 3 rounds: fan-out 1/10/100, 100 and 1,000 publishers
+               at 1/s, memory at 1,000 and 10,000 (figures 7 and 8 with --only 7,8)
+  (default)    fuller: all 9 figures, 5 rounds, longer runs, 100-300 and 1,000 publishers in figure 3
   --out FILE   also write the figures as JSON
-  --only LIST  run only these figures, e.g. --only 3 or --only 1,6 (1 and 2 are measured together)
+  --only LIST  run only these figures, e.g. --only 3 or --only 1,6,9 (1 and 2 are measured together)
   --in-flight N  figures 1 and 2: publishes awaiting their acknowledgement at any time (default 20); a larger
                window keeps Prosody busier while a component holds a batch
   -h, --help   this text
@@ -76,14 +81,14 @@ export function readOptions(argv: string[]): BenchOptions | "help" {
   const mode: Mode = values.smoke ? "smoke" : values.quick ? "quick" : "full";
   const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((x) => {
     const n = Number(x.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`--only takes figure numbers 1-8, comma-separated; got "${x}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error(`--only takes figure numbers 1-9, comma-separated; got "${x}"`);
     return n === 2 ? 1 : n;
   }));
   const inFlight = values["in-flight"] === undefined ? 20 : Number(values["in-flight"]);
   if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 1000) throw new Error(`--in-flight takes a whole number from 1 to 1000; got "${values["in-flight"]}"`);
-  const figures = only ?? new Set(mode === "quick" ? [1, 3, 4, 5, 6] : [1, 3, 4, 5, 6, 7, 8]);
+  const figures = only ?? new Set(mode === "quick" ? [1, 3, 4, 5, 6, 9] : [1, 3, 4, 5, 6, 7, 8, 9]);
   const base = { mode, out: values.out, figures, inFlight, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
-  if (mode === "smoke") return { ...base, rounds: 1, roundSeconds: 0.5, warmupSeconds: 0.3, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, ceilingCount: 2000, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 } };
-  if (mode === "quick") return { ...base, rounds: 3, roundSeconds: 3, warmupSeconds: 1.5, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100], latencyOverload: 1000, latencySeconds: 6, ceilingCount: 10_000, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 3, cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 } };
-  return { ...base, rounds: 5, roundSeconds: 8, warmupSeconds: 3, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, ceilingCount: 20_000, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 } };
+  if (mode === "smoke") return { ...base, rounds: 1, roundSeconds: 0.5, warmupSeconds: 0.3, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, ceilingCount: 2000, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 }, digestArea: { publishers: 20, viewers: 3, cityViewers: 3, seconds: 2, digestMs: 1000 } };
+  if (mode === "quick") return { ...base, rounds: 3, roundSeconds: 3, warmupSeconds: 1.5, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100], latencyOverload: 1000, latencySeconds: 6, ceilingCount: 10_000, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 3, cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 }, digestArea: { publishers: 500, viewers: 10, cityViewers: 100, seconds: 6, digestMs: 1000 } };
+  return { ...base, rounds: 5, roundSeconds: 8, warmupSeconds: 3, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, ceilingCount: 20_000, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 }, digestArea: { publishers: 1000, viewers: 10, cityViewers: 100, seconds: 10, digestMs: 1000 } };
 }

@@ -124,6 +124,23 @@ describe("the store's behaviour (as SQLite's)", () => {
     ]);
   });
 
+  it("keeps a subscription's options (XEP-0060 §6.3), persistent and temporary, and replaces them", async () => {
+    const digest = { deliver: true, digest: true, digestFrequency: 250 };
+    s.addSubscription({ node: "presence", jid: "eve@localhost", subid: "o1", temporary: false, options: digest });
+    s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/map", subid: "o2", temporary: true, options: { ...digest, deliver: false } });
+    await s.commit();
+    const subs = (await reload()).subscriptions.filter((x) => x.node === "presence");
+    expect(subs.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
+      { node: "presence", jid: "eve@localhost", subid: "o1", temporary: false, options: digest },
+      { node: "presence", jid: "eve@localhost/map", subid: "o2", temporary: true, options: { ...digest, deliver: false } },
+    ]);
+    s.addSubscription({ node: "presence", jid: "eve@localhost", subid: "o1", temporary: false });
+    s.removeTemporarySubscription!("presence", "eve@localhost/map");
+    s.removeSubscription("presence", "eve@localhost");
+    await s.commit();
+    expect((await reload()).subscriptions.filter((x) => x.node === "presence")).toEqual([]);
+  });
+
   it("deletes a node with its items, affiliations and subscriptions", async () => {
     s.deleteNode("alice@localhost");
     await s.commit();

@@ -119,3 +119,13 @@ export function isEvent(s: Element, node: string, pred: (item: Element) => boole
   const items = s.getChild("event", NS_EVENT)?.getChild("items");
   return s.is("message") && items?.attrs.node === node && items.getChildren("item").some(pred);
 }
+
+/**
+ * Every <item/> (or, with `retracts`, every <retract/>) of a notification, in order: one message may carry several
+ * (XEP-0060 §7.1.2.1), so readers never stop at the first. [] for any other stanza or another node.
+ */
+export function eventItems(s: Element, node?: string, retracts = false): Element[] {
+  const items = s.is("message") ? s.getChild("event", NS_EVENT)?.getChild("items") : undefined;
+  if (!items || (node !== undefined && items.attrs.node !== node)) return [];
+  return items.getChildren(retracts ? "retract" : "item");
+}

@@ -25,7 +25,9 @@ export type PubsubCondition =
   | "precondition-not-met"
   | "unsupported"
   | "nodeid-required"
-  | "max-items-exceeded";
+  | "max-items-exceeded"
+  | "invalid-options"
+  | "invalid-subid";
 
 /** RFC 6120 §8.3.2 error types; each condition has a default (protocol/errors.ts), `type` overrides it. */
 export type ErrorType = "auth" | "cancel" | "continue" | "modify" | "wait";

@@ -47,12 +47,30 @@ export interface Subscription {
   subid: string;
   /** XEP-0060 §12.5: ends when that full JID goes offline; never stored */
   temporary: boolean;
+  /** XEP-0060 §6.3 subscription options; undefined = the defaults (core/sub-options.ts) */
+  options?: SubscriptionOptions;
+}
+
+/** An area in degrees (geo#bbox); west > east crosses the antimeridian. */
+export interface BBox { south: number; west: number; north: number; east: number }
+
+/** XEP-0060 §6.3 subscription options the service offers (pubsub#subscribe_options). */
+export interface SubscriptionOptions {
+  /** pubsub#deliver: false = no notifications at all */
+  deliver: boolean;
+  /** pubsub#digest: notifications gathered into one message per period */
+  digest: boolean;
+  /** pubsub#digest_frequency: the least ms between two digests; 0 = one digest per outbox flush */
+  digestFrequency: number;
+  /** geo#bbox (`locations` and `presence` only): only publishers whose newest fix is inside (core/area.ts) */
+  area?: BBox;
 }
 
 /** What subscribers are told, as data; protocol/ turns each into a <message/>. */
 export type Event =
   | { kind: "item"; node: string; item: Item }
-  | { kind: "retract"; node: string; ids: string[] }
+  /** `leave`: an area subscriber is told a publisher left its area (the id is the one it was last told) */
+  | { kind: "retract"; node: string; ids: string[]; leave?: true }
   | { kind: "purge"; node: string }
   | { kind: "delete"; node: string }
   | { kind: "presence"; presence: PublisherPresence }

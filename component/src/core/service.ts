@@ -13,7 +13,10 @@ import type { Core, Outcome } from "./context.ts";
 import { viewFor } from "./precision.ts";
 import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
+import { applyOptionsForm, areaAllowed, DEFAULT_OPTIONS, optionsOf, storedOptions } from "./sub-options.ts";
 import type { Store } from "./store.ts";
+
+import { AreaViews } from "./area-notify.ts";
 
 export { LOCATIONS, OWN_NODE, PRESENCE, type NodeView } from "./nodes.ts";
 export type { Outcome } from "./context.ts";
@@ -29,9 +32,12 @@ export interface PublishRequest {
 
 export class GeoService implements Core {
   readonly state: State;
+  /** area subscriptions (geo#bbox): who each was told about, and the index of positions */
+  readonly areas: AreaViews;
 
   constructor(store: Store, settings: Settings, readonly newId: () => string) {
     this.state = new State(store, settings);
+    this.areas = new AreaViews(this);
   }
 
   get settings(): Settings { return this.state.settings; }
@@ -117,9 +123,11 @@ export class GeoService implements Core {
     const out: Notification[] = [];
     const seen = new Set<string>();
     const views = new Map<Item, Event>();
+    const inAreas: Subscription[] = [];
     for (const subs of [this.state.subscriptions.get(node.name), this.state.subscriptions.get(LOCATIONS)]) {
       if (!subs) continue;
-      for (const jid of subs.keys()) {
+      for (const [jid, sub] of subs) {
+        if (sub.options?.area) { inAreas.push(sub); continue; }
         if (seen.has(jid) || !maySee(this.settings, jid, node)) continue;
         seen.add(jid);
         if (event.kind !== "item") { out.push({ to: jid, event }); continue; }
@@ -127,6 +135,8 @@ export class GeoService implements Core {
         if (item) out.push({ to: jid, event: itemEvent(views, event, item) }); // none after share_until
       }
     }
+    // subscriptions with an area (core/area-notify.ts), unless the node's own subscription served them
+    for (const n of this.areas.onNodeEvent(node, event, inAreas.filter((s) => !seen.has(s.jid)))) out.push(n);
     return out;
   }
 
@@ -175,7 +185,8 @@ export class GeoService implements Core {
   }
 
   // §6.1 Subscribe. A full JID that is available to the service gets a temporary subscription (§12.5).
-  subscribe(from: string, name: string, jid: string): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
+  // §6.3.7: `form` = the subscription options submitted in the same <pubsub/> (var -> value)
+  subscribe(from: string, name: string, jid: string, form?: Record<string, string>): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
     // §6.1.3.1: the subscribed JID must be the requester's (bare or full)
     if (bare(jid) !== bare(from)) return fail("bad-request", "invalid-jid");
     const v = this.view(from, name);
@@ -183,14 +194,29 @@ export class GeoService implements Core {
       // §6.1.6: an authorize node the requester may not see yet: the request waits for the owner
       const key = normaliseBare(name);
       const node = key === undefined ? undefined : this.state.nodes.get(key);
-      if (node && mayRequest(this.settings, from, node)) return requestAuthorization(this, node, jid);
+      if (node && mayRequest(this.settings, from, node)) {
+        // a pending request keeps no options: refused rather than dropped (DESIGN.md §2 "Errors")
+        if (form) return fail("not-acceptable", undefined, "subscription options are set once the owner approved (XEP-0060 §6.3.5)");
+        return requestAuthorization(this, node, jid);
+      }
       return fail("item-not-found"); // §6.1.3.12, and for invisible nodes
     }
     const nodeName = v.kind === "personal" ? v.node.name : name;
     const existing = this.state.subscriptions.get(nodeName)?.get(jid);
-    const subscription = existing ?? { node: nodeName, jid, subid: this.newId(), temporary: jid.includes("/") && this.state.resources.isAvailable(jid) };
-    if (!existing) this.state.addSubscription(subscription);
+    const options = form ? applyOptionsForm(existing ? optionsOf(existing) : DEFAULT_OPTIONS, form) : undefined;
+    if (options && !options.ok) return options; // nothing changes
+    if (options && !areaAllowed(nodeName, options.value)) return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
+    let subscription = existing ?? { node: nodeName, jid, subid: this.newId(), temporary: jid.includes("/") && this.state.resources.isAvailable(jid) };
+    if (options) {
+      const { options: _old, ...rest } = subscription;
+      const stored = storedOptions(options.value);
+      subscription = stored ? { ...rest, options: stored } : rest;
+    }
+    if (subscription !== existing) this.state.addSubscription(subscription);
     const notifications: Notification[] = [];
+    // an area, new or changed: the publishers inside arrive, those outside it now leave
+    const area = subscription.options?.area;
+    if (area ? JSON.stringify(area) !== JSON.stringify(existing?.options?.area) : existing?.options?.area) notifications.push(...this.areas.rearea(subscription, area));
     // §6.1.7: send the last published item (pubsub#send_last_published_item = on_sub) of a personal node
     if (v.kind === "personal") {
       const latest = this.state.latest(v.node);
@@ -262,7 +288,9 @@ export class GeoService implements Core {
     const subs = this.state.subscriptions.get(PRESENCE);
     if (!node || !subs) return [];
     const out: Notification[] = [];
-    for (const jid of subs.keys()) if (maySee(this.settings, jid, node)) out.push({ to: jid, event: { kind: "presence", presence: p } });
+    for (const [jid, sub] of subs) {
+      if (maySee(this.settings, jid, node) && this.areas.presenceReaches(sub, p.jid)) out.push({ to: jid, event: { kind: "presence", presence: p } });
+    }
     return out;
   }
 

@@ -10,7 +10,7 @@ const PUBSUB_FEATURES = [
   "access-authorize", "access-open", "access-whitelist", "auto-create", "collections", "config-node", "delete-items", "delete-nodes",
   "item-ids", "last-published", "member-affiliation", "meta-data", "modify-affiliations", "outcast-affiliation",
   "persistent-items", "publish", "publish-options", "publisher-affiliation", "purge-nodes", "retract-items",
-  "retrieve-affiliations", "retrieve-default", "retrieve-items", "retrieve-subscriptions", "subscribe",
+  "retrieve-affiliations", "retrieve-default", "retrieve-items", "retrieve-subscriptions", "subscribe", "subscription-options",
 ].map((f) => `${NS.pubsub}#${f}`);
 
 // XEP-0163 §4: `geoloc+notify` asks users' PEP services for their geoloc events (ingest of PEP publishers).

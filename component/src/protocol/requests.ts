@@ -11,7 +11,8 @@ import { NS } from "./ns.ts";
 export type PubsubRequest =
   | { action: "publish"; publish: PublishRequest }
   | { action: "items"; node: string; ids?: string[]; max?: number }
-  | { action: "subscribe"; node: string; jid: string }
+  | { action: "subscribe"; node: string; jid: string; options?: Record<string, string> }
+  | { action: "options"; node: string; jid: string; subid?: string; form?: Record<string, string> }
   | { action: "unsubscribe"; node: string; jid: string }
   | { action: "subscriptions"; node?: string }
   | { action: "affiliations"; node?: string }
@@ -51,37 +52,41 @@ function nodeOf(el: Element): Result<string> {
   return node ? ok(node) : fail("bad-request", "nodeid-required");
 }
 
-/** The action element: the one child that is not an options form. */
+/** The action element: the one child that is not an options form (a lone <options/> is §6.3's action). */
 function actionOf(pubsub: Element): Element | undefined {
-  const children = pubsub.getChildElements().filter((c) => c.name !== "publish-options" && c.name !== "options");
+  const all = pubsub.getChildElements();
+  const children = all.filter((c) => c.name !== "publish-options" && c.name !== "options");
+  if (!children.length && all.length === 1 && all[0].name === "options") return all[0];
   return children.length === 1 ? children[0] : undefined;
 }
 
 export const PUBLISH_OPTIONS = `${NS.pubsub}#publish-options`;
 export const NODE_CONFIG = `${NS.pubsub}#node_config`;
 
-// XEP-0060 §6.3.4.6: subscription options are not supported (yet): refused, never ignored
-const NO_SUBSCRIPTION_OPTIONS = { ok: false, error: { condition: "feature-not-implemented", pubsub: "unsupported", feature: "subscription-options", text: "subscription options are not supported" } } as const;
-
-/** The options elements next to the action, refused where they do not belong or are not supported. */
-function optionsOf(pubsub: Element, action: string): Result<{ publish?: Element }> {
+/** The options elements next to the action, refused where they do not belong. */
+function optionsOf(pubsub: Element, action: string): Result<{ publish?: Element; subscribe?: Element }> {
   const publish = pubsub.getChildren("publish-options");
   const options = pubsub.getChildren("options");
   if (publish.length > 1 || options.length > 1) return fail("bad-request", undefined, "options are given once");
   if (publish.length && action !== "publish") return fail("bad-request", undefined, "publish-options go with a publish (XEP-0060 §7.1.5)");
-  if (options.length) {
+  if (options.length && action !== "options") {
     // XEP-0060 §6.3.7: <options/> follows <subscribe/> and has no node or jid of its own
     if (action !== "subscribe" || options[0].attrs.node !== undefined || options[0].attrs.jid !== undefined) {
       return fail("bad-request", undefined, "<options/> goes with a <subscribe/> and has no node or jid attribute (XEP-0060 §6.3.7)");
     }
-    return NO_SUBSCRIPTION_OPTIONS;
   }
-  return ok({ publish: publish[0] });
+  return ok({ publish: publish[0], subscribe: action === "subscribe" ? options[0] : undefined });
+}
+
+/** The submitted form of an <options/> element; an <options/> without one is a bad request. */
+function optionsForm(el: Element): Result<Record<string, string>> {
+  const x = el.getChild("x", NS.dataForms);
+  const form = x?.attrs.type === "submit" ? readForm(x) : undefined;
+  return form ? ok(form) : fail("bad-request", "invalid-options", "options need a submitted data form (XEP-0060 §6.3.5)");
 }
 
 export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubRequest> {
   const a = actionOf(pubsub);
-  if (!a && pubsub.getChildElements().length === 1 && pubsub.getChild("options")) return NO_SUBSCRIPTION_OPTIONS; // §6.3.2
   if (!a) return fail("bad-request", undefined, "expected exactly one pubsub action");
   const opts = optionsOf(pubsub, a.name);
   if (!opts.ok) return opts;
@@ -117,7 +122,20 @@ export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubR
       if (!node.ok) return node;
       const jid = a.attrs.jid;
       if (!jid) return fail("bad-request", "invalid-jid"); // §6.1.3.1
-      return ok({ action: a.name as "subscribe" | "unsubscribe", node: node.value, jid });
+      const sub = opts.value.subscribe;
+      if (a.name === "unsubscribe" || !sub) return ok({ action: a.name as "subscribe" | "unsubscribe", node: node.value, jid });
+      // §6.3.7: subscribe and configure in one request
+      const form = optionsForm(sub);
+      return form.ok ? ok({ action: "subscribe", node: node.value, jid, options: form.value }) : form;
+    }
+    case "get:options":
+    case "set:options": {
+      const node = nodeOf(a);
+      if (!node.ok) return node;
+      const base = { action: "options" as const, node: node.value, jid: a.attrs.jid ?? "", ...(a.attrs.subid !== undefined && { subid: a.attrs.subid as string }) };
+      if (type === "get") return ok(base);
+      const form = optionsForm(a);
+      return form.ok ? ok({ ...base, form: form.value }) : form;
     }
     case "get:subscriptions":
       return ok({ action: "subscriptions", node: a.attrs.node });

@@ -2,6 +2,10 @@
 import { parseArgs } from "node:util";
 import { CITIES, DEFAULT_CITY, type Area } from "./places.ts";
 
+/** How a simulated viewer subscribes (simulator/viewer.ts). */
+export type ViewerMode = "plain" | "digest" | "area";
+export const VIEWER_MODES: readonly ViewerMode[] = ["plain", "digest", "area"];
+
 export type AccessModel = "open" | "whitelist" | "authorize";
 /** How publishers answer a subscription request to an authorize node (XEP-0060 §8.6). */
 export type AuthorizePolicy = "allow" | "deny" | "ignore";
@@ -26,6 +30,11 @@ export interface SimOptions {
   noteChance: number;
   timeoutMs: number;
   progressS: number;
+  /** map viewers to run alongside (simulator/viewer.ts) */
+  viewers: number;
+  /** their modes, assigned in turn */
+  viewerModes: ViewerMode[];
+  digestMs: number;
 }
 
 export const HELP = `Usage: npm run simulate -- [options]
@@ -51,6 +60,11 @@ Server
       --no-register       only log in; accounts must exist
       --access-model M    configure each node: open, whitelist or authorize (default: the service's default)
       --authorize P       answer subscription requests (authorize nodes): allow, deny or ignore (default allow)
+Viewers (maps that subscribe to locations and presence and count what arrives)
+      --viewers N         viewers to run, <prefix>view-0001...            (default 0)
+      --viewer-mode M     plain, digest, area, or all (in turn)         (default all)
+                          digest: pubsub#digest; area: geo#bbox = the inner half of the city
+      --digest-ms MS      pubsub#digest_frequency of digest viewers      (default 1000)
 Behaviour
       --churn R           churn events per publisher per minute: drop, logout, away, stop sharing
                           (default 0.2; 0 disables churn)
@@ -69,6 +83,7 @@ publisher sends unavailable. Exit code 1 when most publishes failed.
 Examples
   npm run simulate -- -n 50 --city paris --churn 1
   npm run simulate -- -n 1000 -i 1 -t 60 --seed 42
+  npm run simulate -- -n 500 --viewers 30 --viewer-mode all --digest-ms 1000 -t 60
 `;
 
 const spec = {
@@ -94,6 +109,9 @@ const spec = {
   concurrency: { type: "string" },
   timeout: { type: "string" },
   progress: { type: "string" },
+  viewers: { type: "string" },
+  "viewer-mode": { type: "string" },
+  "digest-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -171,7 +189,13 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     noteChance: num("notes", 0.05, (n) => n >= 0 && n <= 1, "a share from 0 to 1"),
     timeoutMs: num("timeout", 10_000, (n) => n >= 100, "milliseconds, at least 100"),
     progressS: num("progress", 10, (n) => n > 0, "seconds"),
+    viewers: num("viewers", 0, (n) => Number.isInteger(n) && n >= 0 && n <= 10_000, "an integer from 0 to 10000"),
+    viewerModes: [...VIEWER_MODES],
+    digestMs: num("digest-ms", 1000, (n) => Number.isInteger(n) && n >= 0 && n <= 86_400_000, "milliseconds from 0 to 86400000"),
   };
+  const modeName = get("viewer-mode") ?? "all";
+  if (modeName !== "all" && !(VIEWER_MODES as readonly string[]).includes(modeName)) problems.push(`--viewer-mode ${JSON.stringify(modeName)}: expected plain, digest, area or all`);
+  options.viewerModes = modeName === "all" || !(VIEWER_MODES as readonly string[]).includes(modeName) ? [...VIEWER_MODES] : [modeName as ViewerMode];
   if (get("register") !== undefined && get("no-register") !== undefined) problems.push("--register and --no-register contradict each other");
   if (problems.length > 0) return { kind: "error", message: `${problems.join("\n")}\nTry --help.` };
   return { kind: "ok", options };

@@ -5,6 +5,7 @@ import { accountName } from "./options.ts";
 import { Publisher } from "./publisher.ts";
 import { registerAccount } from "./register.ts";
 import { Stats, progressLine, summary } from "./stats.ts";
+import { startViewers, type Viewers } from "./viewers.ts";
 
 export interface RunIo {
   /** normal output (progress lines, summary) */
@@ -74,6 +75,7 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
   io.log(`simulating ${opts.count} publishers ${first}..${last}@${opts.domain} via ${opts.server}, service ${opts.service}`);
   io.log(`  one fix every ${opts.intervalS} s within ${opts.area.radiusM} m of ${opts.area.lat},${opts.area.lon}; churn ${opts.churnPerMin}/min per publisher; seed ${opts.seed} (reproduce with --seed ${opts.seed})`);
   if (opts.register) await registerAll(opts, io, signal);
+  const viewers: Viewers | undefined = opts.viewers > 0 ? await startViewers(opts, io) : undefined;
 
   const cpu0 = process.cpuUsage();
   const stats = new Stats(Date.now(), opts.count);
@@ -102,7 +104,7 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
     for (const t of timers) clearTimeout(t);
     clearInterval(progress);
     if (io.status) io.status("");
-    await Promise.all(publishers.map((p) => p.stop()));
+    await Promise.all([...publishers.map((p) => p.stop()), viewers?.stop()]);
   };
 
   const t0 = Date.now();
@@ -120,7 +122,7 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
   const steady = { cpu: process.cpuUsage(), at: Date.now() };
 
   const show = () => {
-    const line = progressLine(stats.takeWindow(Date.now()));
+    const line = progressLine(stats.takeWindow(Date.now())) + (viewers ? ` | ${viewers.line(Date.now())}` : "");
     if (io.status) io.status(line);
     else io.log(line);
   };
@@ -142,6 +144,7 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
   await stopAll();
   const cpu = process.cpuUsage(cpu0);
   io.log(summary(stats, Date.now(), (cpu.user + cpu.system) / 1e6));
+  if (viewers) io.log(viewers.summary(Date.now()));
   if (steadyWall > 0) {
     const pct = ((steadyCpu.user + steadyCpu.system) / 1e6 / steadyWall) * 100;
     io.log(`  simulator CPU once all were logged in: ${pct.toFixed(1)}% of one core over ${steadyWall.toFixed(1)} s`);

@@ -48,9 +48,10 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
   };
 
   async function readSubscription(node: string, jid: string): Promise<RemoteChange> {
-    const r = await pool.query<{ subid: string; temporary: boolean }>(`SELECT subid, false AS temporary FROM subscriptions WHERE node = $1 AND jid = $2
-      UNION ALL SELECT subid, true FROM temp_subscriptions WHERE node = $1 AND jid = $2`, [node, jid]);
-    const subscription: Subscription | undefined = r.rows[0] && { node, jid, subid: r.rows[0].subid, temporary: r.rows[0].temporary };
+    const r = await pool.query<{ subid: string; temporary: boolean; options: Subscription["options"] | null }>(`SELECT subid, false AS temporary, options FROM subscriptions WHERE node = $1 AND jid = $2
+      UNION ALL SELECT subid, true, options FROM temp_subscriptions WHERE node = $1 AND jid = $2`, [node, jid]);
+    const row = r.rows[0];
+    const subscription: Subscription | undefined = row && { node, jid, subid: row.subid, temporary: row.temporary, ...(row.options && { options: row.options }) };
     return { kind: "subscription", node, jid, subscription };
   }
 

@@ -56,6 +56,8 @@ export const MIGRATIONS = [
   `ALTER TABLE nodes ADD COLUMN exact TEXT NOT NULL DEFAULT '';`,
   // 6: geo#share_until: epoch ms, NULL = no end
   `ALTER TABLE nodes ADD COLUMN share_until BIGINT;`,
+  // 7: XEP-0060 §6.3 subscription options (core/sub-options.ts); NULL = the defaults
+  `ALTER TABLE subscriptions ADD COLUMN options JSON; ALTER TABLE temp_subscriptions ADD COLUMN options JSON;`,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -76,10 +78,10 @@ const SQL = {
   purge: "DELETE FROM items WHERE node = $1",
   deleteNode: "DELETE FROM nodes WHERE name = $1",
   deleteNodeSubs: "DELETE FROM subscriptions WHERE node = $1",
-  addSubscription: "INSERT INTO subscriptions (node, jid, subid) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid",
+  addSubscription: "INSERT INTO subscriptions (node, jid, subid, options) VALUES ($1, $2, $3, $4) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, options = EXCLUDED.options",
   removeSubscription: "DELETE FROM subscriptions WHERE node = $1 AND jid = $2",
-  addTemporary: `INSERT INTO temp_subscriptions (node, jid, subid, instance) VALUES ($1, $2, $3, $4)
-    ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, instance = EXCLUDED.instance`,
+  addTemporary: `INSERT INTO temp_subscriptions (node, jid, subid, instance, options) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, instance = EXCLUDED.instance, options = EXCLUDED.options`,
   removeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1 AND jid = $2",
   deleteNodeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1",
 };
@@ -117,10 +119,10 @@ export async function readState(db: pg.ClientBase, names?: string[]): Promise<St
   for (const r of (await db.query(`SELECT node, id, publisher, geoloc, published FROM items${where("node")} ORDER BY seq`, args)).rows) {
     nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: r.geoloc, published: Number(r.published) });
   }
-  const subscriptions: Subscription[] = (await db.query(`SELECT node, jid, subid FROM subscriptions${where("node")}`, args)).rows
-    .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false }));
-  for (const r of (await db.query(`SELECT node, jid, subid FROM temp_subscriptions${where("node")}`, args)).rows) {
-    subscriptions.push({ node: r.node, jid: r.jid, subid: r.subid, temporary: true });
+  const subscriptions: Subscription[] = (await db.query(`SELECT node, jid, subid, options FROM subscriptions${where("node")}`, args)).rows
+    .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false, ...(r.options && { options: r.options }) }));
+  for (const r of (await db.query(`SELECT node, jid, subid, options FROM temp_subscriptions${where("node")}`, args)).rows) {
+    subscriptions.push({ node: r.node, jid: r.jid, subid: r.subid, temporary: true, ...(r.options && { options: r.options }) });
   }
   return { nodes: [...nodes.values()], subscriptions };
 }
@@ -284,9 +286,9 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     trim: (node, maxItems) => record(node, "trim", [node, maxItems]),
     purge: (node) => record(node, "purge", [node]),
     deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeTemporary", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
-    addSubscription(s) { record(s.node, "addSubscription", [s.node, s.jid, s.subid]); announce(CHANNEL.sub, s.node, s.jid); },
+    addSubscription(s) { record(s.node, "addSubscription", [s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null]); announce(CHANNEL.sub, s.node, s.jid); },
     removeSubscription(node, jid) { record(node, "removeSubscription", [node, jid]); announce(CHANNEL.sub, node, jid); },
-    addTemporarySubscription(s) { record(s.node, "addTemporary", [s.node, s.jid, s.subid, instance]); announce(CHANNEL.sub, s.node, s.jid); },
+    addTemporarySubscription(s) { record(s.node, "addTemporary", [s.node, s.jid, s.subid, instance, s.options ? JSON.stringify(s.options) : null]); announce(CHANNEL.sub, s.node, s.jid); },
     removeTemporarySubscription(node, jid) { record(node, "removeTemporary", [node, jid]); announce(CHANNEL.sub, node, jid); },
     async orphans(mode) {
       // instances alive = those with a listening session (application_name carries the instance id)

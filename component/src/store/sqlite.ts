@@ -20,12 +20,14 @@ const MIGRATIONS = [
   // coarse sharing: grid size in km, 0 = precise
   `ALTER TABLE nodes ADD COLUMN coarse_km REAL NOT NULL DEFAULT 0;`,
   // XEP-0060 §12.5 temporary subscriptions: kept across a restart of the service, then confirmed with the viewer's
-  // session (xmpp/confirm.ts) or ended, so a map whose tab is still open keeps receiving
-  `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  // session (xmpp/confirm.ts) or ended, so a map whose tab is still open keeps receiving; options as below
+  `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, options TEXT, PRIMARY KEY (node, jid));`,
   // precision per viewer: geo#exact, the bare JIDs that see the exact fix, separated by spaces
   `ALTER TABLE nodes ADD COLUMN exact TEXT NOT NULL DEFAULT '';`,
   // geo#share_until: epoch ms, NULL = no end
   `ALTER TABLE nodes ADD COLUMN share_until INTEGER;`,
+  // XEP-0060 §6.3 subscription options as JSON (core/sub-options.ts); NULL = the defaults
+  `ALTER TABLE subscriptions ADD COLUMN options TEXT;`,
 ];
 
 export interface SqliteOptions {
@@ -58,10 +60,8 @@ function rowsToState(nodeRows: unknown[], affiliationRows: unknown[], itemRows: 
   for (const r of itemRows as Row[]) {
     nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: JSON.parse(r.geoloc), published: r.published });
   }
-  const subscriptions: Subscription[] = [
-    ...(subscriptionRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false })),
-    ...(temporaryRows as Row[]).map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: true })),
-  ];
+  const sub = (r: Row, temporary: boolean): Subscription => ({ node: r.node, jid: r.jid, subid: r.subid, temporary, ...(r.options ? { options: JSON.parse(r.options) } : {}) });
+  const subscriptions = [...(subscriptionRows as Row[]).map((r) => sub(r, false)), ...(temporaryRows as Row[]).map((r) => sub(r, true))];
   return { nodes: [...nodes.values()], subscriptions };
 }
 
@@ -91,9 +91,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     purge: db.prepare("DELETE FROM items WHERE node = ?"),
     deleteNode: db.prepare("DELETE FROM nodes WHERE name = ?"),
     deleteNodeSubs: db.prepare("DELETE FROM subscriptions WHERE node = ?"),
-    addSubscription: db.prepare("INSERT OR REPLACE INTO subscriptions (node, jid, subid) VALUES (?, ?, ?)"),
+    addSubscription: db.prepare("INSERT OR REPLACE INTO subscriptions (node, jid, subid, options) VALUES (?, ?, ?, ?)"),
     removeSubscription: db.prepare("DELETE FROM subscriptions WHERE node = ? AND jid = ?"),
-    addTemporary: db.prepare("INSERT OR REPLACE INTO temp_subscriptions (node, jid, subid) VALUES (?, ?, ?)"),
+    addTemporary: db.prepare("INSERT OR REPLACE INTO temp_subscriptions (node, jid, subid, options) VALUES (?, ?, ?, ?)"),
     removeTemporary: db.prepare("DELETE FROM temp_subscriptions WHERE node = ? AND jid = ?"),
     deleteNodeTemporary: db.prepare("DELETE FROM temp_subscriptions WHERE node = ?"),
   };
@@ -112,7 +112,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     node: db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes WHERE name = ?`),
     affiliations: db.prepare("SELECT node, jid, affiliation FROM affiliations WHERE node = ?"),
     items: db.prepare("SELECT node, id, publisher, geoloc, published FROM items WHERE node = ? ORDER BY seq"),
-    subscriptions: db.prepare("SELECT node, jid, subid FROM subscriptions WHERE node = ?"),
+    subscriptions: db.prepare("SELECT node, jid, subid, options FROM subscriptions WHERE node = ?"),
   };
   const readBack = (names: string[]) => rowsToState(
     names.flatMap((n) => by.node.all(n)), names.flatMap((n) => by.affiliations.all(n)),
@@ -134,8 +134,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
       db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes`).all(),
       db.prepare("SELECT node, jid, affiliation FROM affiliations").all(),
       db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all(),
-      db.prepare("SELECT node, jid, subid FROM subscriptions").all(),
-      db.prepare("SELECT node, jid, subid FROM temp_subscriptions").all()),
+      db.prepare("SELECT node, jid, subid, options FROM subscriptions").all(),
+      db.prepare("SELECT node, jid, subid, options FROM temp_subscriptions").all()),
     createNode: (name, c) => write(name, () => q.createNode.run(name, ...configValues(c))),
     saveConfig: (name, c) => write(name, () => q.saveConfig.run(...configValues(c), name)),
     setAffiliation: (node, jid, a) => write(node, () => (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
@@ -147,9 +147,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     trim: (node, maxItems) => write(node, () => q.trim.run(node, node, maxItems)),
     purge: (node) => write(node, () => q.purge.run(node), true),
     deleteNode: (node) => write(node, () => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); q.deleteNodeTemporary.run(node); }, true),
-    addSubscription: (s) => write(s.node, () => q.addSubscription.run(s.node, s.jid, s.subid)),
+    addSubscription: (s) => write(s.node, () => q.addSubscription.run(s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null)),
     removeSubscription: (node, jid) => write(node, () => q.removeSubscription.run(node, jid)),
-    addTemporarySubscription: (s) => write(s.node, () => q.addTemporary.run(s.node, s.jid, s.subid)),
+    addTemporarySubscription: (s) => write(s.node, () => q.addTemporary.run(s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null)),
     removeTemporarySubscription: (node, jid) => write(node, () => q.removeTemporary.run(node, jid)),
     atomically: (writes) => guarded(() => batch.write(undefined, writes)),
     get recorded() { return batch.recorded; },

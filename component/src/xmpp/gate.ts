@@ -4,9 +4,9 @@
 import type { GroupCommit } from "../core/group-commit.ts";
 import type { Notification } from "../core/model.ts";
 import type { GeoService } from "../core/service.ts";
-import type { Outbox } from "./outbox.ts";
+import type { Sink } from "./digest-timer.ts";
 
-export function gatedNotify(durable: GroupCommit, outbox: Outbox, core: GeoService): (n: readonly Notification[]) => void {
+export function gatedNotify(durable: GroupCommit, outbox: Sink, core: GeoService): (n: readonly Notification[]) => void {
   let released: Promise<void> = Promise.resolve();
   return (n) => {
     if (!n.length) return;

@@ -4,8 +4,10 @@ import xml, { type Element } from "@xmpp/xml";
 import type { Result } from "../core/errors.ts";
 import { COARSE_FIELD, EXACT_FIELD, SHARE_UNTIL_FIELD } from "../core/coarse.ts";
 import { viewFor } from "../core/precision.ts";
-import { ACCESS_MODELS, type Item, type NodeConfig, type Notification } from "../core/model.ts";
+import { ACCESS_MODELS, type Item, type NodeConfig, type Notification, type SubscriptionOptions } from "../core/model.ts";
 import * as owner from "../core/owner.ts";
+import { getOptions, setOptions } from "../core/sub-ops.ts";
+import { optionsValues, SUBSCRIBE_OPTIONS } from "../core/sub-options.ts";
 import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { buildForm } from "../protocol/forms.ts";
@@ -24,6 +26,8 @@ export interface HandlerContext {
   deadlines?(): void;
   /** `viewer` was sent items of these publishers (the owners' read log) */
   read?(viewer: string, publishers: string[]): void;
+  /** subscription options were set (digests: a period may have ended) */
+  optionsChanged?(): void;
   /** a fix was accepted on `owner`'s node (mirror mode writes it to that user's PEP node) */
   accepted?(owner: string, item: Item): void;
 }
@@ -70,8 +74,16 @@ const PUBSUB: Handlers<PubsubRequest> = {
   },
   subscribe(ctx, from, r) {
     // §6.1.2 subscribed, or §6.1.6 pending (authorize node: the owner was asked)
-    return reply(ctx, ctx.core.subscribe(from, r.node, r.jid), ({ subscription: s, state }) =>
-      pubsub(xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: state })));
+    return reply(ctx, ctx.core.subscribe(from, r.node, r.jid, r.options), ({ subscription: s, state }) => {
+      if (r.options) ctx.optionsChanged?.();
+      return pubsub(xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: state }));
+    });
+  },
+  options(ctx, from, r) {
+    if (r.form) return reply(ctx, setOptions(ctx.core, from, r.node, r.jid, r.subid, r.form), () => { ctx.optionsChanged?.(); return undefined; }); // §6.3.5
+    // §6.3.2: the form with the current values
+    return reply(ctx, getOptions(ctx.core, from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
+      pubsub(xml("options", { node: r.node, jid: s.jid, subid: s.subid }, optionsForm(options))));
   },
   unsubscribe(ctx, from, r) {
     return reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined);
@@ -102,6 +114,16 @@ export function handleOwner(ctx: HandlerContext, from: string, el: Element, type
 }
 
 const CONFIG = `${NS.pubsub}#node_config`;
+
+function optionsForm(o: SubscriptionOptions): Element {
+  const v = optionsValues(o);
+  return buildForm("form", SUBSCRIBE_OPTIONS, [
+    { var: "pubsub#deliver", type: "boolean", label: "Enable delivery?", value: v["pubsub#deliver"] },
+    { var: "pubsub#digest", type: "boolean", label: "Receive digest notifications (approx. one per period)?", value: v["pubsub#digest"] },
+    { var: "pubsub#digest_frequency", type: "text-single", label: "The minimum number of milliseconds between two digests (0: one per delivery turn)", value: v["pubsub#digest_frequency"] },
+    { var: "geo#bbox", type: "text-single", label: "Only publishers inside south,west,north,east (degrees; west > east crosses the antimeridian; empty: everywhere)", value: v["geo#bbox"] },
+  ]);
+}
 
 function configForm(type: "form", c: NodeConfig): Element {
   return buildForm(type, CONFIG, [

@@ -17,8 +17,10 @@ import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
 import { handleMessage } from "./authorize.ts";
 import { coalesceWrites } from "./coalesce.ts";
+import { Digests } from "../core/digest.ts";
 import { handleCommand } from "./commands.ts";
 import { deadlineTimer } from "./deadline.ts";
+import { digestDelivery } from "./digest-timer.ts";
 import { discoInfo, discoItemsOf } from "./disco.ts";
 import { gatedNotify } from "./gate.ts";
 import { ingestPepEvent, newIngestStats, type IngestContext, type IngestStats } from "./ingest.ts";
@@ -47,6 +49,8 @@ export interface ServiceOptions {
 export interface RunningService {
   core: GeoService;
   outbox: Outbox;
+  /** digest subscriptions' pending changes (core/digest.ts) */
+  digests: Digests;
   domain: string;
   /** mirror mode (XEP-0356): what Prosody granted, and the ids written to publishers' PEP nodes */
   mirror: Mirror;
@@ -70,7 +74,10 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     ? `warning: notifications are made faster than Prosody takes them (${e.queued} waiting): dropping superseded locations, every viewer keeps each publisher's newest`
     : `notifications caught up: ${e.shed} superseded locations were dropped`));
   const durable = hasGroupCommit(store) ? store : undefined;
-  const notify = durable ? gatedNotify(durable, outbox, core) : (n: readonly Notification[]) => outbox.push(n);
+  // digest subscriptions (XEP-0060 §6.3) are gathered after the commit, before the outbox
+  const digests = new Digests(core);
+  const delivery = digestDelivery(digests, outbox, clock);
+  const notify = durable ? gatedNotify(durable, delivery, core) : (n: readonly Notification[]) => delivery.push(n);
   const mirror = new Mirror(entity, settings.domains, log);
   // geo#share_until: one timer for the next deadline; at the deadline viewers are told and the PEP mirror stops too
   const deadlines = deadlineTimer(core, clock, notify, (owner, item) => mirror.write(owner, item));
@@ -90,6 +97,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     created: (jid) => { requestSubscription(presenceCtx, jid); deadlines.check(); },
     deadlines: () => deadlines.check(),
     read: (viewer, publishers) => recordReads(core.state, viewer, publishers, clock()),
+    optionsChanged: () => delivery.poke(),
     accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
   };
   const pep = newIngestStats();
@@ -199,5 +207,5 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     await Promise.all(users.map((to) => entity.send(xml("presence", { to, from: domain, type: "unavailable" })).catch(() => {})));
   };
 
-  return { core, outbox, domain, mirror, pep, farewell };
+  return { core, outbox, digests, domain, mirror, pep, farewell };
 }
