@@ -1,7 +1,10 @@
-// The live map: log in, then the map. Wires the xmpp layer (connection, parsing) to the model (store) and the view.
+// The live map: config.json, log in, then the map. Wires the xmpp layer (connection, parsing) to the model (store)
+// and the view; keeps the view in the URL hash and the login in the browser (app/).
 import "leaflet/dist/leaflet.css";
 import "./styles.css";
-import { readConfig } from "./config.ts";
+import { formatHash, parseHash } from "./app/hash.ts";
+import { forgetPassword, readSaved, save } from "./app/saved.ts";
+import { loadConfig, type MapConfig } from "./config.ts";
 import { PublisherStore } from "./model/store.ts";
 import { trailFixes } from "./model/trail.ts";
 import { renderBanner } from "./map/banner.ts";
@@ -22,45 +25,89 @@ if (typeof crypto.randomUUID !== "function") {
   });
 }
 
-const cfg = readConfig(location.search);
 const app = document.getElementById("app")!;
-app.innerHTML = `<div id="banner" class="banner" hidden></div><div id="screen" class="screen"></div>`;
+app.innerHTML = `
+  <header class="topbar">
+    <span class="brand">geo presence</span>
+    <nav id="nav" aria-label="Pages">
+      <!-- issue 21: the "My sharing" page's link goes here, e.g. <a href="#sharing">My sharing</a> -->
+    </nav>
+    <span id="who" class="who"></span>
+    <button id="logout" type="button" hidden>Log out</button>
+  </header>
+  <div id="banner" class="banner" hidden></div>
+  <div id="screen" class="screen"></div>`;
 const banner = app.querySelector<HTMLElement>("#banner")!;
 const screen = app.querySelector<HTMLElement>("#screen")!;
+const who = app.querySelector<HTMLElement>("#who")!;
+const logout = app.querySelector<HTMLButtonElement>("#logout")!;
 
 let connection: Connection | undefined;
 let view: MapView | undefined;
 let state: ConnState = { phase: "connecting" };
+/** since when the connection is lost (the banner says it), undefined while live */
+let lostAt: number | undefined;
+/** the first session's snapshot is complete (it may be before the view exists: connect waits for it) */
+let loaded = false;
 const store = new PublisherStore();
 
 function showState(s: ConnState): void {
+  if (s.phase === "reconnecting" || (s.phase === "error" && view)) lostAt ??= Date.now();
+  if (s.phase === "live") lostAt = undefined;
   state = s;
   banner.hidden = false;
-  let n = 0;
-  if (view) for (const p of store.publishers.values()) if (p.fix) n++;
-  renderBanner(banner, s, view ? `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"} on the map` : "");
+  const n = view?.onMapCount() ?? 0;
+  renderBanner(banner, s, view ? `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"} on the map` : "", lostAt, Date.now());
 }
 
-showLogin(screen, cfg, async (login) => {
-  try {
-    connection = await connect(login, {
-      events: (events) => store.apply(events, Date.now()),
-      snapshotComplete: (listed, session) => {
-        store.snapshotComplete(listed, session);
-        if (session === 1) view?.requestFit(); // frame everyone once the first snapshot is in (not on reconnects)
-      },
-      state: showState,
+function start(cfg: MapConfig): void {
+  const hash = parseHash(location.hash);
+  showLogin(screen, cfg, readSaved(), async (login) => {
+    try {
+      connection = await connect({ ...login, service: cfg.service }, {
+        events: (events) => store.apply(events, Date.now()),
+        snapshotComplete: (listed, session) => {
+          store.snapshotComplete(listed, session);
+          if (session === 1) {
+            loaded = true;
+            view?.setLoaded();
+            if (!hash.center) view?.requestFit(); // frame everyone once the first snapshot is in (not on reconnects)
+          }
+        },
+        state: showState,
+      });
+    } catch (err) {
+      showState({ phase: "error", reason: (err as Error).message });
+      throw err;
+    }
+    save(login);
+    const conn = connection;
+    who.textContent = login.jid;
+    logout.hidden = false;
+    view = new MapView(screen, store, cfg, {
+      history: async (jid, max) => trailFixes(await conn.history(jid, max), Date.now()),
+      viewChanged: (v) => history.replaceState(null, "", formatHash(v) || location.pathname + location.search),
+      viewer: login.jid,
     });
-  } catch (err) {
-    showState({ phase: "error", reason: (err as Error).message });
-    throw err;
-  }
-  const conn = connection;
-  view = new MapView(screen, store, cfg, {
-    history: async (jid, max) => trailFixes(await conn.history(jid, max), Date.now()),
+    if (loaded) view.setLoaded();
+    view.applyHash(hash);
+    addEventListener("hashchange", () => view?.applyHash(parseHash(location.hash)));
+    showState(state);
+    setInterval(() => showState(state), 1000); // the publisher count and the "since" in the banner
   });
-  showState(state);
-  setInterval(() => showState(state), 1000); // the publisher count in the banner
+}
+
+logout.addEventListener("click", async () => {
+  logout.disabled = true;
+  forgetPassword();
+  await connection?.stop();
+  location.reload(); // a fresh page: nothing of this session stays in memory; the hash (the view) stays
+});
+
+loadConfig().then(start, (err: Error) => {
+  banner.hidden = false;
+  renderBanner(banner, { phase: "error", reason: err.message });
+  screen.innerHTML = `<main class="login-page"><p class="error">The map cannot start: ${err.message.replace(/[&<>]/g, "")}</p></main>`;
 });
 
 // For tests and debugging: what is drawn (the canvas has no element per marker).
@@ -73,6 +120,7 @@ Object.assign(window, {
     apply: (events: Parameters<PublisherStore["apply"]>[0]) => store.apply(events, Date.now()),
     select: (jid: string) => view?.select(jid),
     fit: () => view?.fitAll(),
+    setView: (lat: number, lon: number, zoom: number) => view?.map.setView([lat, lon], zoom, { animate: false }),
     pagePoint: (jid: string) => view?.pagePoint(jid),
     stop: () => connection?.stop(),
     drop: () => connection?.drop(),

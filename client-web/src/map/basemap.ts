@@ -7,13 +7,9 @@ import type { GeometryCollection, Topology } from "topojson-specification";
 import countriesUrl from "world-atlas/countries-110m.json?url";
 import { unwrapAntimeridian } from "./antimeridian.ts";
 
-export interface BasemapOptions {
-  /** e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty = offline shapes only */
-  tiles?: string;
-  tilesAttribution?: string;
-}
+import type { Basemap } from "../config.ts";
 
-export function createMap(el: HTMLElement, opts: BasemapOptions): L.Map {
+export function createMap(el: HTMLElement, basemap: Basemap): L.Map {
   const map = L.map(el, {
     preferCanvas: true, // the trail on a canvas too (the markers have their own layer: publisher-canvas.ts)
     renderer: L.canvas({ padding: 0.05, tolerance: 3 }),
@@ -23,8 +19,8 @@ export function createMap(el: HTMLElement, opts: BasemapOptions): L.Map {
     zoomSnap: 0.5,
   });
   map.setView([30, 10], 2);
-  if (opts.tiles) {
-    L.tileLayer(opts.tiles, { maxZoom: 19, attribution: opts.tilesAttribution ?? "" }).addTo(map);
+  if (basemap.type === "tiles") {
+    L.tileLayer(basemap.url, { maxZoom: basemap.maxZoom ?? 19, attribution: basemap.attribution }).addTo(map);
   } else {
     map.attributionControl.addAttribution("Basemap: Natural Earth (world-atlas)");
     void addCountries(map);

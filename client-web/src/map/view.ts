@@ -1,18 +1,24 @@
 // The map page once logged in: map, side panel, details, trail, follow. Applies once per animation frame whatever
 // the store changed since the last frame, and re-derives time-dependent looks once a second.
 import L from "leaflet";
+import type { HashView } from "../app/hash.ts";
 import type { MapConfig } from "../config.ts";
 import type { Fix } from "../model/publisher.ts";
 import type { PublisherStore } from "../model/store.ts";
 import { mergeTrail } from "../model/trail.ts";
 import { createMap } from "./basemap.ts";
 import { Details } from "./details.ts";
+import { EmptyState } from "./empty.ts";
 import { MarkerLayer, type MarkerInfo } from "./markers.ts";
 import { Panel } from "./panel.ts";
 
 export interface ViewDeps {
   /** the selected publisher's history (items on its own node), newest `max` */
   history(jid: string, max: number): Promise<Fix[]>;
+  /** the view as the URL hash holds it: on every pan, zoom and selection */
+  viewChanged?(v: HashView): void;
+  /** the viewer's bare JID (for the empty state's advice) */
+  viewer?: string;
 }
 
 export class MapView {
@@ -26,6 +32,10 @@ export class MapView {
   private frame = 0;
   private panelAt = 0;
   private fitPending = false;
+  private loaded = false;
+  /** a selection asked for (by the URL hash) before that publisher was on the map */
+  private pendingSelect: string | undefined;
+  private readonly empty: EmptyState;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(root: HTMLElement, private readonly store: PublisherStore, private readonly cfg: MapConfig, private readonly deps: ViewDeps) {
@@ -35,9 +45,12 @@ export class MapView {
           <div id="panel" class="panel"></div>
           <section id="details" class="details" aria-label="Publisher details"></section>
         </aside>
-        <div id="map" class="map" role="application" aria-label="Map of publishers"></div>
+        <div class="map-wrap">
+          <div id="map" class="map" role="region" aria-label="Map of publishers"></div>
+          <section id="empty" class="empty" aria-live="polite"></section>
+        </div>
       </div>`;
-    this.map = createMap(root.querySelector<HTMLElement>("#map")!, { tiles: cfg.tiles, tilesAttribution: cfg.tilesAttribution });
+    this.map = createMap(root.querySelector<HTMLElement>("#map")!, cfg.basemap);
     this.markers = new MarkerLayer(this.map, store, cfg.staleAfterMs, (jid) => this.select(jid));
     this.panel = new Panel(root.querySelector<HTMLElement>("#panel")!, store, cfg.staleAfterMs, {
       select: (jid) => this.select(jid),
@@ -47,7 +60,9 @@ export class MapView {
       close: () => this.select(undefined),
       toggleFollow: () => this.setFollow(!this.following),
     });
+    this.empty = new EmptyState(root.querySelector<HTMLElement>("#empty")!, cfg.service, deps.viewer ?? "you");
     this.map.on("dragstart", () => this.setFollow(false)); // the viewer took the map: stop following
+    this.map.on("moveend", () => this.tellView());
     store.onChange(() => this.schedule());
     // Everything that arrived before the map existed.
     this.markers.sync(store.publishers.keys(), Date.now());
@@ -74,6 +89,11 @@ export class MapView {
     this.markers.sync(dirty, now);
     if (this.fitPending) { this.fitPending = false; this.fitAll(); }
     if (!dirty.length) return;
+    if (this.pendingSelect && dirty.includes(this.pendingSelect) && this.store.get(this.pendingSelect)?.fix) {
+      const jid = this.pendingSelect;
+      this.pendingSelect = undefined;
+      this.select(jid, false);
+    }
     if (now - this.panelAt > 300) this.renderPanel(now);
     if (this.selected && dirty.includes(this.selected)) {
       const p = this.store.get(this.selected);
@@ -87,6 +107,7 @@ export class MapView {
 
   private tick(): void {
     const now = Date.now();
+    this.empty.update(this.loaded, this.onMapCount());
     this.markers.refresh(now);
     this.renderPanel(now); // ages change every second, so the list repaints anyway
     this.renderDetails(now);
@@ -101,8 +122,40 @@ export class MapView {
     this.details.render(this.selected ? this.store.get(this.selected) : undefined, now, this.following, this.cfg.staleAfterMs, this.trail.length);
   }
 
-  select(jid: string | undefined): void {
-    if (jid === this.selected) { if (jid) this.panTo(jid); return; }
+  /** Publishers drawn on the map. */
+  onMapCount(): number {
+    let n = 0;
+    for (const p of this.store.publishers.values()) if (p.fix) n++;
+    return n;
+  }
+
+  /** The first snapshot is in: from now on an empty map means nobody shares with this viewer. */
+  setLoaded(): void {
+    this.loaded = true;
+    this.empty.update(true, this.onMapCount());
+  }
+
+  /** Shows what a URL hash holds: its center and zoom, then its selection once that publisher is on the map. */
+  applyHash(v: HashView): void {
+    if (v.center) {
+      this.fitPending = false;
+      this.map.setView([v.center.lat, v.center.lon], v.center.zoom, { animate: false });
+    }
+    if (v.selected !== this.selected) {
+      if (v.selected && !this.store.get(v.selected)?.fix) { this.pendingSelect = v.selected; return; }
+      this.select(v.selected, !v.center);
+    }
+  }
+
+  private tellView(): void {
+    const c = this.map.getCenter();
+    this.deps.viewChanged?.({ center: { lat: c.lat, lon: c.lng, zoom: this.map.getZoom() }, selected: this.selected });
+  }
+
+  /** `pan`: bring the publisher into view (not when the hash already says where to look). */
+  select(jid: string | undefined, pan = true): void {
+    this.pendingSelect = undefined;
+    if (jid === this.selected) { if (jid && pan) this.panTo(jid); return; }
     const now = Date.now();
     this.selected = jid;
     this.following = false;
@@ -111,8 +164,9 @@ export class MapView {
     this.markers.showTrail([]);
     this.panel.setSelected(jid);
     this.renderDetails(now);
+    this.tellView();
     if (!jid) return;
-    this.panTo(jid);
+    if (pan) this.panTo(jid);
     const p = this.store.get(jid);
     if (p?.fix) this.trail = [p.fix];
     this.deps.history(jid, this.cfg.trailLength).then((fixes) => {
