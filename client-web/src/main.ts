@@ -120,8 +120,22 @@ Object.assign(window, {
     apply: (events: Parameters<PublisherStore["apply"]>[0]) => store.apply(events, Date.now()),
     select: (jid: string) => view?.select(jid),
     fit: () => view?.fitAll(),
-    setView: (lat: number, lon: number, zoom: number) => view?.map.setView([lat, lon], zoom, { animate: false }),
+    setView: (lat: number, lon: number, zoom: number) => { view?.map.setView([lat, lon], zoom, { animate: false }); },
     pagePoint: (jid: string) => view?.pagePoint(jid),
+    /** The colour of the basemap's tile canvas at a place (a PMTiles basemap draws on canvases), RGBA. */
+    pixelAt: (lat: number, lon: number) => {
+      if (!view) return undefined;
+      const at = view.map.latLngToContainerPoint([lat, lon]);
+      const box = view.map.getContainer().getBoundingClientRect();
+      const [x, y] = [box.left + at.x, box.top + at.y];
+      for (const cv of document.querySelectorAll<HTMLCanvasElement>(".leaflet-tile-container canvas, canvas.leaflet-tile")) {
+        const r = cv.getBoundingClientRect();
+        if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
+        const px = cv.getContext("2d")!.getImageData(Math.floor(((x - r.left) * cv.width) / r.width), Math.floor(((y - r.top) * cv.height) / r.height), 1, 1).data;
+        return [...px];
+      }
+      return undefined;
+    },
     stop: () => connection?.stop(),
     drop: () => connection?.drop(),
   },

@@ -6,7 +6,7 @@ import type { MapConfig } from "../config.ts";
 import type { Fix } from "../model/publisher.ts";
 import type { PublisherStore } from "../model/store.ts";
 import { mergeTrail } from "../model/trail.ts";
-import { createMap } from "./basemap.ts";
+import { createMap, type MapWithBasemap } from "./basemap.ts";
 import { Details } from "./details.ts";
 import { EmptyState } from "./empty.ts";
 import { MarkerLayer, type MarkerInfo } from "./markers.ts";
@@ -23,6 +23,7 @@ export interface ViewDeps {
 
 export class MapView {
   readonly map: L.Map;
+  private readonly basemap: MapWithBasemap;
   private readonly markers: MarkerLayer;
   private readonly panel: Panel;
   private readonly details: Details;
@@ -50,7 +51,8 @@ export class MapView {
           <section id="empty" class="empty" aria-live="polite"></section>
         </div>
       </div>`;
-    this.map = createMap(root.querySelector<HTMLElement>("#map")!, cfg.basemap);
+    this.basemap = createMap(root.querySelector<HTMLElement>("#map")!, cfg.basemap);
+    this.map = this.basemap.map;
     this.markers = new MarkerLayer(this.map, store, cfg.staleAfterMs, (jid) => this.select(jid));
     this.panel = new Panel(root.querySelector<HTMLElement>("#panel")!, store, cfg.staleAfterMs, {
       select: (jid) => this.select(jid),
@@ -211,8 +213,9 @@ export class MapView {
   }
 
   /** For tests and debugging. */
-  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number } {
-    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws };
+  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; scale?: string; zoom: number } {
+    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws,
+      places: this.basemap.places?.shown ?? [], scale: this.basemap.scale(), zoom: this.map.getZoom() };
   }
 
   destroy(): void {
