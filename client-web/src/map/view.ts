@@ -5,10 +5,13 @@ import type { HashView } from "../app/hash.ts";
 import type { MapConfig } from "../config.ts";
 import type { Fix } from "../model/publisher.ts";
 import type { PublisherStore } from "../model/store.ts";
+import { displayName } from "../model/list.ts";
 import { mergeTrail } from "../model/trail.ts";
 import { createMap, type MapWithBasemap } from "./basemap.ts";
 import { Details } from "./details.ts";
+import { ClusterLayer } from "./clusters.ts";
 import { EmptyState } from "./empty.ts";
+import { addMarkerKeys } from "./keyboard.ts";
 import { MarkerLayer, type MarkerInfo } from "./markers.ts";
 import { Panel } from "./panel.ts";
 
@@ -37,6 +40,7 @@ export class MapView {
   /** a selection asked for (by the URL hash) before that publisher was on the map */
   private pendingSelect: string | undefined;
   private readonly empty: EmptyState;
+  private readonly clusters: ClusterLayer;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(root: HTMLElement, private readonly store: PublisherStore, private readonly cfg: MapConfig, private readonly deps: ViewDeps) {
@@ -61,6 +65,17 @@ export class MapView {
     this.details = new Details(root.querySelector<HTMLElement>("#details")!, {
       close: () => this.select(undefined),
       toggleFollow: () => this.setFollow(!this.following),
+    });
+    this.clusters = new ClusterLayer(this.map, () => this.markers.clusterPoints(), (members) => this.markers.setClustered(members));
+    addMarkerKeys(this.map, {
+      inView: () => {
+        const b = this.map.getBounds();
+        return this.markers.info().filter((m) => m.onMap && b.contains([m.lat, m.lon]))
+          .sort((a, c) => a.lon - c.lon || c.lat - a.lat)
+          .map((m) => ({ jid: m.jid, label: `${displayName(m.jid)}, ${m.status}${m.stale ? ", stale" : ""}` }));
+      },
+      point: (jid) => this.markers.point(jid),
+      select: (jid) => this.select(jid),
     });
     this.empty = new EmptyState(root.querySelector<HTMLElement>("#empty")!, cfg.service, deps.viewer ?? "you");
     this.map.on("dragstart", () => this.setFollow(false)); // the viewer took the map: stop following
@@ -89,6 +104,7 @@ export class MapView {
     const now = Date.now();
     const dirty = this.store.takeDirty();
     this.markers.sync(dirty, now);
+    if (dirty.length) this.clusters.changed();
     if (this.fitPending) { this.fitPending = false; this.fitAll(); }
     if (!dirty.length) return;
     if (this.pendingSelect && dirty.includes(this.pendingSelect) && this.store.get(this.pendingSelect)?.fix) {
@@ -110,6 +126,7 @@ export class MapView {
   private tick(): void {
     const now = Date.now();
     this.empty.update(this.loaded, this.onMapCount());
+    this.clusters.changed(); // statuses change with time (online counts)
     this.markers.refresh(now);
     this.renderPanel(now); // ages change every second, so the list repaints anyway
     this.renderDetails(now);
@@ -213,9 +230,9 @@ export class MapView {
   }
 
   /** For tests and debugging. */
-  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; scale?: string; zoom: number } {
+  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; clusters: { count: number; online: number }[]; scale?: string; zoom: number } {
     return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws,
-      places: this.basemap.places?.shown ?? [], scale: this.basemap.scale(), zoom: this.map.getZoom() };
+      places: this.basemap.places?.shown ?? [], clusters: this.clusters.shown, scale: this.basemap.scale(), zoom: this.map.getZoom() };
   }
 
   destroy(): void {
