@@ -11,6 +11,10 @@ import { renderBanner } from "./map/banner.ts";
 import { showLogin } from "./map/login.ts";
 import { MapView } from "./map/view.ts";
 import { connect, type Connection, type ConnState } from "./xmpp/connection.ts";
+import { bbox } from "./xmpp/subscribe.ts";
+
+/** Pans and zooms settle this long before the subscription's area follows (one options set, not one per frame). */
+const AREA_DEBOUNCE_MS = 400;
 
 // @xmpp/client names its user agent with crypto.randomUUID, which browsers only offer in secure contexts
 // (https, localhost). Served over plain http from another host the map would not start without this.
@@ -64,7 +68,7 @@ function start(cfg: MapConfig): void {
   const hash = parseHash(location.hash);
   showLogin(screen, cfg, readSaved(), async (login) => {
     try {
-      connection = await connect({ ...login, service: cfg.service }, {
+      connection = await connect({ ...login, service: cfg.service, digestMs: cfg.digestMs }, {
         events: (events) => store.apply(events, Date.now()),
         snapshotComplete: (listed, session) => {
           store.snapshotComplete(listed, session);
@@ -82,11 +86,21 @@ function start(cfg: MapConfig): void {
     }
     save(login);
     const conn = connection;
+    let areaTimer: ReturnType<typeof setTimeout> | undefined;
+    // The subscription follows the view (when the service offers areas). A failed options set changes nothing
+    // that matters: the next subscribe (after a reconnect) carries the newest area.
+    const followArea = () => {
+      clearTimeout(areaTimer);
+      areaTimer = setTimeout(() => { if (view) conn.setArea(bbox(view.area())).catch(() => {}); }, AREA_DEBOUNCE_MS);
+    };
     who.textContent = login.jid;
     logout.hidden = false;
     view = new MapView(screen, store, cfg, {
       history: async (jid, max) => trailFixes(await conn.history(jid, max), Date.now()),
-      viewChanged: (v) => history.replaceState(null, "", formatHash(v) || location.pathname + location.search),
+      viewChanged: (v) => {
+        history.replaceState(null, "", formatHash(v) || location.pathname + location.search);
+        followArea();
+      },
       viewer: login.jid,
     });
     if (loaded) view.setLoaded();

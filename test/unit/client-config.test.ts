@@ -71,3 +71,22 @@ describe("error reasons", () => {
     expect(explainServiceError({ condition: "forbidden" }, "geo.x")).toMatch(/refuses this account/);
   });
 });
+
+describe("subscription options (XEP-0060 §6.3)", () => {
+  it("writes the area as south,west,north,east, clamped to the world", async () => {
+    const { bbox } = await import("../../client-web/src/xmpp/subscribe.ts");
+    expect(bbox({ south: 52.123456, west: 13.1, north: 52.9, east: 13.7 })).toBe("52.1235,13.1,52.9,13.7");
+    expect(bbox({ south: -100, west: -500, north: 100, east: 500 })).toBe("-90,-180,90,180");
+  });
+
+  it("builds subscribe-and-configure and an options set with the FORM_TYPE first", async () => {
+    const { optionsSet, subscribeRequest } = await import("../../client-web/src/xmpp/subscribe.ts");
+    expect(subscribeRequest("presence", "v@localhost/map").toString()).toBe(
+      `<pubsub xmlns="http://jabber.org/protocol/pubsub"><subscribe node="presence" jid="v@localhost/map"/></pubsub>`);
+    const form = subscribeRequest("locations", "v@localhost/map", { digestMs: 250, bbox: "1,2,3,4" }).getChild("options")!.getChild("x")!;
+    expect(form.attrs).toEqual({ xmlns: "jabber:x:data", type: "submit" });
+    expect(form.getChildren("field").map((f) => [f.attrs.var, f.getChildText("value")])).toEqual([
+      ["FORM_TYPE", "http://jabber.org/protocol/pubsub#subscribe_options"], ["pubsub#digest", "1"], ["pubsub#digest_frequency", "250"], ["geo#bbox", "1,2,3,4"]]);
+    expect(optionsSet("locations", "v@localhost/map", "s1", { bbox: "1,2,3,4" }).getChild("options")!.attrs).toEqual({ node: "locations", jid: "v@localhost/map", subid: "s1" });
+  });
+});

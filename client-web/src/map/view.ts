@@ -166,6 +166,12 @@ export class MapView {
     }
   }
 
+  /** The view padded by half its size on each side, as the area to subscribe to (geo#bbox). */
+  area(): { south: number; west: number; north: number; east: number } {
+    const b = this.map.getBounds().pad(0.5);
+    return { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() };
+  }
+
   private tellView(): void {
     const c = this.map.getCenter();
     this.deps.viewChanged?.({ center: { lat: c.lat, lon: c.lng, zoom: this.map.getZoom() }, selected: this.selected });

@@ -6,6 +6,7 @@ import type { Element } from "@xmpp/xml";
 import { NODES, NS } from "../../../component/src/protocol/ns.ts";
 import type { ModelEvent } from "../model/publisher.ts";
 import { NS_RSM, parseItemsResult, parseNotification } from "./parse.ts";
+import { FEATURE_SUBSCRIPTION_OPTIONS, optionsSet, subidOf, subscribeRequest, type SubscribeOptions } from "./subscribe.ts";
 
 export interface ConnectOptions {
   /** ws://localhost:5280/xmpp-websocket */
@@ -15,6 +16,8 @@ export interface ConnectOptions {
   password: string;
   /** the service JID, e.g. geo.localhost */
   service: string;
+  /** the digest period to ask for (XEP-0060 §6.3), when the service offers subscription options */
+  digestMs?: number;
 }
 
 export type Phase = "connecting" | "live" | "reconnecting" | "error";
@@ -36,6 +39,13 @@ export interface Connection {
   /** The newest `max` items of a publisher's own node (its history), as snapshot events. */
   history(publisher: string, max: number): Promise<ModelEvent[]>;
   stop(): Promise<void>;
+  /**
+   * The map's padded view as the area of its `locations` subscription (geo#bbox, "south,west,north,east"), set with
+   * XEP-0060 §6.3.5 options when the service offers subscription options; otherwise nothing happens.
+   */
+  setArea(bbox: string): Promise<void>;
+  /** the service offers subscription options (digests, areas) */
+  readonly options: boolean;
   /** Closes the socket without a goodbye, as a network failure would (for tests and debugging: it reconnects). */
   drop(): void;
 }
@@ -102,6 +112,10 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
   let stopping = false;
   let lastError: string | undefined;
   let serviceFeatures = new Set<string>();
+  let area: string | undefined;
+  const subids = new Map<string, string | undefined>();
+  const withOptions = () => serviceFeatures.has(FEATURE_SUBSCRIPTION_OPTIONS);
+  const optionsFor = (node: string): SubscribeOptions => ({ digestMs: opts.digestMs, bbox: node === NODES.locations ? area : undefined });
 
   const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsub }, ...children);
 
@@ -137,8 +151,12 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
     await xmpp.send(xml("presence", { to: opts.service }));
     // Subscribe before asking for the snapshots: nothing published in between is lost, and whatever the
     // notifications and the snapshot both carry is merged by the model, newest wins.
-    await Promise.all([NODES.locations, NODES.presence].map((node) =>
-      xmpp.iqCaller.set(pubsub(xml("subscribe", { node, jid: address })), opts.service)));
+    // With subscription options (XEP-0060 §6.3.7): a digest, and the view as the area of `locations`. Without, a
+    // plain subscribe (§6.1.1): the service refuses options it does not support (§6.3.7: not-acceptable).
+    await Promise.all([NODES.locations, NODES.presence].map(async (node) => {
+      const res = await xmpp.iqCaller.set(subscribeRequest(node, address, withOptions() ? optionsFor(node) : undefined), opts.service);
+      subids.set(node, subidOf(res));
+    }));
     const presence = items(NODES.presence, s).then((r) => { if (s === session) on.events(r.events); });
     const locations = await items(NODES.locations, s);
     if (s !== session) return; // a newer session took over while this one was loading
@@ -218,6 +236,14 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
 
   return {
     get address() { return xmpp.jid?.toString() ?? ""; },
+    get options() { return withOptions(); },
+    async setArea(b) {
+      if (b === area) return;
+      area = b;
+      if (!withOptions() || xmpp.status !== "online" || !subids.has(NODES.locations)) return; // the next subscribe carries it
+      const address = xmpp.jid!.toString();
+      await xmpp.iqCaller.set(optionsSet(NODES.locations, address, subids.get(NODES.locations), optionsFor(NODES.locations)), opts.service);
+    },
     async history(publisher, max) {
       return (await items(publisher, session, max)).events;
     },
