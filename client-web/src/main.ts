@@ -134,6 +134,7 @@ Object.assign(window, {
     apply: (events: Parameters<PublisherStore["apply"]>[0]) => store.apply(events, Date.now()),
     select: (jid: string) => view?.select(jid),
     fit: () => view?.fitAll(),
+    clustering: (on: boolean) => view?.setClustering(on),
     setView: (lat: number, lon: number, zoom: number) => { view?.map.setView([lat, lon], zoom, { animate: false }); },
     pagePoint: (jid: string) => view?.pagePoint(jid),
     /** The colour of the basemap's tile canvas at a place (a PMTiles basemap draws on canvases), RGBA. */

@@ -27,7 +27,7 @@ beforeAll(async () => {
   stack = await startStack();
   web = await startWebServer({ port: 0, config: mapConfig(stack) });
   stack.prosody.register("viewer", "secret");
-  const parsed = parseOptions(["-n", String(SIMULATED), "-i", "1", "--center", "50.5,10.5", "--radius", "350000", "--churn", "3",
+  const parsed = parseOptions(["-n", String(SIMULATED), "-i", "1", "--center", "52.515,13.39", "--radius", "7000", "--churn", "3",
     "--downtime", "30", "--seed", "7", "--server", stack.prosody.c2sService, "--service", stack.componentJid, "--progress", "3600"]);
   if (parsed.kind !== "ok") throw new Error(`simulator options: ${JSON.stringify(parsed)}`);
   simulated = runSimulation(parsed.options, { log: () => {} }, simulation.signal).catch((e) => e);

@@ -141,6 +141,12 @@ export class MapView {
     this.details.render(this.selected ? this.store.get(this.selected) : undefined, now, this.following, this.cfg.staleAfterMs, this.trail.length);
   }
 
+  /** Clusters on (default) or off, for benchmarks. */
+  setClustering(on: boolean): void {
+    this.clusters.enabled = on;
+    this.clusters.update();
+  }
+
   /** Publishers drawn on the map. */
   onMapCount(): number {
     let n = 0;
