@@ -4,16 +4,12 @@
 // Files are fetched when a view first needs them: places/big.json (>= 100,000 people) always, mid.json
 // (>= 15,000) from zoom 6, the 10° cells of smaller places (c/<row>_<col>.json) from zoom 9.
 import L from "leaflet";
+import { minPopulation } from "./place-rank.ts";
 
 type Row = [name: string, lat: number, lon: number, population: number];
 
 const CELL_DEG = 10; // as build.ts
 const MAX_LABELS = 160;
-/** Smallest population labelled at a zoom (then collisions decide). */
-export function minPopulation(zoom: number): number {
-  const z = Math.floor(zoom);
-  return z <= 3 ? 1_000_000 : z === 4 ? 500_000 : z === 5 ? 200_000 : z === 6 ? 100_000 : z === 7 ? 40_000 : z === 8 ? 15_000 : z === 9 ? 5_000 : 0;
-}
 
 export class PlaceLabels extends L.Layer {
   private map!: L.Map;
