@@ -43,6 +43,36 @@ export function gazetteerFiles(cities: City[]): Map<string, string> {
   return new Map([...files].map(([k, v]) => [k, JSON.stringify(v)]));
 }
 
+/**
+ * Natural Earth's lakes at 1 km (@geo-maps/earth-lakes-1km, 12 MB of GeoJSON) as one MultiPolygon per 10° cell,
+ * lakes/<row>_<col>.json, coordinates to 4 decimals (about 10 m); a lake is in every cell its bounding box touches.
+ * The map fetches the cells in view from zoom 8; below, lakes/world.json holds the lakes whose bounding box covers 2,000 km² or more.
+ */
+export function lakeFiles(lakes: number[][][][]): Map<string, string> {
+  const cells = new Map<string, number[][][][]>();
+  const world: number[][][][] = [];
+  const round = (poly: number[][][]) => poly.map((ring) => ring.map(([x, y]) => [+x.toFixed(4), +y.toFixed(4)]));
+  for (const poly of lakes) {
+    const outer = poly[0];
+    if (!outer || outer.length < 4) continue;
+    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const [x, y] of outer) { w = Math.min(w, x); e = Math.max(e, x); s = Math.min(s, y); n = Math.max(n, y); }
+    const r = round(poly);
+    const km2 = (e - w) * (n - s) * 111 * 111 * Math.cos(((s + n) / 2) * Math.PI / 180);
+    if (km2 >= 2000) world.push(r);
+    for (let row = Math.floor((s + 90) / CELL_DEG); row <= Math.floor((n + 90) / CELL_DEG); row++) {
+      for (let col = Math.floor((w + 180) / CELL_DEG); col <= Math.floor((e + 180) / CELL_DEG); col++) {
+        const key = `${row}_${col}.json`;
+        if (!cells.has(key)) cells.set(key, []);
+        cells.get(key)!.push(r);
+      }
+    }
+  }
+  const out = new Map([...cells].map(([k, v]) => [k, JSON.stringify({ type: "MultiPolygon", coordinates: v })]));
+  out.set("world.json", JSON.stringify({ type: "MultiPolygon", coordinates: world }));
+  return out;
+}
+
 export interface BuildOptions {
   outDir?: string;
   /** config.json's content (default DEFAULT_CONFIG) */
@@ -67,6 +97,12 @@ export async function buildMap(o: BuildOptions = {}): Promise<string> {
     bytes += body.length;
   }
   log(`  ${cities.length.toLocaleString("en")} places, ${(bytes / 1e6).toFixed(1)} MB in places/ (a view loads a few hundred kB of it)`);
+  log("writing the lakes (Natural Earth 1 km, from @geo-maps/earth-lakes-1km)");
+  const lakes = (createRequire(import.meta.url)("@geo-maps/earth-lakes-1km")() as { geometries: { coordinates: number[][][][] }[] }).geometries[0].coordinates;
+  let lakeBytes = 0;
+  mkdirSync(join(outDir, "lakes"), { recursive: true });
+  for (const [name, body] of lakeFiles(lakes)) { writeFileSync(join(outDir, "lakes", name), body); lakeBytes += body.length; }
+  log(`  ${lakes.length.toLocaleString("en")} lakes, ${(lakeBytes / 1e6).toFixed(1)} MB in lakes/`);
   writeFileSync(join(outDir, "config.json"), `${JSON.stringify(o.config ?? DEFAULT_CONFIG, null, 2)}\n`);
   log(`wrote ${join(outDir, "config.json")}`);
   return outDir;

