@@ -81,6 +81,8 @@ function start(cfg: MapConfig): void {
         state: showState,
       });
     } catch (err) {
+      // A remembered password that no longer works is forgotten (the person types the new one).
+      if ((err as Error).message.startsWith("Wrong JID or password")) forgetPassword();
       showState({ phase: "error", reason: (err as Error).message });
       throw err;
     }

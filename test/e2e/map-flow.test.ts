@@ -141,6 +141,12 @@ describe("a new user with the static build", () => {
     await page.click("#logout");
     await page.waitForSelector("#login");
     expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "viewer@localhost" });
+    // A remembered password that stopped working is forgotten at the next visit, with the error shown.
+    await page.evaluate((ws) => localStorage.setItem("geo-map-login", JSON.stringify({ websocket: ws, jid: "viewer@localhost", password: "old" })), stack.prosody.websocketUrl);
+    await page.reload();
+    await page.waitForSelector("#login-error:not([hidden])");
+    expect(await page.textContent("#login-error")).toMatch(/^Wrong JID or password/);
+    expect((await saved(page)).password).toBeUndefined();
     await context.close();
   });
 
