@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { parseConfig } from "./src/config.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const DIST = join(here, "dist");
@@ -84,6 +85,7 @@ export interface BuildOptions {
 export async function buildMap(o: BuildOptions = {}): Promise<string> {
   const outDir = resolve(o.outDir ?? DIST);
   const log = o.log ?? (() => {});
+  parseConfig(o.config ?? DEFAULT_CONFIG, { protocol: "https:", host: "example.org" }); // the page's own checks, before any work
   const { build } = await import("vite");
   log(`bundling with Vite into ${outDir}`);
   await build({ configFile: join(here, "vite.config.ts"), build: { outDir, emptyOutDir: true }, logLevel: "warn" });
