@@ -1,8 +1,9 @@
 // The live map: config.json, log in, then the map. Wires the xmpp layer (connection, parsing) to the model (store)
 // and the view; keeps the view in the URL hash and the login in the browser (app/).
+import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./styles.css";
-import { formatHash, parseHash } from "./app/hash.ts";
+import { formatHash, parseHash, type HashView } from "./app/hash.ts";
 import { forgetPassword, readSaved, save } from "./app/saved.ts";
 import { loadConfig, type MapConfig } from "./config.ts";
 import { PublisherStore } from "./model/store.ts";
@@ -64,11 +65,21 @@ function showState(s: ConnState): void {
   renderBanner(banner, s, view ? `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"} on the map` : "", lostAt, Date.now());
 }
 
+/** The area a link's view will show, padded by half its size on each side (as MapView.area), before the map exists. */
+function hashArea(h: HashView): string | undefined {
+  if (!h.center) return undefined;
+  const crs = L.CRS.EPSG3857, z = h.center.zoom;
+  const c = crs.latLngToPoint(L.latLng(h.center.lat, h.center.lon), z);
+  const size = L.point(window.innerWidth, window.innerHeight); // the map is a little smaller: the padding covers it
+  const sw = crs.pointToLatLng(c.add(L.point(-size.x, size.y)), z), ne = crs.pointToLatLng(c.add(L.point(size.x, -size.y)), z);
+  return bbox({ south: sw.lat, west: sw.lng, north: ne.lat, east: ne.lng });
+}
+
 function start(cfg: MapConfig): void {
   const hash = parseHash(location.hash);
   showLogin(screen, cfg, readSaved(), async (login) => {
     try {
-      connection = await connect({ ...login, service: cfg.service, digestMs: cfg.digestMs }, {
+      connection = await connect({ ...login, service: cfg.service, digestMs: cfg.digestMs, area: hashArea(hash) }, {
         events: (events) => store.apply(events, Date.now()),
         snapshotComplete: (listed, session) => {
           store.snapshotComplete(listed, session);

@@ -74,10 +74,12 @@ describe("subscription options", () => {
     await waitLive(page);
     const locations = await nextSet((p) => p.getChild("subscribe")?.attrs.node === "locations");
     const presence = await nextSet((p) => p.getChild("subscribe")?.attrs.node === "presence");
-    // XEP-0060 §6.3.7: subscribe and configure in one request
+    // XEP-0060 §6.3.7: subscribe and configure in one request; the area is the link's view (Berlin at zoom 12)
     expect(fields(locations.getChild("options"))).toMatchObject({ FORM_TYPE: "http://jabber.org/protocol/pubsub#subscribe_options", "pubsub#digest": "1", "pubsub#digest_frequency": "250" });
+    const [s0, w0, n0, e0] = fields(locations.getChild("options"))["geo#bbox"].split(",").map(Number);
+    expect(s0 < 52.52 && n0 > 52.52 && w0 < 13.405 && e0 > 13.405 && n0 - s0 < 1).toBe(true);
     expect(fields(presence.getChild("options"))).toEqual({ FORM_TYPE: "http://jabber.org/protocol/pubsub#subscribe_options", "pubsub#digest": "1", "pubsub#digest_frequency": "250" });
-    // Once the view is drawn, its padded bounds (around Berlin, from the link's hash) become the area: §6.3.5.
+    // Once the view is drawn, its own padded bounds (the map's size, not the window's) become the area: §6.3.5.
     const first = await nextSet((p) => !p.getChild("subscribe") && p.getChild("options")?.attrs.node === "locations");
     expect(first.getChild("options")?.attrs.subid).toBe("sub-locations");
     const [s, w, n, e] = fields(first.getChild("options"))["geo#bbox"].split(",").map(Number);

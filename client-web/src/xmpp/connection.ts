@@ -18,6 +18,8 @@ export interface ConnectOptions {
   service: string;
   /** the digest period to ask for (XEP-0060 §6.3), when the service offers subscription options */
   digestMs?: number;
+  /** the first subscribe's area (geo#bbox), when the view is known before login (a link's hash) */
+  area?: string;
 }
 
 export type Phase = "connecting" | "live" | "reconnecting" | "error";
@@ -112,7 +114,7 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
   let stopping = false;
   let lastError: string | undefined;
   let serviceFeatures = new Set<string>();
-  let area: string | undefined;
+  let area: string | undefined = opts.area;
   const subids = new Map<string, string | undefined>();
   const withOptions = () => serviceFeatures.has(FEATURE_SUBSCRIPTION_OPTIONS);
   const optionsFor = (node: string): SubscribeOptions => ({ digestMs: opts.digestMs, bbox: node === NODES.locations ? area : undefined });
