@@ -17,6 +17,11 @@ export interface ProsodyConfigOptions {
    * permission (every user's presence without subscriptions).
    */
   mirror?: boolean;
+  /**
+   * Serve this folder (the built map, `npm run map:build`) at http://<host>:<httpPort>/ with Prosody 0.12's
+   * mod_http_files, on the same origin as its WebSocket (/xmpp-websocket). Example: prosody/deploy.cfg.lua.
+   */
+  httpFilesDir?: string;
   /** Keep Prosody's own GC parameters instead of `GC_TUNING` (the bench measures both). */
   prosodyGc?: boolean;
 }
@@ -64,7 +69,7 @@ s2s_ports = {}
 
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "presence"; "message"; "iq";
-  "pep"; "ping"; "register"; "websocket"; "http"; "posix"; "uptime";${o.mirror ? ` "privilege";` : ""}
+  "pep"; "ping"; "register"; "websocket"; "http"; "posix"; "uptime";${o.mirror ? ` "privilege";` : ""}${o.httpFilesDir ? ` "http_files";` : ""}
 }
 modules_disabled = { "s2s", "tls", "offline" }
 
@@ -83,7 +88,9 @@ ${o.mirror ? `-- Mirror mode: each fix costs Prosody one more answer to the comp
 -- component does not answer; with Nagle on, Prosody's next small write waits for the delayed ACK (~40 ms per fix).
 network_settings = { nagle = false }
 ` : ""}http_default_host = ${lua(o.domain)}
-
+${o.httpFilesDir ? `http_files_dir = ${lua(o.httpFilesDir)}
+http_paths = { files = "/" } -- the map at the root; mod_websocket keeps /xmpp-websocket
+` : ""}
 VirtualHost ${lua(o.domain)}
 ${o.mirror ? privilegedEntities(o.component) : ""}
 ${o.virtualHostExtra ?? ""}

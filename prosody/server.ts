@@ -89,6 +89,7 @@ export async function startProsody(opts: StartOptions): Promise<Prosody> {
     virtualHostExtra: opts.virtualHostExtra,
     mirror: opts.mirror ?? false,
     prosodyGc: opts.prosodyGc ?? false,
+    httpFilesDir: opts.httpFilesDir,
   };
   for (const port of [o.c2sPort, o.componentPort, o.httpPort]) {
     if (await portInUse(port)) throw new Error(`port 127.0.0.1:${port} is already in use (another Prosody still running?)`);

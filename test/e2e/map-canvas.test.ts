@@ -6,7 +6,7 @@ import { startWebServer, type WebServer } from "../../client-web/server.ts";
 import type { Session } from "../../component/src/simulator/session.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { launchBrowser, openPage } from "./support/browser.ts";
-import { login, mapUrl, waitForMarkerAt, waitLive } from "./support/map.ts";
+import { login, mapConfig, waitForMarkerAt, waitLive } from "./support/map.ts";
 import { fix, publisher } from "./support/publishers.ts";
 
 const ONLINE_RGB = [0x1a, 0x96, 0x41]; // STATUS_COLOURS.online: the centre of an online marker is solid
@@ -45,11 +45,12 @@ async function waitForPixel(pt: { x: number; y: number }, want: number[]): Promi
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  [stack, web] = await Promise.all([startStack(), startWebServer({ port: 0 })]);
+  stack = await startStack();
+  web = await startWebServer({ port: 0, config: mapConfig(stack) });
   for (const u of ["viewer", "alice"]) stack.prosody.register(u, "pw");
   alice = await publisher(stack, "alice", "pw");
   await alice.publish(fix(52.52, 13.405));
-  ({ page, errors } = await openPage(browser, mapUrl({ webUrl: web.url, websocketUrl: stack.prosody.websocketUrl, service: stack.componentJid })));
+  ({ page, errors } = await openPage(browser, web.url));
   await login(page, "viewer@localhost", "pw");
   await waitLive(page);
 }, 90_000);

@@ -9,7 +9,7 @@ import { parseOptions } from "../../component/src/simulator/options.ts";
 import { runSimulation } from "../../component/src/simulator/run.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { launchBrowser, openPage, screenshot } from "./support/browser.ts";
-import { login, mapUrl, markers, waitLive } from "./support/map.ts";
+import { login, mapConfig, markers, waitLive } from "./support/map.ts";
 
 const SIMULATED = 80;
 const README_SHOT = fileURLToPath(new URL("../../client-web/screenshot.png", import.meta.url));
@@ -24,13 +24,14 @@ let simulated: Promise<unknown> | undefined;
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  [stack, web] = await Promise.all([startStack(), startWebServer({ port: 0 })]);
+  stack = await startStack();
+  web = await startWebServer({ port: 0, config: mapConfig(stack) });
   stack.prosody.register("viewer", "secret");
-  const parsed = parseOptions(["-n", String(SIMULATED), "-i", "1", "--center", "50.5,10.5", "--radius", "350000", "--churn", "3",
+  const parsed = parseOptions(["-n", String(SIMULATED), "-i", "1", "--center", "52.515,13.39", "--radius", "7000", "--churn", "3",
     "--downtime", "30", "--seed", "7", "--server", stack.prosody.c2sService, "--service", stack.componentJid, "--progress", "3600"]);
   if (parsed.kind !== "ok") throw new Error(`simulator options: ${JSON.stringify(parsed)}`);
   simulated = runSimulation(parsed.options, { log: () => {} }, simulation.signal).catch((e) => e);
-  const opened = await openPage(browser, mapUrl({ webUrl: web.url, websocketUrl: stack.prosody.websocketUrl, service: stack.componentJid }));
+  const opened = await openPage(browser, web.url);
   ({ page, errors } = opened);
 }, 90_000);
 

@@ -5,7 +5,7 @@ import { startWebServer, type WebServer } from "../../client-web/server.ts";
 import type { Session } from "../../component/src/simulator/session.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 import { launchBrowser, openPage, screenshot } from "./support/browser.ts";
-import { knownJids, login, mapUrl, markers, markersCreated, row, waitForMarkerAt, waitLive } from "./support/map.ts";
+import { knownJids, login, mapConfig, markers, markersCreated, row, waitForMarkerAt, waitLive } from "./support/map.ts";
 import { fix, publisher } from "./support/publishers.ts";
 
 const PW = "secret";
@@ -18,7 +18,7 @@ const pages: Page[] = [];
 const pageErrors: Error[][] = [];
 
 async function viewerPage(user = "viewer", password = PW): Promise<Page> {
-  const opened = await openPage(browser, mapUrl({ webUrl: web.url, websocketUrl: stack.prosody.websocketUrl, service: stack.componentJid }));
+  const opened = await openPage(browser, web.url);
   pages.push(opened.page);
   pageErrors.push(opened.errors);
   await login(opened.page, `${user}@localhost`, password);
@@ -27,7 +27,8 @@ async function viewerPage(user = "viewer", password = PW): Promise<Page> {
 
 beforeAll(async () => {
   browser = await launchBrowser(); // first: without Chromium nothing else is worth starting
-  [stack, web] = await Promise.all([startStack(), startWebServer({ port: 0 })]);
+  stack = await startStack();
+  web = await startWebServer({ port: 0, config: mapConfig(stack) });
   for (const u of ["viewer", "viewer2", "alice", "bob", "carol"]) stack.prosody.register(u, PW);
   [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map((u) => publisher(stack, u, PW)));
   await alice.publish(fix(52.52, 13.405, { accuracy: "800", bearing: "60", speed: "4.2", text: "Alexanderplatz" }));

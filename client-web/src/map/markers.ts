@@ -15,6 +15,8 @@ export interface MarkerInfo {
   status: string;
   stale: boolean;
   onMap: boolean;
+  /** drawn as part of a cluster */
+  clustered: boolean;
 }
 
 export class MarkerLayer {
@@ -127,8 +129,25 @@ export class MarkerLayer {
     return d?.onMap ? L.latLng(d.lat, d.lon) : undefined;
   }
 
+  /** Where the publishers on the map are, for clustering. */
+  clusterPoints(): { jid: string; lat: number; lon: number; online: boolean }[] {
+    const out = [];
+    for (const d of this.dots.values()) if (d.onMap) out.push({ jid: d.jid, lat: d.lat, lon: d.lon, online: d.look.status === "online" });
+    return out;
+  }
+
+  /** The publishers a cluster stands for: drawn as the cluster (clusters.ts), not as markers. */
+  setClustered(members: Set<string>): void {
+    this.canvas.setClustered(this.dots.values(), members);
+  }
+
+  /** Shows the tooltip of a marker (keyboard focus on it), or none. */
+  point(jid: string | undefined): void {
+    if (jid) this.hover(jid); else this.tooltip.remove();
+  }
+
   /** What is drawn, for tests and debugging (the canvas has no DOM per marker). */
   info(): MarkerInfo[] {
-    return [...this.dots.values()].map((d) => ({ jid: d.jid, lat: d.lat, lon: d.lon, status: d.look.status, stale: d.look.stale, onMap: d.onMap }));
+    return [...this.dots.values()].map((d) => ({ jid: d.jid, lat: d.lat, lon: d.lon, status: d.look.status, stale: d.look.stale, onMap: d.onMap, clustered: d.clustered ?? false }));
   }
 }

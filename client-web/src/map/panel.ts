@@ -109,6 +109,9 @@ export class Panel {
     const html: string[] = [];
     for (let i = from; i < to; i++) html.push(this.rowHtml(this.rows[i], i, now));
     this.spacer.innerHTML = html.join("");
+    // Positions set through the DOM, not a style attribute in the HTML: a Content-Security-Policy without
+    // 'unsafe-inline' styles (prosody/nginx-map.conf) blocks those.
+    for (const el of this.spacer.children as HTMLCollectionOf<HTMLElement>) el.style.top = `${el.dataset.top}px`;
     const ai = this.active ? this.rows.indexOf(this.active) : -1;
     if (ai >= from && ai < to) this.list.setAttribute("aria-activedescendant", `row-${ai}`);
     else this.list.removeAttribute("aria-activedescendant");
@@ -119,7 +122,7 @@ export class Panel {
     if (!p?.fix) return "";
     const v = deriveStatus(p, now, this.query.staleAfterMs);
     const classes = ["row", `status-${v.status}`, v.stale ? "stale" : "", jid === this.active ? "active" : "", jid === this.selected ? "selected" : ""].join(" ");
-    return `<div role="option" id="row-${i}" class="${classes}" style="top:${i * ROW_HEIGHT}px" data-jid="${escapeHtml(jid)}"
+    return `<div role="option" id="row-${i}" class="${classes}" data-top="${i * ROW_HEIGHT}" data-jid="${escapeHtml(jid)}"
       data-status="${v.status}" data-stale="${v.stale}" aria-selected="${jid === this.selected}">
       <span class="glyph glyph-${v.status}" aria-hidden="true">${GLYPHS[v.status]}</span>
       <span class="name">${escapeHtml(displayName(jid))}</span>

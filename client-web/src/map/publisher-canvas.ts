@@ -21,6 +21,8 @@ export interface Dot {
   look: MarkerLook;
   /** drawn by this layer now (or in the picture being drawn) */
   onMap: boolean;
+  /** on the map but drawn as part of a cluster (clusters.ts), not as a dot; the selected one is drawn anyway */
+  clustered?: boolean;
   sprite?: Sprite;
   /** layer pixel position and accuracy radius at the current zoom */
   x: number;
@@ -127,6 +129,20 @@ export class PublisherCanvas extends L.Layer {
     if (this.top === d) this.top = undefined;
     if (this.hovered === d) { this.hovered = undefined; this.handlers.hover(undefined); }
     this.requestRedraw();
+  }
+
+  /** Which dots a cluster stands for (drawn as the cluster, not as dots). */
+  setClustered(dots: Iterable<Dot>, members: Set<string>): void {
+    let changed = false;
+    for (const d of dots) {
+      const c = members.has(d.jid);
+      if ((d.clustered ?? false) !== c) { d.clustered = c; changed = true; }
+    }
+    if (changed) this.requestRedraw();
+  }
+
+  private drawn(d: Dot): boolean {
+    return d.onMap && (!d.clustered || d === this.top);
   }
 
   /** The dot moved (lat/lon) and, with `restyled`, its look changed. */
@@ -237,7 +253,7 @@ export class PublisherCanvas extends L.Layer {
   private present(pass: Pass): void {
     this.pass = undefined;
     this.sprites.getContext("2d")!.putImageData(this.buffer.image, 0, 0);
-    const rings = pass.dots.filter((d) => d.onMap && d.acc > radius(d.look) + 1 && this.inView(d, d.acc));
+    const rings = pass.dots.filter((d) => this.drawn(d) && d.acc > radius(d.look) + 1 && this.inView(d, d.acc));
     if (!rings.length && !this.circlesDrawn) return;
     const ctx = this.circles.getContext("2d")!;
     const m = L.Browser.retina ? 2 : 1;
@@ -271,7 +287,7 @@ export class PublisherCanvas extends L.Layer {
         // Hidden since the pass began: skipped. Moved since: drawn where it is now (each dot once per picture).
         // At whole CSS pixels, as a drawImage at a rounded position would.
         const s = d.sprite;
-        if (d.onMap && s && this.inView(d, SPRITE_REACH)) buffer.stamp(s.pixels, m * (Math.round(d.x - s.half) - min.x), m * (Math.round(d.y - s.half) - min.y));
+        if (s && this.drawn(d) && this.inView(d, SPRITE_REACH)) buffer.stamp(s.pixels, m * (Math.round(d.x - s.half) - min.x), m * (Math.round(d.y - s.half) - min.y));
       }
       pass.i = end;
       if (performance.now() - t0 >= budgetMs) break;
@@ -293,7 +309,7 @@ export class PublisherCanvas extends L.Layer {
     };
     if (this.top?.onMap && near(this.top)) return this.top;
     let found: Dot | undefined;
-    for (const d of this.shown) if (near(d)) found = d;
+    for (const d of this.shown) if (this.drawn(d) && near(d)) found = d;
     return found;
   }
 

@@ -1,22 +1,32 @@
 // The map page once logged in: map, side panel, details, trail, follow. Applies once per animation frame whatever
 // the store changed since the last frame, and re-derives time-dependent looks once a second.
 import L from "leaflet";
+import type { HashView } from "../app/hash.ts";
 import type { MapConfig } from "../config.ts";
 import type { Fix } from "../model/publisher.ts";
 import type { PublisherStore } from "../model/store.ts";
+import { displayName } from "../model/list.ts";
 import { mergeTrail } from "../model/trail.ts";
-import { createMap } from "./basemap.ts";
+import { createMap, type MapWithBasemap } from "./basemap.ts";
 import { Details } from "./details.ts";
+import { ClusterLayer } from "./clusters.ts";
+import { EmptyState } from "./empty.ts";
+import { addMarkerKeys } from "./keyboard.ts";
 import { MarkerLayer, type MarkerInfo } from "./markers.ts";
 import { Panel } from "./panel.ts";
 
 export interface ViewDeps {
   /** the selected publisher's history (items on its own node), newest `max` */
   history(jid: string, max: number): Promise<Fix[]>;
+  /** the view as the URL hash holds it: on every pan, zoom and selection */
+  viewChanged?(v: HashView): void;
+  /** the viewer's bare JID (for the empty state's advice) */
+  viewer?: string;
 }
 
 export class MapView {
   readonly map: L.Map;
+  private readonly basemap: MapWithBasemap;
   private readonly markers: MarkerLayer;
   private readonly panel: Panel;
   private readonly details: Details;
@@ -26,6 +36,11 @@ export class MapView {
   private frame = 0;
   private panelAt = 0;
   private fitPending = false;
+  private loaded = false;
+  /** a selection asked for (by the URL hash) before that publisher was on the map */
+  private pendingSelect: string | undefined;
+  private readonly empty: EmptyState;
+  private readonly clusters: ClusterLayer;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(root: HTMLElement, private readonly store: PublisherStore, private readonly cfg: MapConfig, private readonly deps: ViewDeps) {
@@ -35,9 +50,13 @@ export class MapView {
           <div id="panel" class="panel"></div>
           <section id="details" class="details" aria-label="Publisher details"></section>
         </aside>
-        <div id="map" class="map" role="application" aria-label="Map of publishers"></div>
+        <div class="map-wrap">
+          <div id="map" class="map" role="region" aria-label="Map of publishers"></div>
+          <section id="empty" class="empty" aria-live="polite"></section>
+        </div>
       </div>`;
-    this.map = createMap(root.querySelector<HTMLElement>("#map")!, { tiles: cfg.tiles, tilesAttribution: cfg.tilesAttribution });
+    this.basemap = createMap(root.querySelector<HTMLElement>("#map")!, cfg.basemap);
+    this.map = this.basemap.map;
     this.markers = new MarkerLayer(this.map, store, cfg.staleAfterMs, (jid) => this.select(jid));
     this.panel = new Panel(root.querySelector<HTMLElement>("#panel")!, store, cfg.staleAfterMs, {
       select: (jid) => this.select(jid),
@@ -47,7 +66,20 @@ export class MapView {
       close: () => this.select(undefined),
       toggleFollow: () => this.setFollow(!this.following),
     });
+    this.clusters = new ClusterLayer(this.map, () => this.markers.clusterPoints(), (members) => this.markers.setClustered(members));
+    addMarkerKeys(this.map, {
+      inView: () => {
+        const b = this.map.getBounds();
+        return this.markers.info().filter((m) => m.onMap && b.contains([m.lat, m.lon]))
+          .sort((a, c) => a.lon - c.lon || c.lat - a.lat)
+          .map((m) => ({ jid: m.jid, label: `${displayName(m.jid)}, ${m.status}${m.stale ? ", stale" : ""}` }));
+      },
+      point: (jid) => this.markers.point(jid),
+      select: (jid) => this.select(jid),
+    });
+    this.empty = new EmptyState(root.querySelector<HTMLElement>("#empty")!, cfg.service, deps.viewer ?? "you");
     this.map.on("dragstart", () => this.setFollow(false)); // the viewer took the map: stop following
+    this.map.on("moveend", () => this.tellView());
     store.onChange(() => this.schedule());
     // Everything that arrived before the map existed.
     this.markers.sync(store.publishers.keys(), Date.now());
@@ -72,8 +104,14 @@ export class MapView {
     const now = Date.now();
     const dirty = this.store.takeDirty();
     this.markers.sync(dirty, now);
+    if (dirty.length) this.clusters.changed();
     if (this.fitPending) { this.fitPending = false; this.fitAll(); }
     if (!dirty.length) return;
+    if (this.pendingSelect && dirty.includes(this.pendingSelect) && this.store.get(this.pendingSelect)?.fix) {
+      const jid = this.pendingSelect;
+      this.pendingSelect = undefined;
+      this.select(jid, false);
+    }
     if (now - this.panelAt > 300) this.renderPanel(now);
     if (this.selected && dirty.includes(this.selected)) {
       const p = this.store.get(this.selected);
@@ -90,6 +128,8 @@ export class MapView {
     // list never shows a state the map does not (a row gone while its marker still stands)
     if (this.frame) { cancelAnimationFrame(this.frame); this.flush(); }
     const now = Date.now();
+    this.empty.update(this.loaded, this.onMapCount());
+    this.clusters.changed(); // statuses change with time (online counts)
     this.markers.refresh(now);
     this.renderPanel(now); // ages change every second, so the list repaints anyway
     this.renderDetails(now);
@@ -104,8 +144,52 @@ export class MapView {
     this.details.render(this.selected ? this.store.get(this.selected) : undefined, now, this.following, this.cfg.staleAfterMs, this.trail.length);
   }
 
-  select(jid: string | undefined): void {
-    if (jid === this.selected) { if (jid) this.panTo(jid); return; }
+  /** Clusters on (default) or off, for benchmarks. */
+  setClustering(on: boolean): void {
+    this.clusters.enabled = on;
+    this.clusters.update();
+  }
+
+  /** Publishers drawn on the map. */
+  onMapCount(): number {
+    let n = 0;
+    for (const p of this.store.publishers.values()) if (p.fix) n++;
+    return n;
+  }
+
+  /** The first snapshot is in: from now on an empty map means nobody shares with this viewer. */
+  setLoaded(): void {
+    this.loaded = true;
+    this.empty.update(true, this.onMapCount());
+  }
+
+  /** Shows what a URL hash holds: its center and zoom, then its selection once that publisher is on the map. */
+  applyHash(v: HashView): void {
+    if (v.center) {
+      this.fitPending = false;
+      this.map.setView([v.center.lat, v.center.lon], v.center.zoom, { animate: false });
+    }
+    if (v.selected !== this.selected) {
+      if (v.selected && !this.store.get(v.selected)?.fix) { this.pendingSelect = v.selected; return; }
+      this.select(v.selected, !v.center);
+    }
+  }
+
+  /** The view padded by half its size on each side, as the area to subscribe to (geo#bbox). */
+  area(): { south: number; west: number; north: number; east: number } {
+    const b = this.map.getBounds().pad(0.5);
+    return { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() };
+  }
+
+  private tellView(): void {
+    const c = this.map.getCenter();
+    this.deps.viewChanged?.({ center: { lat: c.lat, lon: c.lng, zoom: this.map.getZoom() }, selected: this.selected });
+  }
+
+  /** `pan`: bring the publisher into view (not when the hash already says where to look). */
+  select(jid: string | undefined, pan = true): void {
+    this.pendingSelect = undefined;
+    if (jid === this.selected) { if (jid && pan) this.panTo(jid); return; }
     const now = Date.now();
     this.selected = jid;
     this.following = false;
@@ -114,8 +198,9 @@ export class MapView {
     this.markers.showTrail([]);
     this.panel.setSelected(jid);
     this.renderDetails(now);
+    this.tellView();
     if (!jid) return;
-    this.panTo(jid);
+    if (pan) this.panTo(jid);
     const p = this.store.get(jid);
     if (p?.fix) this.trail = [p.fix];
     this.deps.history(jid, this.cfg.trailLength).then((fixes) => {
@@ -160,8 +245,9 @@ export class MapView {
   }
 
   /** For tests and debugging. */
-  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number } {
-    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws };
+  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; clusters: { count: number; online: number }[]; lakes: string[]; scale?: string; zoom: number } {
+    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws,
+      places: this.basemap.places?.shown ?? [], clusters: this.clusters.shown, lakes: this.basemap.lakes(), scale: this.basemap.scale(), zoom: this.map.getZoom() };
   }
 
   destroy(): void {

@@ -6,6 +6,7 @@ import type { Element } from "@xmpp/xml";
 import { NODES, NS } from "../../../component/src/protocol/ns.ts";
 import type { ModelEvent } from "../model/publisher.ts";
 import { NS_RSM, parseItemsResult, parseNotification } from "./parse.ts";
+import { FEATURE_SUBSCRIPTION_OPTIONS, optionsSet, subidOf, subscribeRequest, type SubscribeOptions } from "./subscribe.ts";
 
 export interface ConnectOptions {
   /** ws://localhost:5280/xmpp-websocket */
@@ -15,6 +16,10 @@ export interface ConnectOptions {
   password: string;
   /** the service JID, e.g. geo.localhost */
   service: string;
+  /** the digest period to ask for (XEP-0060 §6.3), when the service offers subscription options */
+  digestMs?: number;
+  /** the first subscribe's area (geo#bbox), when the view is known before login (a link's hash) */
+  area?: string;
 }
 
 export type Phase = "connecting" | "live" | "reconnecting" | "error";
@@ -36,6 +41,13 @@ export interface Connection {
   /** The newest `max` items of a publisher's own node (its history), as snapshot events. */
   history(publisher: string, max: number): Promise<ModelEvent[]>;
   stop(): Promise<void>;
+  /**
+   * The map's padded view as the area of its `locations` subscription (geo#bbox, "south,west,north,east"), set with
+   * XEP-0060 §6.3.5 options when the service offers subscription options; otherwise nothing happens.
+   */
+  setArea(bbox: string): Promise<void>;
+  /** the service offers subscription options (digests, areas) */
+  readonly options: boolean;
   /** Closes the socket without a goodbye, as a network failure would (for tests and debugging: it reconnects). */
   drop(): void;
 }
@@ -48,6 +60,41 @@ export function describeError(err: unknown): string {
   if (e?.name === "SASLError") return `login failed: ${e.condition ?? "not-authorized"}${e.text ? ` (${e.text})` : ""}`;
   if (e?.condition) return `${e.condition}${e.text ? `: ${e.text}` : ""}`;
   return e?.message || String(err);
+}
+
+// RFC 6120 §8.3.3 conditions a server or the service answers with when the service is not there, or refuses us.
+const MISSING = new Set(["service-unavailable", "remote-server-not-found", "remote-server-timeout", "item-not-found", "recipient-unavailable", "feature-not-implemented"]);
+const REFUSED = new Set(["forbidden", "not-authorized", "registration-required", "not-allowed", "subscription-required"]);
+
+/** The service did not answer disco#info, which it always answers (XEP-0030): it is not there. */
+export class ServiceMissing extends Error {
+  constructor(readonly reason: unknown) { super(describeError(reason)); this.name = "ServiceMissing"; }
+}
+
+/** What the person can do about a failed subscribe or snapshot: the service is missing, refuses, or failed. */
+export function explainServiceError(err: unknown, service: string): string {
+  const e = err as { condition?: string };
+  const said = describeError(err);
+  if (err instanceof ServiceMissing && (err.reason as Error)?.name === "TimeoutError") return `The geo service ${service} did not answer (${said}): it may be down; try again later.`;
+  if (err instanceof ServiceMissing || (e?.condition && MISSING.has(e.condition))) return `The geo service ${service} is not there (${said}): check its JID, or ask the operator whether it is running.`;
+  if (e?.condition && REFUSED.has(e.condition)) return `The geo service ${service} refuses this account (${said}): ask its operator to allow your account or domain.`;
+  if ((err as Error)?.name === "TimeoutError") return `The geo service ${service} did not answer (${said}): it may be down; try again later.`;
+  return `The geo service ${service} did not answer as expected: ${said}`;
+}
+
+/** What the person can do about a failed login. */
+export function explainLoginError(err: unknown, websocket: string): string {
+  const e = err as { name?: string; condition?: string };
+  const said = describeError(err);
+  if (e?.name === "SASLError") {
+    return e.condition === "not-authorized"
+      ? `Wrong JID or password (${said}).`
+      : `The server refused the login (${said}).`;
+  }
+  if (/ECONNERROR|ECONNREFUSED|WebSocket|ECONNRESET|ENOTFOUND/i.test(said) || e?.name === "ConnectionError") {
+    return `Cannot reach the server at ${websocket}: check the address and that the server is running (${said}).`;
+  }
+  return said;
 }
 
 function splitJid(jid: string): { local: string; domain: string } {
@@ -66,6 +113,11 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
   let everOnline = false;
   let stopping = false;
   let lastError: string | undefined;
+  let serviceFeatures = new Set<string>();
+  let area: string | undefined = opts.area;
+  const subids = new Map<string, string | undefined>();
+  const withOptions = () => serviceFeatures.has(FEATURE_SUBSCRIPTION_OPTIONS);
+  const optionsFor = (node: string): SubscribeOptions => ({ digestMs: opts.digestMs, bbox: node === NODES.locations ? area : undefined });
 
   const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsub }, ...children);
 
@@ -85,12 +137,28 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
     return { events, publishers };
   }
 
+  /** XEP-0030 disco#info of the service: its features. Any error means the service is not there. */
+  async function features(): Promise<Set<string>> {
+    let res: Element;
+    try {
+      res = await xmpp.iqCaller.get(xml("query", { xmlns: NS.discoInfo }), opts.service);
+    } catch (err) {
+      throw new ServiceMissing(err);
+    }
+    return new Set(res.getChildren("feature").map((f) => String(f.attrs.var)));
+  }
+
   async function setUp(s: number, address: string): Promise<void> {
+    serviceFeatures = await features();
     await xmpp.send(xml("presence", { to: opts.service }));
     // Subscribe before asking for the snapshots: nothing published in between is lost, and whatever the
     // notifications and the snapshot both carry is merged by the model, newest wins.
-    await Promise.all([NODES.locations, NODES.presence].map((node) =>
-      xmpp.iqCaller.set(pubsub(xml("subscribe", { node, jid: address })), opts.service)));
+    // With subscription options (XEP-0060 §6.3.7): a digest, and the view as the area of `locations`. Without, a
+    // plain subscribe (§6.1.1): the service refuses options it does not support (§6.3.7: not-acceptable).
+    await Promise.all([NODES.locations, NODES.presence].map(async (node) => {
+      const res = await xmpp.iqCaller.set(subscribeRequest(node, address, withOptions() ? optionsFor(node) : undefined), opts.service);
+      subids.set(node, subidOf(res));
+    }));
     const presence = items(NODES.presence, s).then((r) => { if (s === session) on.events(r.events); });
     const locations = await items(NODES.locations, s);
     if (s !== session) return; // a newer session took over while this one was loading
@@ -118,13 +186,24 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
     if (events.length) on.events(events);
   });
   const RETRY_MS = 5000;
+  // The first session's set-up decides whether the login worked: a service that is missing or refuses is told on
+  // the login form. Later sessions (reconnects) say why in the banner and try again.
+  let firstSetup: { ok(): void; fail(err: unknown): void } | undefined;
+  const firstReady = new Promise<void>((ok, fail) => { firstSetup = { ok, fail }; });
+  firstReady.catch(() => {}); // awaited below once online; a failure before then is not unhandled
   function start(s: number, address: string): void {
     setUp(s, address).then(
-      () => { if (s === session && !stopping) on.state({ phase: "live" }); },
+      () => {
+        if (s !== session || stopping) return;
+        firstSetup?.ok();
+        firstSetup = undefined;
+        on.state({ phase: "live" });
+      },
       (err) => {
         if (s !== session || stopping) return;
+        if (firstSetup) { firstSetup.fail(err); firstSetup = undefined; return; }
         // The server is there but the service is not (restarting, or misconfigured): say why, try again.
-        on.state({ phase: "error", reason: `the service ${opts.service} did not answer as expected: ${describeError(err)}; retrying` });
+        on.state({ phase: "error", reason: `${explainServiceError(err, opts.service)} Retrying.` });
         setTimeout(() => { if (s === session && !stopping && xmpp.status === "online") start(s, address); }, RETRY_MS);
       },
     );
@@ -139,18 +218,34 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
   });
 
   on.state({ phase: "connecting" });
+  const giveUp = async (message: string): Promise<never> => {
+    stopping = true;
+    xmpp.reconnect.stop();
+    await xmpp.stop().catch(() => {});
+    throw new Error(message);
+  };
   try {
     await xmpp.start();
   } catch (err) {
-    stopping = true;
-    const reason = describeError(err);
-    xmpp.reconnect.stop();
-    await xmpp.stop().catch(() => {});
-    throw new Error(reason.includes("ECONNERROR") ? `cannot reach ${opts.websocket}` : reason);
+    return giveUp(explainLoginError(err, opts.websocket));
+  }
+  try {
+    await firstReady;
+  } catch (err) {
+    await xmpp.send(xml("presence", { to: opts.service, type: "unavailable" })).catch(() => {});
+    return giveUp(explainServiceError(err, opts.service));
   }
 
   return {
     get address() { return xmpp.jid?.toString() ?? ""; },
+    get options() { return withOptions(); },
+    async setArea(b) {
+      if (b === area) return;
+      area = b;
+      if (!withOptions() || xmpp.status !== "online" || !subids.has(NODES.locations)) return; // the next subscribe carries it
+      const address = xmpp.jid!.toString();
+      await xmpp.iqCaller.set(optionsSet(NODES.locations, address, subids.get(NODES.locations), optionsFor(NODES.locations)), opts.service);
+    },
     async history(publisher, max) {
       return (await items(publisher, session, max)).events;
     },

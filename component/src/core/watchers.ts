@@ -5,7 +5,7 @@
 import { may } from "./access.ts";
 import type { Core } from "./context.ts";
 import { bare } from "./jid.ts";
-import type { AccessModel, PersonalNode, ReadEntry } from "./model.ts";
+import type { AccessModel, BBox, PersonalNode, ReadEntry } from "./model.ts";
 import { LOCATIONS, PRESENCE } from "./nodes.ts";
 import { precisionFor, type Precision } from "./precision.ts";
 import type { State } from "./state.ts";
@@ -40,6 +40,8 @@ export interface Watcher {
   via: "node" | typeof LOCATIONS | typeof PRESENCE;
   precision: Precision;
   temporary: boolean;
+  /** geo#bbox of the subscription (it only hears of the publisher while inside); undefined: everywhere */
+  area?: BBox;
 }
 
 export interface WatchReport {
@@ -88,7 +90,7 @@ export function watchers(core: Core, node: PersonalNode): Watcher[] {
   for (const via of ["node", LOCATIONS, PRESENCE] as const) {
     for (const s of core.state.subscriptions.get(via === "node" ? node.name : via)?.values() ?? []) {
       if (bare(s.jid) === node.name || !may(core.settings, s.jid, node, "see")) continue;
-      out.push({ jid: s.jid, via, precision: precisionFor(node, s.jid), temporary: s.temporary });
+      out.push({ jid: s.jid, via, precision: precisionFor(node, s.jid), temporary: s.temporary, ...(s.options?.area && { area: s.options.area }) });
     }
   }
   return out;

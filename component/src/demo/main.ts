@@ -118,7 +118,12 @@ async function main(): Promise<void> {
 
   say("starting the web map (builds it first if needed)");
   try {
-    web = await startWebServer({ port: PORTS["web map"], host: "127.0.0.1" });
+    // The demo's own config.json: this Prosody's WebSocket, and the login form pre-filled with the local viewer
+    // (config.json of a deployment has no "demo" part: a password is never in a file the server hands out).
+    web = await startWebServer({ port: PORTS["web map"], host: "127.0.0.1", config: {
+      websocket: `ws://localhost:${PORTS["Prosody HTTP/WebSocket"]}/xmpp-websocket`, service: SERVICE, domain: DOMAIN,
+      basemap: { type: "offline" }, demo: { jid: `${VIEWER.user}@${DOMAIN}`, password: VIEWER.password },
+    } });
   } catch (err) {
     say(`the web map did not start: ${(err as Error).message} (the rest of the demo keeps running)`);
   }
@@ -146,7 +151,7 @@ async function main(): Promise<void> {
   console.log(`
 geo presence demo is running (all on 127.0.0.1):
   web map      ${mapUrl}
-               log in as viewer@${DOMAIN}, password ${VIEWER.password}
+               log in as viewer@${DOMAIN}, password ${VIEWER.password} (the form is pre-filled)
   XMPP         c2s 127.0.0.1:${prosody.c2sPort}, WebSocket ${prosody.websocketUrl} (domain ${DOMAIN})
   prosody      pid ${prosody.pid}, data ${prosody.dataDir}, log ${join(prosody.dataDir, "prosody.log")}
   service      ${SERVICE} (component port ${prosody.componentPort}), pid ${component.pid}, db ${join(VAR, "geo.sqlite")}, log ${component.logFile}

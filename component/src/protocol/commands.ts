@@ -2,6 +2,7 @@
 // as a one-stage command whose answer is a XEP-0004 result form: the settings as fields, then one table (§3.4
 // reported + items) of everyone subscribed now and everyone who fetched the owner's items in the last 24 hours.
 import xml, { type Element } from "@xmpp/xml";
+import { formatBBox } from "../core/area.ts";
 import type { WatchReport } from "../core/watchers.ts";
 import { NS } from "./ns.ts";
 import { stamp } from "./time.ts";
@@ -35,7 +36,7 @@ export function reportCommand(sessionid: string, r: WatchReport | undefined, now
       field("temporary", "boolean", "Ends when that session goes offline", []), field("area", "text-single", "Area", []),
       field("when", "text-single", "When (latest)", []), field("count", "text-single", "Times in 24 h", [])));
     const row = (cells: Record<string, string>) => xml("item", {}, ...Object.entries(cells).map(([k, v]) => xml("field", { var: k }, xml("value", {}, v))));
-    for (const s of r.subscribers) x.append(row({ jid: s.jid, what: VIA[s.via], precision: s.precision, temporary: String(s.temporary), area: "everywhere", when: stamp(now), count: "" }));
+    for (const s of r.subscribers) x.append(row({ jid: s.jid, what: VIA[s.via], precision: s.precision, temporary: String(s.temporary), area: s.area ? formatBBox(s.area) : "everywhere", when: stamp(now), count: "" }));
     for (const e of r.reads) x.append(row({ jid: e.jid, what: "fetched your items", precision: "", temporary: "", area: "", when: stamp(e.last), count: String(e.count) }));
   }
   return xml("command", { xmlns: NS.commands, node: WHO_SEES_ME, sessionid, status: "completed" }, x);

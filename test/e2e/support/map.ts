@@ -1,15 +1,9 @@
 // Drives the live map in a page: open it for a stack, log in, read what it shows.
 import type { Page } from "playwright-core";
 
-export interface MapTarget {
-  webUrl: string;
-  websocketUrl: string;
-  service: string;
-}
-
-export function mapUrl(t: MapTarget, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ ws: t.websocketUrl, service: t.service, ...extra });
-  return `${t.webUrl}?${q}`;
+/** The config.json for a map in front of a test stack (Prosody's WebSocket on another port than the page's). */
+export function mapConfig(t: { prosody: { websocketUrl: string; domain: string }; componentJid: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { websocket: t.prosody.websocketUrl, service: t.componentJid, domain: t.prosody.domain, ...extra };
 }
 
 export async function login(page: Page, jid: string, password: string): Promise<void> {
