@@ -1,6 +1,6 @@
 // Reads the <pubsub/> child of an IQ into a request value (XEP-0060 §5-§8). Browser-safe.
 import type { Element } from "@xmpp/xml";
-import { fail, ok, type Result } from "../core/errors.ts";
+import { fail, ok, type Result, type ServiceError } from "../core/errors.ts";
 import type { AuthorizationAnswer } from "../core/authorize.ts";
 import type { PublishRequest } from "../core/service.ts";
 import { geolocEntries } from "./geoloc.ts";
@@ -70,9 +70,11 @@ function optionsOf(pubsub: Element, action: string): Result<{ publish?: Element;
   if (publish.length > 1 || options.length > 1) return fail("bad-request", undefined, "options are given once");
   if (publish.length && action !== "publish") return fail("bad-request", undefined, "publish-options go with a publish (XEP-0060 §7.1.5)");
   if (options.length && action !== "options") {
-    // XEP-0060 §6.3.7: <options/> follows <subscribe/> and has no node or jid of its own
-    if (action !== "subscribe" || options[0].attrs.node !== undefined || options[0].attrs.jid !== undefined) {
-      return fail("bad-request", undefined, "<options/> goes with a <subscribe/> and has no node or jid attribute (XEP-0060 §6.3.7)");
+    // XEP-0060 §6.3.7: <options/> follows <subscribe/>; a node or jid it names (the schema allows them) is the subscribe's
+    const sub = pubsub.getChild("subscribe");
+    const { node, jid } = options[0].attrs;
+    if (action !== "subscribe" || (node !== undefined && node !== sub?.attrs.node) || (jid !== undefined && jid !== sub?.attrs.jid)) {
+      return fail("bad-request", undefined, "<options/> goes with a <subscribe/> and names no other node or jid (XEP-0060 §6.3.7)");
     }
   }
   return ok({ publish: publish[0], subscribe: action === "subscribe" ? options[0] : undefined });
@@ -149,8 +151,8 @@ export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubR
     case "set:create":
       return ok({ action: "create", node: a.attrs.node });
   }
-  // §5-§7: anything else (options, configure in the pubsub namespace, ...) is not offered
-  return fail("feature-not-implemented", "unsupported", `${a.name} is not supported`);
+  // §5-§7: anything else (configure in the pubsub namespace, ...) is not offered
+  return unsupported(a.name, type);
 }
 
 export function readOwner(pubsub: Element, type: "get" | "set"): Result<OwnerRequest> {
@@ -178,7 +180,19 @@ export function readOwner(pubsub: Element, type: "get" | "set"): Result<OwnerReq
     case "get:subscriptions":
       return ok({ action: "subscriptions", node: node.value });
   }
-  return fail("feature-not-implemented", "unsupported", `${a.name} is not supported`);
+  return unsupported(a.name, type);
+}
+
+// XEP-0060 §10: the feature each request belongs to, named in <unsupported feature='...'/> (§14.2 requires it)
+const FEATURES: Record<string, string> = {
+  configure: "config-node", create: "create-nodes", delete: "delete-nodes", purge: "purge-nodes", default: "retrieve-default-sub",
+  "set:subscriptions": "manage-subscriptions", "set:items": "publish", "get:publish": "publish", "get:retract": "retract-items",
+  "get:subscribe": "subscribe", "get:unsubscribe": "subscribe",
+};
+
+function unsupported(name: string, type: "get" | "set"): { ok: false; error: ServiceError } {
+  const feature = FEATURES[`${type}:${name}`] ?? FEATURES[name] ?? name;
+  return { ok: false, error: { condition: "feature-not-implemented", pubsub: "unsupported", feature, text: `${type} ${name} is not supported` } };
 }
 
 /**
