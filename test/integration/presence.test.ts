@@ -16,18 +16,17 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const presenceOf = (s: Element, jid: string) => {
+/** Every presence of `jid` a notification carries: several items of one node share a message (XEP-0060 §7.1.2.1). */
+const presencesOf = (s: Element, jid: string): Element[] => {
   const item = s.getChild("event", NS_EVENT)?.getChild("items");
-  if (!s.is("message") || item?.attrs.node !== "presence") return undefined;
-  return item.getChildren("item").find((i) => i.attrs.id === jid)?.getChild("presence", "jabber:client");
+  if (!s.is("message") || item?.attrs.node !== "presence") return [];
+  return item.getChildren("item").filter((i) => i.attrs.id === jid).map((i) => i.getChild("presence", "jabber:client")!);
 };
-const isPresence = (jid: string, state: "online" | "offline" | string) => (s: Element) => {
-  const p = presenceOf(s, jid);
-  if (!p) return false;
+const isPresence = (jid: string, state: "online" | "offline" | string) => (s: Element) => presencesOf(s, jid).some((p) => {
   if (state === "offline") return p.attrs.type === "unavailable";
   if (state === "online") return p.attrs.type === undefined && !p.getChild("show");
   return p.attrs.type === undefined && p.getChildText("show") === state;
-};
+});
 
 describe("presence", () => {
   it("learns presence from directed presence and tells presence subscribers, item id = publisher", async () => {

@@ -20,10 +20,10 @@ async function login(p: Prosody, username: string, resource: string): Promise<Te
   return c;
 }
 
-/** The presence item of `jid` in a notification on node `presence`. */
-const presenceIn = (s: Element, jid: string) => s.getChild("event", NS_EVENT)?.getChild("items", undefined)?.getChildren("item")
-  .find((i) => i.attrs.id === jid && i.parent?.attrs.node === "presence")?.getChild("presence", "jabber:client");
-const online = (jid: string) => (s: Element) => { const p = presenceIn(s, jid); return !!p && p.attrs.type === undefined; };
+/** The presence items of `jid` in a notification on node `presence` (several may share one message). */
+const presencesIn = (s: Element, jid: string) => (s.getChild("event", NS_EVENT)?.getChild("items", undefined)?.getChildren("item") ?? [])
+  .filter((i) => i.attrs.id === jid && i.parent?.attrs.node === "presence").map((i) => i.getChild("presence", "jabber:client"));
+const online = (jid: string) => (s: Element) => presencesIn(s, jid).some((p) => !!p && p.attrs.type === undefined);
 
 it("shows offline the sessions that ended in a Prosody crash, and ends their temporary subscriptions (XEP-0060 §12.5)", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "geo-crash-"));

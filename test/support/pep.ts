@@ -54,8 +54,9 @@ export async function barrier(c: TestClient, domain: string): Promise<void> {
 /** A `presence` node notification saying `jid` is online (or offline). */
 export const presenceIs = (jid: string, offline: boolean) => (s: Element) => {
   const items = s.getChild("event", NS_EVENT)?.getChild("items");
-  const p = items?.attrs.node === "presence" ? items.getChildren("item").find((i) => i.attrs.id === jid)?.getChild("presence") : undefined;
-  return !!p && (p.attrs.type === "unavailable") === offline;
+  // every item: several of one node share a message (XEP-0060 §7.1.2.1)
+  const ps = items?.attrs.node === "presence" ? items.getChildren("item").filter((i) => i.attrs.id === jid).map((i) => i.getChild("presence")) : [];
+  return ps.some((p) => !!p && (p.attrs.type === "unavailable") === offline);
 };
 /** The first item of an event notification. */
 export const eventItem = (s: Element) => s.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!;
