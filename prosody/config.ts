@@ -1,5 +1,5 @@
 // Renders a Prosody config for a private, loopback-only instance (demo and tests).
-// Facts behind each option: ../shared/STACK.md ("Prosody").
+// Facts behind each option: component/PLATFORM.md ("Prosody").
 
 export interface ProsodyConfigOptions {
   dataDir: string; // data_path, pidfile and log live here

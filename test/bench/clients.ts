@@ -56,11 +56,11 @@ export class BenchClient {
 export async function connectBench(t: Target, username: string, resource = "bench"): Promise<BenchClient> {
   const xmpp = client({
     service: t.c2sService, domain: t.domain, resource,
-    // PLAIN on loopback: SCRAM-SHA-1 in JS costs ~1 s of CPU per login (STACK.md)
+    // PLAIN on loopback: SCRAM-SHA-1 in JS costs ~1 s of CPU per login (component/PLATFORM.md)
     credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username, password: "pw" }, "PLAIN"),
   } as Parameters<typeof client>[0]);
   xmpp.on("error", () => {});
-  // stream decoding (STACK.md) and Nagle off, as the simulator does: a publish is one small write
+  // stream decoding (component/PLATFORM.md) and Nagle off, as the simulator does: a publish is one small write
   xmpp.on("connect", () => (xmpp as unknown as { socket?: { setEncoding(e: string): { setNoDelay(on: boolean): void } } }).socket?.setEncoding("utf8").setNoDelay(true));
   (xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
   const address = await xmpp.start();

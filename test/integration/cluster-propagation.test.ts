@@ -109,7 +109,7 @@ describe("two instances on one PostgreSQL", () => {
     const acked = Date.now();
     await learned;
     expect(Date.now() - acked).toBeLessThan(BOUND_MS);
-    // XEP-0060 §6.5.9.11 / DESIGN.md: a node the viewer may not see answers item-not-found
+    // XEP-0060 §6.5.9.11 / component/PROTOCOL.md: a node the viewer may not see answers item-not-found
     const err = await viewer.iqError("get", pubsub(xml("items", { node: alice.bare })));
     expect(err.condition).toBe("item-not-found");
     // and the publisher's instance no longer sends alice's events to the viewer's locations subscription

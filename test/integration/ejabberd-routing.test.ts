@@ -1,4 +1,4 @@
-// What the cluster design relies on in ejabberd 23.01 (../shared/STACK.md "Scale-out"), checked against a private
+// What the cluster design relies on in ejabberd 23.01 (component/PLATFORM.md "ejabberd"), checked against a private
 // ejabberd: domain_balancing bare_source pins each sender to one component connection, a freed slot is retaken by
 // the next connection, and answers to requests a component sends come back to the connection that owns the sender.
 import { component, type Component } from "@xmpp/component";

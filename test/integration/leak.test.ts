@@ -1,4 +1,4 @@
-// Nothing about a publisher reaches a viewer who may not see it, by any path (DESIGN.md §2 "Access"): the answers
+// Nothing about a publisher reaches a viewer who may not see it, by any path (component/PROTOCOL.md "Access"): the answers
 // are the same as for a node that does not exist, and no notification about it arrives, while a control viewer
 // who may see the same publishers receives every event (so the test cannot pass by nothing being sent at all).
 import { xml } from "@xmpp/client";

@@ -1,4 +1,4 @@
-// A multi-byte character split between two TCP reads reaches the service intact (../shared/STACK.md on xmpp.js
+// A multi-byte character split between two TCP reads reaches the service intact (component/PLATFORM.md on xmpp.js
 // decoding). Prosody decides where its writes end, so this test plays the server's side of XEP-0114 itself and cuts
 // the stream inside "ü": the first read is known to be over when the component has answered the ping before it.
 import { afterAll, expect, it } from "vitest";

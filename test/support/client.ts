@@ -92,7 +92,7 @@ export async function connectClient(opts: { service: string; domain: string; use
     service: opts.service,
     domain: opts.domain,
     resource: opts.resource ?? "test",
-    // PLAIN on loopback: SCRAM-SHA-1 in JS costs ~1 s of CPU per login (../shared/STACK.md)
+    // PLAIN on loopback: SCRAM-SHA-1 in JS costs ~1 s of CPU per login (component/PLATFORM.md)
     credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username: opts.username, password: opts.password }, "PLAIN"),
   } as Parameters<typeof client>[0]);
   xmpp.on("error", () => {}); // surfaced through start() and the tests' own waits

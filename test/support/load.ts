@@ -114,7 +114,7 @@ export class Picture {
 
   /**
    * A viewer that logs in again missed the changes made while it was away: it loads the presence snapshot (items on
-   * `presence`, DESIGN.md §2), as the map does, and keeps whichever of snapshot and notification is newer.
+   * `presence`, component/PROTOCOL.md), as the map does, and keeps whichever of snapshot and notification is newer.
    */
   async load(v: TestClient): Promise<void> {
     const r = await v.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node: NODES.presence })));

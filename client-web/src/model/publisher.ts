@@ -1,6 +1,6 @@
 // The map's state for one publisher and the pure reducer that applies one event to it.
 // Keyed by the publisher's bare JID (the `publisher` attribute the service stamps on every item).
-// Ordering rule (DESIGN.md §2, "newest wins"): a fix older than the newest one already applied never replaces it,
+// Ordering rule (component/PROTOCOL.md, "newest wins"): a fix older than the newest one already applied never replaces it,
 // whether it comes live or from a snapshot, so a reconnect or a late items result cannot move a marker backwards.
 import { isStop, parseDateTime, type Geoloc } from "../../../component/src/core/geoloc.ts";
 import type { PublisherPresence } from "../../../component/src/core/presence.ts";

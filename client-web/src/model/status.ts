@@ -1,7 +1,7 @@
 // What a viewer is told about a publisher: status in words, fix age, staleness. Pure: `now` is passed in.
 import type { PublisherState } from "./publisher.ts";
 
-/** online / away (away, xa, dnd) / offline / unknown (no presence item: DESIGN.md §2). */
+/** online / away (away, xa, dnd) / offline / unknown (no presence item: component/PROTOCOL.md). */
 export type Status = "online" | "away" | "offline" | "unknown";
 
 export interface StatusView {

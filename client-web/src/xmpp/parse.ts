@@ -39,7 +39,7 @@ export function parseNotification(msg: Element, session: number): ModelEvent[] {
   if (!msg.is("message")) return [];
   const event = msg.getChild("event", NS.pubsubEvent);
   if (!event) return [];
-  // A replayed notification (e.g. the last item sent on subscribe) carries <delay/> (XEP-0060 §12.? / XEP-0203).
+  // A replayed notification (e.g. the last item sent on subscribe) carries <delay/> (XEP-0060 §6.1.7, XEP-0203).
   const outer = delayStamp(msg);
   const live = outer === undefined;
   const out: ModelEvent[] = [];

@@ -1,4 +1,4 @@
-// The node names with a meaning of their own (DESIGN.md §2), and a node as one viewer may know it. The one home
+// The node names with a meaning of their own (component/PROTOCOL.md), and a node as one viewer may know it. The one home
 // every other file imports them from.
 import type { PersonalNode } from "./model.ts";
 

@@ -14,7 +14,7 @@ export function owned(svc: Core, from: string, name: string): Result<PersonalNod
   const v = svc.view(from, name);
   if (!v) return fail("item-not-found");
   if (v.kind !== "personal") return fail("forbidden", undefined, `${name} belongs to the service`);
-  if (!may(svc.settings, from, v.node, "own")) return fail("forbidden"); // §8.x.3: not an owner -> forbidden
+  if (!may(svc.settings, from, v.node, "own")) return fail("forbidden"); // XEP-0060 §8.4.3.1 (and the same case of §8.2, §8.5, §8.8, §8.9): not an owner -> forbidden
   return ok(v.node);
 }
 

@@ -1,4 +1,4 @@
-// Presence of publishers, aggregated per bare JID over resources (RFC 6121 §4, DESIGN.md §2).
+// Presence of publishers, aggregated per bare JID over resources (RFC 6121 §4, component/PROTOCOL.md).
 // Pure: the caller passes each presence stanza as a value and gets the publisher's new state if it changed.
 
 export type Show = "chat" | "away" | "xa" | "dnd";

@@ -1,5 +1,5 @@
 // The geolocation pubsub service: every user-facing operation, values in, values out.
-// Node layout and rules: DESIGN.md §2. Spec references are to XEP-0060 unless said otherwise.
+// Node layout and rules: component/PROTOCOL.md. Spec references are to XEP-0060 unless said otherwise.
 import { inAllowedDomain, mayPublish, mayRequest, maySee } from "./access.ts";
 import { pendingRequests, requestAuthorization, withdraw } from "./authorize.ts";
 import { readConfigForm, unmet, type SubmittedForm } from "./config.ts";
@@ -195,7 +195,7 @@ export class GeoService implements Core {
       const key = normaliseBare(name);
       const node = key === undefined ? undefined : this.state.nodes.get(key);
       if (node && mayRequest(this.settings, from, node)) {
-        // a pending request keeps no options: refused rather than dropped (DESIGN.md §2 "Errors")
+        // a pending request keeps no options: refused rather than dropped (component/PROTOCOL.md "Errors")
         if (form) return fail("not-acceptable", undefined, "subscription options are set once the owner approved (XEP-0060 §6.3.5)");
         return requestAuthorization(this, node, jid);
       }

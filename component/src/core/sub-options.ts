@@ -22,7 +22,7 @@ function readBoolean(v: string): boolean | undefined {
 }
 
 /**
- * The options after applying a submitted form to `current`. XEP-0060 §6.3.7 / DESIGN.md: a field the service does
+ * The options after applying a submitted form to `current`. XEP-0060 §6.3.7 / component/PROTOCOL.md: a field the service does
  * not offer is refused with not-acceptable; a malformed value with bad-request + invalid-options (§6.3.5). Nothing
  * is applied on an error.
  */

@@ -22,7 +22,7 @@ export const NS = {
   commands: "http://jabber.org/protocol/commands",
 } as const;
 
-/** Node names with a meaning of their own (DESIGN.md §2). */
+/** Node names with a meaning of their own (component/PROTOCOL.md). */
 export const NODES = {
   locations: "locations",
   presence: "presence",

@@ -83,7 +83,7 @@ export class Session {
 
   private onStanza(st: Element): void {
     this.cfg.onStanza?.(st);
-    // The service asks for our presence on first publish (DESIGN.md §2): grant it. Nobody else gets it.
+    // The service asks for our presence on first publish (component/PROTOCOL.md): grant it. Nobody else gets it.
     if (st.is("presence") && st.attrs.type === "subscribe" && bare(st.attrs.from) === this.cfg.service) {
       this.send(xml("presence", { to: this.cfg.service, type: "subscribed" }));
     }

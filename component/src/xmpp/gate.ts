@@ -1,6 +1,6 @@
 // Group commit (core/group-commit.ts): notifications are released to the outbox only once the writes recorded
 // before them are durable, in the order they were produced (one release chain), so viewers never see an event
-// that a failed commit then undoes, and per-publisher order holds (DESIGN.md §2 "Ordering").
+// that a failed commit then undoes, and per-publisher order holds (component/PROTOCOL.md "Ordering").
 import type { GroupCommit } from "../core/group-commit.ts";
 import type { Notification } from "../core/model.ts";
 import type { GeoService } from "../core/service.ts";

@@ -1,10 +1,10 @@
 // Every notification leaves through this one FIFO, in the order the core produced it, so per-publisher order holds
-// for every viewer (DESIGN.md §2 "Ordering"). Flushed once per event-loop turn: IQ replies (sent by the iq
+// for every viewer (component/PROTOCOL.md "Ordering"). Flushed once per event-loop turn: IQ replies (sent by the iq
 // middleware a few microtasks after the handler returns) go out first, and a burst becomes one socket write.
 // At the flush, consecutive notifications of one node to one viewer share a message (serialiseBatch): Prosody pays
 // per stanza, and no timer waits for them, so a lone item leaves as fast as before.
 //
-// Bounded: @xmpp/connection ignores socket backpressure (../shared/STACK.md), so when Prosody reads the component's
+// Bounded: @xmpp/connection ignores socket backpressure (component/PLATFORM.md), so when Prosody reads the component's
 // stream slower than the service produces (a large fan-out on a busy server), Node would buffer without limit.
 // The outbox keeps at most `maxInFlightBytes` handed to the socket and not yet flushed to the kernel; the rest
 // waits here, and when more than `maxQueued` wait, a location that a newer one of the same publisher to the same

@@ -169,7 +169,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   // what is written in one go (a commit's replies) leaves in one socket write (xmpp/coalesce.ts)
   coalesceWrites(entity);
   // @xmpp/connection decodes each TCP chunk on its own and garbles a multi-byte character split across two reads
-  // (../shared/STACK.md); a socket decoding UTF-8 as a stream hands it whole strings.
+  // (component/PLATFORM.md); a socket decoding UTF-8 as a stream hands it whole strings.
   // Nagle off: notifications are small and latency-bound; the outbox already batches per event-loop turn.
   entity.on("connect", () => {
     entity.socket?.setEncoding("utf8").setNoDelay(true);

@@ -42,7 +42,7 @@ class Client(slixmpp.ClientXMPP):
         self.name = name
         for plugin in ("xep_0030", "xep_0004", "xep_0128", "xep_0060", "xep_0163", "xep_0080"):
             self.register_plugin(plugin)
-        self["feature_mechanisms"].unencrypted_plain = True  # loopback test server without TLS (STACK.md)
+        self["feature_mechanisms"].unencrypted_plain = True  # loopback test server without TLS (component/PLATFORM.md)
         self.started = asyncio.get_running_loop().create_future()
         self.add_event_handler("session_start", lambda _: self._settle(None))
         self.add_event_handler("failed_auth", lambda _: self._settle(f"{jid}: authentication failed"))
@@ -80,7 +80,7 @@ def make_geoloc(fields):
     geoloc = Geoloc()
     for key, value in fields.items():
         if key == "timestamp":
-            geoloc._set_sub_text("timestamp", text=value)  # 1.8.3: Geoloc.set_timestamp is broken (STACK.md)
+            geoloc._set_sub_text("timestamp", text=value)  # 1.8.3: Geoloc.set_timestamp is broken (component/PLATFORM.md)
         else:
             geoloc[key] = value
     return geoloc
