@@ -30,7 +30,7 @@ function member(r: Report, jid: string, km: string): string {
   const p = precisionOf(r, jid);
   const toggle = Number(km) > 0
     ? `<button type="button" data-act="${p === "exact" ? "coarse" : "exact"}" data-jid="${esc(jid)}" data-key="${p === "exact" ? "coarse" : "exact"}:${esc(jid)}"
-        aria-label="${p === "exact" ? `Show ${esc(jid)} only the ${esc(km)} km grid` : `Show ${esc(jid)} your exact position`}">${p === "exact" ? "Coarse only" : "Exact"}</button>`
+        aria-label="${p === "exact" ? `Coarse only for ${esc(jid)}` : `Exact for ${esc(jid)}`}" title="${p === "exact" ? `Show ${esc(jid)} only the ${esc(km)} km grid cell` : `Show ${esc(jid)} your exact position`}">${p === "exact" ? "Coarse only" : "Exact"}</button>`
     : "";
   return `<li data-jid="${esc(jid)}" data-precision="${p}"><span class="jid">${esc(jid)}</span>
     <span class="precision">${p === "exact" ? "sees your exact position" : `sees a ${esc(km)} km grid cell`}</span>
