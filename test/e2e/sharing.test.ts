@@ -25,7 +25,7 @@ let site: StaticServer;
 let dir: string;
 let context: BrowserContext;
 let page: Page;
-let olive: TestClient, max: TestClient, vik: TestClient;
+let olive: TestClient, max: TestClient, vik: TestClient, wes: TestClient;
 const errors: string[] = [];
 const cspViolations: string[] = [];
 
@@ -73,6 +73,7 @@ beforeAll(async () => {
   olive = await stack.user("olive");
   max = await stack.viewer("max");
   vik = await stack.viewer("vik");
+  wes = await stack.viewer("wes");
   await olive.iq("set", publishEl(geoloc({ lat: 43.3, lon: 5.37 }), undefined, "o1"));
   await olive.iq("set", owner(xml("configure", { node: "olive@localhost" }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
     xml("field", { var: "pubsub#access_model" }, xml("value", {}, "authorize")),
@@ -82,6 +83,7 @@ beforeAll(async () => {
   await max.iq("set", pubsub(xml("subscribe", { node: "locations", jid: max.jid })));
   await max.iq("get", pubsub(xml("items", { node: "olive@localhost" })));
   await vik.iq("set", pubsub(xml("subscribe", { node: "olive@localhost", jid: vik.jid }))); // pending
+  await wes.iq("set", pubsub(xml("subscribe", { node: "olive@localhost", jid: wes.jid }))); // pending, to be denied
 }, 120_000);
 
 afterAll(async () => {
@@ -125,6 +127,8 @@ describe("my sharing page, from the static build", () => {
     expect(await rowText("watching", max.jid)).toContain("exact");
     expect(await rowText("looked", "max@localhost")).toMatch(/max@localhost.*\d{4}-\d\d-\d\dT.*1$/);
     expect(await page.textContent("#pending")).toContain(vik.jid);
+    expect(await page.textContent("#pending")).toContain(wes.jid);
+    expect(await page.textContent("#h-pending")).toBe("Asking to see me (2)");
     expect(await page.textContent("#share-state")).toBe("no end set");
     expect(summary(await audit(page))).toEqual([]);
   });
@@ -145,6 +149,18 @@ describe("my sharing page, from the static build", () => {
     expect(await page.textContent('#members li[data-jid="vik@localhost"] .precision')).toBe("sees a 5 km grid cell");
   });
 
+  it("denies a request: the requester is told (subscription none, XEP-0060 §8.6.2), is no member and waits no more", async () => {
+    await page.click(`.request[data-jid="${wes.jid}"] button[data-allow="false"]`);
+    await wes.waitFor((s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "none", "the denial");
+    await ready(4);
+    expect(await page.textContent("#sharing-status")).toBe(`Denied ${wes.jid}.`);
+    await page.click("#share-hour"); // refreshes once more: the answer is a message, its effect lands after the report
+    await ready(5);
+    expect(await page.textContent("#pending")).not.toContain(wes.jid);
+    expect(await page.textContent("#members")).not.toContain("wes@localhost");
+    expect(await page.textContent("#h-pending")).toBe("Asking to see me (0)");
+  });
+
   it("shares for one hour with one click: geo#share_until is an hour from now", async () => {
     const until = stack.service.core.state.nodes.get("olive@localhost")!.config.shareUntil!;
     expect(Math.abs(until - (Date.now() + 3600_000))).toBeLessThan(120_000);
@@ -154,7 +170,7 @@ describe("my sharing page, from the static build", () => {
 
   it("gives one viewer the exact position (geo#exact), from the next fix on", async () => {
     await page.click('button[data-key="exact:vik@localhost"]');
-    await ready(4);
+    await ready(6);
     expect(stack.service.core.state.nodes.get("olive@localhost")!.config.exact).toEqual(["max@localhost", "vik@localhost"]);
     expect(await page.getAttribute('#members li[data-jid="vik@localhost"]', "data-precision")).toBe("exact");
     expect(summary(await audit(page))).toEqual([]);
@@ -163,7 +179,7 @@ describe("my sharing page, from the static build", () => {
   it("stops sharing (viewers get an empty geoloc) and erases the data", async () => {
     await page.click("#stop");
     await max.waitFor((s) => isEvent(s, "olive@localhost", (i) => i.getChild("geoloc")?.getChildElements().length === 0), "the stop");
-    await ready(5);
+    await ready(7);
     await page.click("#erase");
     await page.waitForSelector("#no-node");
     expect(stack.service.core.state.nodes.has("olive@localhost")).toBe(false);
