@@ -176,10 +176,20 @@ describe("my sharing page, from the static build", () => {
     expect(summary(await audit(page))).toEqual([]);
   });
 
+  it("removes a viewer: their subscription ends at once and they are told (XEP-0060 §8.8.4)", async () => {
+    await page.click('button[data-key="revoke:vik@localhost"]');
+    await vik.waitFor((s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "none", "the revocation");
+    await ready(7);
+    expect(await page.textContent("#sharing-status")).toBe("vik@localhost can no longer see you.");
+    expect(await page.$('#members li[data-jid="vik@localhost"]')).toBeNull();
+    expect(await page.textContent("#watching")).not.toContain(vik.jid);
+    expect(stack.service.core.state.nodes.get("olive@localhost")!.affiliations.get("vik@localhost")).toBeUndefined();
+  });
+
   it("stops sharing (viewers get an empty geoloc) and erases the data", async () => {
     await page.click("#stop");
     await max.waitFor((s) => isEvent(s, "olive@localhost", (i) => i.getChild("geoloc")?.getChildElements().length === 0), "the stop");
-    await ready(7);
+    await ready(8);
     await page.click("#erase");
     await page.waitForSelector("#no-node");
     expect(stack.service.core.state.nodes.has("olive@localhost")).toBe(false);
