@@ -13,11 +13,13 @@ const ACCESS: Record<string, string> = {
   roster: "contacts in the allowed roster groups",
 };
 
+const cell = (x: Row, c: keyof Row) => (c === "temporary" ? (x[c] === "true" ? "yes" : x[c] === "false" ? "no" : "–") : x[c] || "–");
+
 function table(id: string, caption: string, r: Row[], cols: [keyof Row, string][], empty: string): string {
   if (!r.length) return `<p id="${id}" class="none">${empty}</p>`;
   return `<table id="${id}"><caption class="visually-hidden">${caption}</caption>
     <thead><tr>${cols.map(([, label]) => `<th scope="col">${label}</th>`).join("")}</tr></thead>
-    <tbody>${r.map((x) => `<tr>${cols.map(([c]) => `<td>${esc(x[c] || "–")}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+    <tbody>${r.map((x) => `<tr>${cols.map(([c]) => `<td>${esc(cell(x, c))}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
 }
 
 /** How precisely `jid` sees me: the words of the service's rule (XEP-0080 fix exact, or the node's coarse grid). */
@@ -61,7 +63,7 @@ export function renderReport(root: HTMLElement, r: Report): void {
         <button type="button" data-allow="false" data-key="deny:${esc(j)}" aria-label="Deny ${esc(j)}">Deny</button></li>`).join("")}</ul>`
         : `<p class="none">Nobody is waiting for an answer.</p>`}</section>
     <section aria-labelledby="h-watching"><h2 id="h-watching">Watching now</h2>
-      ${table("watching", "Subscribed now", r.watching, [["jid", "Who"], ["what", "How"], ["precision", "Precision"], ["temporary", "Ends when they go offline"]], "Nobody is subscribed to you now.")}</section>
+      ${table("watching", "Subscribed now", r.watching, [["jid", "Who"], ["what", "How"], ["precision", "Precision"], ["area", "Area"], ["temporary", "Ends when they go offline"]], "Nobody is subscribed to you now.")}</section>
     <section aria-labelledby="h-looked"><h2 id="h-looked">Looked in the last 24 hours</h2>
       ${table("looked", "Fetched your items", r.looked, [["jid", "Who"], ["when", "Latest"], ["count", "Times"]], "Nobody fetched your location in the last 24 hours.")}</section>
     <section id="actions" aria-labelledby="h-actions"><h2 id="h-actions">Sharing</h2>
