@@ -14,7 +14,7 @@ const repo = join(here, "..");
 const dist = join(here, "dist");
 const STAMP = ".build-stamp";
 // Everything the bundle is made of (the map reuses the component's browser-safe protocol and core code).
-const SOURCES = [join(here, "src"), join(here, "index.html"), join(here, "vite.config.ts"), join(here, "build.ts"),
+const SOURCES = [join(here, "src"), join(here, "index.html"), join(here, "sharing.html"), join(here, "vite.config.ts"), join(here, "build.ts"),
   join(repo, "component/src/protocol"), join(repo, "component/src/core"), join(repo, "package-lock.json")];
 
 const TYPES: Record<string, string> = {

@@ -3,8 +3,10 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./styles.css";
+import "./app/random-uuid.ts";
 import { formatHash, parseHash, type HashView } from "./app/hash.ts";
 import { forgetPassword, readSaved, save } from "./app/saved.ts";
+import { renderTopbar } from "./app/topbar.ts";
 import { loadConfig, type MapConfig } from "./config.ts";
 import { PublisherStore } from "./model/store.ts";
 import { trailFixes } from "./model/trail.ts";
@@ -17,35 +19,7 @@ import { bbox } from "./xmpp/subscribe.ts";
 /** Pans and zooms settle this long before the subscription's area follows (one options set, not one per frame). */
 const AREA_DEBOUNCE_MS = 400;
 
-// @xmpp/client names its user agent with crypto.randomUUID, which browsers only offer in secure contexts
-// (https, localhost). Served over plain http from another host the map would not start without this.
-if (typeof crypto.randomUUID !== "function") {
-  Object.defineProperty(crypto, "randomUUID", {
-    value: () => {
-      const b = crypto.getRandomValues(new Uint8Array(16));
-      b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 version 4
-      const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-    },
-  });
-}
-
-const app = document.getElementById("app")!;
-app.innerHTML = `
-  <header class="topbar">
-    <span class="brand">geo presence</span>
-    <nav id="nav" aria-label="Pages">
-      <!-- issue 21: the "My sharing" page's link goes here, e.g. <a href="#sharing">My sharing</a> -->
-    </nav>
-    <span id="who" class="who"></span>
-    <button id="logout" type="button" hidden>Log out</button>
-  </header>
-  <div id="banner" class="banner" hidden></div>
-  <div id="screen" class="screen"></div>`;
-const banner = app.querySelector<HTMLElement>("#banner")!;
-const screen = app.querySelector<HTMLElement>("#screen")!;
-const who = app.querySelector<HTMLElement>("#who")!;
-const logout = app.querySelector<HTMLButtonElement>("#logout")!;
+const { banner, screen, who, logout } = renderTopbar(document.getElementById("app")!, "map");
 
 let connection: Connection | undefined;
 let view: MapView | undefined;

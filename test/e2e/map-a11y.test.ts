@@ -1,17 +1,15 @@
 // Accessibility of the map in a real Chromium, from the build: an axe-core audit of the login form and of the map
 // (clusters, list, details) with zero serious or critical violations, and every marker, cluster and list entry
 // reachable and selectable with the keyboard alone.
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWebServer, type WebServer } from "../../client-web/server.ts";
 import type { Session } from "../../component/src/simulator/session.ts";
 import { startStack, type Stack } from "../support/stack.ts";
+import { audit, summary } from "./support/axe.ts";
 import { launchBrowser, openPage, screenshot } from "./support/browser.ts";
 import { mapConfig, row, waitLive } from "./support/map.ts";
 import { fix, publisher } from "./support/publishers.ts";
-
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 let stack: Stack;
 let web: WebServer;
@@ -19,16 +17,6 @@ let browser: Browser;
 let page: Page;
 let errors: Error[];
 const sessions: Session[] = [];
-
-interface Violation { id: string; impact: string; help: string; nodes: { target: string[] }[] }
-
-async function audit(p: Page): Promise<Violation[]> {
-  if (!(await p.evaluate("typeof window.axe !== 'undefined'"))) await p.addScriptTag({ path: AXE });
-  const r = await p.evaluate("window.axe.run(document, { resultTypes: ['violations'] })") as { violations: Violation[] };
-  return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-}
-
-const summary = (vs: Violation[]) => vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 
 beforeAll(async () => {
   browser = await launchBrowser();

@@ -11,7 +11,8 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer { url: string; close(): Promise<void> }
 
-export async function serveStatic(dir: string): Promise<StaticServer> {
+/** `headers` go on every response (e.g. the deployment's Content-Security-Policy). */
+export async function serveStatic(dir: string, headers: Record<string, string> = {}): Promise<StaticServer> {
   const root = normalize(dir);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
@@ -20,7 +21,7 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
     if (!file.startsWith(root + sep)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "content-length": body.length });
+      res.writeHead(200, { ...headers, "content-type": TYPES[extname(file)] ?? "application/octet-stream", "content-length": body.length });
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");

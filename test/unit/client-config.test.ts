@@ -83,7 +83,9 @@ describe("subscription options (XEP-0060 §6.3)", () => {
     const { optionsSet, subscribeRequest } = await import("../../client-web/src/xmpp/subscribe.ts");
     expect(subscribeRequest("presence", "v@localhost/map").toString()).toBe(
       `<pubsub xmlns="http://jabber.org/protocol/pubsub"><subscribe node="presence" jid="v@localhost/map"/></pubsub>`);
-    const form = subscribeRequest("locations", "v@localhost/map", { digestMs: 250, bbox: "1,2,3,4" }).getChild("options")!.getChild("x")!;
+    const options = subscribeRequest("locations", "v@localhost/map", { digestMs: 250, bbox: "1,2,3,4" }).getChild("options")!;
+    expect(options.attrs).toEqual({}); // XEP-0060 §6.3.7: no node or jid next to the <subscribe/>
+    const form = options.getChild("x")!;
     expect(form.attrs).toEqual({ xmlns: "jabber:x:data", type: "submit" });
     expect(form.getChildren("field").map((f) => [f.attrs.var, f.getChildText("value")])).toEqual([
       ["FORM_TYPE", "http://jabber.org/protocol/pubsub#subscribe_options"], ["pubsub#digest", "1"], ["pubsub#digest_frequency", "250"], ["geo#bbox", "1,2,3,4"]]);

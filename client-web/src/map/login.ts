@@ -19,15 +19,16 @@ export function completeJid(jid: string, domain: string): string {
 
 /**
  * Shows the form; `submit` resolves when logged in (the form goes) or rejects with the reason (shown, form stays).
- * With a remembered password it logs in at once.
+ * With a remembered password it logs in at once. Both pages use it (`title` names the page): one login, one saved
+ * session (app/saved.ts), so "remember me" on the map logs in "My sharing" too.
  */
-export function showLogin(el: HTMLElement, cfg: MapConfig, saved: SavedLogin, submit: (v: LoginValues) => Promise<void>): void {
+export function showLogin(el: HTMLElement, cfg: MapConfig, saved: SavedLogin, submit: (v: LoginValues) => Promise<void>, title = "geo presence: live map"): void {
   const jid = saved.jid ?? cfg.demo?.jid ?? "";
   const password = saved.password ?? cfg.demo?.password ?? "";
   el.innerHTML = `
     <main class="login-page">
     <form id="login" class="login" novalidate aria-labelledby="login-title">
-      <h1 id="login-title">geo presence: live map</h1>
+      <h1 id="login-title">${esc(title)}</h1>
       <label>Server (WebSocket URL) <input name="websocket" type="url" required autocomplete="url" value="${esc(saved.websocket ?? cfg.websocket)}"></label>
       <label>JID <input name="jid" type="text" autocomplete="username" required placeholder="${esc(cfg.domain ? `name@${cfg.domain}` : "name@example.org")}" value="${esc(jid)}"></label>
       <label>Password <input name="password" type="password" autocomplete="current-password" required value="${esc(password)}"></label>

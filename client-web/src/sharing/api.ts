@@ -15,6 +15,8 @@ export interface Row {
   what: string;
   precision: string;
   temporary: string;
+  /** the subscription's area ("everywhere" or south,west,north,east) */
+  area: string;
   when: string;
   count: string;
 }
@@ -34,7 +36,7 @@ export function parseReport(command: Element | undefined): Report {
   const fields = Object.fromEntries((x?.getChildren("field") ?? []).map((f) => [f.attrs.var as string, f.getChildren("value").map((v) => v.getText())]));
   const rows = (x?.getChildren("item") ?? []).map((i) => {
     const cell = (k: string) => i.getChildren("field").find((f) => f.attrs.var === k)?.getChildText("value") ?? "";
-    return { jid: cell("jid"), what: cell("what"), precision: cell("precision"), temporary: cell("temporary"), when: cell("when"), count: cell("count") };
+    return { jid: cell("jid"), what: cell("what"), precision: cell("precision"), temporary: cell("temporary"), area: cell("area"), when: cell("when"), count: cell("count") };
   });
   return { node: fields.node?.[0], fields, watching: rows.filter((r) => r.what !== LOOKED), looked: rows.filter((r) => r.what === LOOKED) };
 }

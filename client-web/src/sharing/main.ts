@@ -1,25 +1,53 @@
-// Entry of the "My sharing" page (index.html next to it): log in as the publisher, then the page. Query parameters
-// as the map's: ?ws=ws://localhost:5280/xmpp-websocket&service=geo.localhost
-import { client, xml } from "@xmpp/client";
-import type { Element } from "@xmpp/xml";
+// Entry of the "My sharing" page (client-web/sharing.html, built next to the map's index.html by `npm run
+// map:build`): the map's config.json, the map's login form and saved session (a "remember me" on either page logs
+// in both), then the page. Nothing comes from the query string: a password never travels in a URL.
+import "../styles.css";
+import "./sharing.css";
+import "../app/random-uuid.ts";
+import { forgetPassword, readSaved, save } from "../app/saved.ts";
+import { renderTopbar } from "../app/topbar.ts";
+import { loadConfig, type MapConfig } from "../config.ts";
+import { renderBanner } from "../map/banner.ts";
+import { showLogin } from "../map/login.ts";
+import { openSession, type Session } from "../xmpp/session.ts";
 import { SharingApi } from "./api.ts";
 import { mountSharing } from "./page.ts";
 
-const q = new URLSearchParams(location.search);
-const root = document.getElementById("sharing")!;
-const form = document.getElementById("login") as HTMLFormElement;
+const { banner, screen, who, logout } = renderTopbar(document.getElementById("app")!, "sharing");
+let session: Session | undefined;
 
-form.addEventListener("submit", (e) => {
-  e.preventDefault();
-  const data = new FormData(form);
-  const [local, domain] = String(data.get("jid")).toLowerCase().split("@");
-  const service = q.get("service") ?? `geo.${domain}`;
-  const xmpp = client({ service: q.get("ws") ?? `ws://${location.hostname}:5280/xmpp-websocket`, domain, username: local, password: String(data.get("password")), resource: "sharing" });
-  xmpp.on("error", (err: Error) => { root.dataset.error = err.message; });
-  xmpp.on("online", () => {
-    form.hidden = true;
-    const iq = async (type: "get" | "set", child: Element) => (await xmpp.iqCaller.request(xml("iq", { type, to: service }, child))).getChildElements()[0];
-    void mountSharing(root, new SharingApi(iq, (el) => xmpp.send(el), service, `${local}@${domain}`));
-  });
-  void xmpp.start().catch((err: Error) => { root.dataset.error = err.message; });
+function start(cfg: MapConfig): void {
+  showLogin(screen, cfg, readSaved(), async (login) => {
+    try {
+      session = await openSession({ websocket: login.websocket, jid: login.jid, password: login.password, service: cfg.service, resource: "sharing" });
+    } catch (err) {
+      // A remembered password that no longer works is forgotten (as on the map).
+      if ((err as Error).message.startsWith("Wrong JID or password")) forgetPassword();
+      throw err;
+    }
+    save(login);
+    who.textContent = session.jid;
+    logout.hidden = false;
+    let lostAt: number | undefined;
+    session.onReconnect((lost) => {
+      banner.hidden = !lost;
+      if (lost) renderBanner(banner, { phase: "reconnecting" }, "", (lostAt ??= Date.now()));
+      else lostAt = undefined;
+    });
+    const s = session;
+    await mountSharing(screen, new SharingApi(s.iq, s.send, cfg.service, s.jid));
+  }, "geo presence: my sharing");
+}
+
+logout.addEventListener("click", async () => {
+  logout.disabled = true;
+  forgetPassword();
+  await session?.stop();
+  location.reload();
+});
+
+loadConfig().then(start, (err: Error) => {
+  banner.hidden = false;
+  renderBanner(banner, { phase: "error", reason: err.message });
+  screen.innerHTML = `<main class="login-page"><p class="error">The page cannot start: ${err.message.replace(/[&<>]/g, "")}</p></main>`;
 });

@@ -1,44 +1,73 @@
-// "My sharing" page: renders the report and wires each button to one SharingApi call, then shows the report again.
-import type { Report, Row, SharingApi } from "./api.ts";
+// "My sharing" page: renders the report (render.ts) and wires each button to one SharingApi call (api.ts: the
+// service's standard protocol only), then shows the report again. The outcome of each action is said in a status
+// line (role=status), a failure in an alert; the keyboard focus comes back to the same button after a re-render.
+import type { Report, SharingApi } from "./api.ts";
+import { renderReport } from "./render.ts";
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const list = (jids: string[] | undefined, empty: string) => (jids?.length ? jids.map((j) => `<li>${esc(j)}</li>`).join("") : `<li class="none">${empty}</li>`);
-const rows = (r: Row[], cols: Array<keyof Row>) => r.map((x) => `<tr>${cols.map((c) => `<td>${esc(x[c])}</td>`).join("")}</tr>`).join("");
+const ERASE_QUESTION = "Erase your location node, its history, who may see you and the record of who looked? This cannot be undone.";
 
-export function renderReport(root: HTMLElement, r: Report): void {
-  if (!r.node) {
-    root.innerHTML = `<p id="no-node">You share nothing here: you have no location node.</p>`;
-    return;
-  }
-  const f = r.fields;
-  root.innerHTML = `
-    <section id="who-may-see"><h2>Who may see me</h2>
-      <p>Access: <b id="access">${esc(f["pubsub#access_model"]?.[0] ?? "")}</b> · precision: <span id="coarse">${esc(f["geo#coarse_km"]?.[0] ?? "0")}</span> km grid · sharing: <span id="sharing">${esc(f.sharing?.[0] ?? "")}</span></p>
-      <ul id="members">${list(f.members, "nobody listed")}</ul>
-      <h3>Exact position</h3><ul id="exact">${list(f["geo#exact"], "only you")}</ul></section>
-    <section id="pending"><h2>Asking to see me</h2>
-      ${(f.pending ?? []).map((j) => `<div class="request" data-jid="${esc(j)}">${esc(j)} <button data-allow="true">Approve</button><button data-allow="false">Deny</button></div>`).join("") || `<p class="none">nobody</p>`}</section>
-    <section><h2>Watching now</h2><table id="watching">${rows(r.watching, ["jid", "what", "precision", "temporary"])}</table></section>
-    <section><h2>Looked in the last 24 h</h2><table id="looked">${rows(r.looked, ["jid", "when", "count"])}</table></section>
-    <section id="actions"><button id="share-hour">Share for 1 hour</button> <button id="stop">Stop sharing</button> <button id="erase">Erase my data</button></section>`;
-}
+export function mountSharing(el: HTMLElement, api: SharingApi): Promise<void> {
+  el.innerHTML = `
+    <main id="sharing" class="sharing-page" aria-labelledby="sharing-title">
+      <h1 id="sharing-title">My sharing</h1>
+      <p class="hint">Signed in as <b>${api.me.replace(/[&<>]/g, "")}</b>: what the geo service knows about your location and who sees it.</p>
+      <p id="sharing-status" role="status"></p>
+      <p id="sharing-error" class="error" role="alert" hidden></p>
+      <div id="report" aria-busy="true"></div>
+    </main>`;
+  const root = el.querySelector<HTMLElement>("#sharing")!;
+  const report = root.querySelector<HTMLElement>("#report")!;
+  const status = root.querySelector<HTMLElement>("#sharing-status")!;
+  const error = root.querySelector<HTMLElement>("#sharing-error")!;
+  let last: Report | undefined;
 
-/** Shows the report and keeps it current after every action. */
-export async function mountSharing(root: HTMLElement, api: SharingApi): Promise<void> {
-  const refresh = async () => {
-    renderReport(root, await api.report());
+  const refresh = async (focusKey?: string) => {
+    report.setAttribute("aria-busy", "true");
+    last = await api.report();
+    renderReport(report, last);
+    report.setAttribute("aria-busy", "false");
     root.dataset.ready = String(Number(root.dataset.ready ?? 0) + 1);
+    const again = focusKey && report.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`);
+    if (again) again.focus();
+    else if (focusKey) status.focus();
   };
-  root.addEventListener("click", (e) => {
+  const run = (act: Promise<unknown>, done: string, key?: string) => {
+    error.hidden = true;
+    report.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    void act.then(() => { status.textContent = done; return refresh(key); }).catch((err: Error) => {
+      error.hidden = false;
+      error.textContent = `That did not work: ${err.message || String(err)}`;
+      root.dataset.error = err.message;
+      return refresh(key).catch(() => {});
+    });
+  };
+  status.tabIndex = -1;
+
+  report.addEventListener("click", (e) => {
     const b = (e.target as HTMLElement).closest("button");
-    if (!b) return;
-    const request = b.closest<HTMLElement>(".request");
-    const act = request ? api.answer(request.dataset.jid!, b.dataset.allow === "true")
-      : b.id === "share-hour" ? api.shareFor(3600_000)
-        : b.id === "stop" ? api.stopSharing()
-          : b.id === "erase" && confirm("Erase your location history and who may see you?") ? api.erase()
-            : undefined;
-    if (act) void act.then(refresh, (err: Error) => { root.dataset.error = err.message; });
+    if (!b || !last) return;
+    const key = b.dataset.key;
+    const jid = b.closest<HTMLElement>("[data-jid]")?.dataset.jid ?? "";
+    if (b.dataset.allow) {
+      const allow = b.dataset.allow === "true";
+      run(api.answer(jid, allow), `${allow ? "Approved" : "Denied"} ${jid}.`, key);
+    } else if (b.dataset.act === "exact" || b.dataset.act === "coarse") {
+      const exact = new Set(last.fields["geo#exact"] ?? []);
+      if (b.dataset.act === "exact") exact.add(jid); else exact.delete(jid);
+      run(api.configure({ "geo#exact": [...exact] }), `${jid} now sees ${b.dataset.act === "exact" ? "your exact position" : "only the grid cell"}.`, b.dataset.act === "exact" ? `coarse:${jid}` : `exact:${jid}`);
+    } else if (b.dataset.act === "revoke") {
+      run(api.setAffiliation(jid, "none"), `${jid} can no longer see you.`);
+    } else if (b.id === "share-hour") {
+      run(api.shareFor(3600_000), "You share for one hour from now.", key);
+    } else if (b.id === "stop") {
+      run(api.stopSharing(), "Sharing stopped: your viewers were told.", key);
+    } else if (b.id === "erase" && confirm(ERASE_QUESTION)) {
+      run(api.erase(), "Your data is erased.");
+    }
   });
-  await refresh();
+  return refresh().catch((err: Error) => {
+    error.hidden = false;
+    error.textContent = `The service did not send your report: ${err.message || String(err)}`;
+    root.dataset.error = err.message;
+  });
 }

@@ -97,7 +97,7 @@ export function explainLoginError(err: unknown, websocket: string): string {
   return said;
 }
 
-function splitJid(jid: string): { local: string; domain: string } {
+export function splitJid(jid: string): { local: string; domain: string } {
   const bare = jid.split("/")[0];
   const at = bare.indexOf("@");
   if (at <= 0 || at === bare.length - 1) throw new Error(`"${jid}" is not a JID like name@example.org`);

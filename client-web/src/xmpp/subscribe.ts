@@ -36,10 +36,13 @@ export function optionsForm(o: SubscribeOptions): Element {
   return xml("x", { xmlns: "jabber:x:data", type: "submit" }, ...fields);
 }
 
-/** §6.1.1, or §6.3.7 "subscribe and configure" when there are options. */
+/**
+ * §6.1.1, or §6.3.7 "subscribe and configure" when there are options: the <options/> follows the <subscribe/> and has
+ * no node or jid of its own (§6.3.7 example; the service refuses one that has them with bad-request).
+ */
 export function subscribeRequest(node: string, jid: string, options?: SubscribeOptions): Element {
   const children = [xml("subscribe", { node, jid })];
-  if (options) children.push(xml("options", { node, jid }, optionsForm(options)));
+  if (options) children.push(xml("options", {}, optionsForm(options)));
   return xml("pubsub", { xmlns: NS.pubsub }, ...children);
 }
 
