@@ -112,8 +112,10 @@ export class Panel {
     // Positions set through the DOM, not a style attribute in the HTML: a Content-Security-Policy without
     // 'unsafe-inline' styles (prosody/nginx-map.conf) blocks those.
     for (const el of this.spacer.children as HTMLCollectionOf<HTMLElement>) el.style.top = `${el.dataset.top}px`;
+    // only a row that is drawn: a publisher that stopped sharing since the rows were listed has none (ARIA 1.2:
+    // aria-activedescendant names an element that exists)
     const ai = this.active ? this.rows.indexOf(this.active) : -1;
-    if (ai >= from && ai < to) this.list.setAttribute("aria-activedescendant", `row-${ai}`);
+    if (ai >= from && ai < to && this.spacer.querySelector(`#row-${ai}`)) this.list.setAttribute("aria-activedescendant", `row-${ai}`);
     else this.list.removeAttribute("aria-activedescendant");
   }
 
