@@ -62,6 +62,9 @@ export async function startEjabberdCluster(count: number, opts: Omit<EjabberdOpt
     for (const [i, address] of addresses.entries()) {
       nodes.push(await startEjabberd({ ...opts, node: { name: `ejd${i + 1}@${address}`, address, distPort, home, secret } }));
     }
+    // listeners open before ejabberd's application has finished starting; join_cluster restarts that application,
+    // and doing so mid-start fails ({not_started,sasl}): wait for `started` (ejabberdctl status says running)
+    await Promise.all(nodes.map((n) => n.ctl("started")));
     for (const n of nodes.slice(1)) {
       // join_cluster stops ejabberd on the joining node, copies the tables from node 1, starts ejabberd again
       await n.ctl("join_cluster", nodes[0].nodeName);
