@@ -82,6 +82,23 @@ if (slots !== undefined) {
   await (store as PostgresStore).resync();
   if (adopted) log(`adopted ${adopted} temporary subscription(s) of an instance that is gone`);
   log(`took slot ${lock.slot} of ${slots} after ${Date.now() - t0} ms; connecting`);
+  // The slot's last holder may have died with its ejabberd node, whose sessions then ended unheard: ask them all
+  // (xmpp/sessions.ts); each answer reaches the instance serving that user now. Asked again a few times: the other
+  // nodes drop a lost node's sessions only once they notice it is down (at once when its connections close, up to
+  // Erlang's net_ticktime, 60 s by default, when its machine vanished); until then a ping to one gets no answer.
+  entity.once("online", () => {
+    const rounds = [0, 1, 2, 4, 8, 16, 32, 64];
+    const ask = (k: number) => {
+      if (stopping || k >= rounds.length) return;
+      setTimeout(() => void (store as PostgresStore).sessions().then((jids) => {
+        if (stopping) return;
+        running.askSessions(jids);
+        if (k === 0) log(`asked the ${jids.length} known session(s) whether they still exist (XEP-0199 ping); again after ${rounds.slice(1).join(", ")} s`);
+        ask(k + 1);
+      }, (e: Error) => log(`error: reading the known sessions failed: ${e.message}`)), (rounds[k] - (rounds[k - 1] ?? 0)) * 1000);
+    };
+    ask(0);
+  });
   void lock.lost.then((e) => {
     if (stopping) return;
     log(`error: lost the slot lock (${e.message}); stopping so that another instance can take the slot`);

@@ -44,5 +44,8 @@ export interface Store {
   removeTemporarySubscription?(node: string, jid: string): void;
   /** a publisher's presence, for other instances' reads (shared stores only; core/shared-read.ts) */
   savePresence?(p: PublisherPresence): void;
+  /** an available full JID (true) or one that went away (false), for other instances (shared stores only;
+   * xmpp/sessions.ts) */
+  saveSession?(full: string, available: boolean): void;
   close(): void;
 }

@@ -51,6 +51,9 @@ export const MIGRATIONS = [
   // the publishers' instances fan out to them too; an instance that takes over a dead one's slot adopts its rows
   `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, instance TEXT NOT NULL,
      PRIMARY KEY (node, jid));`,
+  // 5 (issue 22): available full JIDs, written by the instance serving the user; asked by an instance that takes a
+  // slot, since a lost ejabberd node's sessions end without unavailable presence (xmpp/sessions.ts)
+  `CREATE TABLE sessions (jid TEXT PRIMARY KEY, since BIGINT NOT NULL);`,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -77,6 +80,8 @@ const SQL = {
     ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, instance = EXCLUDED.instance`,
   removeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1 AND jid = $2",
   deleteNodeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1",
+  addSession: "INSERT INTO sessions (jid, since) VALUES ($1, $2) ON CONFLICT (jid) DO NOTHING",
+  removeSession: "DELETE FROM sessions WHERE jid = $1",
 };
 
 export async function migrate(client: pg.ClientBase): Promise<number> {
@@ -136,6 +141,8 @@ export type PostgresStore = Store & GroupCommit & Replicated & SharedReads & {
    * viewers' stanzas now come here) or "drop" (a single instance starting: as before, a restart ends them).
    */
   orphans(mode: "adopt" | "drop"): Promise<number>;
+  /** every full JID some instance saw come online and not go (xmpp/sessions.ts) */
+  sessions(): Promise<string[]>;
 };
 
 /** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
@@ -261,6 +268,8 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     },
     // not a node change: a failed batch does not reload anything for it (presence is not undone either, gate.ts)
     savePresence: (p) => record("", "presence", [p.jid, p.online, p.show ?? null, p.since]),
+    saveSession: (full, available) => record("", available ? "addSession" : "removeSession", available ? [full, Date.now()] : [full]),
+    sessions: async () => (await pool.query<{ jid: string }>("SELECT jid FROM sessions")).rows.map((r) => r.jid),
     get recorded() { return recorded; },
     commit(): Promise<void> {
       if (open) return open.done;
