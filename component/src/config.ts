@@ -10,6 +10,8 @@ export interface Config {
   db: string;
   /** several instances on ejabberd: the domain_balancing component_number (undefined: one instance, no slot lock) */
   slots?: number;
+  /** with slots: "standby" serves a slot only until an instance of role "primary" waits for one (store/slot-lock.ts) */
+  role?: "primary" | "standby";
   settings: Settings;
 }
 
@@ -35,6 +37,9 @@ Options (each mirrors an environment variable; a flag wins over the variable):
   --slots N            GEO_SLOTS         several instances on ejabberd (needs a postgres:// GEO_DB): ejabberd's
                                          domain_balancing component_number; an instance connects only
                                          once it holds a free slot's lock, otherwise it waits as a standby
+  --role R             GEO_ROLE          with --slots: primary (default) or standby; a standby that holds a
+                                         slot gives it back (and exits, to be restarted as a standby) when
+                                         a primary waits, e.g. the instance of an ejabberd node that is back
   -h, --help           this text
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 1 fatal error, 2 bad configuration.`;
@@ -50,7 +55,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     options: {
       service: { type: "string" }, domain: { type: "string" }, secret: { type: "string" }, db: { type: "string" },
       "access-model": { type: "string" }, domains: { type: "string" }, "max-payload": { type: "string" },
-      "max-items": { type: "string" }, rate: { type: "string" }, burst: { type: "string" }, slots: { type: "string" },
+      "max-items": { type: "string" }, rate: { type: "string" }, burst: { type: "string" }, slots: { type: "string" }, role: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -79,12 +84,15 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   const rawSlots = pick(values.slots, "GEO_SLOTS");
   const slots = rawSlots === undefined ? undefined : int(rawSlots, "GEO_SLOTS", 1, 1, 1000);
   if (slots !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new ConfigError("GEO_SLOTS needs GEO_DB=postgres://... (the instances share it and its locks)");
+  const role = pick(values.role, "GEO_ROLE");
+  if (role !== undefined && role !== "primary" && role !== "standby") throw new ConfigError(`GEO_ROLE ${JSON.stringify(role)}: expected primary or standby`);
+  if (role !== undefined && slots === undefined) throw new ConfigError("GEO_ROLE needs GEO_SLOTS (a role is about who holds a slot)");
   return {
     service: pick(values.service, "GEO_SERVICE") ?? "xmpp://127.0.0.1:5347",
     domain,
     secret,
     db,
-    ...(slots !== undefined && { slots }),
+    ...(slots !== undefined && { slots, role: (role ?? "primary") as "primary" | "standby" }),
     settings: { ...DEFAULT_SETTINGS, domains: new Set(domains), maxPayloadBytes, rate: { perSecond, burst }, defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems } },
   };
 }

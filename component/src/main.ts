@@ -22,7 +22,7 @@ if (config === "help") {
   console.log(HELP);
   process.exit(0);
 }
-const { service, domain, secret, db, settings, slots } = config;
+const { service, domain, secret, db, settings, slots, role } = config;
 
 let store: Store;
 try {
@@ -53,13 +53,16 @@ entity.on("error", (err: Error & { condition?: string }) => {
 });
 
 let lock: SlotLock | undefined;
-async function shutdown(code: number) {
+async function shutdown(code: number, handBack = false) {
   if (stopping) return;
   stopping = true;
-  void lock?.release();
+  // handing a slot back: the connection closes first (ejabberd frees the slot), then the lock (the primary that
+  // gets it connects and takes that slot); no farewell: the users' presence goes on with the other instances
+  if (!handBack) void lock?.release();
   entity.reconnect.stop();
-  if (entity.status === "online") await running.farewell();
+  if (entity.status === "online" && !handBack) await running.farewell();
   try { await entity.stop(); } catch { /* already disconnected */ }
+  if (handBack) await lock?.release();
   // PostgreSQL: what is recorded is committed before the connections close
   if (hasGroupCommit(store)) await store.end().catch((e: Error) => log(`error: ${e.message}`));
   else store.close();
@@ -74,7 +77,7 @@ process.on("SIGINT", () => void shutdown(0));
 if (slots !== undefined) {
   log(`standby: waiting for a free slot of ${slots}`);
   const t0 = Date.now();
-  lock = await takeSlot(db, domain, slots);
+  lock = await takeSlot(db, domain, slots, role);
   if (stopping) process.exit(0);
   // the dead instance's viewers now reach this one: their temporary subscriptions are ours; and it wrote items
   // and presence nobody announced: reload before serving
@@ -99,6 +102,20 @@ if (slots !== undefined) {
     };
     ask(0);
   });
+  // a standby by role serves until a primary waits (an ejabberd node and its instance are back): then it hands the
+  // slot over and exits 0, for its supervisor to start it again as a waiting standby
+  if (role === "standby") {
+    const held = lock;
+    const check = setInterval(() => {
+      void held.shouldYield().then((yes) => {
+        if (!yes || stopping) return;
+        clearInterval(check);
+        log(`a primary instance waits for a slot: handing slot ${held.slot} back and stopping (restart me as a standby)`);
+        void shutdown(0, true);
+      }, () => {}); // the lock's session failing is reported through `lost`
+    }, 1000);
+    check.unref();
+  }
   void lock.lost.then((e) => {
     if (stopping) return;
     log(`error: lost the slot lock (${e.message}); stopping so that another instance can take the slot`);

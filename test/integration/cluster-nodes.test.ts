@@ -111,8 +111,8 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
   let db: string;
   const procs = new Map<string, ComponentProcess>();
   const env = { GEO_SLOTS: "2", GEO_MAX_ITEMS: "1000" };
-  const start = (name: string, node: 0 | 1) => {
-    const p = startComponent(cluster.nodes[node], db, env);
+  const start = (name: string, node: 0 | 1, role = "primary") => {
+    const p = startComponent(cluster.nodes[node], db, { ...env, GEO_ROLE: role });
     procs.set(name, p);
     return p;
   };
@@ -127,7 +127,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
     db = await pgs.createDatabase("geo_nodes_faults");
     await start("i1", 0).connected(1);
     await start("i2", 1).connected(1);
-    await Promise.all([start("s1", 0).logged("standby: waiting"), start("s2", 0).logged("standby: waiting")]);
+    await Promise.all([start("s1", 0, "standby").logged("standby: waiting"), start("s2", 0, "standby").logged("standby: waiting")]);
   });
   afterAll(async () => {
     for (const p of procs.values()) await p.stop();
@@ -255,4 +255,49 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
     const have = await stored();
     expect([...loadA.acks, ...loadB.acks].filter((a) => !have.has(`${a.publisher} ${a.id}`))).toEqual([]);
   }, 120_000);
+  it("the node comes back and rejoins: its instance takes a slot again from a standby, publishers carry on, nothing acknowledged is lost", async () => {
+    const [n1] = cluster.nodes;
+    const n2 = await cluster.up(1);
+    expect(await cluster.running(0)).toEqual([n1.nodeName, n2.nodeName].sort());
+    expect(await cluster.running(1)).toEqual([n1.nodeName, n2.nodeName].sort());
+    const names = Array.from({ length: 20 }, (_, k) => `nc${String(k + 1).padStart(4, "0")}@${n1.domain}`);
+    for (const jid of names) await registerAccount(n1.c2sService, n1.domain, jid.split("@")[0], "sim");
+    const load = startLoad({ ...n1, c2sService: n1.c2sService } as unknown as Prosody, 20, "nc", ["--timeout", "700", "--no-register"]);
+    const acked = (who: string, after: number) => load.acks.find((a) => a.publisher === who && a.at > after);
+    const until = (what: string, done: () => boolean, ms = 30_000) => Promise.race([load.failed, new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+      const check = () => { if (done()) { clearTimeout(t); resolve(); } else setTimeout(check, 100); }; // acks of 20 sessions
+      check();
+    })]);
+    const t0 = Date.now();
+    await until("every publisher acknowledged", () => names.every((n) => acked(n, t0)));
+
+    // node 2's instance (a primary) starts again: a standby holding a slot hands it over
+    const holders = ["s1", "s2"].map((n) => procs.get(n)!).filter((p) => p.alive());
+    const back = start("i2b", 1);
+    await back.logged("took slot", 15_000);
+    const yielded = holders.filter((p) => p.output().includes("handing slot"));
+    expect(yielded).toHaveLength(1);
+    await new Promise((r) => yielded[0].proc.exitCode !== null ? r(null) : yielded[0].proc.once("exit", r));
+    expect(yielded[0].proc.exitCode).toBe(0);
+    expect(holders.find((p) => p !== yielded[0])!.alive()).toBe(true);
+    const handedAt = Date.parse(yielded[0].output().split("\n").find((l) => l.includes("handing slot"))!.slice(0, 24));
+    await until("every publisher acknowledged after the hand-over", () => names.every((n) => acked(n, handedAt)));
+    const pauses = names.map((n) => acked(n, handedAt)!.at - handedAt).sort((a, b) => a - b);
+    console.log(`slot handed back: every publisher acknowledged again after max ${pauses.at(-1)} ms (median ${pauses[10]} ms)`);
+    expect(pauses.at(-1)).toBeLessThanOrEqual(2000);
+    // the split evens out again: one slot held through each node, by node 2's primary and node 1's standby
+    const roles = (await sql<{ application_name: string }>(`SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'geo-presence-slot %' ORDER BY 1`)).map((r) => r.application_name.split(" ")[1]);
+    expect(roles).toEqual(["primary", "standby"]);
+    // a viewer on the node that came back sees node 1's publishers
+    const v = await user(1, "nc-viewer");
+    await v.send(xml("presence"));
+    await v.iq("set", pubsub(xml("subscribe", { node: NODES.locations, jid: v.bare })));
+    const seen = () => new Set(v.received.flatMap((m) => m.getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? []).map((i) => i.attrs.publisher));
+    await v.waitFor(() => names.every((n) => seen().has(n)), "every publisher's events on node 2", 15_000);
+    await load.stop();
+    const have = await stored();
+    expect(load.acks.filter((a) => !have.has(`${a.publisher} ${a.id}`))).toEqual([]);
+  }, 90_000);
 });

@@ -9,22 +9,31 @@ import pg from "pg";
 
 export interface SlotLock {
   slot: number;
+  /**
+   * For a holder of role standby: true when it should give its slot back, i.e. primaries wait for a slot and this
+   * is among the lowest slots held by standbys (one standby per waiting primary yields, not all of them).
+   */
+  shouldYield(): Promise<boolean>;
   /** settles if the lock's session ends: the slot may then be taken by another instance */
   lost: Promise<Error>;
   release(): Promise<void>;
 }
 
+// The role is in each lock session's application_name, so that holders and waiters can be told apart in pg_locks.
+const appName = (role: string, domain: string) => `geo-presence-slot ${role} ${domain}`.slice(0, 63);
+const KEY = (domain: string) => `geo-slot:${domain}`;
+
 /** Waits until one of `slots` slot locks of `domain` is free and holds it. */
-export async function takeSlot(url: string, domain: string, slots: number): Promise<SlotLock> {
+export async function takeSlot(url: string, domain: string, slots: number, role: "primary" | "standby" = "primary"): Promise<SlotLock> {
   const sessions = await Promise.all(Array.from({ length: slots }, async () => {
-    const c = new pg.Client({ connectionString: url, application_name: "geo-presence-slot", keepAlive: true });
+    const c = new pg.Client({ connectionString: url, application_name: appName(role, domain), keepAlive: true });
     c.on("error", () => {}); // reported through `lost` (winner) or irrelevant (cancelled waiters)
     await c.connect();
     const pid = (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
     return { c, pid };
   }));
   // two-key advisory lock: (hash of the domain, slot number)
-  const waits = sessions.map((s, slot) => s.c.query("SELECT pg_advisory_lock(hashtext($1), $2)", [`geo-slot:${domain}`, slot]).then(() => slot));
+  const waits = sessions.map((s, slot) => s.c.query("SELECT pg_advisory_lock(hashtext($1), $2)", [KEY(domain), slot]).then(() => slot));
   for (const w of waits) w.catch(() => {}); // the losers are cancelled below
   const slot = await Promise.race(waits);
   const winner = sessions[slot].c;
@@ -37,5 +46,16 @@ export async function takeSlot(url: string, domain: string, slots: number): Prom
     winner.on("error", (e) => resolve(e));
     winner.on("end", () => resolve(new Error("the slot lock's PostgreSQL session ended")));
   });
-  return { slot, lost, release: () => winner.end().catch(() => {}) };
+  // advisory locks with two int4 keys: classid = the first (as an oid), objid = the second
+  const shouldYield = async () => {
+    const r = await winner.query<{ waiting: number; held: number[] }>(`SELECT
+        (SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND NOT l.granted
+           AND l.objid = 0 AND l.classid = (hashtext($1)::bigint & 4294967295)::oid AND a.application_name = $2)::int AS waiting,
+        (SELECT coalesce(array_agg(l.objid::int ORDER BY l.objid), '{}') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+           WHERE l.locktype = 'advisory' AND l.granted AND l.classid = (hashtext($1)::bigint & 4294967295)::oid AND a.application_name = $3) AS held`,
+    [KEY(domain), appName("primary", domain), appName("standby", domain)]);
+    const { waiting, held } = r.rows[0];
+    return waiting > 0 && held.slice(0, waiting).includes(slot);
+  };
+  return { slot, lost, shouldYield, release: () => winner.end().catch(() => {}) };
 }
