@@ -103,7 +103,49 @@ describe("two ejabberd nodes, an instance next to each", () => {
     expect(b).toEqual(a);
     expect(c).toEqual(a);
   });
+
+  it("keeps an authorize request in PostgreSQL: the viewer asks through one instance, the owner answers through the other, both are told", async () => {
+    const [i1, i2] = instances;
+    // an owner and a viewer served by different instances
+    let owner: TestClient | undefined, viewer: TestClient | undefined;
+    for (let k = 0; !(owner && viewer) && k < 40; k++) {
+      const c = await user(k % 2 === 0 ? 0 : 1, `az${k}`);
+      const at = await ownerOf(c, instances);
+      if (!owner && at === i2) owner = c;
+      else if (!viewer && at === i1) viewer = c;
+    }
+    expect(owner && viewer).toBeTruthy();
+    // available (a message to the bare JID reaches available resources), and to the service
+    await owner!.send(xml("presence"));
+    await owner!.send(xml("presence", { to: cluster.nodes[0].component }));
+    await owner!.iq("set", pubsub(xml("publish", { node: NS.geoloc }, xml("item", { id: "a1" }, geoloc({ lat: 1, lon: 2 }))), authorizeOptions()));
+    if (!i1.service.core.state.nodes.has(owner!.bare)) await i1.nextRemote((c) => c.kind === "node" && c.name === owner!.bare, "the node at i1");
+    await viewer!.send(xml("presence"));
+    const r = await viewer!.iq("set", pubsub(xml("subscribe", { node: owner!.bare, jid: viewer!.bare })));
+    expect(r.getChild("pubsub")!.getChild("subscription")!.attrs.subscription).toBe("pending");
+    // the viewer's instance asked the owner; the owner's instance learns the request from PostgreSQL
+    const request = await owner!.waitFor((s) => s.is("message") && s.getChild("x", "jabber:x:data") !== undefined && fields(s).FORM_TYPE === AUTH, "the authorization form");
+    expect(fields(request)["pubsub#subscriber_jid"]).toBe(viewer!.bare);
+    await new Promise<void>((resolve) => (i2.service.core.state.pending.get(owner!.bare)?.has(viewer!.bare) ? resolve()
+      : void i2.nextRemote((c) => c.kind === "pending" && c.node === owner!.bare, "the pending request at i2").then(() => resolve())));
+    await owner!.send(xml("message", { to: cluster.nodes[0].component }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+      ...["FORM_TYPE", "pubsub#subid", "pubsub#node", "pubsub#subscriber_jid"].map((v) => xml("field", { var: v }, xml("value", {}, fields(request)[v]))),
+      xml("field", { var: "pubsub#allow" }, xml("value", {}, "true")))));
+    await viewer!.waitFor((s) => s.is("message") && s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "subscribed", "the approval");
+    await viewer!.waitFor((s) => s.getChild("event", NS_EVENT)?.getChild("items")?.getChild("item")?.attrs.id === "a1", "the last item");
+    // answered: gone from the store and from the viewer's instance too
+    await new Promise<void>((resolve) => (!i1.service.core.state.pending.get(owner!.bare)?.has(viewer!.bare) ? resolve()
+      : void i1.nextRemote((c) => c.kind === "pending" && c.node === owner!.bare && !c.request, "the answered request at i1").then(() => resolve())));
+    expect(i1.service.core.state.pending.get(owner!.bare)?.has(viewer!.bare) ?? false).toBe(false);
+    expect((await viewer!.iq("get", pubsub(xml("items", { node: owner!.bare })))).getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id)).toEqual(["a1"]);
+  });
 });
+
+const AUTH = "http://jabber.org/protocol/pubsub#subscribe_authorization";
+const fields = (m: Element) => Object.fromEntries(m.getChild("x", "jabber:x:data")!.getChildren("field").map((f) => [f.attrs.var, f.getChildText("value")]));
+const authorizeOptions = () => xml("publish-options", {}, xml("x", { xmlns: "jabber:x:data", type: "submit" },
+  xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, "http://jabber.org/protocol/pubsub#publish-options")),
+  xml("field", { var: "pubsub#access_model" }, xml("value", {}, "authorize"))));
 
 // Real processes from here on, as an operator runs them: `npm run component` with GEO_SLOTS=2 next to each node,
 // two standbys next to node 1 (one replaces the instance killed first, the other the node lost later).

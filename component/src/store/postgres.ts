@@ -54,6 +54,9 @@ export const MIGRATIONS = [
   // 5 (issue 22): available full JIDs, written by the instance serving the user; asked by an instance that takes a
   // slot, since a lost ejabberd node's sessions end without unavailable presence (xmpp/sessions.ts)
   `CREATE TABLE sessions (jid TEXT PRIMARY KEY, since BIGINT NOT NULL);`,
+  // 6 (issue 22): XEP-0060 §8.6 subscription requests waiting for the owner: kept across restarts, and the owner's
+  // answer may reach another instance than the viewer's request (NOTIFY geo_pending)
+  `CREATE TABLE pending_requests (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -80,6 +83,9 @@ const SQL = {
     ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, instance = EXCLUDED.instance`,
   removeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1 AND jid = $2",
   deleteNodeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1",
+  addPending: "INSERT INTO pending_requests (node, jid, subid) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid",
+  removePending: "DELETE FROM pending_requests WHERE node = $1 AND jid = $2",
+  deleteNodePending: "DELETE FROM pending_requests WHERE node = $1",
   addSession: "INSERT INTO sessions (jid, since) VALUES ($1, $2) ON CONFLICT (jid) DO NOTHING",
   removeSession: "DELETE FROM sessions WHERE jid = $1",
 };
@@ -122,7 +128,9 @@ export async function readState(db: pg.ClientBase, names?: string[]): Promise<St
   for (const r of (await db.query(`SELECT node, jid, subid FROM temp_subscriptions${where("node")}`, args)).rows) {
     subscriptions.push({ node: r.node, jid: r.jid, subid: r.subid, temporary: true });
   }
-  return { nodes: [...nodes.values()], subscriptions };
+  const pending = (await db.query<{ node: string; jid: string; subid: string }>(`SELECT node, jid, subid FROM pending_requests${where("node")}`, args)).rows
+    .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid }));
+  return { nodes: [...nodes.values()], subscriptions, ...(pending.length && { pending }) };
 }
 
 export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
@@ -287,10 +295,12 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     deleteItems: (node, ids) => record(node, "deleteItems", [node, ids]),
     trim: (node, maxItems) => record(node, "trim", [node, maxItems]),
     purge: (node) => record(node, "purge", [node]),
-    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeTemporary", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
+    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeTemporary", [node]); record(node, "deleteNodePending", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
     addSubscription(s) { record(s.node, "addSubscription", [s.node, s.jid, s.subid]); announce(CHANNEL.sub, s.node, s.jid); },
     removeSubscription(node, jid) { record(node, "removeSubscription", [node, jid]); announce(CHANNEL.sub, node, jid); },
     addTemporarySubscription(s) { record(s.node, "addTemporary", [s.node, s.jid, s.subid, instance]); announce(CHANNEL.sub, s.node, s.jid); },
+    addPendingRequest(r) { record(r.node, "addPending", [r.node, r.jid, r.subid]); announce(CHANNEL.pending, r.node, r.jid); },
+    removePendingRequest(node, jid) { record(node, "removePending", [node, jid]); announce(CHANNEL.pending, node, jid); },
     removeTemporarySubscription(node, jid) { record(node, "removeTemporary", [node, jid]); announce(CHANNEL.sub, node, jid); },
     async orphans(mode) {
       // instances alive = those with a listening session (application_name carries the instance id)
