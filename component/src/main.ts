@@ -5,6 +5,7 @@ import { hasGroupCommit } from "./core/group-commit.ts";
 import type { Store } from "./core/store.ts";
 import { isPostgresUrl, openPostgresStore, redactUrl, type PostgresStore } from "./store/postgres.ts";
 import { takeSlot, type SlotLock } from "./store/slot-lock.ts";
+import { HEARTBEAT_MS, statusReport } from "./store/postgres-status.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import { createService } from "./xmpp/service.ts";
 import { startEntity } from "./xmpp/start.ts";
@@ -23,6 +24,20 @@ if (config === "help") {
   process.exit(0);
 }
 const { service, domain, secret, db, settings, slots, role } = config;
+if (config.status) {
+  // the operator's view (store/postgres-status.ts): read-only, no component connection
+  if (!isPostgresUrl(db)) {
+    console.error("geo-presence: --status reads a shared deployment: set GEO_DB=postgres://... (one SQLite instance has no slots)");
+    process.exit(2);
+  }
+  try {
+    console.log((await statusReport(db, domain)).join("\n"));
+    process.exit(0);
+  } catch (e) {
+    console.error(`geo-presence: cannot read the status from ${redactUrl(db)}: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
 
 let store: Store;
 try {
@@ -102,10 +117,21 @@ if (slots !== undefined) {
     };
     ask(0);
   });
+  // heartbeat for --status: what this instance serves now
+  const held = lock;
+  const beat = () => {
+    const state = running.core.state;
+    const online = new Set(running.core.availableResources().map((j) => j.split("/")[0]).filter((b) => state.nodes.has(b)));
+    let temporary = 0;
+    for (const subs of state.subscriptions.values()) for (const s of subs.values()) if (s.temporary && state.resources.isAvailable(s.jid)) temporary++;
+    void (store as PostgresStore).heartbeat({ slot: held.slot, role: role ?? "primary", service, publishers: online.size, subscriptions: temporary, outbox: running.outbox.pending })
+      .catch((e: Error) => log(`error: writing the heartbeat failed: ${e.message}`));
+  };
+  entity.once("online", beat);
+  setInterval(() => { if (!stopping && entity.status === "online") beat(); }, HEARTBEAT_MS).unref();
   // a standby by role serves until a primary waits (an ejabberd node and its instance are back): then it hands the
   // slot over and exits 0, for its supervisor to start it again as a waiting standby
   if (role === "standby") {
-    const held = lock;
     const check = setInterval(() => {
       void held.shouldYield().then((yes) => {
         if (!yes || stopping) return;

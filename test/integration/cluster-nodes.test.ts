@@ -3,6 +3,7 @@
 // PostgreSQL, one instance of the service next to each node. Publishers log in to node 1, viewers to node 2.
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
+import { execFile } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODES, NS } from "../../component/src/protocol/ns.ts";
@@ -11,7 +12,7 @@ import { ejabberdUser, ownerOf, startInstance, type Instance } from "../support/
 import { geoloc, NS_EVENT, publishEl, pubsub, type TestClient } from "../support/client.ts";
 import type { Prosody } from "../../prosody/server.ts";
 import { connectViewer, Picture, startLoad, type Load } from "../support/load.ts";
-import { startComponent, type ComponentProcess } from "../support/component-process.ts";
+import { MAIN, startComponent, type ComponentProcess } from "../support/component-process.ts";
 import { startEjabberdCluster, type EjabberdCluster } from "../support/ejabberd-cluster.ts";
 import { startPostgres, type Postgres } from "../support/postgres.ts";
 
@@ -338,6 +339,20 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
     await v.iq("set", pubsub(xml("subscribe", { node: NODES.locations, jid: v.bare })));
     const seen = () => new Set(v.received.flatMap((m) => m.getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? []).map((i) => i.attrs.publisher));
     await v.waitFor(() => names.every((n) => seen().has(n)), "every publisher's events on node 2", 15_000);
+    // the operator's view: which instances hold which slots and what each serves (heartbeats every 5 s)
+    const status = () => new Promise<string>((resolve, reject) => execFile(process.execPath, [...MAIN, "--status"],
+      { cwd: new URL("../..", import.meta.url).pathname, env: { ...process.env, GEO_DB: db } }, (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out))));
+    let report = await status();
+    const t1 = Date.now();
+    const served = / up: slot \d \(primary\)[^\n]*; [1-9]\d* publishers online here/;
+    while (!served.test(report) && Date.now() - t1 < 15_000) report = await status(); // the next heartbeat
+    console.log(report);
+    expect(report).toMatch(/^slots: 2 held/m);
+    expect(report).toMatch(/slot \d: held by a primary instance/);
+    expect(report).toMatch(/slot \d: held by a standby instance/);
+    expect(report.match(/ up: slot \d \((primary|standby)\)/g)).toHaveLength(2);
+    expect(report).toMatch(served); // node 2's instance serves publishers again (it learned them by the sessions check)
+    expect(report).toMatch(/ gone: /); // the instances that died are listed as gone
     await load.stop();
     const have = await stored();
     expect(load.acks.filter((a) => !have.has(`${a.publisher} ${a.id}`))).toEqual([]);

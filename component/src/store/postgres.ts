@@ -33,6 +33,7 @@ import type { SharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
 import { CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.ts";
 import { PRESENCE_SQL, readView } from "./postgres-read.ts";
+import { beat, INSTANCES_SQL, type Heartbeat } from "./postgres-status.ts";
 
 /** Schema versions, applied in order at start under an advisory lock (several instances may start at once). */
 export const MIGRATIONS = [
@@ -57,6 +58,8 @@ export const MIGRATIONS = [
   // 6 (issue 22): XEP-0060 §8.6 subscription requests waiting for the owner: kept across restarts, and the owner's
   // answer may reach another instance than the viewer's request (NOTIFY geo_pending)
   `CREATE TABLE pending_requests (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  // 7 (issue 22): each slot holder's heartbeat, for the operator's --status (store/postgres-status.ts)
+  INSTANCES_SQL,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -151,6 +154,8 @@ export type PostgresStore = Store & GroupCommit & Replicated & SharedReads & {
   orphans(mode: "adopt" | "drop"): Promise<number>;
   /** every full JID some instance saw come online and not go (xmpp/sessions.ts) */
   sessions(): Promise<string[]>;
+  /** this instance's heartbeat row for --status (store/postgres-status.ts) */
+  heartbeat(h: Omit<Heartbeat, "id" | "lastCommit">): Promise<void>;
 };
 
 /** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
@@ -188,6 +193,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   let open: Batch | undefined;
   let chain: Promise<void> = Promise.resolve(); // the last batch's commit (never rejects: failures go to batch.done)
   let recorded = 0;
+  let lastCommit: number | undefined;
   const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
 
   // nodes whose reload failed after a failed batch (PostgreSQL unreachable): reloaded after the next good commit
@@ -223,6 +229,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
         log(`error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`));
       throw new StoreUnavailable(`PostgreSQL: ${(e as Error).message}`, { cause: e });
     }
+    lastCommit = Date.now();
     if (dirty.size) await reload([...dirty]).catch((re: Error) => log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`));
   }
 
@@ -277,6 +284,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     // not a node change: a failed batch does not reload anything for it (presence is not undone either, gate.ts)
     savePresence: (p) => record("", "presence", [p.jid, p.online, p.show ?? null, p.since]),
     saveSession: (full, available) => record("", available ? "addSession" : "removeSession", available ? [full, Date.now()] : [full]),
+    heartbeat: (h) => beat(pool, { ...h, id: instance, ...(lastCommit !== undefined && { lastCommit }) }),
     sessions: async () => (await pool.query<{ jid: string }>("SELECT jid FROM sessions")).rows.map((r) => r.jid),
     get recorded() { return recorded; },
     commit(): Promise<void> {
