@@ -5,6 +5,7 @@
 // grants the lock to a waiting standby within milliseconds (measured 5-11 ms); the standby then connects its
 // component stream and ejabberd gives it the free slot. The slot number is only a lock key: ejabberd assigns
 // slots by connection order, and any instance can serve any publisher.
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 
 export interface SlotLock {
@@ -19,14 +20,16 @@ export interface SlotLock {
   release(): Promise<void>;
 }
 
-// The role is in each lock session's application_name, so that holders and waiters can be told apart in pg_locks.
-const appName = (role: string, domain: string) => `geo-presence-slot ${role} ${domain}`.slice(0, 63);
+// The role and a token of the process are in each lock session's application_name, so that holders and waiters,
+// and the sessions of one process, can be told apart in pg_locks (the lock key already names the domain).
+const appName = (role: string, token: string) => `geo-presence-slot ${role} ${token}`;
 const KEY = (domain: string) => `geo-slot:${domain}`;
 
 /** Waits until one of `slots` slot locks of `domain` is free and holds it. */
 export async function takeSlot(url: string, domain: string, slots: number, role: "primary" | "standby" = "primary"): Promise<SlotLock> {
+  const token = randomBytes(6).toString("hex");
   const sessions = await Promise.all(Array.from({ length: slots }, async () => {
-    const c = new pg.Client({ connectionString: url, application_name: appName(role, domain), keepAlive: true });
+    const c = new pg.Client({ connectionString: url, application_name: appName(role, token), keepAlive: true });
     c.on("error", () => {}); // reported through `lost` (winner) or irrelevant (cancelled waiters)
     await c.connect();
     const pid = (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
@@ -48,12 +51,15 @@ export async function takeSlot(url: string, domain: string, slots: number, role:
   });
   // advisory locks with two int4 keys: classid = the first (as an oid), objid = the second
   const shouldYield = async () => {
-    const r = await winner.query<{ waiting: number; held: number[] }>(`SELECT
-        (SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND NOT l.granted
-           AND l.objid = 0 AND l.classid = (hashtext($1)::bigint & 4294967295)::oid AND a.application_name = $2)::int AS waiting,
-        (SELECT coalesce(array_agg(l.objid::int ORDER BY l.objid), '{}') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-           WHERE l.locktype = 'advisory' AND l.granted AND l.classid = (hashtext($1)::bigint & 4294967295)::oid AND a.application_name = $3) AS held`,
-    [KEY(domain), appName("primary", domain), appName("standby", domain)]);
+    // waiting primaries: processes (tokens) of role primary with a waiting session on this domain's slots and none
+    // granted (a primary that just won a slot still has waits until it cancels them)
+    const r = await winner.query<{ waiting: number; held: number[] }>(`WITH s AS (
+        SELECT l.objid::int AS slot, l.granted, split_part(a.application_name, ' ', 2) AS role, split_part(a.application_name, ' ', 3) AS token
+        FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+        WHERE l.locktype = 'advisory' AND l.classid = (hashtext($1)::bigint & 4294967295)::oid AND a.application_name LIKE 'geo-presence-slot %')
+      SELECT (SELECT count(DISTINCT token) FROM s WHERE role = 'primary' AND NOT granted
+                AND token NOT IN (SELECT token FROM s WHERE granted))::int AS waiting,
+             (SELECT coalesce(array_agg(slot ORDER BY slot), '{}') FROM s WHERE role = 'standby' AND granted) AS held`, [KEY(domain)]);
     const { waiting, held } = r.rows[0];
     return waiting > 0 && held.slice(0, waiting).includes(slot);
   };
