@@ -69,7 +69,7 @@ describe("schema migrations", () => {
     expect(s.load()).toEqual({ nodes: [], subscriptions: [] });
     expect((await sql(url, "SELECT version FROM schema_version")).rows).toEqual([{ version: MIGRATIONS.length }]);
     const tables = (await sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename);
-    expect(tables).toEqual(["affiliations", "items", "nodes", "pending_requests", "presence", "schema_version", "sessions", "subscriptions", "temp_subscriptions"]);
+    expect(tables).toEqual(["affiliations", "instances", "items", "nodes", "pending_requests", "presence", "schema_version", "sessions", "subscriptions", "temp_subscriptions"]);
     await open(url);
     expect((await sql(url, "SELECT count(*)::int AS n FROM schema_version")).rows[0].n).toBe(1);
   });
