@@ -10,6 +10,10 @@ export interface Config {
   db: string;
   /** several instances on ejabberd: the domain_balancing component_number (undefined: one instance, no slot lock) */
   slots?: number;
+  /** with slots: "standby" serves a slot only until an instance of role "primary" waits for one (store/slot-lock.ts) */
+  role?: "primary" | "standby";
+  /** --status: print the deployment's slots and instances (PostgreSQL) and exit */
+  status?: boolean;
   settings: Settings;
 }
 
@@ -35,6 +39,11 @@ Options (each mirrors an environment variable; a flag wins over the variable):
   --slots N            GEO_SLOTS         several instances on ejabberd (needs a postgres:// GEO_DB): ejabberd's
                                          domain_balancing component_number; an instance connects only
                                          once it holds a free slot's lock, otherwise it waits as a standby
+  --role R             GEO_ROLE          with --slots: primary (default) or standby; a standby that holds a
+                                         slot gives it back (and exits, to be restarted as a standby) when
+                                         a primary waits, e.g. the instance of an ejabberd node that is back
+  --status                               print which instances hold which slots, what each serves, its outbox
+                                         and last commit (GEO_DB=postgres://...), then exit
   -h, --help           this text
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 1 fatal error, 2 bad configuration.`;
@@ -50,7 +59,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     options: {
       service: { type: "string" }, domain: { type: "string" }, secret: { type: "string" }, db: { type: "string" },
       "access-model": { type: "string" }, domains: { type: "string" }, "max-payload": { type: "string" },
-      "max-items": { type: "string" }, rate: { type: "string" }, burst: { type: "string" }, slots: { type: "string" },
+      "max-items": { type: "string" }, rate: { type: "string" }, burst: { type: "string" }, slots: { type: "string" }, role: { type: "string" }, status: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -58,7 +67,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   if (values.help) return "help";
   const pick = (flag: string | undefined, name: string) => flag ?? (env[name] || undefined);
   const secret = pick(values.secret, "GEO_SECRET");
-  if (!secret) throw new ConfigError("GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config (GEO_SECRET=... or --secret ...)");
+  if (!secret && !values.status) throw new ConfigError("GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config (GEO_SECRET=... or --secret ...)");
   const domain = pick(values.domain, "GEO_DOMAIN") ?? "geo.localhost";
   const accessModel = pick(values["access-model"], "GEO_ACCESS_MODEL") ?? "open";
   if (!isAccessModel(accessModel)) throw new ConfigError(`GEO_ACCESS_MODEL must be open, whitelist or authorize, not "${accessModel}"`);
@@ -79,12 +88,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   const rawSlots = pick(values.slots, "GEO_SLOTS");
   const slots = rawSlots === undefined ? undefined : int(rawSlots, "GEO_SLOTS", 1, 1, 1000);
   if (slots !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new ConfigError("GEO_SLOTS needs GEO_DB=postgres://... (the instances share it and its locks)");
+  const role = pick(values.role, "GEO_ROLE");
+  if (role !== undefined && role !== "primary" && role !== "standby") throw new ConfigError(`GEO_ROLE ${JSON.stringify(role)}: expected primary or standby`);
+  if (role !== undefined && slots === undefined) throw new ConfigError("GEO_ROLE needs GEO_SLOTS (a role is about who holds a slot)");
   return {
     service: pick(values.service, "GEO_SERVICE") ?? "xmpp://127.0.0.1:5347",
     domain,
-    secret,
+    secret: secret ?? "",
     db,
-    ...(slots !== undefined && { slots }),
+    ...(values.status && { status: true }),
+    ...(slots !== undefined && { slots, role: (role ?? "primary") as "primary" | "standby" }),
     settings: { ...DEFAULT_SETTINGS, domains: new Set(domains), maxPayloadBytes, rate: { perSecond, burst }, defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems } },
   };
 }

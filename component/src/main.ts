@@ -5,6 +5,7 @@ import { hasGroupCommit } from "./core/group-commit.ts";
 import type { Store } from "./core/store.ts";
 import { isPostgresUrl, openPostgresStore, redactUrl, type PostgresStore } from "./store/postgres.ts";
 import { takeSlot, type SlotLock } from "./store/slot-lock.ts";
+import { HEARTBEAT_MS, statusReport } from "./store/postgres-status.ts";
 import { openSqliteStore } from "./store/sqlite.ts";
 import { createService } from "./xmpp/service.ts";
 import { startEntity } from "./xmpp/start.ts";
@@ -22,7 +23,21 @@ if (config === "help") {
   console.log(HELP);
   process.exit(0);
 }
-const { service, domain, secret, db, settings, slots } = config;
+const { service, domain, secret, db, settings, slots, role } = config;
+if (config.status) {
+  // the operator's view (store/postgres-status.ts): read-only, no component connection
+  if (!isPostgresUrl(db)) {
+    console.error("geo-presence: --status reads a shared deployment: set GEO_DB=postgres://... (one SQLite instance has no slots)");
+    process.exit(2);
+  }
+  try {
+    console.log((await statusReport(db, domain)).join("\n"));
+    process.exit(0);
+  } catch (e) {
+    console.error(`geo-presence: cannot read the status from ${redactUrl(db)}: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
 
 let store: Store;
 try {
@@ -53,13 +68,16 @@ entity.on("error", (err: Error & { condition?: string }) => {
 });
 
 let lock: SlotLock | undefined;
-async function shutdown(code: number) {
+async function shutdown(code: number, handBack = false) {
   if (stopping) return;
   stopping = true;
-  void lock?.release();
+  // handing a slot back: the connection closes first (ejabberd frees the slot), then the lock (the primary that
+  // gets it connects and takes that slot); no farewell: the users' presence goes on with the other instances
+  if (!handBack) void lock?.release();
   entity.reconnect.stop();
-  if (entity.status === "online") await running.farewell();
+  if (entity.status === "online" && !handBack) await running.farewell();
   try { await entity.stop(); } catch { /* already disconnected */ }
+  if (handBack) await lock?.release();
   // PostgreSQL: what is recorded is committed before the connections close
   if (hasGroupCommit(store)) await store.end().catch((e: Error) => log(`error: ${e.message}`));
   else store.close();
@@ -74,7 +92,7 @@ process.on("SIGINT", () => void shutdown(0));
 if (slots !== undefined) {
   log(`standby: waiting for a free slot of ${slots}`);
   const t0 = Date.now();
-  lock = await takeSlot(db, domain, slots);
+  lock = await takeSlot(db, domain, slots, role);
   if (stopping) process.exit(0);
   // the dead instance's viewers now reach this one: their temporary subscriptions are ours; and it wrote items
   // and presence nobody announced: reload before serving
@@ -82,6 +100,48 @@ if (slots !== undefined) {
   await (store as PostgresStore).resync();
   if (adopted) log(`adopted ${adopted} temporary subscription(s) of an instance that is gone`);
   log(`took slot ${lock.slot} of ${slots} after ${Date.now() - t0} ms; connecting`);
+  // The slot's last holder may have died with its ejabberd node, whose sessions then ended unheard: ask them all
+  // (xmpp/sessions.ts); each answer reaches the instance serving that user now. Asked again a few times: the other
+  // nodes drop a lost node's sessions only once they notice it is down (at once when its connections close, up to
+  // Erlang's net_ticktime, 60 s by default, when its machine vanished); until then a ping to one gets no answer.
+  entity.once("online", () => {
+    const rounds = [0, 1, 2, 4, 8, 16, 32, 64];
+    const ask = (k: number) => {
+      if (stopping || k >= rounds.length) return;
+      setTimeout(() => void (store as PostgresStore).sessions().then((jids) => {
+        if (stopping) return;
+        running.askSessions(jids);
+        if (k === 0) log(`asked the ${jids.length} known session(s) whether they still exist (XEP-0199 ping); again after ${rounds.slice(1).join(", ")} s`);
+        ask(k + 1);
+      }, (e: Error) => log(`error: reading the known sessions failed: ${e.message}`)), (rounds[k] - (rounds[k - 1] ?? 0)) * 1000);
+    };
+    ask(0);
+  });
+  // heartbeat for --status: what this instance serves now
+  const held = lock;
+  const beat = () => {
+    const state = running.core.state;
+    const online = new Set(running.core.availableResources().map((j) => j.split("/")[0]).filter((b) => state.nodes.has(b)));
+    let temporary = 0;
+    for (const subs of state.subscriptions.values()) for (const s of subs.values()) if (s.temporary && state.resources.isAvailable(s.jid)) temporary++;
+    void (store as PostgresStore).heartbeat({ slot: held.slot, role: role ?? "primary", service, publishers: online.size, subscriptions: temporary, outbox: running.outbox.pending })
+      .catch((e: Error) => log(`error: writing the heartbeat failed: ${e.message}`));
+  };
+  entity.once("online", beat);
+  setInterval(() => { if (!stopping && entity.status === "online") beat(); }, HEARTBEAT_MS).unref();
+  // a standby by role serves until a primary waits (an ejabberd node and its instance are back): then it hands the
+  // slot over and exits 0, for its supervisor to start it again as a waiting standby
+  if (role === "standby") {
+    const check = setInterval(() => {
+      void held.shouldYield().then((yes) => {
+        if (!yes || stopping) return;
+        clearInterval(check);
+        log(`a primary instance waits for a slot: handing slot ${held.slot} back and stopping (restart me as a standby)`);
+        void shutdown(0, true);
+      }, () => {}); // the lock's session failing is reported through `lost`
+    }, 1000);
+    check.unref();
+  }
   void lock.lost.then((e) => {
     if (stopping) return;
     log(`error: lost the slot lock (${e.message}); stopping so that another instance can take the slot`);

@@ -3,7 +3,10 @@
 // publish, and how evenly bare_source splits publishers over 2 instances. Exported for test/bench/main.ts;
 // `npx tsx test/bench/cluster.ts [publishers] [publishesEach] [inFlight] [splitPublishers] [rounds]` runs it alone.
 import { xml } from "@xmpp/client";
-import { startEjabberd } from "../support/ejabberd.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import pg from "pg";
+import { startEjabberd, type Ejabberd } from "../support/ejabberd.ts";
+import { startEjabberdCluster } from "../support/ejabberd-cluster.ts";
 import { startInstance, type Instance } from "../support/cluster.ts";
 import { startPostgres, type Postgres } from "../support/postgres.ts";
 import { connectMany, publishStanza, stopAll, type BenchClient } from "./clients.ts";
@@ -11,17 +14,21 @@ import { cpuSeconds, startChild, stopChild } from "./procs.ts";
 
 export interface ClusterArm {
   instances: number;
+  /** ejabberd nodes (2: a cluster; instance i connects to node i, publishers log in to node 1) */
+  nodes: number;
   publishers: number;
   publishes: number;
   /** acknowledged publishes per second */
   rate: number;
   /** CPU seconds per 1,000 publishes, per instance process, and ejabberd's */
-  cpuPerThousand: { instances: number[]; ejabberd: number };
+  cpuPerThousand: { instances: number[]; ejabberd: number; ejabberdNodes: number[]; postgres: number };
+  /** PostgreSQL transactions committed in the bench database, per second and per 1,000 publishes */
+  commits: { perSecond: number; perThousand: number };
 }
 
 export interface ClusterFigures {
-  /** per instance count, one entry per round */
-  arms: Map<number, ClusterArm[]>;
+  /** per set-up ("1 instance, 1 node", "2 instances, 1 node", "2 instances, 2 nodes"), one entry per round */
+  arms: Map<string, ClusterArm[]>;
   /** publishers per instance with 2 instances, and the largest deviation from an even split in percent (not measured when splitPublishers is 0) */
   split?: { publishers: number; counts: number[]; maxDeviationPct: number };
 }
@@ -29,16 +36,37 @@ export interface ClusterFigures {
 export interface ClusterOptions { publishers?: number; publishesEach?: number; inFlight?: number; splitPublishers?: number; rounds?: number; log?: (line: string) => void }
 
 /** One set-up (ejabberd, database, `n` instances, connected publishers), measured `rounds` times on it. */
-async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "log">>, log: (l: string) => void): Promise<ClusterArm[]> {
-  const ejd = await startEjabberd(n > 1 ? { componentNumber: n } : {});
-  const db = await pgs.createDatabase(`bench_cluster_${n}_${Date.now()}`);
+/** CPU seconds of PostgreSQL: the postmaster and every process it started (backends, writer, WAL writer...). */
+function postgresCpu(postmaster: number): number {
+  let sum = cpuSeconds(postmaster);
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) sum += cpuSeconds(Number(d));
+    } catch { /* exited meanwhile */ }
+  }
+  return sum;
+}
+
+async function arm(pgs: Postgres, n: number, nodes: 1 | 2, o: Required<Omit<ClusterOptions, "log">>, log: (l: string) => void): Promise<ClusterArm[]> {
+  const cluster = nodes === 2 ? await startEjabberdCluster(2, { componentNumber: n }) : undefined;
+  const ejds: Ejabberd[] = cluster?.nodes ?? [await startEjabberd(n > 1 ? { componentNumber: n } : {})];
+  const ejd = ejds[0];
+  const db = await pgs.createDatabase(`bench_cluster_${n}_${nodes}_${Date.now()}`);
+  const dbName = db.split("/").pop()!;
+  const commits = async () => {
+    const c = new pg.Client({ connectionString: pgs.url });
+    await c.connect();
+    try { return Number((await c.query("SELECT xact_commit FROM pg_stat_database WHERE datname = $1", [dbName])).rows[0].xact_commit); } finally { await c.end(); }
+  };
   const procs = [];
   let pubs: BenchClient[] = [];
   try {
     for (let i = 0; i < n; i++) {
       procs.push(await startChild("component/src/main.ts", {
         // GEO_RATE=0: each publisher publishes far above the per-publisher abuse limit on purpose (as in figure 1)
-        GEO_SERVICE: ejd.componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, GEO_RATE: "0", ...(n > 1 && { GEO_SLOTS: String(n) }),
+        GEO_SERVICE: ejds[i % ejds.length].componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, GEO_RATE: "0", ...(n > 1 && { GEO_SLOTS: String(n) }),
       }, / connected to /));
     }
     pubs = await connectMany(ejd, "cp", o.publishers, "bench", 10); // ejabberd listeners: backlog 5 by default
@@ -50,7 +78,7 @@ async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "l
     for (let r = -1; r < o.rounds; r++) {
       // publishers interleaved (each one's k-th fix before anyone's k+1-th), so every instance has work all along
       const work = Array.from({ length: o.publishesEach }, (_, k) => pubs.map((p) => ({ p, id: `r${r}f${k}` }))).flat();
-      const before = { inst: pids.map(cpuSeconds), ejd: cpuSeconds(ejd.pid) };
+      const before = { inst: pids.map(cpuSeconds), ejd: ejds.map((e) => cpuSeconds(e.pid)), pg: postgresCpu(pgs.pid), commits: await commits() };
       let next = 0;
       const t0 = performance.now();
       await Promise.all(Array.from({ length: o.inFlight }, async () => {
@@ -58,19 +86,24 @@ async function arm(pgs: Postgres, n: number, o: Required<Omit<ClusterOptions, "l
       }));
       const secs = (performance.now() - t0) / 1000;
       const per = (s: number) => (s * 1000) / total;
+      const ejabberdNodes = ejds.map((e, i) => per(cpuSeconds(e.pid) - before.ejd[i]));
+      const pgCpu = per(postgresCpu(pgs.pid) - before.pg);
+      const committed = (await commits()) - before.commits; // includes the few reads' and the stats query's own
       const result: ClusterArm = {
-        instances: n, publishers: o.publishers, publishes: total, rate: total / secs,
-        cpuPerThousand: { instances: pids.map((pid, i) => per(cpuSeconds(pid) - before.inst[i])), ejabberd: per(cpuSeconds(ejd.pid) - before.ejd) },
+        instances: n, nodes, publishers: o.publishers, publishes: total, rate: total / secs,
+        cpuPerThousand: { instances: pids.map((pid, i) => per(cpuSeconds(pid) - before.inst[i])), ejabberd: ejabberdNodes.reduce((a, b) => a + b, 0), ejabberdNodes, postgres: pgCpu },
+        commits: { perSecond: committed / secs, perThousand: per(committed) },
       };
       if (r < 0) continue;
-      log(`cluster ${n} instance(s), round ${r + 1}/${o.rounds}: ${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: instances ${result.cpuPerThousand.instances.map((c) => c.toFixed(2)).join(" + ")}, ejabberd ${result.cpuPerThousand.ejabberd.toFixed(2)}`);
+      log(`cluster ${n} instance(s) on ${nodes} ejabberd node(s), round ${r + 1}/${o.rounds}: ${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: instances ${result.cpuPerThousand.instances.map((c) => c.toFixed(2)).join(" + ")}, ejabberd ${ejabberdNodes.map((c) => c.toFixed(2)).join(" + ")}, PostgreSQL ${pgCpu.toFixed(2)}; ${result.commits.perSecond.toFixed(0)} commits/s (${result.commits.perThousand.toFixed(0)} per 1,000 publishes)`);
       rounds.push(result);
     }
     return rounds;
   } finally {
     await stopAll(pubs);
     for (const p of procs) await stopChild(p);
-    await ejd.stop();
+    if (cluster) await cluster.stop();
+    else await ejd.stop();
   }
 }
 
@@ -100,7 +133,12 @@ export async function benchCluster(opts: ClusterOptions = {}): Promise<ClusterFi
   const log = opts.log ?? ((l: string) => console.log(l));
   const pgs = await startPostgres();
   try {
-    const arms = new Map([[1, await arm(pgs, 1, o, log)], [2, await arm(pgs, 2, o, log)]]);
+    const arms = new Map([
+      ["1 instance, 1 node", await arm(pgs, 1, 1, o, log)],
+      ["2 instances, 1 node", await arm(pgs, 2, 1, o, log)],
+      // the two-node cluster: instance i next to node i, publishers on node 1, so half of them cross nodes
+      ["2 instances, 2 nodes", await arm(pgs, 2, 2, o, log)],
+    ]);
     return { arms, ...(o.splitPublishers > 0 && { split: await split(pgs, o.splitPublishers, log) }) };
   } finally {
     await pgs.stop();

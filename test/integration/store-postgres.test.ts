@@ -42,6 +42,26 @@ async function open(url: string): Promise<PostgresStore> {
 const CONFIG: NodeConfig = { accessModel: "open", maxItems: 3, title: "", coarseKm: 0, exact: [] };
 const item = (id: string, lat = 1): Item => ({ id, publisher: "alice@localhost", geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" }, published: 1_700_000_000_000 + lat });
 
+describe("pending authorization requests (XEP-0060 §8.6)", () => {
+  it("are stored, survive a restart of the store and go with an answer or with their node", async () => {
+    const url = await freshDb();
+    const s = await open(url);
+    s.createNode("alice@localhost", { ...CONFIG, accessModel: "authorize" });
+    s.addPendingRequest!({ node: "alice@localhost", jid: "bob@localhost", subid: "s1" });
+    s.addPendingRequest!({ node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" });
+    await s.commit();
+    const again = await open(url);
+    expect(again.load().pending!.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
+      { node: "alice@localhost", jid: "bob@localhost", subid: "s1" }, { node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" }]);
+    again.removePendingRequest!("alice@localhost", "bob@localhost");
+    await again.commit();
+    expect((await open(url)).load().pending).toEqual([{ node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" }]);
+    again.deleteNode("alice@localhost");
+    await again.commit();
+    expect((await open(url)).load().pending ?? []).toEqual([]);
+  });
+});
+
 describe("schema migrations", () => {
   it("creates the schema in an empty database and records its version; opening again changes nothing", async () => {
     const url = await freshDb();
@@ -49,7 +69,7 @@ describe("schema migrations", () => {
     expect(s.load()).toEqual({ nodes: [], subscriptions: [] });
     expect((await sql(url, "SELECT version FROM schema_version")).rows).toEqual([{ version: MIGRATIONS.length }]);
     const tables = (await sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename);
-    expect(tables).toEqual(["affiliations", "items", "nodes", "presence", "schema_version", "subscriptions", "temp_subscriptions"]);
+    expect(tables).toEqual(["affiliations", "instances", "items", "nodes", "pending_requests", "presence", "schema_version", "sessions", "subscriptions", "temp_subscriptions"]);
     await open(url);
     expect((await sql(url, "SELECT count(*)::int AS n FROM schema_version")).rows[0].n).toBe(1);
   });

@@ -24,6 +24,14 @@ describe("the slots setting", () => {
     for (const bad of ["0", "1.5", "two", "1001"]) expect(() => read([], { GEO_DB: PG, GEO_SLOTS: bad })).toThrow(/GEO_SLOTS/);
   });
 
+  it("takes a role with slots: primary by default, or standby; nothing else, and not without slots", () => {
+    expect(read([], { GEO_DB: PG, GEO_SLOTS: "2" }).role).toBe("primary");
+    expect(read(["--role", "standby"], { GEO_DB: PG, GEO_SLOTS: "2" }).role).toBe("standby");
+    expect(() => read([], { GEO_DB: PG, GEO_SLOTS: "2", GEO_ROLE: "spare" })).toThrow(/GEO_ROLE/);
+    expect(() => read([], { GEO_DB: PG, GEO_ROLE: "standby" })).toThrow(/GEO_SLOTS/);
+    expect(HELP).toMatch(/--role R +GEO_ROLE/);
+  });
+
   it("is listed in --help", () => {
     expect(HELP).toMatch(/--slots N +GEO_SLOTS/);
   });

@@ -38,6 +38,13 @@ describe("simulator options", () => {
     expect(bad.kind === "error" && bad.message).toContain("--authorize");
   });
 
+  it("takes several servers, comma-separated (an ejabberd cluster's nodes), in order of preference", () => {
+    expect(ok(["-s", "xmpp://127.0.0.1:6222, xmpp://127.0.0.1:7222"])).toMatchObject({ server: "xmpp://127.0.0.1:6222", servers: ["xmpp://127.0.0.1:6222", "xmpp://127.0.0.1:7222"] });
+    expect(ok([]).servers).toEqual(["xmpp://127.0.0.1:5222"]);
+    const bad = parseOptions(["-s", "xmpp://127.0.0.1:6222,127.0.0.1:7222"]);
+    expect(bad.kind === "error" && bad.message).toContain("\"127.0.0.1:7222\"");
+  });
+
   it("takes a custom centre, without city district names", () => {
     expect(ok(["--center", "48.1, 11.58"]).area).toEqual({ lat: 48.1, lon: 11.58, radiusM: CITIES.berlin.radiusM, localities: [] });
   });

@@ -24,11 +24,9 @@ function ask(to: string[], r: PendingRequest): Notification[] {
 // but does not message the owner again (a requester cannot flood the owner); the owner's sessions that come
 // online later are asked (pendingRequests).
 export function requestAuthorization(svc: Core, node: PersonalNode, jid: string): Outcome<{ subscription: Subscription; state: "pending" }> {
-  let pending = svc.state.pending.get(node.name);
-  if (!pending) svc.state.pending.set(node.name, (pending = new Map()));
-  const existing = pending.get(jid);
+  const existing = svc.state.pending.get(node.name)?.get(jid);
   const r = existing ?? { node: node.name, jid, subid: svc.newId() };
-  if (!existing) pending.set(jid, r);
+  if (!existing) svc.state.addPending(r);
   return ok({ subscription: { node: node.name, jid, subid: r.subid, temporary: false }, state: "pending", notifications: existing ? [] : ask(ownerAddresses(svc, node), r) });
 }
 
@@ -53,7 +51,7 @@ export function answerAuthorization(svc: Core, from: string, a: AuthorizationAns
   const node = r.value;
   const request = svc.state.pending.get(node.name)?.get(a.jid);
   if (!request || (a.subid !== undefined && a.subid !== request.subid)) return fail("item-not-found", undefined, "no such pending subscription request");
-  svc.state.pending.get(node.name)!.delete(a.jid);
+  svc.state.removePending(node.name, a.jid);
   if (!a.allow) return ok({ notifications: [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "none" } }] });
 
   const who = bare(a.jid);
@@ -84,6 +82,6 @@ export function withdraw(svc: Core, from: string, name: string, jid: string): Re
   const key = normaliseBare(name);
   const pending = key === undefined ? undefined : svc.state.pending.get(key);
   if (!pending?.has(jid) || bare(jid) !== bare(from)) return undefined;
-  pending.delete(jid);
+  svc.state.removePending(key!, jid);
   return ok(null);
 }

@@ -2,7 +2,7 @@
 // created, configured, given affiliations or deleted; a persistent subscription added or removed) reach this one
 // as values read back from the store after that instance's COMMIT, and are put into memory here. Items and
 // presence are never pushed this way (no message per publish).
-import type { PersonalNode, Subscription } from "./model.ts";
+import type { PendingRequest, PersonalNode, Subscription } from "./model.ts";
 import type { State } from "./state.ts";
 import type { StoredState } from "./store.ts";
 
@@ -11,6 +11,8 @@ export type RemoteChange =
   | { kind: "node"; name: string; node: PersonalNode | undefined }
   /** the persistent subscription as stored now; undefined: it no longer exists */
   | { kind: "subscription"; node: string; jid: string; subscription: Subscription | undefined }
+  /** a subscription request waiting for the owner (XEP-0060 §8.6) as stored now; undefined: answered or withdrawn */
+  | { kind: "pending"; node: string; jid: string; request: PendingRequest | undefined }
   /** everything, after a gap in which changes may have been missed (the listening connection was lost) */
   | { kind: "all"; fresh: StoredState };
 
@@ -34,6 +36,16 @@ export function applyRemote(state: State, change: RemoteChange): void {
       // XEP-0060 §8.4: a deleted node's subscriptions are gone with it
       state.presence.delete(change.name);
       state.subscriptions.delete(change.name);
+      state.pending.delete(change.name);
+    }
+    return;
+  }
+  if (change.kind === "pending") {
+    if (change.request) state.setPending(change.request);
+    else {
+      const m = state.pending.get(change.node);
+      m?.delete(change.jid);
+      if (m && !m.size) state.pending.delete(change.node);
     }
     return;
   }
@@ -50,6 +62,9 @@ export function applyRemote(state: State, change: RemoteChange): void {
   const names = new Set([...state.nodes.keys(), ...state.subscriptions.keys(), ...change.fresh.nodes.map((n) => n.name),
     ...change.fresh.subscriptions.map((s) => s.node)]);
   state.restore([...names], change.fresh);
+  // pending requests: the store is the truth (an instance that answered or withdrew one while this one was away)
+  state.pending.clear();
+  for (const r of change.fresh.pending ?? []) state.setPending(r);
   // restore() keeps the temporary subscriptions memory held; here the store is the truth for other instances'
   // viewers (one may have gone offline while this instance was not listening): keep only this instance's own
   // (resources it sees online) besides the stored ones

@@ -31,7 +31,7 @@ export class State {
   /** current presence of publishers that have a node */
   readonly presence = new Map<string, PublisherPresence>();
   readonly resources = new PresenceTable();
-  /** node -> requested JID -> request waiting for the owner (XEP-0060 §8.6); in memory only */
+  /** node -> requested JID -> request waiting for the owner (XEP-0060 §8.6); stored (addPending, removePending) */
   readonly pending = new Map<string, Map<string, PendingRequest>>();
   /** who fetched each publisher's items lately (core/watchers.ts); in memory only, erased with the node */
   readonly reads: ReadLog = new Map();
@@ -42,6 +42,28 @@ export class State {
     const loaded = store.load();
     for (const n of loaded.nodes) this.nodes.set(n.name, n);
     for (const s of loaded.subscriptions) this.subscribersOf(s.node, true).set(s.jid, s);
+    for (const r of loaded.pending ?? []) this.setPending(r);
+  }
+
+  /** XEP-0060 §8.6: a request waiting for the owner, stored so that a restart or another instance keeps it. */
+  addPending(r: PendingRequest): void {
+    this.store.addPendingRequest?.(r);
+    this.setPending(r);
+  }
+
+  removePending(node: string, jid: string): void {
+    const m = this.pending.get(node);
+    if (!m?.has(jid)) return;
+    this.store.removePendingRequest?.(node, jid);
+    m.delete(jid);
+    if (!m.size) this.pending.delete(node);
+  }
+
+  /** in memory only (loading, another instance's change: core/replica.ts) */
+  setPending(r: PendingRequest): void {
+    let m = this.pending.get(r.node);
+    if (!m) this.pending.set(r.node, (m = new Map()));
+    m.set(r.jid, r);
   }
 
   subscribersOf(node: string, create = false): Map<string, Subscription> {

@@ -1,12 +1,14 @@
 // The persistence port, owned by the core. Durability before ack: a write is committed when the call returns, or,
 // with group commit (SQLite and PostgreSQL: core/group-commit.ts), before the shell releases any reply after it.
-import type { Item, NodeConfig, PersonalNode, Subscription } from "./model.ts";
+import type { Item, NodeConfig, PendingRequest, PersonalNode, Subscription } from "./model.ts";
 import type { PublisherPresence } from "./presence.ts";
 
 export interface StoredState {
   nodes: PersonalNode[];
   /** persistent and temporary subscriptions (§12.5: a temporary one is confirmed with its session after a restart) */
   subscriptions: Subscription[];
+  /** XEP-0060 §8.6 subscription requests waiting for the owner (stores that keep them) */
+  pending?: PendingRequest[];
 }
 
 /**
@@ -44,5 +46,12 @@ export interface Store {
   removeTemporarySubscription?(node: string, jid: string): void;
   /** a publisher's presence, for other instances' reads (shared stores only; core/shared-read.ts) */
   savePresence?(p: PublisherPresence): void;
+  /** a subscription request now waiting for the owner (XEP-0060 §8.6), kept across restarts and shared */
+  addPendingRequest?(r: PendingRequest): void;
+  /** the request was answered or withdrawn (deleteNode removes a node's requests itself) */
+  removePendingRequest?(node: string, jid: string): void;
+  /** an available full JID (true) or one that went away (false), for other instances (shared stores only;
+   * xmpp/sessions.ts) */
+  saveSession?(full: string, available: boolean): void;
   close(): void;
 }

@@ -14,7 +14,10 @@ export interface SimOptions {
   count: number;
   intervalS: number;
   area: Area;
+  /** the first of `servers` */
   server: string;
+  /** c2s addresses in order of preference (the nodes of an ejabberd cluster) */
+  servers: string[];
   domain: string;
   service: string;
   prefix: string;
@@ -52,6 +55,8 @@ Publishers
       --notes P           share of fixes with a text note and locality  (default 0.05)
 Server
   -s, --server URI        c2s address                                   (default xmpp://127.0.0.1:5222)
+                          several, comma-separated (the nodes of an ejabberd cluster): a publisher whose
+                          connection is lost or refused logs in to the next one
   -d, --domain NAME       user domain                                   (default localhost)
       --service JID       the geo service JID                           (default geo.<domain>)
       --prefix TEXT       account name prefix                           (default sim-)
@@ -167,13 +172,15 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
   const authorize = get("authorize") ?? "allow";
   if (!["allow", "deny", "ignore"].includes(authorize)) problems.push(`--authorize ${JSON.stringify(authorize)}: expected allow, deny or ignore`);
-  const server = get("server") ?? "xmpp://127.0.0.1:5222";
-  if (!/^xmpp:\/\/[^/]+$/.test(server)) problems.push(`--server ${JSON.stringify(server)}: expected xmpp://HOST:PORT`);
+  const servers = (get("server") ?? "xmpp://127.0.0.1:5222").split(",").map((s) => s.trim());
+  for (const server of servers) if (!/^xmpp:\/\/[^/]+$/.test(server)) problems.push(`--server ${JSON.stringify(server)}: expected xmpp://HOST:PORT (or several, comma-separated)`);
+  const server = servers[0];
   const options: SimOptions = {
     count,
     intervalS,
     area,
     server,
+    servers,
     domain,
     service: get("service") ?? `geo.${domain}`,
     prefix: get("prefix") ?? "sim-",

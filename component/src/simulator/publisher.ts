@@ -35,6 +35,7 @@ export class Publisher {
   private stopped = false;
   private configured = false;
   private retries = 0;
+  private serverNo = 0; // index into opts.servers: moves on when a session is lost or a login fails
   private timers = new Set<NodeJS.Timeout>();
 
   constructor(readonly index: number, private env: PublisherEnv) {
@@ -54,7 +55,7 @@ export class Publisher {
     const release = await this.env.acquire();
     if (this.stopped) { release(); return false; }
     const session = new Session({
-      server: opts.server, domain: opts.domain, service: opts.service, user: this.user, password: opts.password,
+      server: opts.servers[this.serverNo % opts.servers.length], domain: opts.domain, service: opts.service, user: this.user, password: opts.password,
       resource: `sim${++this.sessionNo}`, timeoutMs: opts.timeoutMs, authorize: opts.authorize,
       onLost: (why) => this.lost(session, why),
       ...(this.env.onStanza && { onStanza: (st: Element) => this.env.onStanza!(this.jid, st) }),
@@ -65,6 +66,7 @@ export class Publisher {
       const why = (err as Error).message;
       stats.error(why);
       this.env.report(why, `${this.jid}: ${why}`);
+      this.serverNo++;
       this.later(RETRY_S[Math.min(this.retries++, RETRY_S.length - 1)], () => this.connect());
       return false;
     } finally {
@@ -160,6 +162,7 @@ export class Publisher {
     this.setOnline(false);
     this.env.stats.error(why);
     this.env.report(why, `${this.jid}: ${why}; reconnecting`);
+    this.serverNo++;
     this.later(RETRY_S[Math.min(this.retries++, RETRY_S.length - 1)], () => this.connect());
   }
 

@@ -15,7 +15,7 @@ import pg from "pg";
 import type { RemoteChange } from "../core/replica.ts";
 import type { Subscription } from "../core/model.ts";
 
-export const CHANNEL = { node: "geo_node", sub: "geo_sub" } as const;
+export const CHANNEL = { node: "geo_node", sub: "geo_sub", pending: "geo_pending" } as const;
 export const NOTIFY_SQL = "SELECT pg_notify($1, $2)";
 
 type Read = (names?: string[]) => Promise<import("../core/store.ts").StoredState>;
@@ -55,6 +55,11 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
     return { kind: "subscription", node, jid, subscription };
   }
 
+  async function readPending(node: string, jid: string): Promise<RemoteChange> {
+    const r = await pool.query<{ subid: string }>("SELECT subid FROM pending_requests WHERE node = $1 AND jid = $2", [node, jid]);
+    return { kind: "pending", node, jid, request: r.rows[0] && { node, jid, subid: r.rows[0].subid } };
+  }
+
   function onNotification(m: pg.Notification): void {
     let payload: unknown;
     try { payload = JSON.parse(m.payload ?? ""); } catch { return; }
@@ -62,6 +67,7 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
     const [, node, jid] = payload as [string, string, string?];
     if (m.channel === CHANNEL.node) void queue(async () => ({ kind: "node", name: node, node: (await read([node])).nodes[0] }));
     else if (m.channel === CHANNEL.sub && jid !== undefined) void queue(() => readSubscription(node, jid));
+    else if (m.channel === CHANNEL.pending && jid !== undefined) void queue(() => readPending(node, jid));
   }
 
   async function connect(): Promise<void> {
@@ -70,7 +76,7 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
     c.on("notification", onNotification);
     c.on("error", (e) => log(`error: PostgreSQL listening connection: ${e.message}`));
     await c.connect();
-    await c.query(`LISTEN ${CHANNEL.node}; LISTEN ${CHANNEL.sub}`);
+    await c.query(`LISTEN ${CHANNEL.node}; LISTEN ${CHANNEL.sub}; LISTEN ${CHANNEL.pending}`);
     if (stopped) { await c.end().catch(() => {}); return; } // end() was called while this reconnect was under way
     c.once("end", () => {
       client = undefined;

@@ -34,6 +34,7 @@ import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts
 import { CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.ts";
 import { PRESENCE_SQL, readView } from "./postgres-read.ts";
 import { CONFIG_COLUMNS, configOf, configValues, NODE_COLUMNS } from "./config-columns.ts";
+import { beat, INSTANCES_SQL, type Heartbeat } from "./postgres-status.ts";
 
 /** Schema versions, applied in order at start under an advisory lock (several instances may start at once). */
 export const MIGRATIONS = [
@@ -58,6 +59,14 @@ export const MIGRATIONS = [
   `ALTER TABLE nodes ADD COLUMN share_until BIGINT;`,
   // 7: XEP-0060 §6.3 subscription options (core/sub-options.ts); NULL = the defaults
   `ALTER TABLE subscriptions ADD COLUMN options JSON; ALTER TABLE temp_subscriptions ADD COLUMN options JSON;`,
+  // 8: available full JIDs, written by the instance serving the user; asked by an instance that takes a slot, since
+  // a lost ejabberd node's sessions end without unavailable presence (xmpp/sessions.ts)
+  `CREATE TABLE sessions (jid TEXT PRIMARY KEY, since BIGINT NOT NULL);`,
+  // 9: XEP-0060 §8.6 subscription requests waiting for the owner: kept across restarts, and the owner's answer may
+  // reach another instance than the viewer's request (NOTIFY geo_pending)
+  `CREATE TABLE pending_requests (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  // 10: each slot holder's heartbeat, for the operator's --status (store/postgres-status.ts)
+  INSTANCES_SQL,
 ];
 const MIGRATION_LOCK = 0x67656f00; // "geo\0": pg_advisory_xact_lock key of schema migrations
 
@@ -84,6 +93,11 @@ const SQL = {
     ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, instance = EXCLUDED.instance, options = EXCLUDED.options`,
   removeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1 AND jid = $2",
   deleteNodeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1",
+  addPending: "INSERT INTO pending_requests (node, jid, subid) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid",
+  removePending: "DELETE FROM pending_requests WHERE node = $1 AND jid = $2",
+  deleteNodePending: "DELETE FROM pending_requests WHERE node = $1",
+  addSession: "INSERT INTO sessions (jid, since) VALUES ($1, $2) ON CONFLICT (jid) DO NOTHING",
+  removeSession: "DELETE FROM sessions WHERE jid = $1",
 };
 
 export async function migrate(client: pg.ClientBase): Promise<number> {
@@ -124,7 +138,9 @@ export async function readState(db: pg.ClientBase, names?: string[]): Promise<St
   for (const r of (await db.query(`SELECT node, jid, subid, options FROM temp_subscriptions${where("node")}`, args)).rows) {
     subscriptions.push({ node: r.node, jid: r.jid, subid: r.subid, temporary: true, ...(r.options && { options: r.options }) });
   }
-  return { nodes: [...nodes.values()], subscriptions };
+  const pending = (await db.query<{ node: string; jid: string; subid: string }>(`SELECT node, jid, subid FROM pending_requests${where("node")}`, args)).rows
+    .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid }));
+  return { nodes: [...nodes.values()], subscriptions, ...(pending.length && { pending }) };
 }
 
 export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
@@ -143,6 +159,10 @@ export type PostgresStore = Store & GroupCommit & Replicated & SharedReads & {
    * viewers' stanzas now come here) or "drop" (a single instance starting: as before, a restart ends them).
    */
   orphans(mode: "adopt" | "drop"): Promise<number>;
+  /** every full JID some instance saw come online and not go (xmpp/sessions.ts) */
+  sessions(): Promise<string[]>;
+  /** this instance's heartbeat row for --status (store/postgres-status.ts) */
+  heartbeat(h: Omit<Heartbeat, "id" | "lastCommit">): Promise<void>;
 };
 
 /** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
@@ -180,6 +200,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   let open: Batch | undefined;
   let chain: Promise<void> = Promise.resolve(); // the last batch's commit (never rejects: failures go to batch.done)
   let recorded = 0;
+  let lastCommit: number | undefined;
   const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
 
   // nodes whose reload failed after a failed batch (PostgreSQL unreachable): reloaded after the next good commit
@@ -215,6 +236,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
         log(`error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`));
       throw new StoreUnavailable(`PostgreSQL: ${(e as Error).message}`, { cause: e });
     }
+    lastCommit = Date.now();
     if (dirty.size) await reload([...dirty]).catch((re: Error) => log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`));
   }
 
@@ -268,6 +290,9 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     },
     // not a node change: a failed batch does not reload anything for it (presence is not undone either, gate.ts)
     savePresence: (p) => record("", "presence", [p.jid, p.online, p.show ?? null, p.since]),
+    saveSession: (full, available) => record("", available ? "addSession" : "removeSession", available ? [full, Date.now()] : [full]),
+    heartbeat: (h) => beat(pool, { ...h, id: instance, ...(lastCommit !== undefined && { lastCommit }) }),
+    sessions: async () => (await pool.query<{ jid: string }>("SELECT jid FROM sessions")).rows.map((r) => r.jid),
     get recorded() { return recorded; },
     commit(): Promise<void> {
       if (open) return open.done;
@@ -285,10 +310,12 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     deleteItems: (node, ids) => record(node, "deleteItems", [node, ids]),
     trim: (node, maxItems) => record(node, "trim", [node, maxItems]),
     purge: (node) => record(node, "purge", [node]),
-    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeTemporary", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
+    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeTemporary", [node]); record(node, "deleteNodePending", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
     addSubscription(s) { record(s.node, "addSubscription", [s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null]); announce(CHANNEL.sub, s.node, s.jid); },
     removeSubscription(node, jid) { record(node, "removeSubscription", [node, jid]); announce(CHANNEL.sub, node, jid); },
     addTemporarySubscription(s) { record(s.node, "addTemporary", [s.node, s.jid, s.subid, instance, s.options ? JSON.stringify(s.options) : null]); announce(CHANNEL.sub, s.node, s.jid); },
+    addPendingRequest(r) { record(r.node, "addPending", [r.node, r.jid, r.subid]); announce(CHANNEL.pending, r.node, r.jid); },
+    removePendingRequest(node, jid) { record(node, "removePending", [node, jid]); announce(CHANNEL.pending, node, jid); },
     removeTemporarySubscription(node, jid) { record(node, "removeTemporary", [node, jid]); announce(CHANNEL.sub, node, jid); },
     async orphans(mode) {
       // instances alive = those with a listening session (application_name carries the instance id)

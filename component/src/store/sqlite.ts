@@ -28,6 +28,8 @@ const MIGRATIONS = [
   `ALTER TABLE nodes ADD COLUMN share_until INTEGER;`,
   // XEP-0060 §6.3 subscription options as JSON (core/sub-options.ts); NULL = the defaults
   `ALTER TABLE subscriptions ADD COLUMN options TEXT;`,
+  // XEP-0060 §8.6 subscription requests waiting for the owner: a restart keeps them
+  `CREATE TABLE pending_requests (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
 ];
 
 export interface SqliteOptions {
@@ -96,6 +98,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     addTemporary: db.prepare("INSERT OR REPLACE INTO temp_subscriptions (node, jid, subid, options) VALUES (?, ?, ?, ?)"),
     removeTemporary: db.prepare("DELETE FROM temp_subscriptions WHERE node = ? AND jid = ?"),
     deleteNodeTemporary: db.prepare("DELETE FROM temp_subscriptions WHERE node = ?"),
+    addPending: db.prepare("INSERT OR REPLACE INTO pending_requests (node, jid, subid) VALUES (?, ?, ?)"),
+    removePending: db.prepare("DELETE FROM pending_requests WHERE node = ? AND jid = ?"),
+    deleteNodePending: db.prepare("DELETE FROM pending_requests WHERE node = ?"),
   };
   // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
   // older WAL frames still hold the rows as they were. A TRUNCATE checkpoint copies the zeroed pages into the
@@ -130,12 +135,13 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
   };
 
   return {
-    load: () => rowsToState(
+    load: () => ({ ...rowsToState(
       db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes`).all(),
       db.prepare("SELECT node, jid, affiliation FROM affiliations").all(),
       db.prepare("SELECT node, id, publisher, geoloc, published FROM items ORDER BY seq").all(),
       db.prepare("SELECT node, jid, subid, options FROM subscriptions").all(),
       db.prepare("SELECT node, jid, subid, options FROM temp_subscriptions").all()),
+      pending: db.prepare("SELECT node, jid, subid FROM pending_requests").all() as Array<{ node: string; jid: string; subid: string }> }),
     createNode: (name, c) => write(name, () => q.createNode.run(name, ...configValues(c))),
     saveConfig: (name, c) => write(name, () => q.saveConfig.run(...configValues(c), name)),
     setAffiliation: (node, jid, a) => write(node, () => (a === "none" ? q.removeAffiliation.run(node, jid) : q.setAffiliation.run(node, jid, a))),
@@ -146,11 +152,13 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     deleteItems: (node, ids) => write(node, () => { for (const id of ids) q.deleteItem.run(node, id); }, true),
     trim: (node, maxItems) => write(node, () => q.trim.run(node, node, maxItems)),
     purge: (node) => write(node, () => q.purge.run(node), true),
-    deleteNode: (node) => write(node, () => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); q.deleteNodeTemporary.run(node); }, true),
+    deleteNode: (node) => write(node, () => { q.deleteNode.run(node); q.deleteNodeSubs.run(node); q.deleteNodeTemporary.run(node); q.deleteNodePending.run(node); }, true),
     addSubscription: (s) => write(s.node, () => q.addSubscription.run(s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null)),
     removeSubscription: (node, jid) => write(node, () => q.removeSubscription.run(node, jid)),
     addTemporarySubscription: (s) => write(s.node, () => q.addTemporary.run(s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null)),
     removeTemporarySubscription: (node, jid) => write(node, () => q.removeTemporary.run(node, jid)),
+    addPendingRequest: (r) => write(r.node, () => q.addPending.run(r.node, r.jid, r.subid)),
+    removePendingRequest: (node, jid) => write(node, () => q.removePending.run(node, jid)),
     atomically: (writes) => guarded(() => batch.write(undefined, writes)),
     get recorded() { return batch.recorded; },
     commit: batch.commit,

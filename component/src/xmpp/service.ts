@@ -29,6 +29,7 @@ import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits } from "./outbox.ts";
 import { confirmSessions } from "./confirm.ts";
 import { handlePresence, probeAll, requestSubscription, type PresenceContext } from "./presence.ts";
 import { handleOwner, handlePubsub, type HandlerContext } from "./pubsub.ts";
+import { askSessions, onSessionAnswer } from "./sessions.ts";
 import { replayFromStore, sharedDiscoItems, sharedItems } from "./shared-read.ts";
 
 export interface ServiceOptions {
@@ -61,6 +62,8 @@ export interface RunningService {
    * events to a service that is gone (mod_pep forgets a contact on its unavailable presence).
    */
   farewell(): Promise<void>;
+  /** pings these full JIDs; whichever instance serves each user handles its answer (./sessions.ts) */
+  askSessions(jids: readonly string[]): void;
 }
 
 const newId = () => randomBytes(9).toString("base64url");
@@ -149,6 +152,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
 
   entity.on("stanza", (stanza: Element) => {
     if (stanza.is("presence")) return handlePresence(presenceCtx, stanza);
+    if (onSessionAnswer(presenceCtx, stanza)) return; // a cluster's session check (./sessions.ts)
     if (!stanza.is("message")) return;
     const ev = readPepEvent(stanza);
     try {
@@ -207,5 +211,5 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     await Promise.all(users.map((to) => entity.send(xml("presence", { to, from: domain, type: "unavailable" })).catch(() => {})));
   };
 
-  return { core, outbox, digests, domain, mirror, pep, farewell };
+  return { core, outbox, digests, domain, mirror, pep, farewell, askSessions: (jids) => askSessions(presenceCtx, jids) };
 }
