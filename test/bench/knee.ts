@@ -28,6 +28,8 @@ export interface KneeOptions {
   max: Record<KneeMode, number>;
   /** bisection steps after the doubling */
   bisect: number;
+  /** rounds of the three settings at the knee, taking turns */
+  settingsRounds: number;
 }
 export interface KneeContext { figs: Figures; dataDir: string; virtualHostExtra: string; o: KneeOptions; log: (s: string) => void }
 
@@ -84,7 +86,7 @@ function machineTicks(): { busy: number; all: number } {
   return { busy: all - idle, all };
 }
 
-export interface Step { n: number; p99: number; p50: number; ok: boolean; perViewer: number; share: number; cpu: Record<string, number>; loopP99: number; pingP99: number; machine: number }
+export interface Step { n: number; prosodyMsPerK: number; p99: number; p50: number; ok: boolean; perViewer: number; share: number; cpu: Record<string, number>; loopP99: number; pingP99: number; machine: number }
 
 async function step(c: KneeContext, a: Arena, arm: Arm, mode: KneeMode, n: number, tag: string): Promise<Step> {
   const to = a.domain[arm];
@@ -125,6 +127,7 @@ async function step(c: KneeContext, a: Arena, arm: Arm, mode: KneeMode, n: numbe
     }
   })();
   loop.enable();
+  const w0 = performance.now();
   const { cpu } = await withCpu({ Prosody: a.prosody.pid, component: a.children[arm].pid, bench: undefined }, async () => {
     const acks: Promise<unknown>[] = [];
     const timers: NodeJS.Timeout[] = [];
@@ -148,6 +151,7 @@ async function step(c: KneeContext, a: Arena, arm: Arm, mode: KneeMode, n: numbe
     let t: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((_, fail) => { t = setTimeout(() => fail(new Error(`${tag}: the barrier reached ${seen}/${viewers.length} viewers in 60 s`)), 60_000); })]).finally(() => clearTimeout(t));
   });
+  const wall = (performance.now() - w0) / 1000;
   loop.disable();
   pinging = false;
   await pinger;
@@ -157,7 +161,7 @@ async function step(c: KneeContext, a: Arena, arm: Arm, mode: KneeMode, n: numbe
   // what a viewer may receive: every fix, or those of its own city
   const expected = viewers.reduce((sum, _, j) => sum + pubs.filter((_, i) => mode !== "cities" || i % CITIES === j % CITIES).length * c.o.seconds, 0);
   const p99 = quantile(lat, 0.99);
-  return { n, p99, p50: quantile(lat, 0.5), ok: lat.length > 0 && p99 <= c.o.digestMs + 50, perViewer: items / viewers.length / c.o.seconds, share: (100 * items) / expected, cpu, loopP99: loop.percentile(99) / 1e6, pingP99: quantile(pings, 0.99), machine: (100 * 2 * (m1.busy - m0.busy)) / (m1.all - m0.all) };
+  return { n, prosodyMsPerK: (cpu.Prosody * 10 * wall * 1000) / Math.max(1, items), p99, p50: quantile(lat, 0.5), ok: lat.length > 0 && p99 <= c.o.digestMs + 50, perViewer: items / viewers.length / c.o.seconds, share: (100 * items) / expected, cpu, loopP99: loop.percentile(99) / 1e6, pingP99: quantile(pings, 0.99), machine: (100 * 2 * (m1.busy - m0.busy)) / (m1.all - m0.all) };
 }
 
 const show = (s: Step) => `${s.n} publishers: p99 ${s.p99.toFixed(0)} ms (p50 ${s.p50.toFixed(0)}) ${s.ok ? "held" : "MISSED"}; ${s.perViewer.toFixed(0)} fixes/viewer/s (${s.share.toFixed(0)}%); CPU Prosody ${s.cpu.Prosody.toFixed(0)}%, component ${s.cpu.component.toFixed(0)}%, bench ${s.cpu.bench.toFixed(0)}%, machine ${s.machine.toFixed(0)}% of 200%; bench loop p99 ${s.loopP99.toFixed(0)} ms; Prosody ping p99 ${s.pingP99.toFixed(0)} ms`;
@@ -172,92 +176,107 @@ export function saturated(s: Step): string {
   return "none clearly";
 }
 
-/** Doubling from `start` (halving if it misses) up to `max`, then `bisect` bisections: the largest count that held. */
-async function search(c: KneeContext, a: Arena, arm: Arm, mode: KneeMode): Promise<{ knee: number; at?: Step; above?: Step; capped: boolean }> {
-  let lo: Step | undefined, hi: Step | undefined;
-  let n = Math.min(c.o.start[mode], c.o.max[mode]);
-  let k = 0;
-  const tryN = async (x: number) => {
-    const s = await step(c, a, arm, mode, x, `k${mode === "cities" ? "c" : "f"}${arm === "service" ? "s" : "p"}${k++}`);
-    c.log(`10 knee, ${mode}, ${arm}: ${show(s)}`);
-    return s;
-  };
-  for (;;) {
-    const s = await tryN(n);
-    if (s.ok) { lo = s; if (hi || n >= c.o.max[mode]) break; n = Math.min(2 * n, c.o.max[mode]); } else { hi = s; if (lo || n <= 5) break; n = Math.floor(n / 2); }
+/**
+ * Doubling from `start` (halving while it misses) up to `max`, then `bisect` bisections: the largest count that held.
+ * A state machine, so that the two arms' searches can take turns step by step (the machine's load changes meanwhile).
+ */
+export class Search {
+  lo?: Step;
+  hi?: Step;
+  private n: number;
+  private bisections = 0;
+  constructor(start: number, private max: number, private bisect: number) { this.n = Math.min(start, max); }
+
+  /** the next count to try, or undefined when done */
+  next(): number | undefined {
+    const { lo, hi } = this;
+    if (!lo && !hi) return this.n;
+    if (!hi) return lo!.n >= this.max ? undefined : Math.min(2 * lo!.n, this.max);
+    if (!lo) return hi.n <= 5 ? undefined : Math.floor(hi.n / 2);
+    if (this.bisections >= this.bisect || hi.n - lo.n <= Math.max(2, lo.n / 20)) return undefined;
+    return Math.round((lo.n + hi.n) / 2);
   }
-  for (let b = 0; b < c.o.bisect && lo && hi && hi.n - lo.n > Math.max(2, lo.n / 20); b++) {
-    const s = await tryN(Math.round((lo.n + hi.n) / 2));
-    if (s.ok) lo = s; else hi = s;
+
+  record(s: Step): void {
+    if (this.lo && this.hi) this.bisections++;
+    if (s.ok) this.lo = s; else this.hi = s;
   }
-  return { knee: lo?.n ?? 0, at: lo, above: hi, capped: !hi };
+
+  get knee(): number { return this.lo?.n ?? 0; }
 }
 
 export async function kneeFigures(c: KneeContext): Promise<void> {
   const o = c.o;
   const modes: KneeMode[] = ["full map", "cities"];
   const maxPubs = Math.max(o.max["full map"], o.max.cities);
-  c.log(`10 knee: a Prosody with the service and the digest pass-through, ${Math.max(o.viewers, o.cityViewers)} scanning viewers, ${maxPubs} publishers`);
-  const a = await openArena(c, "knee", maxPubs, Math.max(o.viewers, o.cityViewers), false);
+  const nv = Math.max(o.viewers, o.cityViewers);
+  c.log(`10 knee: a Prosody with the service and the digest pass-through, ${nv} scanning viewers, ${maxPubs} publishers`);
+  const a = await openArena(c, "knee", maxPubs, nv, false);
   const knees = new Map<KneeMode, number>();
-  const s10 = `10 knee: publishers at 1/s held at p99 <= ${o.digestMs + 50} ms (${o.digestMs} ms digests; full map: ${o.viewers} viewers, cities: ${o.cityViewers} area viewers over ${CITIES} cities), ${o.seconds} s per step, one search per arm`;
+  const s10 = `10 knee: publishers at 1/s held at p99 <= ${o.digestMs + 50} ms, ${o.digestMs} ms digests, ${o.seconds} s per step`;
   const sSet = `10 Prosody settings at the service's knee, ${o.seconds} s per round`;
+  const label = (mode: KneeMode) => (mode === "cities" ? `cities (${o.cityViewers} area viewers over ${CITIES} cities)` : `full map (${o.viewers} viewers)`);
+  let b: Arena | undefined;
   try {
     for (const mode of modes) {
-      const r: Partial<Record<Arm, Awaited<ReturnType<typeof search>>>> = {};
-      for (const arm of ["service", "digest pass-through"] as Arm[]) {
-        r[arm] = await search(c, a, arm, mode);
-        const x = r[arm]!;
-        const cap = x.capped ? ` (held at the most tried, ${o.max[mode]}: the knee is higher)` : "";
-        c.figs.add(s10, `${mode}, ${arm}: knee`, [x.knee], "publishers", cap || undefined);
-        if (x.at) {
-          for (const [k, v] of Object.entries(x.at.cpu)) c.figs.add(s10, `${mode}, ${arm}: at the knee, ${k} CPU`, [v], "% core");
-          c.figs.add(s10, `${mode}, ${arm}: at the knee, p99`, [x.at.p99], "ms");
-          c.figs.add(s10, `${mode}, ${arm}: at the knee, bench event-loop delay p99`, [x.at.loopP99], "ms");
-          c.figs.add(s10, `${mode}, ${arm}: at the knee, Prosody ping round trip p99`, [x.at.pingP99], "ms", "its event loop");
-          c.figs.add(s10, `${mode}, ${arm}: at the knee, whole machine busy`, [x.at.machine], "% of 200", "every process");
+      const arms: Arm[] = ["service", "digest pass-through"];
+      const r = { service: new Search(o.start[mode], o.max[mode], o.bisect), "digest pass-through": new Search(o.start[mode], o.max[mode], o.bisect) };
+      // the two searches take turns, a step each, so that both see the machine as it is at the time
+      for (let k = 0; arms.some((arm) => r[arm].next() !== undefined); k++) {
+        for (const arm of arms) {
+          const n = r[arm].next();
+          if (n === undefined) continue;
+          const s = await step(c, a, arm, mode, n, `k${mode === "cities" ? "c" : "f"}${arm === "service" ? "s" : "p"}${k}`);
+          c.log(`10 knee, ${mode}, ${arm}: ${show(s)}`);
+          r[arm].record(s);
         }
-        if (x.above) c.log(`10 knee, ${mode}, ${arm}: knee ${x.knee}; above it (${x.above.n}) the first to give out: ${saturated(x.above)}`);
-        else c.log(`10 knee, ${mode}, ${arm}: held up to the most tried, ${x.knee}`);
       }
-      const sv = r.service!, pt = r["digest pass-through"]!;
-      if (pt.knee) c.figs.add(s10, `${mode}: knee, service / digest pass-through`, [sv.knee / pt.knee], "x", "target >= 0.9");
-      knees.set(mode, sv.knee);
+      for (const arm of arms) {
+        const { knee, lo: at, hi: above } = r[arm];
+        c.figs.add(s10, `${label(mode)}, ${arm}: knee`, [knee], "publishers", above ? `missed at ${above.n}` : `held at the most tried, ${o.max[mode]}: the knee is higher`);
+        if (at) {
+          for (const [k, v] of Object.entries(at.cpu)) c.figs.add(s10, `${mode}, ${arm}: at the knee, ${k} CPU`, [v], "% core");
+          c.figs.add(s10, `${mode}, ${arm}: at the knee, p99`, [at.p99], "ms");
+          c.figs.add(s10, `${mode}, ${arm}: at the knee, bench event-loop delay p99`, [at.loopP99], "ms");
+          c.figs.add(s10, `${mode}, ${arm}: at the knee, Prosody ping round trip p99`, [at.pingP99], "ms", "its event loop");
+          c.figs.add(s10, `${mode}, ${arm}: at the knee, whole machine busy`, [at.machine], "% of 200", "every process, others' included");
+        }
+        if (above) c.log(`10 knee, ${mode}, ${arm}: knee ${knee}; above it (${above.n}) the first to give out: ${saturated(above)}`);
+        else c.log(`10 knee, ${mode}, ${arm}: held up to the most tried, ${knee}`);
+      }
+      const sv = r.service.knee, pt = r["digest pass-through"].knee;
+      if (pt) c.figs.add(s10, `${mode}: knee, service / digest pass-through`, [sv / pt], "x", "target >= 0.9");
+      knees.set(mode, sv);
     }
-    // read_size, switched on the same Prosody by a configuration reload (server_epoll reads it on every read),
-    // at the service's knee load: 8 KiB, 256 KiB, 8 KiB again
+    // at the service's knee load: read_size 8 KiB / 256 KiB on this Prosody (switched by a configuration reload:
+    // server_epoll reads it on every read), and Prosody 0.12's own GC parameters on a second Prosody started now
+    // (they apply only at start), the three taking turns (settingsRounds times)
+    const n = Math.max(...knees.values());
+    if (!n) return;
+    c.log(`10 settings: a second Prosody with Prosody 0.12's own GC parameters, ${n} publishers`);
+    b = await openArena(c, "knee-gc", n, nv, true);
+    const arms: Array<[string, Arena, number | undefined]> = [["GC_TUNING, read_size 8 KiB (Prosody's default)", a, undefined], [`GC_TUNING, read_size ${READ_SIZE / 1024} KiB`, a, READ_SIZE], ["Prosody 0.12's default GC, read_size 8 KiB (second Prosody)", b, undefined]];
     for (const mode of modes) {
-      const n = knees.get(mode)!;
-      if (!n) continue;
-      const rounds: Array<[string, number | undefined]> = [["read_size 8 KiB (default)", undefined], [`read_size ${READ_SIZE / 1024} KiB`, READ_SIZE], ["read_size 8 KiB (default), again", undefined]];
-      for (const [label, size] of rounds) {
-        await reload(a.prosody, size);
-        const s = await step(c, a, "service", mode, n, `kr${mode === "cities" ? "c" : "f"}${size ?? 0}${label.length}`);
-        c.log(`10 settings, ${mode}, ${label}: ${show(s)}`);
-        c.figs.add(sSet, `${mode} at ${n} publishers, ${label}: p99`, [s.p99], "ms");
-        c.figs.add(sSet, `${mode} at ${n} publishers, ${label}: Prosody CPU`, [s.cpu.Prosody], "% core");
+      const k = knees.get(mode)!;
+      if (!k) continue;
+      const acc = new Map<string, Step[]>();
+      for (let round = 0; round < o.settingsRounds; round++) {
+        for (const [name, arena, size] of arms) {
+          if (arena === a) await reload(a.prosody, size);
+          const s = await step(c, arena, "service", mode, k, `ks${mode === "cities" ? "c" : "f"}${round}${arms.findIndex((x) => x[0] === name)}`);
+          c.log(`10 settings, ${mode}, ${name}: ${show(s)}`);
+          acc.set(name, [...(acc.get(name) ?? []), s]);
+        }
+      }
+      for (const [name, steps] of acc) {
+        c.figs.add(sSet, `${mode} at ${k} publishers, ${name}: p99`, steps.map((x) => x.p99), "ms");
+        c.figs.add(sSet, `${mode} at ${k} publishers, ${name}: Prosody CPU per 1,000 fixes delivered`, steps.map((x) => x.prosodyMsPerK), "ms", "robust to a busy machine");
       }
       await reload(a.prosody, undefined);
     }
   } finally {
+    if (b) await closeArena(b);
     await closeArena(a);
-  }
-  // Prosody 0.12's own GC parameters (applied only at start): a second Prosody, the same loads
-  const n = Math.max(...knees.values());
-  if (!n) return;
-  c.log(`10 settings: a second Prosody with Prosody's own GC parameters, ${n} publishers`);
-  const b = await openArena(c, "knee-gc", n, Math.max(o.viewers, o.cityViewers), true);
-  try {
-    for (const mode of modes) {
-      const k = knees.get(mode)!;
-      if (!k) continue;
-      const s = await step(c, b, "service", mode, k, `kg${mode === "cities" ? "c" : "f"}`);
-      c.log(`10 settings, ${mode}, Prosody's default GC: ${show(s)}`);
-      c.figs.add(sSet, `${mode} at ${k} publishers, Prosody 0.12's default GC (second Prosody): p99`, [s.p99], "ms", "against the read_size 8 KiB rows");
-      c.figs.add(sSet, `${mode} at ${k} publishers, Prosody 0.12's default GC (second Prosody): Prosody CPU`, [s.cpu.Prosody], "% core");
-    }
-  } finally {
-    await closeArena(b);
   }
 }
 
