@@ -24,6 +24,8 @@ export interface ProsodyConfigOptions {
   httpFilesDir?: string;
   /** Keep Prosody's own GC parameters instead of `GC_TUNING` (the bench measures both). */
   prosodyGc?: boolean;
+  /** network_settings.read_size in bytes (Prosody's default 8192); the bench's figure 10 measures 8 KiB against 256 KiB */
+  readSize?: number;
 }
 
 /**
@@ -86,7 +88,7 @@ storage = "internal"
 limits = {}
 ${o.mirror ? `-- Mirror mode: each fix costs Prosody one more answer to the component (the privileged IQ's result), which the
 -- component does not answer; with Nagle on, Prosody's next small write waits for the delayed ACK (~40 ms per fix).
-network_settings = { nagle = false }
+` : ""}${o.mirror || o.readSize ? `network_settings = { ${[o.mirror ? "nagle = false" : "", o.readSize ? `read_size = ${o.readSize}` : ""].filter(Boolean).join("; ")} }
 ` : ""}http_default_host = ${lua(o.domain)}
 ${o.httpFilesDir ? `http_files_dir = ${lua(o.httpFilesDir)}
 http_paths = { files = "/" } -- the map at the root; mod_websocket keeps /xmpp-websocket

@@ -16,7 +16,14 @@ component_interfaces = { "127.0.0.1" }
 -- ceiling rows run both settings on this machine): 1.5-2.3x the notifications per second of Prosody's core, for a
 -- heap that may grow to about twice its live size between cycles. Measured with Debian 12's Prosody 0.12 on Lua 5.4;
 -- the same numbers mean other things on other Lua versions (https://prosody.im/doc/advanced_gc).
+-- Figure 10 (`npm run bench -- --only 10`) measures it again at the knee load with 1 s digests: Prosody spent
+-- 58-82 ms of CPU per 1,000 fixes delivered with this line against 122-124 ms with Prosody's defaults (10 full-map
+-- viewers, 188 publishers), 134-137 against 201-207 ms (100 area viewers over 20 cities, 219 publishers).
 gc = { mode = "incremental", threshold = 200, speed = 100 }
+
+-- Not recommended: network_settings = { read_size = 262144 } (Prosody's default 8192). At the same knee loads it
+-- gave 76-78 against 58-82 ms per 1,000 fixes (full map) and 101-144 against 134-137 ms (cities), p99s within the
+-- noise: no measured gain (figure 10, on a busy shared machine; the README's "The knee").
 
 -- Mirror mode (below) only, recommended: Nagle off. Each mirrored fix gets a result from Prosody that the component
 -- does not answer, so with Nagle on Prosody's next small write to it waits for the delayed ACK: measured here,

@@ -89,6 +89,7 @@ export async function startProsody(opts: StartOptions): Promise<Prosody> {
     virtualHostExtra: opts.virtualHostExtra,
     mirror: opts.mirror ?? false,
     prosodyGc: opts.prosodyGc ?? false,
+    readSize: opts.readSize,
     httpFilesDir: opts.httpFilesDir,
   };
   for (const port of [o.c2sPort, o.componentPort, o.httpPort]) {

@@ -15,11 +15,11 @@ export type ViewMode = "plain" | "digest" | "area" | "cities" | "digest pass-thr
 /** the bench's fixes (clients.ts publishStanza) lie in lat 48-49, lon 2-2.78: this box holds about half of them */
 const BOX = { south: 48, west: 2, north: 48.5, east: 2.8 };
 /** "cities": publisher i lives in city i % CITIES, viewer j watches city j % CITIES on 1 s digests (the issue's set-up) */
-const CITIES = 20;
+export const CITIES = 20;
 const city = (k: number) => ({ lat: -40 + 4 * (k % CITIES), lon: -170 + 17 * (k % CITIES) });
 const cityBox = (k: number) => { const c = city(k); return { south: c.lat - 0.1, west: c.lon - 0.1, north: c.lat + 0.1, east: c.lon + 0.1 }; };
 /** a fix near the centre of city k */
-function cityFix(id: string, k: number, n: number): Element {
+export function cityFix(id: string, k: number, n: number): Element {
   const c = city(k);
   const j = ((n * 7919) % 1000) / 20_000; // up to 0.05 degrees off the centre
   return xml("pubsub", { xmlns: NS_PUBSUB }, xml("publish", { node: NS_GEOLOC },
@@ -50,14 +50,19 @@ const options = (mode: ViewMode, digestMs: number, j: number): Record<string, st
       : mode === "cities" ? { "geo#bbox": bbox(cityBox(j)), "pubsub#digest": "true", "pubsub#digest_frequency": String(digestMs) } : undefined;
 
 function subscribe(service: string, v: BenchClient, j: number, mode: ViewMode, digestMs: number, action: "subscribe" | "unsubscribe"): Promise<Element> {
+  return v.iq("set", service, subscribePubsub(v.jid, j, mode, digestMs, action));
+}
+
+/** the <pubsub/> of viewer j's (un)subscribe to `locations` in a mode, with its subscription options (XEP-0060 §6.3.7) */
+export function subscribePubsub(jid: string, j: number, mode: ViewMode, digestMs: number, action: "subscribe" | "unsubscribe"): Element {
   const o = action === "subscribe" ? options(mode, digestMs, j) : undefined;
-  const pubsub = xml("pubsub", { xmlns: NS_PUBSUB }, xml(action, { node: "locations", jid: v.jid }));
+  const pubsub = xml("pubsub", { xmlns: NS_PUBSUB }, xml(action, { node: "locations", jid }));
   if (o) {
     pubsub.append(xml("options", {}, xml("x", { xmlns: "jabber:x:data", type: "submit" },
       xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS_PUBSUB}#subscribe_options`)),
       ...Object.entries(o).map(([k, v]) => xml("field", { var: k }, xml("value", {}, v))))));
   }
-  return v.iq("set", service, pubsub);
+  return pubsub;
 }
 
 /** A fix inside the box: the barrier every mode delivers (cities: one per city, from that city's first publisher). */

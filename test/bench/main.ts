@@ -16,6 +16,7 @@ import { prosodyCeiling } from "./ceiling.ts";
 import { steadyFigures } from "./steady.ts";
 import { publishPaths } from "./paths.ts";
 import { digestAreaFigures } from "./digest-area.ts";
+import { kneeFigures } from "./knee.ts";
 import { drive, oneAtATime, pepSubscribe, pepUnsubscribe, serviceSubscribe } from "./throughput.ts";
 
 const t0 = Date.now();
@@ -277,6 +278,8 @@ try {
     await prosody.stop();
     prosody = undefined;
   }
+  // 10: the knee, on Prosodys of its own (two components on one, and a second with Prosody's GC parameters)
+  if (want(10)) await kneeFigures({ figs, dataDir: join(dataDir, "knee"), virtualHostExtra: PLAIN_AUTH, o: opts.knee, log });
   if (want(7)) await clusterFigures();
   if (want(8)) {
     for (const [path, rounds] of await publishPaths(opts.pathFixes, R, log)) {
@@ -286,7 +289,7 @@ try {
     }
   }
   const order = (s: string) => s.split(" ")[0];
-  const sorted = [...figs.all].sort((a, b) => order(a.section).localeCompare(order(b.section)));
+  const sorted = [...figs.all].sort((a, b) => parseInt(order(a.section)) - parseInt(order(b.section)) || order(a.section).localeCompare(order(b.section)));
   console.log(`\n${renderTable(sorted)}\n`);
   if (opts.out) { writeJson(opts.out, { mode: opts.mode, rounds: R, date: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, sorted); log(`wrote ${opts.out}`); }
   log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -56,6 +56,14 @@ function flushTurn(): void {
   void (entity as unknown as { write(s: string): Promise<void> }).write(out.join(""));
 }
 const viewers = new Set<string>();
+// the digest pass-through honours a geo#bbox subscription option (figure 10's area viewers): a viewer gets only the
+// items whose lat/lon lie inside its box (south,west,north,east; no antimeridian), checked per viewer per publish
+const boxes = new Map<string, number[]>();
+function boxOf(pubsub: Element): number[] | undefined {
+  const field = pubsub.getChild("options")?.getChild("x")?.getChildren("field").find((f) => f.attrs.var === "geo#bbox");
+  const v = field?.getChildText("value");
+  return v ? v.split(",").map(Number) : undefined;
+}
 const entity = component({ service: env("PT_SERVICE"), domain, password: env("PT_SECRET") });
 entity.on("error", (e: Error) => console.error(`passthrough: ${e.message}`));
 entity.on("online", () => console.log(`passthrough online as ${domain}`));
@@ -66,6 +74,8 @@ entity.iqCallee.set(NS_PUBSUB, "pubsub", (ctx: { stanza: Element; element: Eleme
   const sub = ctx.element.getChild("subscribe") ?? ctx.element.getChild("unsubscribe");
   if (sub) {
     const jid = String(sub.attrs.jid);
+    const box = boxOf(ctx.element);
+    if (box) boxes.set(jid, box); else boxes.delete(jid);
     if (sub.name === "subscribe") { viewers.add(jid); startDigest(jid); } else { viewers.delete(jid); stopDigest(jid); }
     return sub.name === "subscribe" ? xml("pubsub", { xmlns: NS_PUBSUB }, xml("subscription", { node: sub.attrs.node, jid, subscription: "subscribed" })) : true as unknown as Element;
   }
@@ -76,7 +86,13 @@ entity.iqCallee.set(NS_PUBSUB, "pubsub", (ctx: { stanza: Element; element: Eleme
     const fwd = xml("item", { id: item.attrs.id, publisher: from }, ...item.getChildElements());
     if (digestMs !== undefined) {
       const x = fwd.toString();
-      for (const to of viewers) digests.get(to)?.pending.set(from, x);
+      const geo = item.getChild("geoloc");
+      const lat = Number(geo?.getChildText("lat")), lon = Number(geo?.getChildText("lon"));
+      for (const to of viewers) {
+        const b = boxes.get(to);
+        if (b && !(lat >= b[0] && lat <= b[2] && lon >= b[1] && lon <= b[3])) continue;
+        digests.get(to)?.pending.set(from, x);
+      }
     } else if (batched) {
       const x = fwd.toString();
       for (const to of viewers) turn.push({ to, node: from, item: x });

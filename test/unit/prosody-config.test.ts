@@ -16,6 +16,13 @@ describe("Prosody's GC parameters", () => {
     expect(prosodyConfig({ ...base, prosodyGc: true })).not.toMatch(/^gc\s*=/m);
   });
 
+  it("leave read_size to Prosody unless asked, and keep mirror mode's nagle beside it", () => {
+    expect(prosodyConfig(base)).not.toMatch(/network_settings/);
+    expect(prosodyConfig({ ...base, readSize: 262144 })).toMatch(/^network_settings = \{ read_size = 262144 \}$/m);
+    expect(prosodyConfig({ ...base, readSize: 262144, mirror: true })).toMatch(/^network_settings = \{ nagle = false; read_size = 262144 \}$/m);
+    expect(prosodyConfig({ ...base, mirror: true })).toMatch(/^network_settings = \{ nagle = false \}$/m);
+  });
+
   it("are the ones the deployment example recommends", () => {
     expect(readFileSync(deployExample, "utf8")).toContain(`\n${GC_TUNING}\n`);
   });
