@@ -14,6 +14,8 @@ export interface Core {
   newId(): string;
   /** the node as `viewer` may know it; undefined both when it does not exist and when it may not be seen */
   view(viewer: string, name: string): NodeView | undefined;
+  /** the personal nodes `viewer` may see */
+  visibleNodes(viewer: string): PersonalNode[];
   /** recipients of an event on a personal node, each once, if they may see it */
   notifyNode(node: PersonalNode, event: Event): Notification[];
 }

@@ -11,6 +11,7 @@ import { splitResource, type PublisherPresence, type Show } from "./presence.ts"
 import { LOCATIONS, OWN_NODE, PRESENCE, type NodeView } from "./nodes.ts";
 import type { Core, Outcome } from "./context.ts";
 import { viewFor } from "./precision.ts";
+import { readItems, type ItemsResult } from "./items.ts";
 import { take } from "./rate.ts";
 import { State, type Settings } from "./state.ts";
 import { applyOptionsForm, areaAllowed, DEFAULT_OPTIONS, optionsOf, storedOptions } from "./sub-options.ts";
@@ -140,35 +141,9 @@ export class GeoService implements Core {
     return out;
   }
 
-  // §6.5 Retrieve items. Personal: the newest `max` (oldest first) or by id; locations: latest of each visible node;
-  // presence: the snapshot, or one publisher by item id (= its bare JID).
-  items(from: string, name: string, ids: string[] | undefined, max: number | undefined): Result<Array<{ node: string; item: Item } | { presence: PublisherPresence }>> {
-    const v = this.view(from, name);
-    if (!v) return fail("item-not-found"); // §6.5.9.11 (also for nodes the requester may not see: nothing leaks)
-    if (v.kind === "personal") {
-      let items = v.node.items;
-      if (ids) items = items.filter((i) => ids.includes(i.id));
-      if (max !== undefined) items = items.slice(Math.max(0, items.length - max));
-      return ok(items.flatMap((i) => {
-        const item = viewFor(v.node, from, i);
-        return item ? [{ node: v.node.name, item }] : []; // none after share_until, but to the owner
-      }));
-    }
-    if (v.kind === "locations") {
-      const out: Array<{ node: string; item: Item }> = [];
-      for (const n of this.visibleNodes(from)) {
-        const latest = this.state.latest(n);
-        const item = latest && viewFor(n, from, latest);
-        if (item && (!ids || ids.includes(item.id))) out.push({ node: n.name, item });
-      }
-      return ok(max === undefined ? out : out.slice(0, max));
-    }
-    const out: Array<{ presence: PublisherPresence }> = [];
-    for (const n of this.visibleNodes(from)) {
-      const p = this.state.presence.get(n.name);
-      if (p && (!ids || ids.includes(n.name))) out.push({ presence: p });
-    }
-    return ok(max === undefined ? out : out.slice(0, max));
+  // §6.5 Retrieve items (core/items.ts)
+  items(from: string, name: string, ids: string[] | undefined, max: number | undefined): Result<ItemsResult> {
+    return readItems(this, from, name, ids, max);
   }
 
   /**
