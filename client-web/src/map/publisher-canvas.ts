@@ -10,25 +10,11 @@
 // no longer lines up with the map.
 // Positioning and zoom animation follow Leaflet 1.9's L.Renderer (_update, _updateTransform).
 import L from "leaflet";
-import { accuracyPixels, drawAccuracy, radius, sprite, SPRITE_REACH, type MarkerLook, type Sprite } from "./marker.ts";
+import { accuracyPixels, drawAccuracy, radius, sprite } from "./marker.ts";
+import { drawSome, hitDot, inView, type Dot, type Pass } from "./picture.ts";
 import { PixelBuffer } from "./pixels.ts";
 
-/** One publisher as drawn. The layer projects it; whoever owns it sets lat, lon and look, then calls `changed`. */
-export interface Dot {
-  readonly jid: string;
-  lat: number;
-  lon: number;
-  look: MarkerLook;
-  /** drawn by this layer now (or in the picture being drawn) */
-  onMap: boolean;
-  /** on the map but drawn as part of a cluster (clusters.ts), not as a dot; the selected one is drawn anyway */
-  clustered?: boolean;
-  sprite?: Sprite;
-  /** layer pixel position and accuracy radius at the current zoom */
-  x: number;
-  y: number;
-  acc: number;
-}
+export type { Dot } from "./picture.ts";
 
 export interface PublisherCanvasHandlers {
   click(jid: string): void;
@@ -45,10 +31,6 @@ export const FRAME_BUDGET_MS = 4;
  */
 export const PICTURE_INTERVAL_MS = 100;
 const PADDING = 0.1; // as L.Renderer: the canvas reaches this far beyond the view on each side
-const TOLERANCE_PX = 3; // how far beside a dot a click or hover still counts
-const CHUNK = 64; // dots drawn between two looks at the clock
-
-interface Pass { dots: Dot[]; i: number }
 
 export class PublisherCanvas extends L.Layer {
   private readonly shown = new Set<Dot>();
@@ -275,42 +257,16 @@ export class PublisherCanvas extends L.Layer {
 
   /** Draws dots of the pass for at most `budgetMs`; true when the pass is complete. */
   private drawSome(pass: Pass, budgetMs: number): boolean {
-    const t0 = performance.now();
-    const { dots } = pass;
-    const buffer = this.buffer;
-    const m = L.Browser.retina ? 2 : 1;
-    const min = this.bounds!.min!;
-    while (pass.i < dots.length) {
-      const end = Math.min(dots.length, pass.i + CHUNK);
-      for (let i = pass.i; i < end; i++) {
-        const d = dots[i];
-        // Hidden since the pass began: skipped. Moved since: drawn where it is now (each dot once per picture).
-        // At whole CSS pixels, as a drawImage at a rounded position would.
-        const s = d.sprite;
-        if (s && this.drawn(d) && this.inView(d, SPRITE_REACH)) buffer.stamp(s.pixels, m * (Math.round(d.x - s.half) - min.x), m * (Math.round(d.y - s.half) - min.y));
-      }
-      pass.i = end;
-      if (performance.now() - t0 >= budgetMs) break;
-    }
-    return pass.i >= dots.length;
+    return drawSome(pass, this.buffer, this.bounds!, L.Browser.retina ? 2 : 1, (d) => this.drawn(d), budgetMs);
   }
 
   private inView(d: Dot, reach: number): boolean {
-    const b = this.bounds!;
-    return d.x + reach >= b.min!.x && d.x - reach <= b.max!.x && d.y + reach >= b.min!.y && d.y - reach <= b.max!.y;
+    return inView(this.bounds!, d, reach);
   }
 
-  /** The dot under the pointer: the selected one first, then the one drawn last (topmost). */
+  /** The dot under the pointer (picture.ts). */
   private hit(e: MouseEvent): Dot | undefined {
-    const p = this.map.mouseEventToLayerPoint(e);
-    const near = (d: Dot) => {
-      const r = radius(d.look) + TOLERANCE_PX;
-      return (d.x - p.x) ** 2 + (d.y - p.y) ** 2 <= r * r;
-    };
-    if (this.top?.onMap && near(this.top)) return this.top;
-    let found: Dot | undefined;
-    for (const d of this.shown) if (this.drawn(d) && near(d)) found = d;
-    return found;
+    return hitDot(this.shown, this.top, this.map.mouseEventToLayerPoint(e), (d) => this.drawn(d));
   }
 
   private onMouseMove(e: MouseEvent): void {
