@@ -56,6 +56,21 @@ describe("accessibility", () => {
     await page.waitForSelector(row("dave@localhost"));
   });
 
+  it("reaches and selects a list entry with the keyboard, and the page with details open passes the audit", async () => {
+    // before any zoom: the map subscribes with its view as the area (geo#bbox), and the view after login holds every
+    // publisher; once a later test zooms into Berlin, dave (Hamburg) leaves the list, and a leave still on its way
+    // would close his details again
+    await page.waitForSelector(row("dave@localhost"));
+    await page.focus("#search");
+    await page.keyboard.press("Tab"); // on to the status filters, then the list
+    await page.focus("#list");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('#details[data-jid="dave@localhost"]');
+    expect(summary(await audit(page))).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([]);
+  });
+
   it("clusters overlapping markers, telling how many are online, and opens one with the keyboard", async () => {
     await page.evaluate("window.geoMap.setView(53, 11.5, 7)");
     const cluster = await page.waitForSelector('.cluster[data-count="3"]');
@@ -83,19 +98,5 @@ describe("accessibility", () => {
     await page.waitForSelector(".leaflet-tooltip"); // shows which marker has the focus
     await page.keyboard.press("Enter");
     await page.waitForSelector(`#details[data-jid="${jid}"]`);
-  });
-
-  it("reaches and selects a list entry with the keyboard, and the page with details open passes the audit", async () => {
-    // the map subscribes with its view as the area (geo#bbox): back to a view with Hamburg in it, so dave is listed
-    await page.evaluate("window.geoMap.setView(53, 11.5, 7)");
-    await page.waitForSelector(row("dave@localhost"));
-    await page.focus("#search");
-    await page.keyboard.press("Tab"); // on to the status filters, then the list
-    await page.focus("#list");
-    await page.keyboard.press("End");
-    await page.keyboard.press("Enter");
-    await page.waitForSelector('#details[data-jid="dave@localhost"]');
-    expect(summary(await audit(page))).toEqual([]);
-    expect(errors.map((e) => e.message)).toEqual([]);
   });
 });
