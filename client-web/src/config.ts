@@ -8,6 +8,8 @@
 //   "basemap": { "type": "offline" }                   // or { "type": "tiles", "url": ".../{z}/{x}/{y}.png", "attribution": "..." }
 //                                                      // or { "type": "pmtiles", "url": "basemap.pmtiles", "attribution": "..." }
 //   "staleAfterSeconds": 120, "trailLength": 50, "digestMs": 250,
+//   "followView": true,                                // the subscription's area follows the view (geo#bbox);
+//                                                      // false: every publisher the viewer may see, whatever the view
 //   "demo": { "jid": "viewer@localhost", "password": "viewer" }   // the local demo only: pre-fills the login form
 // }
 export type Basemap =
@@ -25,6 +27,8 @@ export interface MapConfig {
   trailLength: number;
   /** the digest period asked of the service (XEP-0060 §6.3 pubsub#digest_frequency), ms */
   digestMs: number;
+  /** the `locations` subscription's area (geo#bbox) follows the padded view; false: no area */
+  followView: boolean;
   /** pre-filled login (the local demo's viewer only) */
   demo?: { jid: string; password: string };
 }
@@ -40,6 +44,12 @@ export class ConfigError extends Error {}
 function positive(v: unknown, fallback: number, name: string): number {
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new ConfigError(`config.json: "${name}" must be a positive number, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+function flag(v: unknown, fallback: boolean, name: string): boolean {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "boolean") throw new ConfigError(`config.json: "${name}" must be true or false, not ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -86,6 +96,7 @@ export function parseConfig(raw: unknown, loc: { protocol: string; host: string 
     staleAfterMs: positive(c.staleAfterSeconds, DEFAULTS.staleAfterSeconds, "staleAfterSeconds") * 1000,
     trailLength: Math.round(positive(c.trailLength, DEFAULTS.trailLength, "trailLength")),
     digestMs: Math.round(positive(c.digestMs, DEFAULTS.digestMs, "digestMs")),
+    followView: flag(c.followView, true, "followView"),
     demo: demo ? { jid: text(demo.jid, "demo.jid"), password: text(demo.password, "demo.password") } : undefined,
   };
 }

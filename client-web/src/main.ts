@@ -53,7 +53,7 @@ function start(cfg: MapConfig): void {
   const hash = parseHash(location.hash);
   showLogin(screen, cfg, readSaved(), async (login) => {
     try {
-      connection = await connect({ ...login, service: cfg.service, digestMs: cfg.digestMs, area: hashArea(hash) }, {
+      connection = await connect({ ...login, service: cfg.service, digestMs: cfg.digestMs, area: cfg.followView ? hashArea(hash) : undefined }, {
         events: (events) => store.apply(events, Date.now()),
         snapshotComplete: (listed, session) => {
           store.snapshotComplete(listed, session);
@@ -77,6 +77,7 @@ function start(cfg: MapConfig): void {
     // The subscription follows the view (when the service offers areas). A failed options set changes nothing
     // that matters: the next subscribe (after a reconnect) carries the newest area.
     const followArea = () => {
+      if (!cfg.followView) return;
       clearTimeout(areaTimer);
       areaTimer = setTimeout(() => { if (view) conn.setArea(bbox(view.area())).catch(() => {}); }, AREA_DEBOUNCE_MS);
     };

@@ -10,9 +10,14 @@ describe("the map's settings (config.json)", () => {
   it("completes a minimal config: same-origin WebSocket, offline basemap, the defaults", () => {
     expect(parseConfig({ service: "geo.example.org" }, page)).toEqual({
       websocket: "wss://map.example.org/xmpp-websocket", service: "geo.example.org", domain: "", basemap: { type: "offline" },
-      staleAfterMs: 120_000, trailLength: 50, digestMs: 250, demo: undefined,
+      staleAfterMs: 120_000, trailLength: 50, digestMs: 250, followView: true, demo: undefined,
     });
     expect(parseConfig({ service: "geo.localhost" }, { protocol: "http:", host: "localhost:5280" }).websocket).toBe("ws://localhost:5280/xmpp-websocket");
+  });
+
+  it("takes followView, and refuses a followView that is not a boolean", () => {
+    expect(parseConfig({ service: "geo.example.org", followView: false }, page).followView).toBe(false);
+    expect(() => parseConfig({ service: "geo.example.org", followView: "no" }, page)).toThrow(/"followView" must be true or false/);
   });
 
   it("takes every field", () => {
