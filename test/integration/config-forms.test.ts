@@ -4,7 +4,7 @@
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFIG_FIELDS } from "../../component/src/core/config.ts";
+import { CONFIG_FIELDS } from "../../component/src/protocol/node-config.ts";
 import { geoloc, NS_PUBSUB, owner, publishEl, pubsub, type TestClient } from "../support/client.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
@@ -34,7 +34,7 @@ afterAll(() => stack?.stop());
 
 describe("node configuration (XEP-0060 §8.2)", () => {
   it("lists exactly the fields it supports, in the owner's form and the default form", async () => {
-    const supported = ["FORM_TYPE", ...Object.keys(CONFIG_FIELDS)].sort();
+    const supported = ["FORM_TYPE", ...CONFIG_FIELDS.map((f) => f.var)].sort();
     expect(Object.keys(await configOf(olga, "olga@localhost")).sort()).toEqual(supported);
     const def = (await olga.iq("get", owner(xml("default")))).getChild("pubsub")!.getChild("default")!.getChild("x")!;
     expect(Object.keys(fieldsOf(def)).sort()).toEqual(supported);

@@ -1,6 +1,6 @@
 // The authorize access model and the publish rate limit in the pure core (XEP-0060 §4.5, §6.1.6, §8.6).
 import { describe, expect, it } from "vitest";
-import { formOf } from "../../component/src/core/config.ts";
+import { formOf } from "../../component/src/protocol/node-config.ts";
 import { answerAuthorization } from "../../component/src/core/authorize.ts";
 import * as owner from "../../component/src/core/owner.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";

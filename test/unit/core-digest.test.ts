@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Digests } from "../../component/src/core/digest.ts";
 import type { Notification } from "../../component/src/core/model.ts";
 import * as owner from "../../component/src/core/owner.ts";
-import { formOf } from "../../component/src/core/config.ts";
+import { formOf } from "../../component/src/protocol/node-config.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { getOptions, setOptions } from "../../component/src/core/sub-ops.ts";

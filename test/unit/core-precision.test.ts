@@ -6,7 +6,7 @@ import { nextDeadline, endSharing } from "../../component/src/core/share-until.t
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 import { GeoService } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
-import { formOf } from "../../component/src/core/config.ts";
+import { formOf } from "../../component/src/protocol/node-config.ts";
 import * as owner from "../../component/src/core/owner.ts";
 
 const item: Item = { id: "i1", publisher: "olga@localhost", published: 0, geoloc: { lat: "48.137154", lon: "11.576124", street: "Marienplatz", accuracy: "3" } };

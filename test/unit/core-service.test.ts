@@ -1,6 +1,6 @@
 // The pure core with an in-memory SQLite store: decisions as values, no XML, no network.
 import { describe, expect, it } from "vitest";
-import { formOf } from "../../component/src/core/config.ts";
+import { formOf } from "../../component/src/protocol/node-config.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import * as owner from "../../component/src/core/owner.ts";

@@ -2,7 +2,7 @@
 // neither the database nor the in-memory state keeps half of it (the integration test faults-storage makes the
 // failures real; this one picks the exact step that fails).
 import { describe, expect, it } from "vitest";
-import { formOf } from "../../component/src/core/config.ts";
+import { formOf } from "../../component/src/protocol/node-config.ts";
 import * as owner from "../../component/src/core/owner.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";

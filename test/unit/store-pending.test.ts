@@ -1,6 +1,6 @@
 // Pending authorization requests (XEP-0060 §8.6) survive a restart with SQLite: the owner's answer to a request
 // made before the restart still works, and an owner's session that comes online is still asked.
-import { formOf } from "../../component/src/core/config.ts";
+import { formOf } from "../../component/src/protocol/node-config.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -3,7 +3,7 @@
 import { fail, ok, type Result } from "./errors.ts";
 import { normaliseBare } from "./jid.ts";
 import { may, maySee } from "./access.ts";
-import { readConfigForm, type SubmittedForm } from "./config.ts";
+import { merged, type ConfigChange } from "./config.ts";
 import { applyDeadline, type Ended } from "./share-until.ts";
 import { type Affiliation, type Notification, type NodeConfig, type PersonalNode, type Subscription } from "./model.ts";
 import type { Core, Outcome } from "./context.ts";
@@ -68,15 +68,14 @@ export function getConfig(svc: Core, from: string, name: string): Result<NodeCon
 }
 
 // §8.2.4 Form submission: every field must be supported and every value offered, or nothing changes
-// (§8.2.5.2, core/config.ts); a cancelled form leaves the configuration as it is.
-export function configure(svc: Core, from: string, name: string, form: SubmittedForm | "cancel", now: number): Outcome<{ stopped: Ended["stopped"] }> {
+// (§8.2.5.2, protocol/node-config.ts); a cancelled form leaves the configuration as it is.
+export function configure(svc: Core, from: string, name: string, form: ConfigChange | "cancel", now: number): Outcome<{ stopped: Ended["stopped"] }> {
   const r = owned(svc, from, name);
   if (!r.ok) return r;
   if (form === "cancel") return ok({ notifications: [], stopped: [] });
   const node = r.value;
-  const change = readConfigForm(form, svc.settings);
-  if (!change.ok) return change;
-  const next: NodeConfig = { ...node.config, ...change.value };
+  if (!form.ok) return form;
+  const next: NodeConfig = { ...node.config, ...merged(form.value) };
   const before = aggregateSeers(svc, node);
   // The exact history is kept (each viewer sees it at its precision: precision.ts); fewer items are trimmed.
   svc.state.store.atomically(() => {

@@ -2,7 +2,7 @@
 // Node layout and rules: component/PROTOCOL.md. Spec references are to XEP-0060 unless said otherwise.
 import { inAllowedDomain, mayPublish, mayRequest, maySee } from "./access.ts";
 import { pendingRequests, requestAuthorization, withdraw } from "./authorize.ts";
-import { readConfigForm, unmet, type SubmittedForm } from "./config.ts";
+import { merged, unmet, type ConfigChange } from "./config.ts";
 import { fail, ok, type Result, type ServiceError } from "./errors.ts";
 import { validateGeoloc, type GeolocEntry } from "./geoloc.ts";
 import { bare, normaliseBare } from "./jid.ts";
@@ -27,8 +27,8 @@ export interface PublishRequest {
   itemId?: string;
   /** undefined: the <publish/> had no <item/> or the item no payload */
   payload?: { entries: GeolocEntry[]; lang?: string; bytes: number; namespaceOk: boolean; count: number };
-  /** XEP-0060 §7.1.5 publish-options: the submitted form's fields (FORM_TYPE checked by protocol/) */
-  options?: SubmittedForm;
+  /** XEP-0060 §7.1.5 publish-options: the submitted form, read (protocol/node-config.ts) */
+  options?: ConfigChange;
 }
 
 export class GeoService implements Core {
@@ -85,16 +85,16 @@ export class GeoService implements Core {
     if (req.itemId !== undefined && (req.itemId.length === 0 || req.itemId.length > 256)) return fail("bad-request", "invalid-payload", "item id must be 1-256 characters");
 
     // §7.1.5: each field is a precondition on the node configuration field of the same name; an unknown field or an
-    // unsupported value is refused (config.ts); on an existing node every precondition must hold, a new node is
-    // created with them
-    const wanted = req.options ? readConfigForm(req.options, s) : ok({});
+    // unsupported value is refused (protocol/node-config.ts); on an existing node every precondition must hold, a new
+    // node is created with them
+    const wanted = req.options ?? ok([]);
     if (!wanted.ok) return wanted;
-    const differs = existing && req.options ? unmet(existing.config, req.options, s) : [];
+    const differs = existing ? unmet(existing.config, wanted.value) : [];
     if (differs.length) return fail("conflict", "precondition-not-met", `the node's ${differs.join(", ")} differ${differs.length === 1 ? "s" : ""} from the publish-options`);
 
     const notifications: Notification[] = [];
     let node = existing;
-    const config = node?.config ?? { ...s.defaults, ...wanted.value };
+    const config = node?.config ?? { ...s.defaults, ...merged(wanted.value) };
     // The exact fix is stored; each viewer is sent its own view of it (precision.ts)
     const item: Item = { id: req.itemId ?? this.newId(), publisher: who, geoloc: checked.geoloc, published: now };
     // durable first, in one transaction: if the store fails, nothing is written and memory is untouched

@@ -1,8 +1,8 @@
 // XEP-0030 answers: the service, and each node with its XEP-0060 §5.4 meta-data form.
 import xml, { type Element } from "@xmpp/xml";
-import { COARSE_FIELD } from "../core/coarse.ts";
 import type { PersonalNode } from "../core/model.ts";
 import { buildForm } from "./forms.ts";
+import { nodeMetaFields } from "./node-config.ts";
 import { NS, NODES } from "./ns.ts";
 
 // XEP-0060 §10: the features the service really implements.
@@ -33,11 +33,7 @@ export function personalNodeInfo(node: PersonalNode, queried: string): Element {
     buildForm("result", META, [
       { var: "pubsub#type", value: NS.geoloc },
       { var: "pubsub#owner", value: node.name },
-      { var: "pubsub#access_model", value: node.config.accessModel },
-      { var: "pubsub#itemreply", value: "publisher" },
-      { var: "pubsub#max_items", value: String(node.config.maxItems) },
-      { var: "pubsub#title", value: node.config.title },
-      { var: COARSE_FIELD, value: String(node.config.coarseKm) },
+      ...nodeMetaFields(node.config),
     ]));
 }
 

@@ -1,7 +1,6 @@
 // XEP-0004 data forms: reading submitted values, building result forms.
 import xml, { type Element } from "@xmpp/xml";
 import { fail, ok, type Result } from "../core/errors.ts";
-import type { SubmittedForm } from "../core/config.ts";
 import { NS } from "./ns.ts";
 
 /** var -> first value of a submitted form (type submit), or undefined when `el` is not a form. */
@@ -13,6 +12,11 @@ export function readForm(el: Element | undefined): Record<string, string> | unde
     if (v) out[v] = f.getChildText("value") ?? "";
   }
   return out;
+}
+
+/** A submitted XEP-0004 form as values, FORM_TYPE already checked: each field's values, in order. */
+export interface SubmittedForm {
+  fields: Array<{ var: string; values: string[] }>;
 }
 
 /**

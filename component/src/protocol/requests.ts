@@ -4,12 +4,11 @@ import { fail, ok, type Result, type ServiceError } from "../core/errors.ts";
 import type { AuthorizationAnswer } from "../core/authorize.ts";
 import type { PublishRequest } from "../core/service.ts";
 import { geolocEntries } from "./geoloc.ts";
-import type { SubmittedForm } from "../core/config.ts";
-import { readForm, readSubmission } from "./forms.ts";
+import { readForm, readSubmission, type SubmittedForm } from "./forms.ts";
 import { NS } from "./ns.ts";
 
 export type PubsubRequest =
-  | { action: "publish"; publish: PublishRequest }
+  | { action: "publish"; publish: PublishRequest; options?: SubmittedForm }
   | { action: "items"; node: string; ids?: string[]; max?: number }
   | { action: "subscribe"; node: string; jid: string; options?: Record<string, string> }
   | { action: "options"; node: string; jid: string; subid?: string; form?: Record<string, string> }
@@ -105,7 +104,7 @@ export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubR
         const form = readSubmission(opts.value.publish.getChild("x", NS.dataForms), PUBLISH_OPTIONS);
         if (!form.ok) return form;
         if (form.value === "cancel") return fail("bad-request", undefined, "publish-options cannot be cancelled");
-        publish.options = form.value;
+        return ok({ action: "publish", publish, options: form.value });
       }
       return ok({ action: "publish", publish });
     }

@@ -2,9 +2,8 @@
 // as Prosody's mod_pubsub does.
 import xml, { type Element } from "@xmpp/xml";
 import type { Result } from "../core/errors.ts";
-import { COARSE_FIELD, EXACT_FIELD, SHARE_UNTIL_FIELD } from "../core/coarse.ts";
 import { viewFor } from "../core/precision.ts";
-import { ACCESS_MODELS, type Item, type NodeConfig, type Notification, type SubscriptionOptions } from "../core/model.ts";
+import { type Item, type Notification, type SubscriptionOptions } from "../core/model.ts";
 import * as owner from "../core/owner.ts";
 import { getOptions, setOptions } from "../core/sub-ops.ts";
 import { optionsValues, SUBSCRIBE_OPTIONS } from "../core/sub-options.ts";
@@ -13,7 +12,7 @@ import { errorElement } from "../protocol/errors.ts";
 import { buildForm } from "../protocol/forms.ts";
 import { locationItem, presenceItem } from "../protocol/items.ts";
 import { NS } from "../protocol/ns.ts";
-import { stamp } from "../protocol/time.ts";
+import { nodeConfigForm, readNodeConfig } from "../protocol/node-config.ts";
 import { readOwner, readPubsub, type OwnerRequest, type PubsubRequest } from "../protocol/requests.ts";
 
 export interface HandlerContext {
@@ -53,7 +52,9 @@ type Handlers<R extends { action: string }> = { [A in R["action"]]: (ctx: Handle
 
 const PUBSUB: Handlers<PubsubRequest> = {
   publish(ctx, from, r) {
-    const result = ctx.core.publish(from, r.publish, ctx.now());
+    // §7.1.5: the form read against the node configuration fields (protocol/node-config.ts)
+    const options = r.options && readNodeConfig(r.options, ctx.core.settings);
+    const result = ctx.core.publish(from, options ? { ...r.publish, options } : r.publish, ctx.now());
     if (result.ok && result.value.created) ctx.created(result.value.node);
     if (result.ok && ctx.accepted) {
       const { node, itemId } = result.value;
@@ -113,8 +114,6 @@ export function handleOwner(ctx: HandlerContext, from: string, el: Element, type
   return OWNER[req.value.action](ctx, from, req.value as never);
 }
 
-const CONFIG = `${NS.pubsub}#node_config`;
-
 function optionsForm(o: SubscriptionOptions): Element {
   const v = optionsValues(o);
   return buildForm("form", SUBSCRIBE_OPTIONS, [
@@ -125,22 +124,11 @@ function optionsForm(o: SubscriptionOptions): Element {
   ]);
 }
 
-function configForm(type: "form", c: NodeConfig): Element {
-  return buildForm(type, CONFIG, [
-    { var: "pubsub#access_model", type: "list-single", label: "Who may see this node", value: c.accessModel, options: [...ACCESS_MODELS] },
-    { var: COARSE_FIELD, type: "text-single", label: "Share only a position snapped to a grid of this many km (0 = precise)", value: String(c.coarseKm) },
-    { var: EXACT_FIELD, type: "jid-multi", label: "Who sees the exact position when the grid is on (you always do)", value: c.exact },
-    { var: SHARE_UNTIL_FIELD, type: "text-single", label: "Stop sharing at (XEP-0082 date-time, e.g. 2026-12-02T18:00:00Z; empty = no end)", value: c.shareUntil === undefined ? "" : stamp(c.shareUntil) },
-    { var: "pubsub#max_items", type: "text-single", label: "How many past positions to keep", value: String(c.maxItems) },
-    { var: "pubsub#title", type: "text-single", label: "A friendly name", value: c.title },
-    { var: "pubsub#itemreply", type: "list-single", value: "publisher", options: ["publisher"] },
-  ]);
-}
-
 const OWNER: Handlers<OwnerRequest> = {
   configure(ctx, from, r) {
-    if (!r.form) return reply(ctx, owner.getConfig(ctx.core, from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, configForm("form", c))));
-    const result = owner.configure(ctx.core, from, r.node, r.form, ctx.now());
+    if (!r.form) return reply(ctx, owner.getConfig(ctx.core, from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, nodeConfigForm(c))));
+    const form = r.form === "cancel" ? r.form : readNodeConfig(r.form, ctx.core.settings);
+    const result = owner.configure(ctx.core, from, r.node, form, ctx.now());
     // a deadline already passed: the PEP mirror stops too (XEP-0080 §4.1 empty geoloc)
     if (result.ok) for (const s of result.value.stopped) ctx.accepted?.(s.owner, s.item);
     const done = reply(ctx, result, () => undefined);
@@ -148,7 +136,7 @@ const OWNER: Handlers<OwnerRequest> = {
     return done;
   },
   default(ctx) {
-    return ownerReply(xml("default", {}, configForm("form", ctx.core.settings.defaults)));
+    return ownerReply(xml("default", {}, nodeConfigForm(ctx.core.settings.defaults)));
   },
   delete(ctx, from, r) {
     return reply(ctx, owner.deleteNode(ctx.core, from, r.node), () => undefined);
