@@ -5,7 +5,7 @@ import { errorElement } from "../../component/src/protocol/errors.ts";
 import { serialiseNotifications } from "../../component/src/protocol/events.ts";
 import { geolocElement, geolocEntries, readGeoloc } from "../../component/src/protocol/geoloc.ts";
 import { readPresencePayload, presencePayload } from "../../component/src/protocol/presence.ts";
-import { readPubsub } from "../../component/src/protocol/requests.ts";
+import { readAction } from "../../component/src/protocol/requests.ts";
 
 describe("XML mapping", () => {
   it("round-trips the XEP-0080 §4 example through entries, validation and back", () => {
@@ -48,9 +48,9 @@ describe("XML mapping", () => {
   });
 
   it("reads a publish and refuses a pubsub element with two actions", () => {
-    const one = readPubsub(xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, xml("publish", { node: "n" })), "set");
-    expect(one.ok && one.value.action).toBe("publish");
-    const two = readPubsub(xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, xml("publish", { node: "n" }), xml("retract", { node: "n" })), "set");
+    const one = readAction(xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, xml("publish", { node: "n" })), "set");
+    expect(one.ok && one.value.key).toBe("set_publish");
+    const two = readAction(xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, xml("publish", { node: "n" }), xml("retract", { node: "n" })), "set");
     expect(two.ok).toBe(false);
   });
 });

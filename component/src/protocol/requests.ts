@@ -7,24 +7,22 @@ import { geolocEntries } from "./geoloc.ts";
 import { readForm, readSubmission, type SubmittedForm } from "./forms.ts";
 import { NS } from "./ns.ts";
 
-export type PubsubRequest =
-  | { action: "publish"; publish: PublishRequest; options?: SubmittedForm }
-  | { action: "items"; node: string; ids?: string[]; max?: number }
-  | { action: "subscribe"; node: string; jid: string; options?: Record<string, string> }
-  | { action: "options"; node: string; jid: string; subid?: string; form?: Record<string, string> }
-  | { action: "unsubscribe"; node: string; jid: string }
-  | { action: "subscriptions"; node?: string }
-  | { action: "affiliations"; node?: string }
-  | { action: "retract"; node: string; ids: string[] }
-  | { action: "create"; node?: string };
-
-export type OwnerRequest =
-  | { action: "configure"; node: string; form?: SubmittedForm | "cancel" }
-  | { action: "default" }
-  | { action: "delete"; node: string }
-  | { action: "purge"; node: string }
-  | { action: "affiliations"; node: string; changes?: Array<{ jid: string; affiliation: string }> }
-  | { action: "subscriptions"; node: string };
+/**
+ * The one action of a <pubsub/> request and the key it is dispatched by, as Prosody's mod_pubsub does: `type_action`
+ * (`get_items`, `set_publish`), `owner_type_action` in the pubsub#owner namespace (`owner_set_configure`).
+ */
+export interface PubsubAction {
+  key: string;
+  type: "get" | "set";
+  /** the action element */
+  el: Element;
+  /** the node it names, if any (every owner action but §8.3 default names one) */
+  node?: string;
+  /** XEP-0060 §7.1.5 <publish-options/> next to a <publish/> */
+  publishOptions?: Element;
+  /** XEP-0060 §6.3.7 <options/> next to a <subscribe/> */
+  subscribeOptions?: Element;
+}
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -86,101 +84,90 @@ function optionsForm(el: Element): Result<Record<string, string>> {
   return form ? ok(form) : fail("bad-request", "invalid-options", "options need a submitted data form (XEP-0060 §6.3.5)");
 }
 
-export function readPubsub(pubsub: Element, type: "get" | "set"): Result<PubsubRequest> {
+/** XEP-0060 §5-§7: the action of a <pubsub/>, its options checked where they belong. */
+export function readAction(pubsub: Element, type: "get" | "set"): Result<PubsubAction> {
   const a = actionOf(pubsub);
   if (!a) return fail("bad-request", undefined, "expected exactly one pubsub action");
   const opts = optionsOf(pubsub, a.name);
   if (!opts.ok) return opts;
-  const key = `${type}:${a.name}`;
-  switch (key) {
-    case "set:publish": {
-      const node = nodeOf(a);
-      if (!node.ok) return node;
-      const items = a.getChildren("item");
-      if (items.length > 1) return fail("bad-request", "invalid-payload", "one item per publish (XEP-0060 §7.1.1)");
-      const publish = publishRequest(node.value, items[0]);
-      if (opts.value.publish) {
-        // XEP-0060 §7.1.5: the element holds a data form of FORM_TYPE publish-options
-        const form = readSubmission(opts.value.publish.getChild("x", NS.dataForms), PUBLISH_OPTIONS);
-        if (!form.ok) return form;
-        if (form.value === "cancel") return fail("bad-request", undefined, "publish-options cannot be cancelled");
-        return ok({ action: "publish", publish, options: form.value });
-      }
-      return ok({ action: "publish", publish });
-    }
-    case "get:items": {
-      const node = nodeOf(a);
-      if (!node.ok) return node;
-      const ids = a.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[];
-      const rawMax = a.attrs.max_items;
-      const max = rawMax === undefined ? undefined : Number(rawMax);
-      if (max !== undefined && !(Number.isInteger(max) && max >= 0)) return fail("bad-request", undefined, "max_items must be a non-negative integer");
-      return ok({ action: "items", node: node.value, ids: ids.length ? ids : undefined, max });
-    }
-    case "set:subscribe":
-    case "set:unsubscribe": {
-      const node = nodeOf(a);
-      if (!node.ok) return node;
-      const jid = a.attrs.jid;
-      if (!jid) return fail("bad-request", "invalid-jid"); // §6.1.3.1
-      const sub = opts.value.subscribe;
-      if (a.name === "unsubscribe" || !sub) return ok({ action: a.name as "subscribe" | "unsubscribe", node: node.value, jid });
-      // §6.3.7: subscribe and configure in one request
-      const form = optionsForm(sub);
-      return form.ok ? ok({ action: "subscribe", node: node.value, jid, options: form.value }) : form;
-    }
-    case "get:options":
-    case "set:options": {
-      const node = nodeOf(a);
-      if (!node.ok) return node;
-      const base = { action: "options" as const, node: node.value, jid: a.attrs.jid ?? "", ...(a.attrs.subid !== undefined && { subid: a.attrs.subid as string }) };
-      if (type === "get") return ok(base);
-      const form = optionsForm(a);
-      return form.ok ? ok({ ...base, form: form.value }) : form;
-    }
-    case "get:subscriptions":
-      return ok({ action: "subscriptions", node: a.attrs.node });
-    case "get:affiliations":
-      return ok({ action: "affiliations", node: a.attrs.node });
-    case "set:retract": {
-      const node = nodeOf(a);
-      if (!node.ok) return node;
-      return ok({ action: "retract", node: node.value, ids: a.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[] });
-    }
-    case "set:create":
-      return ok({ action: "create", node: a.attrs.node });
-  }
-  // §5-§7: anything else (configure in the pubsub namespace, ...) is not offered
-  return unsupported(a.name, type);
+  return ok({ key: `${type}_${a.name}`, type, el: a, node: a.attrs.node, publishOptions: opts.value.publish, subscribeOptions: opts.value.subscribe });
 }
 
-export function readOwner(pubsub: Element, type: "get" | "set"): Result<OwnerRequest> {
+/** XEP-0060 §8: the action of a <pubsub xmlns='…#owner'/>; every owner action but §8.3 default names its node. */
+export function readOwnerAction(pubsub: Element, type: "get" | "set"): Result<PubsubAction> {
   const a = actionOf(pubsub);
   if (!a) return fail("bad-request", undefined, "expected exactly one pubsub#owner action");
-  if (a.name === "default" && type === "get") return ok({ action: "default" });
-  const node = nodeOf(a);
-  if (!node.ok) return node;
-  switch (`${type}:${a.name}`) {
-    case "get:configure":
-      return ok({ action: "configure", node: node.value });
-    case "set:configure": {
-      const form = readSubmission(a.getChild("x", NS.dataForms), NODE_CONFIG);
-      if (!form.ok) return form;
-      return ok({ action: "configure", node: node.value, form: form.value });
-    }
-    case "set:delete":
-      return ok({ action: "delete", node: node.value });
-    case "set:purge":
-      return ok({ action: "purge", node: node.value });
-    case "get:affiliations":
-      return ok({ action: "affiliations", node: node.value });
-    case "set:affiliations":
-      return ok({ action: "affiliations", node: node.value, changes: a.getChildren("affiliation").map((c) => ({ jid: c.attrs.jid ?? "", affiliation: c.attrs.affiliation ?? "" })) });
-    case "get:subscriptions":
-      return ok({ action: "subscriptions", node: node.value });
+  if (!(a.name === "default" && type === "get")) {
+    const node = nodeOf(a);
+    if (!node.ok) return node;
   }
-  return unsupported(a.name, type);
+  return ok({ key: `owner_${type}_${a.name}`, type, el: a, node: a.attrs.node });
 }
+
+/** §7.1 publish, with §7.1.5 publish-options (read against the node configuration by the caller). */
+export function readPublish(r: PubsubAction): Result<{ publish: PublishRequest; options?: SubmittedForm }> {
+  const node = nodeOf(r.el);
+  if (!node.ok) return node;
+  const items = r.el.getChildren("item");
+  if (items.length > 1) return fail("bad-request", "invalid-payload", "one item per publish (XEP-0060 §7.1.1)");
+  const publish = publishRequest(node.value, items[0]);
+  if (!r.publishOptions) return ok({ publish });
+  // XEP-0060 §7.1.5: the element holds a data form of FORM_TYPE publish-options
+  const form = readSubmission(r.publishOptions.getChild("x", NS.dataForms), PUBLISH_OPTIONS);
+  if (!form.ok) return form;
+  if (form.value === "cancel") return fail("bad-request", undefined, "publish-options cannot be cancelled");
+  return ok({ publish, options: form.value });
+}
+
+/** §6.5 retrieve items: all, some by id (§6.5.8), or the newest `max` (§6.5.7). */
+export function readItems(r: PubsubAction): Result<{ node: string; ids?: string[]; max?: number }> {
+  const node = nodeOf(r.el);
+  if (!node.ok) return node;
+  const ids = r.el.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[];
+  const rawMax = r.el.attrs.max_items;
+  const max = rawMax === undefined ? undefined : Number(rawMax);
+  if (max !== undefined && !(Number.isInteger(max) && max >= 0)) return fail("bad-request", undefined, "max_items must be a non-negative integer");
+  return ok({ node: node.value, ids: ids.length ? ids : undefined, max });
+}
+
+/** §6.1 subscribe (with §6.3.7 options) and §6.2 unsubscribe. */
+export function readSubscribe(r: PubsubAction): Result<{ node: string; jid: string; options?: Record<string, string> }> {
+  const node = nodeOf(r.el);
+  if (!node.ok) return node;
+  const jid = r.el.attrs.jid;
+  if (!jid) return fail("bad-request", "invalid-jid"); // §6.1.3.1
+  if (!r.subscribeOptions) return ok({ node: node.value, jid });
+  // §6.3.7: subscribe and configure in one request
+  const form = optionsForm(r.subscribeOptions);
+  return form.ok ? ok({ node: node.value, jid, options: form.value }) : form;
+}
+
+/** §6.3.2 (get) and §6.3.5 (set, with the submitted form) subscription options. */
+export function readOptions(r: PubsubAction): Result<{ node: string; jid: string; subid?: string; form?: Record<string, string> }> {
+  const node = nodeOf(r.el);
+  if (!node.ok) return node;
+  const base = { node: node.value, jid: r.el.attrs.jid ?? "", ...(r.el.attrs.subid !== undefined && { subid: r.el.attrs.subid as string }) };
+  if (r.type === "get") return ok(base);
+  const form = optionsForm(r.el);
+  return form.ok ? ok({ ...base, form: form.value }) : form;
+}
+
+/** §7.2 retract: the node and the item ids. */
+export function readRetract(r: PubsubAction): Result<{ node: string; ids: string[] }> {
+  const node = nodeOf(r.el);
+  if (!node.ok) return node;
+  return ok({ node: node.value, ids: r.el.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[] });
+}
+
+/** §8.2.4: the submitted configuration form (FORM_TYPE node_config), or a cancel. */
+export function readConfigure(r: PubsubAction): Result<{ node: string; form: SubmittedForm | "cancel" }> {
+  const form = readSubmission(r.el.getChild("x", NS.dataForms), NODE_CONFIG);
+  return form.ok ? ok({ node: r.node!, form: form.value }) : form;
+}
+
+/** §8.9.2: the affiliations an owner sets. */
+export const readAffiliations = (r: PubsubAction): Array<{ jid: string; affiliation: string }> =>
+  r.el.getChildren("affiliation").map((c) => ({ jid: c.attrs.jid ?? "", affiliation: c.attrs.affiliation ?? "" }));
 
 // XEP-0060 §10: the feature each request belongs to, named in <unsupported feature='...'/> (§14.2 requires it)
 const FEATURES: Record<string, string> = {
@@ -189,7 +176,8 @@ const FEATURES: Record<string, string> = {
   "get:subscribe": "subscribe", "get:unsubscribe": "subscribe",
 };
 
-function unsupported(name: string, type: "get" | "set"): { ok: false; error: ServiceError } {
+/** §5-§8: an action the service does not offer (configure in the pubsub namespace, ...). */
+export function unsupported(name: string, type: "get" | "set"): { ok: false; error: ServiceError } {
   const feature = FEATURES[`${type}:${name}`] ?? FEATURES[name] ?? name;
   return { ok: false, error: { condition: "feature-not-implemented", pubsub: "unsupported", feature, text: `${type} ${name} is not supported` } };
 }

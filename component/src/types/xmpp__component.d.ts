@@ -10,6 +10,13 @@ declare module "@xmpp/component" {
     from: { toString(): string } | null;
     to: { toString(): string } | null;
   }
+  /** @xmpp/middleware's context of an incoming stanza; `element` is the IQ's payload once iq/callee has checked it */
+  interface StanzaContext {
+    stanza: Element;
+    element?: Element;
+    type: string;
+  }
+  type Middleware = (ctx: StanzaContext, next: () => Promise<unknown>) => unknown;
   type IqHandler = (ctx: IqContext) => Element | Promise<Element | undefined> | undefined;
 
   export interface Component extends EventEmitter {
@@ -22,6 +29,8 @@ declare module "@xmpp/component" {
     send(el: Element): Promise<void>;
     write(s: string): Promise<void>;
     iqCallee: { get(ns: string, name: string, h: IqHandler): void; set(ns: string, name: string, h: IqHandler): void };
+    /** koa-style middleware over incoming stanzas, in order of use(); iq/callee's handlers are middleware too */
+    middleware: { use(fn: Middleware): Middleware };
     iqCaller: { request(el: Element, timeout?: number): Promise<Element> };
     reconnect: EventEmitter & { delay: number; stop(): void; start(): void };
   }

@@ -1,57 +1,24 @@
-// IQ handlers for XEP-0060: read the request, call the core, build the reply. Dispatch tables by action,
-// as Prosody's mod_pubsub does.
+// IQ handlers for XEP-0060 §5-§7 (the pubsub namespace): each reads its request (protocol/requests.ts), calls the
+// core and builds the reply. Keyed `type_action`, as Prosody's mod_pubsub; the owner's are in ./owner.ts.
 import xml, { type Element } from "@xmpp/xml";
-import type { Result } from "../core/errors.ts";
 import { viewFor } from "../core/precision.ts";
-import { type Item, type Notification, type SubscriptionOptions } from "../core/model.ts";
 import * as owner from "../core/owner.ts";
 import { getOptions, setOptions } from "../core/sub-ops.ts";
-import { optionsValues, SUBSCRIBE_OPTIONS } from "../core/sub-options.ts";
-import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
-import { buildForm } from "../protocol/forms.ts";
 import { locationItem, presenceItem } from "../protocol/items.ts";
 import { NS } from "../protocol/ns.ts";
-import { nodeConfigForm, readNodeConfig } from "../protocol/node-config.ts";
-import { readOwner, readPubsub, type OwnerRequest, type PubsubRequest } from "../protocol/requests.ts";
+import { readNodeConfig } from "../protocol/node-config.ts";
+import { readItems, readOptions, readPublish, readRetract, readSubscribe } from "../protocol/requests.ts";
+import { subscriptionOptionsForm } from "../protocol/sub-options.ts";
+import { dispatch, on, reply, type HandlerContext, type Handlers } from "./handler.ts";
 
-export interface HandlerContext {
-  core: GeoService;
-  now(): number;
-  notify(n: readonly Notification[]): void;
-  /** a publisher's node was just created: ask for its presence */
-  created(publisher: string): void;
-  /** a node's configuration changed or a node was created: the next share_until deadline may have moved */
-  deadlines?(): void;
-  /** `viewer` was sent items of these publishers (the owners' read log) */
-  read?(viewer: string, publishers: string[]): void;
-  /** subscription options were set (digests: a period may have ended) */
-  optionsChanged?(): void;
-  /** a fix was accepted on `owner`'s node (mirror mode writes it to that user's PEP node) */
-  accepted?(owner: string, item: Item): void;
-}
+export type { HandlerContext } from "./handler.ts";
 
 const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsub }, ...children);
-const ownerReply = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsubOwner }, ...children);
 
-/** Unwraps a core result: the reply built from its value, or the error element; notifications are queued. */
-function reply<T>(ctx: HandlerContext, r: Result<T>, build: (v: T) => Element | undefined): Element | undefined {
-  if (!r.ok) return errorElement(r.error);
-  const n = (r.value as { notifications?: Notification[] } | null)?.notifications;
-  if (n) ctx.notify(n);
-  return build(r.value);
-}
-
-export function handlePubsub(ctx: HandlerContext, from: string, el: Element, type: "get" | "set"): Element | undefined {
-  const req = readPubsub(el, type);
-  if (!req.ok) return errorElement(req.error);
-  return PUBSUB[req.value.action](ctx, from, req.value as never);
-}
-
-type Handlers<R extends { action: string }> = { [A in R["action"]]: (ctx: HandlerContext, from: string, r: Extract<R, { action: A }>) => Element | undefined };
-
-const PUBSUB: Handlers<PubsubRequest> = {
-  publish(ctx, from, r) {
+// XEP-0060 §5-§7, the pubsub namespace
+export const PUBSUB: Handlers<Element | undefined> = {
+  set_publish: on(readPublish, (ctx, from, r) => {
     // §7.1.5: the form read against the node configuration fields (protocol/node-config.ts)
     const options = r.options && readNodeConfig(r.options, ctx.core.settings);
     const result = ctx.core.publish(from, options ? { ...r.publish, options } : r.publish, ctx.now());
@@ -66,91 +33,43 @@ const PUBSUB: Handlers<PubsubRequest> = {
     }
     // §7.1.2: the result carries the node and the item id
     return reply(ctx, result, (v) => pubsub(xml("publish", { node: v.node }, xml("item", { id: v.itemId }))));
-  },
-  items(ctx, from, r) {
-    return reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) => {
+  }),
+  get_items: on(readItems, (ctx, from, r) =>
+    reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) => {
       ctx.read?.(from, list.flatMap((e) => ("node" in e ? [e.node] : []))); // who looked (core/watchers.ts)
       return pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true)))));
-    });
-  },
-  subscribe(ctx, from, r) {
+    })),
+  set_subscribe: on(readSubscribe, (ctx, from, r) =>
     // §6.1.2 subscribed, or §6.1.6 pending (authorize node: the owner was asked)
-    return reply(ctx, ctx.core.subscribe(from, r.node, r.jid, r.options), ({ subscription: s, state }) => {
+    reply(ctx, ctx.core.subscribe(from, r.node, r.jid, r.options), ({ subscription: s, state }) => {
       if (r.options) ctx.optionsChanged?.();
       return pubsub(xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: state }));
-    });
+    })),
+  // §6.3.2: the form with the current values
+  get_options: on(readOptions, (ctx, from, r) =>
+    reply(ctx, getOptions(ctx.core, from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
+      pubsub(xml("options", { node: r.node, jid: s.jid, subid: s.subid }, subscriptionOptionsForm(options))))),
+  // §6.3.5: the submitted form
+  set_options: on(readOptions, (ctx, from, r) =>
+    reply(ctx, setOptions(ctx.core, from, r.node, r.jid, r.subid, r.form!), () => { ctx.optionsChanged?.(); return undefined; })),
+  set_unsubscribe: on(readSubscribe, (ctx, from, r) => reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined)),
+  get_subscriptions(ctx, from, { node }) {
+    return reply(ctx, ctx.core.subscriptionsOf(from, node), (subs) =>
+      pubsub(xml("subscriptions", node ? { node } : {}, ...subs.map((s) => xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
   },
-  options(ctx, from, r) {
-    if (r.form) return reply(ctx, setOptions(ctx.core, from, r.node, r.jid, r.subid, r.form), () => { ctx.optionsChanged?.(); return undefined; }); // §6.3.5
-    // §6.3.2: the form with the current values
-    return reply(ctx, getOptions(ctx.core, from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
-      pubsub(xml("options", { node: r.node, jid: s.jid, subid: s.subid }, optionsForm(options))));
-  },
-  unsubscribe(ctx, from, r) {
-    return reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined);
-  },
-  subscriptions(ctx, from, r) {
-    return reply(ctx, ctx.core.subscriptionsOf(from, r.node), (subs) =>
-      pubsub(xml("subscriptions", r.node ? { node: r.node } : {}, ...subs.map((s) => xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
-  },
-  affiliations(ctx, from, r) {
+  get_affiliations(ctx, from, { node }) {
     // §5.7: the requester's own affiliations; here: the owner of its own node
     const own = ctx.core.view(from, from.split("/")[0]);
-    const mine = own?.kind === "personal" && (!r.node || r.node === own.node.name) ? [own.node.name] : [];
-    return pubsub(xml("affiliations", r.node ? { node: r.node } : {}, ...mine.map((node) => xml("affiliation", { node, affiliation: "owner" }))));
+    const mine = own?.kind === "personal" && (!node || node === own.node.name) ? [own.node.name] : [];
+    return pubsub(xml("affiliations", node ? { node } : {}, ...mine.map((n) => xml("affiliation", { node: n, affiliation: "owner" }))));
   },
-  retract(ctx, from, r) {
-    return reply(ctx, owner.retract(ctx.core, from, r.node, r.ids), () => undefined);
-  },
-  create() {
+  set_retract: on(readRetract, (ctx, from, r) => reply(ctx, owner.retract(ctx.core, from, r.node, r.ids), () => undefined)),
+  set_create() {
     // Personal nodes are created by the first publish (XEP-0163 §4.3.1); `locations` and `presence` are the service's.
     return errorElement({ condition: "not-allowed", text: "nodes are created by publishing to your own node" });
   },
 };
 
-export function handleOwner(ctx: HandlerContext, from: string, el: Element, type: "get" | "set"): Element | undefined {
-  const req = readOwner(el, type);
-  if (!req.ok) return errorElement(req.error);
-  return OWNER[req.value.action](ctx, from, req.value as never);
-}
-
-function optionsForm(o: SubscriptionOptions): Element {
-  const v = optionsValues(o);
-  return buildForm("form", SUBSCRIBE_OPTIONS, [
-    { var: "pubsub#deliver", type: "boolean", label: "Enable delivery?", value: v["pubsub#deliver"] },
-    { var: "pubsub#digest", type: "boolean", label: "Receive digest notifications (approx. one per period)?", value: v["pubsub#digest"] },
-    { var: "pubsub#digest_frequency", type: "text-single", label: "The minimum number of milliseconds between two digests (0: one per delivery turn)", value: v["pubsub#digest_frequency"] },
-    { var: "geo#bbox", type: "text-single", label: "Only publishers inside south,west,north,east (degrees; west > east crosses the antimeridian; empty: everywhere)", value: v["geo#bbox"] },
-  ]);
-}
-
-const OWNER: Handlers<OwnerRequest> = {
-  configure(ctx, from, r) {
-    if (!r.form) return reply(ctx, owner.getConfig(ctx.core, from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, nodeConfigForm(c))));
-    const form = r.form === "cancel" ? r.form : readNodeConfig(r.form, ctx.core.settings);
-    const result = owner.configure(ctx.core, from, r.node, form, ctx.now());
-    // a deadline already passed: the PEP mirror stops too (XEP-0080 §4.1 empty geoloc)
-    if (result.ok) for (const s of result.value.stopped) ctx.accepted?.(s.owner, s.item);
-    const done = reply(ctx, result, () => undefined);
-    ctx.deadlines?.(); // share_until may have changed
-    return done;
-  },
-  default(ctx) {
-    return ownerReply(xml("default", {}, nodeConfigForm(ctx.core.settings.defaults)));
-  },
-  delete(ctx, from, r) {
-    return reply(ctx, owner.deleteNode(ctx.core, from, r.node), () => undefined);
-  },
-  purge(ctx, from, r) {
-    return reply(ctx, owner.purge(ctx.core, from, r.node), () => undefined);
-  },
-  affiliations(ctx, from, r) {
-    if (r.changes) return reply(ctx, owner.setAffiliations(ctx.core, from, r.node, r.changes), () => undefined);
-    return reply(ctx, owner.affiliations(ctx.core, from, r.node), (list) =>
-      ownerReply(xml("affiliations", { node: r.node }, ...list.map((a) => xml("affiliation", { jid: a.jid, affiliation: a.affiliation })))));
-  },
-  subscriptions(ctx, from, r) {
-    return reply(ctx, owner.nodeSubscriptions(ctx.core, from, r.node), (subs) =>
-      ownerReply(xml("subscriptions", { node: r.node }, ...subs.map((s) => xml("subscription", { jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
-  },
-};
+/** A <pubsub/> IQ in the pubsub namespace, answered by the handlers above (in-process callers, the bench). */
+export const handlePubsub = (ctx: HandlerContext, from: string, el: Element, type: "get" | "set"): Element | undefined =>
+  dispatch(PUBSUB, ctx, from, el, type, false);

@@ -10,31 +10,41 @@ import { viewFor } from "../core/precision.ts";
 import { isDue } from "../core/share-until.ts";
 import { readerOver, type SharedReads } from "../core/shared-read.ts";
 import type { Settings } from "../core/state.ts";
-import { readPubsub } from "../protocol/requests.ts";
+import { errorElement } from "../protocol/errors.ts";
+import { readItems } from "../protocol/requests.ts";
 import { discoItemsOf } from "./disco.ts";
-import { handlePubsub, type HandlerContext } from "./pubsub.ts";
+import type { Handlers } from "./handler.ts";
 
 export interface Shared {
   store: SharedReads;
   durable: GroupCommit;
   settings: Settings;
-  ctx: HandlerContext;
+  now(): number;
 }
 
 async function reader(s: Shared, node: string | undefined) {
   await s.durable.commit().catch(() => {}); // a failed batch was set back; the database is the truth either way
   const core = readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings);
-  const now = s.ctx.now();
+  const now = s.now();
   for (const n of core.state.nodes.values()) n.sharingEnded = isDue(n, now); // share_until, as the stored rows say
   return core;
 }
 
-/** An items request (XEP-0060 §6.5) answered from the database; undefined for any other request. */
-export function sharedItems(s: Shared, from: string, el: Element): Promise<Element | undefined> | undefined {
-  const req = readPubsub(el, "get");
-  if (!req.ok || req.value.action !== "items") return undefined;
-  const node = req.value.node;
-  return reader(s, node).then((core) => handlePubsub({ ...s.ctx, core, notify: () => {} }, from, el, "get"));
+/**
+ * The pubsub handlers over the shared store: items (XEP-0060 §6.5) answered from the database, and the last item
+ * replayed on a set request (§6.1.7 subscribe) from it (replayFromStore). The others as they are.
+ */
+export function overShared(s: Shared, handlers: Handlers<Element | undefined>): Handlers {
+  const out: Handlers = { ...handlers };
+  for (const [key, handle] of Object.entries(handlers)) {
+    if (key.startsWith("set_")) out[key] = (ctx, from, r) => handle({ ...ctx, notify: replayFromStore(s, ctx.notify) }, from, r);
+  }
+  out.get_items = (ctx, from, r) => {
+    const req = readItems(r);
+    if (!req.ok) return errorElement(req.error);
+    return reader(s, req.value.node).then((core) => handlers.get_items({ ...ctx, core, notify: () => {} }, from, r));
+  };
+  return out;
 }
 
 /** XEP-0030 disco#items answered from the database. */
@@ -57,7 +67,7 @@ export function replayFromStore(s: Shared, notify: (n: readonly Notification[]) 
         .then(() => s.store.readView(event.node))
         .then((v) => {
           const node = v.state.nodes[0];
-          if (node) node.sharingEnded = isDue(node, s.ctx.now());
+          if (node) node.sharingEnded = isDue(node, s.now());
           const latest = node?.items.at(-1);
           const item = latest && viewFor(node, x.to, latest); // as this viewer sees it, if at all
           if (item) notify([{ ...x, event: { ...event, item } }]);
