@@ -67,7 +67,7 @@ function boxOf(pubsub: Element): number[] | undefined {
 const entity = component({ service: env("PT_SERVICE"), domain, password: env("PT_SECRET") });
 entity.on("error", (e: Error) => console.error(`passthrough: ${e.message}`));
 entity.on("online", () => console.log(`passthrough online as ${domain}`));
-// the same socket settings as the service (component/src/xmpp/service.ts): stream decoding, Nagle off
+// the same socket settings as the service (component/src/xmpp/connection.ts): stream decoding, Nagle off
 entity.on("connect", () => (entity as unknown as { socket?: { setEncoding(e: string): { setNoDelay(on: boolean): void } } }).socket?.setEncoding("utf8").setNoDelay(true));
 
 entity.iqCallee.set(NS_PUBSUB, "pubsub", (ctx: { stanza: Element; element: Element }) => {

@@ -1,8 +1,11 @@
 import xml from "@xmpp/xml";
+import type { Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
 import { validateGeoloc } from "../../component/src/core/geoloc.ts";
+import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { errorElement } from "../../component/src/protocol/errors.ts";
 import { serialiseNotifications } from "../../component/src/protocol/events.ts";
+import { CONFIG_FIELDS, formOf, nodeConfigForm, nodeMetaFields, readNodeConfig } from "../../component/src/protocol/node-config.ts";
 import { geolocElement, geolocEntries, readGeoloc } from "../../component/src/protocol/geoloc.ts";
 import { readPresencePayload, presencePayload } from "../../component/src/protocol/presence.ts";
 import { readAction } from "../../component/src/protocol/requests.ts";
@@ -52,5 +55,42 @@ describe("XML mapping", () => {
     expect(one.ok && one.value.key).toBe("set_publish");
     const two = readAction(xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, xml("publish", { node: "n" }), xml("retract", { node: "n" })), "set");
     expect(two.ok).toBe(false);
+  });
+});
+
+describe("the node configuration table (XEP-0060 §8.2, §5.4, §7.1.5)", () => {
+  const config = { ...DEFAULT_SETTINGS.defaults, coarseKm: 5, exact: ["bob@localhost"], shareUntil: Date.UTC(2026, 11, 2, 18) };
+  const fields = (x: Element): Array<[string, string[]]> => x.getChildren("field").map((f) => [f.attrs.var as string, f.getChildren("value").map((v) => v.getText())]);
+
+  it("lists every field of the table in the form, with its type and current value", () => {
+    const form = nodeConfigForm(config);
+    expect(fields(form).map(([v]) => v)).toEqual(["FORM_TYPE", ...CONFIG_FIELDS.map((f) => f.var)]);
+    const byVar: Record<string, Element> = Object.fromEntries(form.getChildren("field").map((f) => [f.attrs.var, f]));
+    for (const f of CONFIG_FIELDS) expect(byVar[f.var].attrs.type, f.var).toBe(f.type);
+    expect(byVar["geo#exact"].getChildren("value").map((v) => v.getText())).toEqual(["bob@localhost"]);
+    expect(byVar["geo#share_until"].getChildText("value")).toBe("2026-12-02T18:00:00.000Z");
+  });
+
+  it("shows the meta-data fields with the form's values, never the owner's geo#exact or geo#share_until", () => {
+    const meta = nodeMetaFields(config);
+    expect(meta.map((f) => f.var)).toEqual(["pubsub#access_model", "pubsub#itemreply", "pubsub#max_items", "pubsub#title", "geo#coarse_km"]);
+    const form = Object.fromEntries(fields(nodeConfigForm(config)));
+    for (const f of meta) expect([f.value].flat(), f.var).toEqual(form[f.var]);
+  });
+
+  it("reads a form field by field, refusing an unknown field, a repeated one and a value over the settings' limit", () => {
+    const read = formOf({ "pubsub#access_model": "whitelist", "pubsub#itemreply": "publisher", "geo#exact": ["b@localhost", "a@localhost", "b@localhost"] });
+    expect(read).toEqual({ ok: true, value: [
+      { var: "pubsub#access_model", change: { accessModel: "whitelist" } },
+      { var: "pubsub#itemreply", change: {} },
+      { var: "geo#exact", change: { exact: ["a@localhost", "b@localhost"] } },
+    ] });
+    const unknown = formOf({ "pubsub#deliver_payloads": "1" });
+    expect(!unknown.ok && unknown.error.condition).toBe("not-acceptable");
+    const twice = readNodeConfig({ fields: [{ var: "pubsub#title", values: ["a"] }, { var: "pubsub#title", values: ["b"] }] }, { maxItemsLimit: 10 });
+    expect(!twice.ok && twice.error.condition).toBe("bad-request");
+    const over = formOf({ "pubsub#max_items": "11" }, { maxItemsLimit: 10 });
+    expect(!over.ok && over.error).toMatchObject({ condition: "not-acceptable", pubsub: "max-items-exceeded", text: "pubsub#max_items must be 1-10" });
+    expect(formOf({ "pubsub#max_items": "max" }, { maxItemsLimit: 10 })).toEqual({ ok: true, value: [{ var: "pubsub#max_items", change: { maxItems: 10 } }] });
   });
 });
