@@ -3,12 +3,14 @@ import type { Element } from "@xmpp/xml";
 import { describe, expect, it } from "vitest";
 import { validateGeoloc } from "../../component/src/core/geoloc.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
+import { DEFAULT_OPTIONS, optionsValues } from "../../component/src/core/sub-options.ts";
 import { errorElement } from "../../component/src/protocol/errors.ts";
 import { serialiseNotifications } from "../../component/src/protocol/events.ts";
 import { CONFIG_FIELDS, formOf, nodeConfigForm, nodeMetaFields, readNodeConfig } from "../../component/src/protocol/node-config.ts";
 import { geolocElement, geolocEntries, readGeoloc } from "../../component/src/protocol/geoloc.ts";
 import { readPresencePayload, presencePayload } from "../../component/src/protocol/presence.ts";
 import { readAction } from "../../component/src/protocol/requests.ts";
+import { SUBSCRIPTION_OPTION_FIELDS, subscriptionOptionsForm } from "../../component/src/protocol/sub-options.ts";
 
 describe("XML mapping", () => {
   it("round-trips the XEP-0080 §4 example through entries, validation and back", () => {
@@ -92,5 +94,15 @@ describe("the node configuration table (XEP-0060 §8.2, §5.4, §7.1.5)", () => 
     const over = formOf({ "pubsub#max_items": "11" }, { maxItemsLimit: 10 });
     expect(!over.ok && over.error).toMatchObject({ condition: "not-acceptable", pubsub: "max-items-exceeded", text: "pubsub#max_items must be 1-10" });
     expect(formOf({ "pubsub#max_items": "max" }, { maxItemsLimit: 10 })).toEqual({ ok: true, value: [{ var: "pubsub#max_items", change: { maxItems: 10 } }] });
+  });
+});
+
+describe("the subscription options form (XEP-0060 §6.3.2)", () => {
+  it("lists exactly the options the core reads and shows, with their current values", () => {
+    const options = { ...DEFAULT_OPTIONS, digest: true, area: { south: 1, west: 2, north: 3, east: 4 } };
+    const form = subscriptionOptionsForm(options);
+    const shown = Object.fromEntries(form.getChildren("field").filter((f) => f.attrs.var !== "FORM_TYPE").map((f) => [f.attrs.var, f.getChildText("value")]));
+    expect(shown).toEqual(optionsValues(options));
+    expect(SUBSCRIPTION_OPTION_FIELDS.map((f) => f.var)).toEqual(Object.keys(optionsValues(DEFAULT_OPTIONS)));
   });
 });
