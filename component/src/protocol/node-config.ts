@@ -127,7 +127,7 @@ export function readNodeConfig(form: SubmittedForm, limits: ConfigLimits): Confi
   return ok(out);
 }
 
-/** A form from var -> value(s), read as a submitted one: as tests and in-process callers write one. */
+/** A form from var -> value(s), read as a submitted one (limits: the default settings'), as tests write one. */
 export function formOf(values: Record<string, string | string[]>, limits: ConfigLimits = { maxItemsLimit: 1000 }): ConfigChange {
   return readNodeConfig({ fields: Object.entries(values).map(([v, x]) => ({ var: v, values: Array.isArray(x) ? x : [x] })) }, limits);
 }
