@@ -5,8 +5,6 @@ import type { Result } from "../core/errors.ts";
 import { COARSE_FIELD, EXACT_FIELD, SHARE_UNTIL_FIELD } from "../core/coarse.ts";
 import { viewFor } from "../core/precision.ts";
 import { ACCESS_MODELS, type Item, type NodeConfig, type Notification, type SubscriptionOptions } from "../core/model.ts";
-import * as owner from "../core/owner.ts";
-import { getOptions, setOptions } from "../core/sub-ops.ts";
 import { optionsValues, SUBSCRIBE_OPTIONS } from "../core/sub-options.ts";
 import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
@@ -57,7 +55,7 @@ const PUBSUB: Handlers<PubsubRequest> = {
     if (result.ok && result.value.created) ctx.created(result.value.node);
     if (result.ok && ctx.accepted) {
       const { node, itemId } = result.value;
-      const n = ctx.core.state.nodes.get(node);
+      const n = ctx.core.node(node);
       const item = n?.items.find((i) => i.id === itemId);
       // the PEP node is read by all the owner's contacts: it carries what anyone may see of the fix
       const seen = n && item && viewFor(n, undefined, item); // none after share_until
@@ -80,9 +78,9 @@ const PUBSUB: Handlers<PubsubRequest> = {
     });
   },
   options(ctx, from, r) {
-    if (r.form) return reply(ctx, setOptions(ctx.core, from, r.node, r.jid, r.subid, r.form), () => { ctx.optionsChanged?.(); return undefined; }); // §6.3.5
+    if (r.form) return reply(ctx, ctx.core.setOptions(from, r.node, r.jid, r.subid, r.form), () => { ctx.optionsChanged?.(); return undefined; }); // §6.3.5
     // §6.3.2: the form with the current values
-    return reply(ctx, getOptions(ctx.core, from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
+    return reply(ctx, ctx.core.getOptions(from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
       pubsub(xml("options", { node: r.node, jid: s.jid, subid: s.subid }, optionsForm(options))));
   },
   unsubscribe(ctx, from, r) {
@@ -99,7 +97,7 @@ const PUBSUB: Handlers<PubsubRequest> = {
     return pubsub(xml("affiliations", r.node ? { node: r.node } : {}, ...mine.map((node) => xml("affiliation", { node, affiliation: "owner" }))));
   },
   retract(ctx, from, r) {
-    return reply(ctx, owner.retract(ctx.core, from, r.node, r.ids), () => undefined);
+    return reply(ctx, ctx.core.retract(from, r.node, r.ids), () => undefined);
   },
   create() {
     // Personal nodes are created by the first publish (XEP-0163 §4.3.1); `locations` and `presence` are the service's.
@@ -139,8 +137,8 @@ function configForm(type: "form", c: NodeConfig): Element {
 
 const OWNER: Handlers<OwnerRequest> = {
   configure(ctx, from, r) {
-    if (!r.form) return reply(ctx, owner.getConfig(ctx.core, from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, configForm("form", c))));
-    const result = owner.configure(ctx.core, from, r.node, r.form, ctx.now());
+    if (!r.form) return reply(ctx, ctx.core.getConfig(from, r.node), (c) => ownerReply(xml("configure", { node: r.node }, configForm("form", c))));
+    const result = ctx.core.configure(from, r.node, r.form, ctx.now());
     // a deadline already passed: the PEP mirror stops too (XEP-0080 §4.1 empty geoloc)
     if (result.ok) for (const s of result.value.stopped) ctx.accepted?.(s.owner, s.item);
     const done = reply(ctx, result, () => undefined);
@@ -151,18 +149,18 @@ const OWNER: Handlers<OwnerRequest> = {
     return ownerReply(xml("default", {}, configForm("form", ctx.core.settings.defaults)));
   },
   delete(ctx, from, r) {
-    return reply(ctx, owner.deleteNode(ctx.core, from, r.node), () => undefined);
+    return reply(ctx, ctx.core.deleteNode(from, r.node), () => undefined);
   },
   purge(ctx, from, r) {
-    return reply(ctx, owner.purge(ctx.core, from, r.node), () => undefined);
+    return reply(ctx, ctx.core.purge(from, r.node), () => undefined);
   },
   affiliations(ctx, from, r) {
-    if (r.changes) return reply(ctx, owner.setAffiliations(ctx.core, from, r.node, r.changes), () => undefined);
-    return reply(ctx, owner.affiliations(ctx.core, from, r.node), (list) =>
+    if (r.changes) return reply(ctx, ctx.core.setAffiliations(from, r.node, r.changes), () => undefined);
+    return reply(ctx, ctx.core.affiliations(from, r.node), (list) =>
       ownerReply(xml("affiliations", { node: r.node }, ...list.map((a) => xml("affiliation", { jid: a.jid, affiliation: a.affiliation })))));
   },
   subscriptions(ctx, from, r) {
-    return reply(ctx, owner.nodeSubscriptions(ctx.core, from, r.node), (subs) =>
+    return reply(ctx, ctx.core.nodeSubscriptions(from, r.node), (subs) =>
       ownerReply(xml("subscriptions", { node: r.node }, ...subs.map((s) => xml("subscription", { jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
   },
 };

@@ -8,10 +8,9 @@ import { inAllowedDomain } from "../core/access.ts";
 import { GeoService } from "../core/service.ts";
 import type { Settings } from "../core/state.ts";
 import { hasGroupCommit } from "../core/group-commit.ts";
-import { applyRemote, hasReplication } from "../core/replica.ts";
+import { hasReplication } from "../core/replica.ts";
 import { hasSharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store } from "../core/store.ts";
-import { recordReads } from "../core/watchers.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
 import { readPepEvent, readPrivileges } from "../protocol/pep.ts";
@@ -85,21 +84,21 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   // geo#share_until: one timer for the next deadline; at the deadline viewers are told and the PEP mirror stops too
   const deadlines = deadlineTimer(core, clock, notify, (owner, item) => mirror.write(owner, item));
   durable?.onRollback((names, fresh) => {
-    core.state.restore(names, fresh);
+    core.restore(names, fresh);
     deadlines.check(); // share_until as the stored configuration has it
     log(`error: a commit failed; ${names.length} node(s) set back to their stored state`);
   });
-  durable?.rememberFrom?.((name) => core.state.snapshot(name));
+  durable?.rememberFrom?.((name) => core.snapshot(name));
   // several instances on one PostgreSQL: other instances' node and subscription changes (core/replica.ts)
   // (then share_until again: another instance may have set, moved or cleared a deadline)
-  if (hasReplication(store)) store.onRemoteChange((c) => { applyRemote(core.state, c); deadlines.check(); });
+  if (hasReplication(store)) store.onRemoteChange((c) => { core.applyRemote(c); deadlines.check(); });
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
   const presenceCtx: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set(), unconfirmed: new Set() };
   const ctx: HandlerContext = {
     core, now: clock, notify,
     created: (jid) => { requestSubscription(presenceCtx, jid); deadlines.check(); },
     deadlines: () => deadlines.check(),
-    read: (viewer, publishers) => recordReads(core.state, viewer, publishers, clock()),
+    read: (viewer, publishers) => core.recordReads(viewer, publishers, clock()),
     optionsChanged: () => delivery.poke(),
     accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
   };

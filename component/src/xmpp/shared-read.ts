@@ -23,9 +23,7 @@ export interface Shared {
 
 async function reader(s: Shared, node: string | undefined) {
   await s.durable.commit().catch(() => {}); // a failed batch was set back; the database is the truth either way
-  const core = readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings);
-  const now = s.ctx.now();
-  for (const n of core.state.nodes.values()) n.sharingEnded = isDue(n, now); // share_until, as the stored rows say
+  const core = readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings, s.ctx.now());
   return core;
 }
 
