@@ -1,88 +1,56 @@
 // The one place memory takes a change the store also keeps: this instance's own changes (after the store committed
 // them: durable first) and other instances' alike (core/replica.ts). Pure: no I/O, state in, state changed.
 import type { Change } from "./changes.ts";
+import type { PersonalNode } from "./model.ts";
 import type { RemoteChange } from "./replica.ts";
 import type { State } from "./state.ts";
 import type { StoredState } from "./store.ts";
 
-export function apply(state: State, change: Change | RemoteChange): void {
-  switch (change.kind) {
-    case "createNode":
-      state.nodes.set(change.node, { name: change.node, config: change.config, affiliations: new Map(), items: [] });
-      return;
-    case "saveConfig": {
-      const node = state.nodes.get(change.node);
-      if (node) node.config = change.config;
-      return;
-    }
-    case "setAffiliation": {
-      const node = state.nodes.get(change.node);
-      if (change.affiliation === "none") node?.affiliations.delete(change.jid);
-      else node?.affiliations.set(change.jid, change.affiliation);
-      return;
-    }
-    case "putItem": {
-      const node = state.nodes.get(change.node);
-      if (!node) return;
-      node.items = node.items.filter((i) => i.id !== change.item.id);
-      node.items.push(change.item);
-      trim(state, change.node, change.maxItems);
-      return;
-    }
-    case "deleteItems": {
-      const node = state.nodes.get(change.node);
-      if (node) node.items = node.items.filter((i) => !change.ids.includes(i.id));
-      return;
-    }
-    case "trim":
-      trim(state, change.node, change.maxItems);
-      return;
-    case "purge": {
-      const node = state.nodes.get(change.node);
-      if (node) node.items = [];
-      state.reads.delete(change.node); // who looked goes with what they looked at
-      return;
-    }
-    case "deleteNode":
-      removeNode(state, change.node);
-      return;
-    case "addSubscription":
-      state.subscribersOf(change.subscription.node, true).set(change.subscription.jid, change.subscription);
-      return;
-    case "removeSubscription":
-      removeSubscription(state, change.node, change.jid);
-      return;
-    case "addPending":
-      state.setPending(change.request);
-      return;
-    case "removePending":
-      removePending(state, change.node, change.jid);
-      return;
-    case "savePresence":
-      state.presence.set(change.presence.jid, change.presence);
-      return;
-    case "saveSession":
-      return; // the presence table follows presence stanzas; the store keeps sessions for other instances
-    case "node":
-      if (!change.node) removeNode(state, change.name);
-      else {
-        // share_until's state is this instance's (core/share-until.ts): carried over, then the shell checks again
-        change.node.sharingEnded = state.nodes.get(change.name)?.sharingEnded;
-        state.nodes.set(change.name, change.node);
-      }
-      return;
-    case "subscription":
-      if (change.subscription) state.subscribersOf(change.node, true).set(change.jid, change.subscription);
-      else removeSubscription(state, change.node, change.jid);
-      return;
-    case "pending":
-      if (change.request) state.setPending(change.request);
-      else removePending(state, change.node, change.jid);
-      return;
-    case "all":
-      restoreAll(state, change.fresh);
-      return;
-  }
+type Applicable = Change | RemoteChange;
+type Handlers = { [K in Applicable["kind"]]: (state: State, change: Extract<Applicable, { kind: K }>) => void };
+
+/** What each kind of change does to memory. */
+const APPLY: Handlers = {
+  createNode: (s, c) => void s.nodes.set(c.node, { name: c.node, config: c.config, affiliations: new Map(), items: [] }),
+  saveConfig: (s, c) => withNode(s, c.node, (n) => (n.config = c.config)),
+  setAffiliation: (s, c) =>
+    withNode(s, c.node, (n) => (c.affiliation === "none" ? n.affiliations.delete(c.jid) : n.affiliations.set(c.jid, c.affiliation))),
+  putItem: (s, c) => {
+    withNode(s, c.node, (n) => (n.items = [...n.items.filter((i) => i.id !== c.item.id), c.item]));
+    trim(s, c.node, c.maxItems);
+  },
+  deleteItems: (s, c) => withNode(s, c.node, (n) => (n.items = n.items.filter((i) => !c.ids.includes(i.id)))),
+  trim: (s, c) => trim(s, c.node, c.maxItems),
+  purge: (s, c) => {
+    withNode(s, c.node, (n) => (n.items = []));
+    s.reads.delete(c.node); // who looked goes with what they looked at
+  },
+  deleteNode: (s, c) => removeNode(s, c.node),
+  addSubscription: (s, c) => void s.subscribersOf(c.subscription.node, true).set(c.subscription.jid, c.subscription),
+  removeSubscription: (s, c) => removeSubscription(s, c.node, c.jid),
+  addPending: (s, c) => s.setPending(c.request),
+  removePending: (s, c) => removePending(s, c.node, c.jid),
+  savePresence: (s, c) => void s.presence.set(c.presence.jid, c.presence),
+  saveSession: () => {}, // the presence table follows presence stanzas; the store keeps sessions for other instances
+  node: (s, c) => {
+    if (!c.node) return removeNode(s, c.name);
+    // share_until's state is this instance's (core/share-until.ts): carried over, then the shell checks again
+    c.node.sharingEnded = s.nodes.get(c.name)?.sharingEnded;
+    s.nodes.set(c.name, c.node);
+  },
+  subscription: (s, c) =>
+    c.subscription ? void s.subscribersOf(c.node, true).set(c.jid, c.subscription) : removeSubscription(s, c.node, c.jid),
+  pending: (s, c) => (c.request ? s.setPending(c.request) : removePending(s, c.node, c.jid)),
+  all: (s, c) => restoreAll(s, c.fresh),
+};
+
+export function apply(state: State, change: Applicable): void {
+  (APPLY[change.kind] as (state: State, change: Applicable) => void)(state, change);
+}
+
+function withNode(state: State, name: string, f: (node: PersonalNode) => unknown): void {
+  const node = state.nodes.get(name);
+  if (node) f(node);
 }
 
 /** XEP-0060 §8.4: a deleted node goes with its subscriptions, pending requests, publisher's presence and read log. */
