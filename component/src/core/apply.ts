@@ -11,10 +11,15 @@ type Handlers = { [K in Applicable["kind"]]: (state: State, change: Extract<Appl
 
 /** What each kind of change does to memory. */
 const APPLY: Handlers = {
-  createNode: (s, c) => void s.nodes.set(c.node, { name: c.node, config: c.config, affiliations: new Map(), items: [] }),
+  createNode: (s, c) => {
+    s.nodes.set(c.node, { name: c.node, config: c.config, affiliations: new Map(), items: [] });
+  },
   saveConfig: (s, c) => withNode(s, c.node, (n) => (n.config = c.config)),
   setAffiliation: (s, c) =>
-    withNode(s, c.node, (n) => (c.affiliation === "none" ? n.affiliations.delete(c.jid) : n.affiliations.set(c.jid, c.affiliation))),
+    withNode(s, c.node, (n) => {
+      if (c.affiliation === "none") n.affiliations.delete(c.jid);
+      else n.affiliations.set(c.jid, c.affiliation);
+    }),
   putItem: (s, c) => {
     withNode(s, c.node, (n) => (n.items = [...n.items.filter((i) => i.id !== c.item.id), c.item]));
     trim(s, c.node, c.maxItems);
@@ -38,8 +43,10 @@ const APPLY: Handlers = {
     c.node.sharingEnded = s.nodes.get(c.name)?.sharingEnded;
     s.nodes.set(c.name, c.node);
   },
-  subscription: (s, c) =>
-    c.subscription ? void s.subscribersOf(c.node, true).set(c.jid, c.subscription) : removeSubscription(s, c.node, c.jid),
+  subscription: (s, c) => {
+    if (c.subscription) s.subscribersOf(c.node, true).set(c.jid, c.subscription);
+    else removeSubscription(s, c.node, c.jid);
+  },
   pending: (s, c) => (c.request ? s.setPending(c.request) : removePending(s, c.node, c.jid)),
   all: (s, c) => restoreAll(s, c.fresh),
 };
@@ -88,10 +95,12 @@ export function restore(state: State, names: readonly string[], fresh: StoredSta
   for (const name of names) {
     const node = fresh.nodes.find((n) => n.name === name);
     const temporary = [...(state.subscriptions.get(name)?.values() ?? [])].filter((s) => s.temporary);
-    if (node) state.nodes.set(name, { ...node, sharingEnded: state.nodes.get(name)?.sharingEnded }); // share_until's state is memory's
+    // share_until's state is memory's
+    if (node) state.nodes.set(name, { ...node, sharingEnded: state.nodes.get(name)?.sharingEnded });
     else if (state.nodes.has(name)) removeNode(state, name);
     state.subscriptions.delete(name);
-    for (const s of [...temporary, ...fresh.subscriptions.filter((s) => s.node === name)]) state.subscribersOf(name, true).set(s.jid, s);
+    const stored = fresh.subscriptions.filter((s) => s.node === name);
+    for (const s of [...temporary, ...stored]) state.subscribersOf(name, true).set(s.jid, s);
   }
 }
 

@@ -57,11 +57,13 @@ export function answerAuthorization(core: Core, from: string, a: AuthorizationAn
   const changes: Change[] = [{ kind: "removePending", node: node.name, jid: a.jid }];
   if (!a.allow) {
     core.commit(changes);
-    return ok({ changes, notifications: [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "none" } }] });
+    const denied: Notification = { to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "none" } };
+    return ok({ changes, notifications: [denied] });
   }
   const who = bare(a.jid);
   if (!node.affiliations.has(who)) changes.push({ kind: "setAffiliation", node: node.name, jid: who, affiliation: "member" });
-  const subscription: Subscription = { node: node.name, jid: a.jid, subid: request.subid, temporary: core.state.isTemporary(a.jid) };
+  const temporary = core.state.isTemporary(a.jid);
+  const subscription: Subscription = { node: node.name, jid: a.jid, subid: request.subid, temporary };
   changes.push({ kind: "addSubscription", subscription });
   core.commit(changes);
   const out: Notification[] = [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "subscribed" } }];

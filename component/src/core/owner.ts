@@ -83,7 +83,8 @@ export function configure(core: Core, from: string, name: string, form: Submitte
   core.commit(changes);
   // share_until: a deadline already passed ends sharing now; one moved on or cleared resumes it (share-until.ts)
   const ended = applyDeadline(core, node, now);
-  return ok({ changes, notifications: [...ended.notifications, ...dropUnseen(core, node, before, unseen)], stopped: ended.stopped });
+  const notifications = [...ended.notifications, ...dropUnseen(core, node, before, unseen)];
+  return ok({ changes, notifications, stopped: ended.stopped });
 }
 
 /** The `locations` and `presence` subscribers who may see `node` now (to tell those who lose sight of it). */
@@ -97,10 +98,12 @@ function aggregateSeers(core: Core, node: PersonalNode): Set<string> {
 
 /** The subscriptions to the node of those who may not see it as `after` has it (a change of access). */
 function unseenSubscriptions(core: Core, after: PersonalNode): Subscription[] {
-  return [...(core.state.subscriptions.get(after.name)?.values() ?? [])].filter((s) => !maySee(core.settings, s.jid, after));
+  const subs = core.state.subscriptions.get(after.name)?.values() ?? [];
+  return [...subs].filter((s) => !maySee(core.settings, s.jid, after));
 }
 
-const removal = (s: Subscription): Change => ({ kind: "removeSubscription", node: s.node, jid: s.jid, temporary: s.temporary });
+const removal = (s: Subscription): Change =>
+  ({ kind: "removeSubscription", node: s.node, jid: s.jid, temporary: s.temporary });
 
 /**
  * After a change of access (revoked from the whitelist, an approval withdrawn, outcast, a stricter model): the
@@ -109,7 +112,8 @@ const removal = (s: Subscription): Change => ({ kind: "removeSubscription", node
  * an empty <geoloc/>) and had left `presence`, so their maps drop it.
  */
 function dropUnseen(core: Core, node: PersonalNode, before: Set<string>, unseen: Subscription[]): Notification[] {
-  const out: Notification[] = unseen.map((s) => ({ to: s.jid, event: { kind: "subscription", node: node.name, jid: s.jid, state: "none" } }));
+  const out: Notification[] = unseen.map((s) =>
+    ({ to: s.jid, event: { kind: "subscription", node: node.name, jid: s.jid, state: "none" } }));
   const latest = core.state.latest(node);
   for (const key of before) {
     const [name, jid] = key.split("\n");

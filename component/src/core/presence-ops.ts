@@ -11,7 +11,9 @@ import { splitResource, type PublisherPresence, type Show } from "./presence.ts"
  * A presence stanza from a user (RFC 6121): directed presence or a presence subscription's broadcast.
  * Returns what viewers must be told; temporary subscriptions of a resource that went offline end (§12.5).
  */
-export function presence(core: Core, from: string, available: boolean, show: Show | undefined, priority: number, now: number): Notification[] {
+export function presence(
+  core: Core, from: string, available: boolean, show: Show | undefined, priority: number, now: number,
+): Notification[] {
   const [who, resource = ""] = splitResource(from);
   // §8.6: requests that reached the owner while it was away are asked again in each session that comes online
   const ask = available && !core.state.resources.isAvailable(from) ? pendingRequests(core, who, from) : [];
@@ -25,8 +27,10 @@ export function presence(core: Core, from: string, available: boolean, show: Sho
       if (subs.get(full)?.temporary) changes.push({ kind: "removeSubscription", node, jid: full, temporary: true });
     }
   }
-  const changed = core.state.nodes.has(who) && !(core.state.presence.has(who) && before.online === after.online && before.show === after.show);
-  const p: PublisherPresence | undefined = changed ? { jid: who, online: after.online, ...(after.show && { show: after.show }), since: now } : undefined;
+  const same = core.state.presence.has(who) && before.online === after.online && before.show === after.show;
+  const p: PublisherPresence | undefined = core.state.nodes.has(who) && !same
+    ? { jid: who, online: after.online, ...(after.show && { show: after.show }), since: now }
+    : undefined;
   if (p) changes.push({ kind: "savePresence", presence: p });
   core.commit(changes);
   return p ? ask.concat(presenceNotifications(core, p)) : ask;
@@ -47,7 +51,8 @@ export function presenceNotifications(core: Core, p: PublisherPresence): Notific
   if (!node || !subs) return [];
   const out: Notification[] = [];
   for (const [jid, sub] of subs) {
-    if (maySee(core.settings, jid, node) && core.areas.presenceReaches(sub, p.jid)) out.push({ to: jid, event: { kind: "presence", presence: p } });
+    if (!maySee(core.settings, jid, node) || !core.areas.presenceReaches(sub, p.jid)) continue;
+    out.push({ to: jid, event: { kind: "presence", presence: p } });
   }
   return out;
 }
@@ -55,7 +60,9 @@ export function presenceNotifications(core: Core, p: PublisherPresence): Notific
 /** How many temporary subscriptions (§12.5) full JIDs the service sees available hold. */
 export function heldTemporary(core: Core): number {
   let n = 0;
-  for (const subs of core.state.subscriptions.values()) for (const s of subs.values()) if (s.temporary && core.state.resources.isAvailable(s.jid)) n++;
+  for (const subs of core.state.subscriptions.values()) {
+    for (const s of subs.values()) if (s.temporary && core.state.resources.isAvailable(s.jid)) n++;
+  }
   return n;
 }
 

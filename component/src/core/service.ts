@@ -12,7 +12,9 @@ import type { Core, Outcome } from "./context.ts";
 import type { Result } from "./errors.ts";
 import { readItems, type ItemsResult } from "./items.ts";
 import { normaliseBare } from "./jid.ts";
-import type { Affiliation, Event, Notification, NodeConfig, PendingRequest, PersonalNode, ReadEntry, Subscription, SubscriptionOptions } from "./model.ts";
+import type {
+  Affiliation, Event, Notification, NodeConfig, PendingRequest, PersonalNode, ReadEntry, Subscription, SubscriptionOptions,
+} from "./model.ts";
 import { LOCATIONS, PRESENCE, type NodeView } from "./nodes.ts";
 import { notifyNode } from "./notify.ts";
 import * as owner from "./owner.ts";
@@ -86,14 +88,17 @@ export class GeoService {
   node(name: string): PersonalNode | undefined { return this.core.state.nodes.get(name); }
 
   /** The subscription of `jid` (as subscribed) to `node`. */
-  subscription(node: string, jid: string): Subscription | undefined { return this.core.state.subscriptions.get(node)?.get(jid); }
+  subscription(node: string, jid: string): Subscription | undefined {
+    return this.core.state.subscriptions.get(node)?.get(jid);
+  }
 
   /** Every subscription to `node`. */
   subscribers(node: string): Subscription[] { return [...(this.core.state.subscriptions.get(node)?.values() ?? [])]; }
 
   /** XEP-0060 §8.6 requests waiting for an owner: on `node`, or on every node. */
   pendingRequests(node?: string): PendingRequest[] {
-    const on = node === undefined ? [...this.core.state.pending.values()] : [this.core.state.pending.get(node) ?? new Map()];
+    const pending = this.core.state.pending;
+    const on = node === undefined ? [...pending.values()] : [pending.get(node) ?? new Map<string, PendingRequest>()];
     return on.flatMap((m) => [...m.values()]);
   }
 
@@ -137,17 +142,25 @@ export class GeoService {
   }
 
   // §6.1, §6.2, §5.6 (core/subscribe.ts)
-  subscribe(from: string, name: string, jid: string, form?: Record<string, string>): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
+  subscribe(
+    from: string, name: string, jid: string, form?: Record<string, string>,
+  ): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
     return subscribe(this.core, from, name, jid, form);
   }
   unsubscribe(from: string, name: string, jid: string): Outcome<{}> { return unsubscribe(this.core, from, name, jid); }
-  subscriptionsOf(from: string, name?: string): Result<Subscription[]> { return subscriptionsOf(this.core, from, name); }
+  subscriptionsOf(from: string, name?: string): Result<Subscription[]> {
+    return subscriptionsOf(this.core, from, name);
+  }
 
   // §6.3 (core/sub-ops.ts)
-  getOptions(from: string, name: string, jid: string, subid?: string): Result<{ subscription: Subscription; options: SubscriptionOptions }> {
+  getOptions(
+    from: string, name: string, jid: string, subid?: string,
+  ): Result<{ subscription: Subscription; options: SubscriptionOptions }> {
     return getOptions(this.core, from, name, jid, subid);
   }
-  setOptions(from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>): Outcome<{ subscription: Subscription }> {
+  setOptions(
+    from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>,
+  ): Outcome<{ subscription: Subscription }> {
     return setOptions(this.core, from, name, jid, subid, form);
   }
 
@@ -157,14 +170,18 @@ export class GeoService {
   }
 
   /** An available full JID (true) or one that went away (false), kept by a shared store for other instances. */
-  saveSession(full: string, available: boolean): void { this.core.commit([{ kind: "saveSession", jid: full, available }]); }
+  saveSession(full: string, available: boolean): void {
+    this.core.commit([{ kind: "saveSession", jid: full, available }]);
+  }
 
   // §7.2, §8.2, §8.4, §8.5, §8.8, §8.9 (core/owner.ts)
   retract(from: string, name: string, ids: string[]): Outcome<{}> { return owner.retract(this.core, from, name, ids); }
   purge(from: string, name: string): Outcome<{}> { return owner.purge(this.core, from, name); }
   deleteNode(from: string, name: string): Outcome<{}> { return owner.deleteNode(this.core, from, name); }
   getConfig(from: string, name: string): Result<NodeConfig> { return owner.getConfig(this.core, from, name); }
-  configure(from: string, name: string, form: SubmittedForm | "cancel", now: number): Outcome<{ stopped: Ended["stopped"] }> {
+  configure(
+    from: string, name: string, form: SubmittedForm | "cancel", now: number,
+  ): Outcome<{ stopped: Ended["stopped"] }> {
     return owner.configure(this.core, from, name, form, now);
   }
   affiliations(from: string, name: string): Result<Array<{ jid: string; affiliation: Affiliation }>> {
@@ -173,10 +190,14 @@ export class GeoService {
   setAffiliations(from: string, name: string, changes: Array<{ jid: string; affiliation: string }>): Outcome<{}> {
     return owner.setAffiliations(this.core, from, name, changes);
   }
-  nodeSubscriptions(from: string, name: string): Result<Subscription[]> { return owner.nodeSubscriptions(this.core, from, name); }
+  nodeSubscriptions(from: string, name: string): Result<Subscription[]> {
+    return owner.nodeSubscriptions(this.core, from, name);
+  }
 
   // §8.6.2 (core/authorize.ts)
-  answerAuthorization(from: string, a: AuthorizationAnswer): Outcome<{}> { return answerAuthorization(this.core, from, a); }
+  answerAuthorization(from: string, a: AuthorizationAnswer): Outcome<{}> {
+    return answerAuthorization(this.core, from, a);
+  }
 
   // geo#share_until (core/share-until.ts)
   /** The earliest share_until of a node still sharing (the shell's one timer), or undefined. */
@@ -187,7 +208,9 @@ export class GeoService {
   // Who is watching (core/watchers.ts)
   watchReport(owner: string, now: number): WatchReport | undefined { return watchReport(this.core, owner, now); }
   /** `viewer` fetched items of each of `publishers` at `now` (in memory only). */
-  recordReads(viewer: string, publishers: Iterable<string>, now: number): void { recordReads(this.core.state, viewer, publishers, now); }
+  recordReads(viewer: string, publishers: Iterable<string>, now: number): void {
+    recordReads(this.core.state, viewer, publishers, now);
+  }
 
   // Memory and the store
 

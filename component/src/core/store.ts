@@ -78,7 +78,8 @@ function write(store: Store, c: Change): void {
     case "deleteNode": return store.deleteNode(c.node);
     case "addSubscription":
       // XEP-0060 §12.5 temporary ones: kept to confirm after a restart; shared: every instance knows them
-      return c.subscription.temporary ? store.addTemporarySubscription?.(c.subscription) : store.addSubscription(c.subscription);
+      if (c.subscription.temporary) return store.addTemporarySubscription?.(c.subscription);
+      return store.addSubscription(c.subscription);
     case "removeSubscription":
       return c.temporary ? store.removeTemporarySubscription?.(c.node, c.jid) : store.removeSubscription(c.node, c.jid);
     case "addPending": return store.addPendingRequest?.(c.request);

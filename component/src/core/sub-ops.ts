@@ -3,7 +3,7 @@ import { bare } from "./jid.ts";
 import { fail, ok, type Result } from "./errors.ts";
 import type { Notification, Subscription, SubscriptionOptions } from "./model.ts";
 import type { Change } from "./changes.ts";
-import type { Core } from "./context.ts";
+import type { Core, Outcome } from "./context.ts";
 import { applyOptionsForm, areaAllowed, optionsOf, storedOptions } from "./sub-options.ts";
 
 /** The subscription the request is about, or the §6.3.4 error. */
@@ -25,7 +25,7 @@ export function getOptions(core: Core, from: string, name: string, jid: string, 
 }
 
 // §6.3.5: a submitted form; bad-request + invalid-options (or not-acceptable for a field not offered) changes nothing
-export function setOptions(core: Core, from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>): Result<{ subscription: Subscription; changes: Change[]; notifications: Notification[] }> {
+export function setOptions(core: Core, from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>): Outcome<{ subscription: Subscription }> {
   const t = target(core, from, name, jid, subid);
   if (!t.ok) return t;
   const next = applyOptionsForm(optionsOf(t.value), form);

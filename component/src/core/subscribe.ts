@@ -31,7 +31,8 @@ export function subscribe(core: Core, from: string, name: string, jid: string, f
   const options = form ? applyOptionsForm(existing ? optionsOf(existing) : DEFAULT_OPTIONS, form) : undefined;
   if (options && !options.ok) return options; // nothing changes
   if (options && !areaAllowed(nodeName, options.value)) return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
-  let subscription: Subscription = existing ?? { node: nodeName, jid, subid: core.newId(), temporary: core.state.isTemporary(jid) };
+  const temporary = existing?.temporary ?? core.state.isTemporary(jid);
+  let subscription: Subscription = existing ?? { node: nodeName, jid, subid: core.newId(), temporary };
   if (options) {
     const { options: _old, ...rest } = subscription;
     const stored = storedOptions(options.value);
