@@ -21,7 +21,10 @@ const APPLY: Handlers = {
       else n.affiliations.set(c.jid, c.affiliation);
     }),
   putItem: (s, c) => {
-    withNode(s, c.node, (n) => (n.items = [...n.items.filter((i) => i.id !== c.item.id), c.item]));
+    withNode(s, c.node, (n) => {
+      n.items = n.items.filter((i) => i.id !== c.item.id); // a new array: snapshots share the old one
+      n.items.push(c.item);
+    });
     trim(s, c.node, c.maxItems);
   },
   deleteItems: (s, c) => withNode(s, c.node, (n) => (n.items = n.items.filter((i) => !c.ids.includes(i.id)))),
