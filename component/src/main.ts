@@ -120,10 +120,8 @@ if (slots !== undefined) {
   // heartbeat for --status: what this instance serves now
   const held = lock;
   const beat = () => {
-    const state = running.core.state;
-    const online = new Set(running.core.availableResources().map((j) => j.split("/")[0]).filter((b) => state.nodes.has(b)));
-    let temporary = 0;
-    for (const subs of state.subscriptions.values()) for (const s of subs.values()) if (s.temporary && state.resources.isAvailable(s.jid)) temporary++;
+    const online = new Set(running.core.availableResources().map((j) => j.split("/")[0]).filter((b) => running.core.node(b) !== undefined));
+    const temporary = running.core.heldTemporary();
     void (store as PostgresStore).heartbeat({ slot: held.slot, role: role ?? "primary", service, publishers: online.size, subscriptions: temporary, outbox: running.outbox.pending })
       .catch((e: Error) => log(`error: writing the heartbeat failed: ${e.message}`));
   };

@@ -163,7 +163,7 @@ describe("my sharing page, from the static build", () => {
   });
 
   it("shares for one hour with one click: geo#share_until is an hour from now", async () => {
-    const until = stack.service.core.state.nodes.get("olive@localhost")!.config.shareUntil!;
+    const until = stack.service.core.node("olive@localhost")!.config.shareUntil!;
     expect(Math.abs(until - (Date.now() + 3600_000))).toBeLessThan(120_000);
     expect(await page.textContent("#share-state")).toContain("until");
     expect(await page.$eval("#share-hour", (b) => b === document.activeElement)).toBe(true); // the focus stays on the button
@@ -172,7 +172,7 @@ describe("my sharing page, from the static build", () => {
   it("gives one viewer the exact position (geo#exact), from the next fix on", async () => {
     await page.click('button[data-key="exact:vik@localhost"]');
     await ready(6);
-    expect(stack.service.core.state.nodes.get("olive@localhost")!.config.exact).toEqual(["max@localhost", "vik@localhost"]);
+    expect(stack.service.core.node("olive@localhost")!.config.exact).toEqual(["max@localhost", "vik@localhost"]);
     expect(await page.getAttribute('#members li[data-jid="vik@localhost"]', "data-precision")).toBe("exact");
     expect(summary(await audit(page))).toEqual([]);
   });
@@ -184,7 +184,7 @@ describe("my sharing page, from the static build", () => {
     expect(await page.textContent("#sharing-status")).toBe("vik@localhost can no longer see you.");
     expect(await page.$('#members li[data-jid="vik@localhost"]')).toBeNull();
     expect(await page.textContent("#watching")).not.toContain(vik.jid);
-    expect(stack.service.core.state.nodes.get("olive@localhost")!.affiliations.get("vik@localhost")).toBeUndefined();
+    expect(stack.service.core.node("olive@localhost")!.affiliations.get("vik@localhost")).toBeUndefined();
   });
 
   it("stops sharing (viewers get an empty geoloc) and erases the data", async () => {
@@ -193,7 +193,7 @@ describe("my sharing page, from the static build", () => {
     await ready(8);
     await page.click("#erase");
     await page.waitForSelector("#no-node");
-    expect(stack.service.core.state.nodes.has("olive@localhost")).toBe(false);
+    expect(stack.service.core.node("olive@localhost") !== undefined).toBe(false);
     expect(cspViolations).toEqual([]);
     await context.close();
   });

@@ -60,7 +60,7 @@ describe("access on the digest and area paths", () => {
   });
 
   it("a temporary digest subscription ends when its session goes offline (XEP-0060 §12.5)", async () => {
-    const subs = () => stack.service.core.state.subscriptions.get("locations");
+    const subs = () => new Map(stack.service.core.subscribers("locations").map((s) => [s.jid, s]));
     expect(subs()?.get(local.jid)?.options).toMatchObject({ digest: true, area: { south: 9 } });
     await local.send(xml("presence", { to: stack.componentJid, type: "unavailable" }));
     await local.iq("get", xml("ping", { xmlns: "urn:xmpp:ping" })); // after the presence, in order

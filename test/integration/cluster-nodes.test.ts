@@ -120,14 +120,14 @@ describe("two ejabberd nodes, an instance next to each", () => {
     await owner!.send(xml("presence"));
     await owner!.send(xml("presence", { to: cluster.nodes[0].component }));
     await owner!.iq("set", pubsub(xml("publish", { node: NS.geoloc }, xml("item", { id: "a1" }, geoloc({ lat: 1, lon: 2 }))), authorizeOptions()));
-    if (!i1.service.core.state.nodes.has(owner!.bare)) await i1.nextRemote((c) => c.kind === "node" && c.name === owner!.bare, "the node at i1");
+    if (i1.service.core.node(owner!.bare) === undefined) await i1.nextRemote((c) => c.kind === "node" && c.name === owner!.bare, "the node at i1");
     await viewer!.send(xml("presence"));
     const r = await viewer!.iq("set", pubsub(xml("subscribe", { node: owner!.bare, jid: viewer!.bare })));
     expect(r.getChild("pubsub")!.getChild("subscription")!.attrs.subscription).toBe("pending");
     // the viewer's instance asked the owner; the owner's instance learns the request from PostgreSQL
     const request = await owner!.waitFor((s) => s.is("message") && s.getChild("x", "jabber:x:data") !== undefined && fields(s).FORM_TYPE === AUTH, "the authorization form");
     expect(fields(request)["pubsub#subscriber_jid"]).toBe(viewer!.bare);
-    await new Promise<void>((resolve) => (i2.service.core.state.pending.get(owner!.bare)?.has(viewer!.bare) ? resolve()
+    await new Promise<void>((resolve) => (i2.service.core.pendingRequests(owner!.bare).some((r) => r.jid === viewer!.bare) ? resolve()
       : void i2.nextRemote((c) => c.kind === "pending" && c.node === owner!.bare, "the pending request at i2").then(() => resolve())));
     await owner!.send(xml("message", { to: cluster.nodes[0].component }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
       ...["FORM_TYPE", "pubsub#subid", "pubsub#node", "pubsub#subscriber_jid"].map((v) => xml("field", { var: v }, xml("value", {}, fields(request)[v]))),
@@ -135,9 +135,9 @@ describe("two ejabberd nodes, an instance next to each", () => {
     await viewer!.waitFor((s) => s.is("message") && s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "subscribed", "the approval");
     await viewer!.waitFor((s) => s.getChild("event", NS_EVENT)?.getChild("items")?.getChild("item")?.attrs.id === "a1", "the last item");
     // answered: gone from the store and from the viewer's instance too
-    await new Promise<void>((resolve) => (!i1.service.core.state.pending.get(owner!.bare)?.has(viewer!.bare) ? resolve()
+    await new Promise<void>((resolve) => (!i1.service.core.pendingRequests(owner!.bare).some((r) => r.jid === viewer!.bare) ? resolve()
       : void i1.nextRemote((c) => c.kind === "pending" && c.node === owner!.bare && !c.request, "the answered request at i1").then(() => resolve())));
-    expect(i1.service.core.state.pending.get(owner!.bare)?.has(viewer!.bare) ?? false).toBe(false);
+    expect(i1.service.core.pendingRequests(owner!.bare).some((r) => r.jid === viewer!.bare)).toBe(false);
     expect((await viewer!.iq("get", pubsub(xml("items", { node: owner!.bare })))).getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id)).toEqual(["a1"]);
   });
 });

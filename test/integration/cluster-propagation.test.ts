@@ -55,9 +55,9 @@ describe("two instances on one PostgreSQL", () => {
     const c = await learned;
     expect(Date.now() - acked).toBeLessThan(BOUND_MS);
     expect(c.kind === "node" && c.node?.items.map((i) => i.geoloc.lat)).toEqual(["52.1"]);
-    expect(B.service.core.state.nodes.has(alice.bare)).toBe(true);
+    expect(B.service.core.node(alice.bare) !== undefined).toBe(true);
     // the writer ignores its own notifications
-    expect(A.service.core.state.nodes.get(alice.bare)?.items).toHaveLength(1);
+    expect(A.service.core.node(alice.bare)?.items).toHaveLength(1);
   });
 
   it("a subscription made through the viewer's instance reaches the publisher's instance, which then notifies the viewer", async () => {
@@ -66,7 +66,7 @@ describe("two instances on one PostgreSQL", () => {
     const acked = Date.now();
     await learned;
     expect(Date.now() - acked).toBeLessThan(BOUND_MS);
-    expect(A.service.core.state.subscriptions.get(alice.bare)?.has(viewer.bare)).toBe(true);
+    expect(A.service.core.subscription(alice.bare, viewer.bare) !== undefined).toBe(true);
     await alice.iq("set", fix(52.2));
     await viewer.waitFor((s) => isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.2"), "alice's event");
   });
@@ -91,14 +91,14 @@ describe("two instances on one PostgreSQL", () => {
     const ended = A.nextRemote((c) => c.kind === "subscription" && c.jid === viewer.jid && !c.subscription, "the end of the temporary subscription");
     await viewer.send(xml("presence", { to: ejd.component, type: "unavailable" }));
     await ended;
-    expect(A.service.core.state.subscriptions.get(alice.bare)?.has(viewer.jid) ?? false).toBe(false);
+    expect(A.service.core.subscription(alice.bare, viewer.jid) !== undefined).toBe(false);
   });
 
   it("an unsubscribe through the viewer's instance stops the publisher's instance's fan-out to it", async () => {
     const learned = A.nextRemote((c) => c.kind === "subscription" && c.node === alice.bare && !c.subscription, "the unsubscribe");
     await viewer.iq("set", pubsub(xml("unsubscribe", { node: alice.bare, jid: viewer.bare })));
     await learned;
-    expect(A.service.core.state.subscriptions.get(alice.bare)?.has(viewer.bare) ?? false).toBe(false);
+    expect(A.service.core.subscription(alice.bare, viewer.bare) !== undefined).toBe(false);
   });
 
   it("an access-model change through the owner's instance takes effect on the other instance's reads within the bound", async () => {
@@ -113,7 +113,7 @@ describe("two instances on one PostgreSQL", () => {
     const err = await viewer.iqError("get", pubsub(xml("items", { node: alice.bare })));
     expect(err.condition).toBe("item-not-found");
     // and the publisher's instance no longer sends alice's events to the viewer's locations subscription
-    expect(A.service.core.notifyNode(A.service.core.state.nodes.get(alice.bare)!, { kind: "purge", node: alice.bare }).map((n) => n.to)).not.toContain(viewer.bare);
+    expect(A.service.core.notifyNode(A.service.core.node(alice.bare)!, { kind: "purge", node: alice.bare }).map((n) => n.to)).not.toContain(viewer.bare);
     // an affiliation through the owner's instance lets the viewer see again
     const member = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && c.node?.affiliations.get(viewer.bare) === "member", "the membership");
     await alice.iq("set", owner(xml("affiliations", { node: alice.bare }, xml("affiliation", { jid: viewer.bare, affiliation: "member" }))));
@@ -129,12 +129,12 @@ describe("two instances on one PostgreSQL", () => {
     const ended = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil !== undefined, "the deadline");
     await shareUntil("2020-01-01T00:00:00Z");
     await ended;
-    expect(B.service.core.state.nodes.get(alice.bare)!.sharingEnded).toBe(true); // B's own fan-out and replays
+    expect(B.service.core.node(alice.bare)!.sharingEnded).toBe(true); // B's own fan-out and replays
     expect(await count()).toBe(0); // B's reads from PostgreSQL
     const resumed = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil === undefined, "the cleared deadline");
     await shareUntil("");
     await resumed;
-    expect(B.service.core.state.nodes.get(alice.bare)!.sharingEnded).toBe(false);
+    expect(B.service.core.node(alice.bare)!.sharingEnded).toBe(false);
     expect(await count()).toBeGreaterThan(0);
   });
 
@@ -143,8 +143,8 @@ describe("two instances on one PostgreSQL", () => {
     const gone = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare && !c.node, "the deletion");
     await alice.iq("set", owner(xml("delete", { node: alice.bare })));
     await gone;
-    expect(B.service.core.state.nodes.has(alice.bare)).toBe(false);
-    expect(B.service.core.state.subscriptions.has(alice.bare)).toBe(false);
+    expect(B.service.core.node(alice.bare) !== undefined).toBe(false);
+    expect(B.service.core.subscribers(alice.bare)).toEqual([]);
   });
 });
 
@@ -160,7 +160,7 @@ describe("reads of another instance's publisher, from PostgreSQL", () => {
     await bob.iq("set", fix(10));
     await known;
     for (const lat of [11, 12]) await bob.iq("set", fix(lat));
-    expect(B.service.core.state.nodes.get(bob.bare)?.items.map((i) => i.geoloc.lat)).toEqual(["10"]);
+    expect(B.service.core.node(bob.bare)?.items.map((i) => i.geoloc.lat)).toEqual(["10"]);
   });
 
   it("answers items of the publisher's node with every acknowledged fix", async () => {
@@ -180,7 +180,7 @@ describe("reads of another instance's publisher, from PostgreSQL", () => {
     const r = await viewer.iq("get", pubsub(xml("items", { node: "presence" }, xml("item", { id: bob.bare }))));
     const p = r.getChild("pubsub")!.getChild("items")!.getChild("item")!.getChild("presence")!;
     expect(p.getChildText("show")).toBe("away");
-    expect(B.service.core.state.presence.has(bob.bare)).toBe(false); // not from B's memory
+    expect(B.service.core.presenceOf(bob.bare) !== undefined).toBe(false); // not from B's memory
   });
 
   it("replays the stored latest item on subscribe (XEP-0060 §6.1.7), not the one in the viewer's instance's memory", async () => {

@@ -108,7 +108,7 @@ describe("temporary subscriptions (XEP-0060 §12.5)", () => {
   it("ends a full-JID subscription when that resource goes offline", async () => {
     const v = await stack.viewer("tab");
     await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
-    const subs = () => stack.service.core.state.subscriptions.get("locations");
+    const subs = () => new Map(stack.service.core.subscribers("locations").map((s) => [s.jid, s]));
     expect(subs()?.get(v.jid)?.temporary).toBe(true);
     const gone = new Promise<void>((resolve) => {
       const check = () => (subs()?.has(v.jid) ? setImmediate(check) : resolve());
@@ -123,6 +123,6 @@ describe("temporary subscriptions (XEP-0060 §12.5)", () => {
     const v = await stack.user("keeper");
     await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.bare })));
     await v.stop();
-    expect(stack.service.core.state.subscriptions.get("locations")?.get("keeper@localhost")?.temporary).toBe(false);
+    expect(stack.service.core.subscription("locations", "keeper@localhost")?.temporary).toBe(false);
   });
 });

@@ -112,6 +112,6 @@ describe("revoking a viewer", () => {
     await wanda.iq("set", owner(xml("delete", { node: "wanda@localhost" })));
     expect(scan()).toEqual([]);
     expect(report(await execute(wanda)).instructions).toContain("no location node");
-    expect(stack.service.core.state.reads.has("wanda@localhost")).toBe(false); // the read log (memory only) too
+    expect(stack.service.core.readsOf("wanda@localhost")).toBeUndefined(); // the read log (memory only) too
   });
 });

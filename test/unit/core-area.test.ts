@@ -5,7 +5,6 @@ import { Digests } from "../../component/src/core/digest.ts";
 import type { Notification } from "../../component/src/core/model.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
-import { setOptions } from "../../component/src/core/sub-ops.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
 const V = "val@localhost/map";
@@ -74,9 +73,9 @@ describe("area subscriptions", () => {
     pub(svc, "b", at(15, 15, "b1"));
     const s = svc.subscribe(V, "locations", V, { FORM_TYPE: OPT, "geo#bbox": "0,0,10,10" });
     expect(s.ok && read(s.value.notifications)).toEqual(["locations a1 (replay)"]);
-    const r = setOptions(svc, V, "locations", V, undefined, { FORM_TYPE: OPT, "geo#bbox": "10,10,20,20" });
+    const r = svc.setOptions(V, "locations", V, undefined, { FORM_TYPE: OPT, "geo#bbox": "10,10,20,20" });
     expect(r.ok && read(r.value.notifications)).toEqual(["a@localhost -a1", "locations b1 (replay)"]);
-    const bad = setOptions(svc, V, "locations", V, undefined, { FORM_TYPE: OPT, "geo#bbox": "20,10,10,20" });
+    const bad = svc.setOptions(V, "locations", V, undefined, { FORM_TYPE: OPT, "geo#bbox": "20,10,10,20" });
     expect(bad.ok).toBe(false);
     expect(read(pub(svc, "b", at(16, 16, "b2")))).toEqual(["b@localhost b2"]);
   });

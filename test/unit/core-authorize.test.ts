@@ -1,8 +1,6 @@
 // The authorize access model and the publish rate limit in the pure core (XEP-0060 §4.5, §6.1.6, §8.6).
 import { describe, expect, it } from "vitest";
 import { formOf } from "../../component/src/protocol/node-config.ts";
-import { answerAuthorization } from "../../component/src/core/authorize.ts";
-import * as owner from "../../component/src/core/owner.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../component/src/core/state.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
@@ -43,34 +41,34 @@ describe("the authorize access model", () => {
     const svc = setup();
     const r = svc.subscribe("val@localhost/map", "pat@localhost", "val@localhost/map");
     const subid = r.ok ? r.value.subscription.subid : "";
-    const a = answerAuthorization(svc, "pat@localhost/phone", { node: "pat@localhost", jid: "val@localhost/map", subid, allow: true });
+    const a = svc.answerAuthorization("pat@localhost/phone", { node: "pat@localhost", jid: "val@localhost/map", subid, allow: true });
     expect(a.ok && a.value.notifications.map((n) => n.event.kind)).toEqual(["subscription", "item"]);
     const items = svc.items("val@localhost/other", "locations", undefined, undefined);
     expect(items.ok && items.value.length).toBe(1);
-    expect(svc.state.nodes.get("pat@localhost")!.affiliations.get("val@localhost")).toBe("member");
+    expect(svc.node("pat@localhost")!.affiliations.get("val@localhost")).toBe("member");
   });
 
   it("on denial: told none, and nothing becomes visible", () => {
     const svc = setup();
     svc.subscribe("val@localhost/map", "pat@localhost", "val@localhost/map");
-    const a = answerAuthorization(svc, "pat@localhost", { node: "pat@localhost", jid: "val@localhost/map", allow: false });
+    const a = svc.answerAuthorization("pat@localhost", { node: "pat@localhost", jid: "val@localhost/map", allow: false });
     expect(a.ok && a.value.notifications).toEqual([{ to: "val@localhost/map", event: { kind: "subscription", node: "pat@localhost", jid: "val@localhost/map", state: "none" } }]);
     expect(svc.items("val@localhost/map", "locations", undefined, undefined)).toEqual({ ok: true, value: [] });
     // the request is gone: answering again is an error
-    expect(answerAuthorization(svc, "pat@localhost", { node: "pat@localhost", jid: "val@localhost/map", allow: true }).ok).toBe(false);
+    expect(svc.answerAuthorization("pat@localhost", { node: "pat@localhost", jid: "val@localhost/map", allow: true }).ok).toBe(false);
   });
 
   it("accepts an answer only from the owner", () => {
     const svc = setup();
     svc.subscribe("val@localhost/map", "pat@localhost", "val@localhost/map");
-    const a = answerAuthorization(svc, "val@localhost/map", { node: "pat@localhost", jid: "val@localhost/map", allow: true });
+    const a = svc.answerAuthorization("val@localhost/map", { node: "pat@localhost", jid: "val@localhost/map", allow: true });
     expect(a.ok).toBe(false);
     expect(a.ok || a.error.condition).toBe("item-not-found"); // val may not see the node: it does not exist for val
   });
 
   it("does not let an outcast ask", () => {
     const svc = setup();
-    owner.setAffiliations(svc, "pat@localhost", "pat@localhost", [{ jid: "val@localhost", affiliation: "outcast" }]);
+    svc.setAffiliations("pat@localhost", "pat@localhost", [{ jid: "val@localhost", affiliation: "outcast" }]);
     const r = svc.subscribe("val@localhost/map", "pat@localhost", "val@localhost/map");
     expect(r.ok || r.error.condition).toBe("item-not-found");
   });

@@ -2,11 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { Digests } from "../../component/src/core/digest.ts";
 import type { Notification } from "../../component/src/core/model.ts";
-import * as owner from "../../component/src/core/owner.ts";
 import { formOf } from "../../component/src/protocol/node-config.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
-import { getOptions, setOptions } from "../../component/src/core/sub-ops.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
 const V = "val@localhost/map";
@@ -60,10 +58,10 @@ describe("digests", () => {
     digests.route(pub(svc, "a", stop("a1")));
     digests.route(pub(svc, "a", fix(5, "a2")));
     digests.route(pub(svc, "b", fix(6, "b1")));
-    const r = owner.retract(svc, "b@localhost", "b@localhost", ["b1", "b0"]);
+    const r = svc.retract("b@localhost", "b@localhost", ["b1", "b0"]);
     if (!r.ok) throw new Error("retract");
     digests.route(r.value.notifications);
-    const d = owner.deleteNode(svc, "c@localhost", "c@localhost");
+    const d = svc.deleteNode("c@localhost", "c@localhost");
     if (!d.ok) throw new Error("delete");
     digests.route(d.value.notifications);
     digests.route(pub(svc, "d", fix(7, "x")));
@@ -87,7 +85,7 @@ describe("digests", () => {
     pub(svc, "a", fix(1));
     svc.subscribe(V, "locations", V, DIGEST);
     digests.route(pub(svc, "a", fix(2)));
-    const c = owner.configure(svc, "a@localhost", "a@localhost", formOf({ "pubsub#access_model": "whitelist" }), 0);
+    const c = svc.configure("a@localhost", "a@localhost", formOf({ "pubsub#access_model": "whitelist" }), 0);
     expect(c.ok).toBe(true);
     expect(digests.due(0)).toEqual([]);
     digests.route(pub(svc, "b", fix(3)));
@@ -100,12 +98,12 @@ describe("digests", () => {
     svc.subscribe(V, "locations", V, form({ "pubsub#deliver": "0" }));
     expect(digests.route(pub(svc, "a", fix(1))).now).toEqual([]);
     expect(digests.due(0)).toEqual([]);
-    expect(setOptions(svc, V, "locations", V, undefined, { ...DIGEST, "pubsub#deliver": "1" }).ok).toBe(true);
+    expect(svc.setOptions(V, "locations", V, undefined, { ...DIGEST, "pubsub#deliver": "1" }).ok).toBe(true);
     digests.route(pub(svc, "a", fix(2)));
     expect(read(digests.due(0))).toHaveLength(1);
     digests.route(pub(svc, "a", fix(3, "late")));
     expect(digests.due(1)).toEqual([]); // within the period
-    expect(setOptions(svc, V, "locations", V, undefined, form({ "pubsub#digest": "false" })).ok).toBe(true);
+    expect(svc.setOptions(V, "locations", V, undefined, form({ "pubsub#digest": "false" })).ok).toBe(true);
     expect(read(digests.due(2))).toEqual(["locations: a@localhost late 3"]);
     expect(digests.route(pub(svc, "a", fix(4))).now).toHaveLength(1); // live again
   });
@@ -137,19 +135,19 @@ describe("subscription options", () => {
   it("shows the current values and refuses a bad value or an unknown option, changing nothing", () => {
     const { svc } = make();
     svc.subscribe(V, "locations", V, DIGEST);
-    const shown = (): unknown => { const g = getOptions(svc, V, "locations", V); return g.ok && g.value.options; };
+    const shown = (): unknown => { const g = svc.getOptions(V, "locations", V); return g.ok && g.value.options; };
     expect(shown()).toEqual({ deliver: true, digest: true, digestFrequency: 1000 });
-    const bad = setOptions(svc, V, "locations", V, undefined, form({ "pubsub#digest": "false", "pubsub#digest_frequency": "-5" }));
+    const bad = svc.setOptions(V, "locations", V, undefined, form({ "pubsub#digest": "false", "pubsub#digest_frequency": "-5" }));
     expect(!bad.ok && bad.error).toMatchObject({ condition: "bad-request", pubsub: "invalid-options" });
-    const unknown = setOptions(svc, V, "locations", V, undefined, form({ "pubsub#digest": "false", "pubsub#show-values": "away" }));
+    const unknown = svc.setOptions(V, "locations", V, undefined, form({ "pubsub#digest": "false", "pubsub#show-values": "away" }));
     expect(!unknown.ok && unknown.error.condition).toBe("not-acceptable");
     const atSubscribe = svc.subscribe(V, "presence", V, form({ "pubsub#digest": "yes" }));
     expect(!atSubscribe.ok && atSubscribe.error.condition).toBe("bad-request");
-    expect(svc.state.subscriptions.get("presence")).toBeUndefined();
+    expect(svc.subscribers("presence")).toEqual([]);
     expect(shown()).toEqual({ deliver: true, digest: true, digestFrequency: 1000 });
-    const wrongSubid = getOptions(svc, V, "locations", V, "nope");
+    const wrongSubid = svc.getOptions(V, "locations", V, "nope");
     expect(!wrongSubid.ok && wrongSubid.error).toMatchObject({ condition: "not-acceptable", pubsub: "invalid-subid" });
-    const notSubscribed = getOptions(svc, V, "presence", V);
+    const notSubscribed = svc.getOptions(V, "presence", V);
     expect(!notSubscribed.ok && notSubscribed.error).toMatchObject({ condition: "unexpected-request", pubsub: "not-subscribed" });
   });
 

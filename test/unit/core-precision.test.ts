@@ -2,12 +2,10 @@ import { describe, expect, it } from "vitest";
 import { coarsen } from "../../component/src/core/coarse.ts";
 import type { Item, PersonalNode } from "../../component/src/core/model.ts";
 import { precisionFor, viewFor } from "../../component/src/core/precision.ts";
-import { nextDeadline, endSharing } from "../../component/src/core/share-until.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 import { GeoService } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { formOf } from "../../component/src/protocol/node-config.ts";
-import * as owner from "../../component/src/core/owner.ts";
 
 const item: Item = { id: "i1", publisher: "olga@localhost", published: 0, geoloc: { lat: "48.137154", lon: "11.576124", street: "Marienplatz", accuracy: "3" } };
 const node = (coarseKm: number, exact: string[] = []): PersonalNode =>
@@ -46,15 +44,15 @@ describe("share_until without a clock", () => {
     const svc = new GeoService(openSqliteStore(":memory:"), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
     svc.publish("olga@localhost/phone", { node: "http://jabber.org/protocol/geoloc", payload: { entries: [{ name: "lat", text: "1", plain: true }, { name: "lon", text: "2", plain: true }], bytes: 40, namespaceOk: true, count: 1 } }, 0);
     svc.subscribe("v@localhost", "locations", "v@localhost");
-    expect(owner.configure(svc, "olga@localhost", "olga@localhost", formOf({ "geo#share_until": "1970-01-01T00:00:10Z" }), 0).ok).toBe(true);
-    expect(nextDeadline(svc)).toBe(10_000);
-    expect(endSharing(svc, 9_999).notifications).toEqual([]);
-    const ended = endSharing(svc, 10_000);
+    expect(svc.configure("olga@localhost", "olga@localhost", formOf({ "geo#share_until": "1970-01-01T00:00:10Z" }), 0).ok).toBe(true);
+    expect(svc.nextDeadline()).toBe(10_000);
+    expect(svc.endSharing(9_999).notifications).toEqual([]);
+    const ended = svc.endSharing(10_000);
     expect(ended.notifications.map((x) => [x.to, x.event.kind === "item" && x.event.item.geoloc])).toEqual([["v@localhost", {}]]);
-    expect(endSharing(svc, 20_000).notifications).toEqual([]); // once
-    expect(nextDeadline(svc)).toBeUndefined();
+    expect(svc.endSharing(20_000).notifications).toEqual([]); // once
+    expect(svc.nextDeadline()).toBeUndefined();
     expect(svc.items("v@localhost", "locations", undefined, undefined)).toEqual({ ok: true, value: [] });
-    owner.configure(svc, "olga@localhost", "olga@localhost", formOf({ "geo#share_until": "" }), 30_000);
+    svc.configure("olga@localhost", "olga@localhost", formOf({ "geo#share_until": "" }), 30_000);
     expect(svc.items("v@localhost", "locations", undefined, undefined).ok && svc.items("v@localhost", "locations", undefined, undefined)).toMatchObject({ value: [{ node: "olga@localhost" }] });
   });
 });

@@ -1,6 +1,6 @@
-// Another instance's committed change put into this instance's memory (core/replica.ts): values in, state out.
+// Another instance's committed change (core/replica.ts) put into this instance's memory by core/apply.ts: values in, state out.
 import { describe, expect, it } from "vitest";
-import { applyRemote } from "../../component/src/core/replica.ts";
+import { apply as applyRemote } from "../../component/src/core/apply.ts";
 import { DEFAULT_SETTINGS, State } from "../../component/src/core/state.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
@@ -9,7 +9,7 @@ const node = (name: string, ids: string[], accessModel: "open" | "whitelist" = "
   items: ids.map((id) => ({ id, publisher: name, geoloc: { lat: "1", lon: "2" }, published: 0 })),
 });
 const sub = (node: string, jid: string, temporary = false) => ({ node, jid, subid: `s-${jid}`, temporary });
-const state = () => new State(openSqliteStore(":memory:"), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) });
+const state = () => new State(openSqliteStore(":memory:").load(), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) });
 
 describe("applyRemote", () => {
   it("puts a created or reconfigured node into memory as stored", () => {

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { formOf } from "../../component/src/protocol/node-config.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
-import * as owner from "../../component/src/core/owner.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
 const make = () => {
@@ -57,7 +56,7 @@ describe("the core", () => {
     const r = svc.publish("alice@localhost/phone", fix(2, 3), 1);
     expect(r.ok && r.value.notifications).toEqual([]);
     expect(svc.presence("alice@localhost/phone", false, undefined, 0, 2)).toEqual([]);
-    owner.setAffiliations(svc, "alice@localhost", "alice@localhost", [{ jid: "eve@localhost", affiliation: "member" }]);
+    svc.setAffiliations("alice@localhost", "alice@localhost", [{ jid: "eve@localhost", affiliation: "member" }]);
     expect(svc.view("eve@localhost", "alice@localhost")?.kind).toBe("personal");
   });
 
@@ -81,6 +80,6 @@ describe("the core", () => {
     const r = svc.subscribe("v@localhost/tab", "locations", "v@localhost/tab");
     expect(r.ok && r.value.subscription.temporary).toBe(true);
     svc.presence("v@localhost/tab", false, undefined, 0, 1);
-    expect(svc.state.subscriptions.get("locations")).toBeUndefined();
+    expect(svc.subscribers("locations")).toEqual([]);
   });
 });

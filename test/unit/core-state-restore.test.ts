@@ -1,6 +1,7 @@
 // After a failed group commit (PostgreSQL) the core's memory is set back to the stored state of the nodes the
 // failed transaction touched; what is never stored (temporary subscriptions, other nodes) stays.
 import { describe, expect, it } from "vitest";
+import { restore } from "../../component/src/core/apply.ts";
 import { DEFAULT_SETTINGS, State } from "../../component/src/core/state.ts";
 import type { Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
@@ -12,15 +13,15 @@ const node = (name: string, ids: string[]) => ({
 
 function state(): State {
   const store: Store = openSqliteStore(":memory:");
-  return new State(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) });
+  return new State(store.load(), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) });
 }
 
-describe("State.restore", () => {
+describe("restore", () => {
   it("replaces a touched node with its stored version and leaves untouched nodes alone", () => {
     const s = state();
     s.nodes.set("a@localhost", node("a@localhost", ["1", "phantom"]));
     s.nodes.set("b@localhost", node("b@localhost", ["x"]));
-    s.restore(["a@localhost"], { nodes: [node("a@localhost", ["1"])], subscriptions: [] });
+    restore(s, ["a@localhost"], { nodes: [node("a@localhost", ["1"])], subscriptions: [] });
     expect(s.nodes.get("a@localhost")!.items.map((i) => i.id)).toEqual(["1"]);
     expect(s.nodes.get("b@localhost")!.items.map((i) => i.id)).toEqual(["x"]);
   });
@@ -29,7 +30,7 @@ describe("State.restore", () => {
     const s = state();
     s.nodes.set("c@localhost", node("c@localhost", ["1"]));
     s.presence.set("c@localhost", { jid: "c@localhost", online: true, since: 0 });
-    s.restore(["c@localhost"], { nodes: [], subscriptions: [] });
+    restore(s, ["c@localhost"], { nodes: [], subscriptions: [] });
     expect(s.nodes.has("c@localhost")).toBe(false);
     expect(s.presence.has("c@localhost")).toBe(false);
   });
@@ -38,7 +39,7 @@ describe("State.restore", () => {
     const s = state();
     s.subscribersOf("locations", true).set("v@localhost/map", { node: "locations", jid: "v@localhost/map", subid: "t", temporary: true });
     s.subscribersOf("locations", true).set("w@localhost", { node: "locations", jid: "w@localhost", subid: "unstored", temporary: false });
-    s.restore(["locations"], { nodes: [], subscriptions: [{ node: "locations", jid: "z@localhost", subid: "z", temporary: false }] });
+    restore(s, ["locations"], { nodes: [], subscriptions: [{ node: "locations", jid: "z@localhost", subid: "z", temporary: false }] });
     expect([...s.subscriptions.get("locations")!.keys()].sort()).toEqual(["v@localhost/map", "z@localhost"]);
   });
 });

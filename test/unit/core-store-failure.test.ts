@@ -3,7 +3,6 @@
 // failures real; this one picks the exact step that fails).
 import { describe, expect, it } from "vitest";
 import { formOf } from "../../component/src/protocol/node-config.ts";
-import * as owner from "../../component/src/core/owner.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { StoreUnavailable, type Store } from "../../component/src/core/store.ts";
@@ -50,8 +49,8 @@ describe("a store failure in the middle of a change", () => {
     const svc = new GeoService(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
     for (let i = 0; i < 5; i++) svc.publish("alice@localhost/phone", fix(i), i);
     failing.add("trim");
-    expect(() => owner.configure(svc, "alice@localhost/phone", "alice@localhost", formOf({ "pubsub#max_items": "2", "pubsub#title": "van" }), 0)).toThrow(StoreUnavailable);
-    expect(owner.getConfig(svc, "alice@localhost", "alice@localhost")).toEqual({ ok: true, value: expect.objectContaining({ maxItems: 20, title: "" }) });
+    expect(() => svc.configure("alice@localhost/phone", "alice@localhost", formOf({ "pubsub#max_items": "2", "pubsub#title": "van" }), 0)).toThrow(StoreUnavailable);
+    expect(svc.getConfig("alice@localhost", "alice@localhost")).toEqual({ ok: true, value: expect.objectContaining({ maxItems: 20, title: "" }) });
     expect(store.load().nodes[0]).toMatchObject({ config: { maxItems: 20, title: "" } });
     expect(store.load().nodes[0].items).toHaveLength(5);
     const items = svc.items("alice@localhost", "alice@localhost", undefined, undefined);

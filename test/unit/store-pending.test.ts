@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { answerAuthorization } from "../../component/src/core/authorize.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
@@ -36,19 +35,19 @@ describe("pending authorization requests with SQLite", () => {
     first.store.close();
 
     const second = open();
-    expect([...second.svc.state.pending.get("pat@localhost")!.keys()].sort()).toEqual(["val@localhost", "wes@localhost"]);
+    expect(second.svc.pendingRequests("pat@localhost").map((r) => r.jid).sort()).toEqual(["val@localhost", "wes@localhost"]);
     // an owner's session coming online is asked again (§8.6)
     const asked = second.svc.presence("pat@localhost/laptop", true, undefined, 0, 1);
     expect(asked.filter((n) => n.event.kind === "authorization-request").map((n) => n.to)).toEqual(["pat@localhost/laptop", "pat@localhost/laptop"]);
     expect(second.svc.unsubscribe("wes@localhost/map", "pat@localhost", "wes@localhost").ok).toBe(true);
-    const a = answerAuthorization(second.svc, "pat@localhost/laptop", { node: "pat@localhost", jid: "val@localhost", subid, allow: true });
+    const a = second.svc.answerAuthorization("pat@localhost/laptop", { node: "pat@localhost", jid: "val@localhost", subid, allow: true });
     expect(a.ok && a.value.notifications[0]).toEqual({ to: "val@localhost", event: { kind: "subscription", node: "pat@localhost", jid: "val@localhost", state: "subscribed" } });
     await (second.store as unknown as { commit(): Promise<void> }).commit();
     second.store.close();
 
     const third = open();
-    expect(third.svc.state.pending.size).toBe(0);
-    expect(third.svc.state.subscriptions.get("pat@localhost")?.has("val@localhost")).toBe(true);
+    expect(third.svc.pendingRequests().length).toBe(0);
+    expect(third.svc.subscription("pat@localhost", "val@localhost") !== undefined).toBe(true);
     third.store.close();
   });
 });

@@ -54,8 +54,8 @@ describe("sessions known from before a reconnect", () => {
     expect(dropUnconfirmed(ctx)).toBe(2);
     expect(ctx.unconfirmed.size).toBe(0);
     expect(core.availableResources()).toEqual(["bob@localhost/phone"]);
-    expect(core.state.presence.get("alice@localhost")?.online).toBe(false);
-    expect(core.state.presence.get("bob@localhost")?.online).toBe(true);
+    expect(core.presenceOf("alice@localhost")?.online).toBe(false);
+    expect(core.presenceOf("bob@localhost")?.online).toBe(true);
     // pat (persistent) is told; vic's temporary subscription ended with its session
     expect(told.map((n) => [n.to, n.event.kind === "presence" && n.event.presence.jid, n.event.kind === "presence" && n.event.presence.online]))
       .toEqual([["pat@localhost", "alice@localhost", false]]);

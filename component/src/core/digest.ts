@@ -61,17 +61,17 @@ export class Digests {
 
   /** The subscription a notification reaches its recipient through (a node's own before `locations`). */
   private subscriptionOf(n: Notification): Subscription | undefined {
-    const subs = this.svc.state.subscriptions;
+    const svc = this.svc;
     const e = n.event;
     switch (e.kind) {
       case "presence":
       case "presence-retract":
-        return subs.get(PRESENCE)?.get(n.to);
+        return svc.subscription(PRESENCE, n.to);
       case "item":
       case "retract":
       case "purge":
       case "delete":
-        return subs.get(e.node)?.get(n.to) ?? subs.get(LOCATIONS)?.get(n.to);
+        return svc.subscription(e.node, n.to) ?? svc.subscription(LOCATIONS, n.to);
       default:
         return undefined;
     }
@@ -109,7 +109,7 @@ export class Digests {
     const out: Notification[] = [];
     const events = new Map<Item | PublisherPresence, Event>();
     for (const b of [...this.dirty]) {
-      const current = this.svc.state.subscriptions.get(b.sub.node)?.get(b.sub.jid);
+      const current = this.svc.subscription(b.sub.node, b.sub.jid);
       // ended (or ended and made again: another subid): what it gathered goes with it
       if (!current || current.subid !== b.sub.subid) { this.drop(b); continue; }
       b.sub = current; // options set since: the same subscription, new values
@@ -125,7 +125,7 @@ export class Digests {
   /** Forgets the buffers of subscriptions that ended (temporary subscriptions come and go with every map tab). */
   private sweep(): void {
     for (const b of this.buffers.values()) {
-      if (this.svc.state.subscriptions.get(b.sub.node)?.get(b.sub.jid)?.subid !== b.sub.subid) this.drop(b);
+      if (this.svc.subscription(b.sub.node, b.sub.jid)?.subid !== b.sub.subid) this.drop(b);
     }
   }
 

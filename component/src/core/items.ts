@@ -9,8 +9,8 @@ export type ItemsResult = Array<{ node: string; item: Item } | { presence: Publi
 
 // §6.5 Retrieve items. Personal: the newest `max` (oldest first) or by id; locations: latest of each visible node;
 // presence: the snapshot, or one publisher by item id (= its bare JID).
-export function readItems(svc: Core, from: string, name: string, ids: string[] | undefined, max: number | undefined): Result<ItemsResult> {
-  const v = svc.view(from, name);
+export function readItems(core: Core, from: string, name: string, ids: string[] | undefined, max: number | undefined): Result<ItemsResult> {
+  const v = core.view(from, name);
   if (!v) return fail("item-not-found"); // §6.5.9.11 (also for nodes the requester may not see: nothing leaks)
   if (v.kind === "personal") {
     let items = v.node.items;
@@ -23,16 +23,16 @@ export function readItems(svc: Core, from: string, name: string, ids: string[] |
   }
   if (v.kind === "locations") {
     const out: Array<{ node: string; item: Item }> = [];
-    for (const n of svc.visibleNodes(from)) {
-      const latest = svc.state.latest(n);
+    for (const n of core.visibleNodes(from)) {
+      const latest = core.state.latest(n);
       const item = latest && viewFor(n, from, latest);
       if (item && (!ids || ids.includes(item.id))) out.push({ node: n.name, item });
     }
     return ok(max === undefined ? out : out.slice(0, max));
   }
   const out: Array<{ presence: PublisherPresence }> = [];
-  for (const n of svc.visibleNodes(from)) {
-    const p = svc.state.presence.get(n.name);
+  for (const n of core.visibleNodes(from)) {
+    const p = core.state.presence.get(n.name);
     if (p && (!ids || ids.includes(n.name))) out.push({ presence: p });
   }
   return ok(max === undefined ? out : out.slice(0, max));

@@ -4,6 +4,7 @@
 // core: the shell awaits the rows, the core decides on them as values.
 import type { PublisherPresence } from "./presence.ts";
 import { GeoService } from "./service.ts";
+import { isDue } from "./share-until.ts";
 import type { Settings } from "./state.ts";
 import type { StoredState } from "./store.ts";
 
@@ -25,8 +26,10 @@ export function hasSharedReads<S extends object>(store: S): store is S & SharedR
   return typeof (store as Partial<SharedReads>).readView === "function";
 }
 
-/** A read-only core over a view: its reads (items, view, visibleNodes) decide on these values alone. */
-export function readerOver(view: ReadView, settings: Settings): GeoService {
+/** A read-only core over a view: its reads (items, view, visibleNodes) decide on these values alone. `now`: for
+ * share_until, as the stored rows say. */
+export function readerOver(view: ReadView, settings: Settings, now: number): GeoService {
+  for (const n of view.state.nodes) n.sharingEnded = isDue(n, now);
   const noWrites = () => { throw new Error("a read-only view was written to"); };
   const store = {
     load: () => view.state, atomically: noWrites, createNode: noWrites, saveConfig: noWrites, setAffiliation: noWrites,
@@ -34,6 +37,6 @@ export function readerOver(view: ReadView, settings: Settings): GeoService {
     addSubscription: noWrites, removeSubscription: noWrites, close: () => {},
   };
   const core = new GeoService(store, settings, noWrites);
-  for (const p of view.presence) core.state.presence.set(p.jid, p);
+  for (const p of view.presence) core.applyRemote({ kind: "savePresence", presence: p });
   return core;
 }

@@ -1,9 +1,11 @@
-// The service's state in memory, mirrored to the Store on every change (write-through, committed before replies).
+// The service's state in memory: private to the core. Only `apply` (core/apply.ts) changes what the store also
+// keeps; what lives in memory only (the presence table, the read log, rate buckets, share_until's state) is kept
+// by the operation it belongs to.
 import type { AccessPolicy } from "./access.ts";
 import type { Item, NodeConfig, PendingRequest, PersonalNode, ReadLog, Subscription } from "./model.ts";
 import { PresenceTable, type PublisherPresence } from "./presence.ts";
 import type { Bucket } from "./rate.ts";
-import type { Store, StoredState } from "./store.ts";
+import type { StoredState } from "./store.ts";
 
 export interface Settings extends AccessPolicy {
   /** configuration of new personal nodes (operator's choice) */
@@ -31,35 +33,19 @@ export class State {
   /** current presence of publishers that have a node */
   readonly presence = new Map<string, PublisherPresence>();
   readonly resources = new PresenceTable();
-  /** node -> requested JID -> request waiting for the owner (XEP-0060 §8.6); stored (addPending, removePending) */
+  /** node -> requested JID -> request waiting for the owner (XEP-0060 §8.6) */
   readonly pending = new Map<string, Map<string, PendingRequest>>();
   /** who fetched each publisher's items lately (core/watchers.ts); in memory only, erased with the node */
   readonly reads: ReadLog = new Map();
   /** publisher bare JID -> its rate-limit bucket */
   readonly buckets = new Map<string, Bucket>();
 
-  constructor(readonly store: Store, readonly settings: Settings) {
-    const loaded = store.load();
+  constructor(loaded: StoredState, readonly settings: Settings) {
     for (const n of loaded.nodes) this.nodes.set(n.name, n);
     for (const s of loaded.subscriptions) this.subscribersOf(s.node, true).set(s.jid, s);
     for (const r of loaded.pending ?? []) this.setPending(r);
   }
 
-  /** XEP-0060 §8.6: a request waiting for the owner, stored so that a restart or another instance keeps it. */
-  addPending(r: PendingRequest): void {
-    this.store.addPendingRequest?.(r);
-    this.setPending(r);
-  }
-
-  removePending(node: string, jid: string): void {
-    const m = this.pending.get(node);
-    if (!m?.has(jid)) return;
-    this.store.removePendingRequest?.(node, jid);
-    m.delete(jid);
-    if (!m.size) this.pending.delete(node);
-  }
-
-  /** in memory only (loading, another instance's change: core/replica.ts) */
   setPending(r: PendingRequest): void {
     let m = this.pending.get(r.node);
     if (!m) this.pending.set(r.node, (m = new Map()));
@@ -72,48 +58,9 @@ export class State {
     return m ?? new Map();
   }
 
-  addSubscription(sub: Subscription): void {
-    if (!sub.temporary) this.store.addSubscription(sub);
-    else this.store.addTemporarySubscription?.(sub); // to confirm after a restart; shared: every instance knows it
-    this.subscribersOf(sub.node, true).set(sub.jid, sub);
-  }
-
-  removeSubscription(node: string, jid: string): void {
-    const m = this.subscriptions.get(node);
-    const sub = m?.get(jid);
-    if (!sub) return;
-    if (!sub.temporary) this.store.removeSubscription(node, jid);
-    else this.store.removeTemporarySubscription?.(node, jid);
-    m!.delete(jid);
-    if (!m!.size) this.subscriptions.delete(node);
-  }
-
-  /**
-   * Sets the named nodes (personal, or "locations"/"presence" for their subscriptions) back to their durable state
-   * after an asynchronous store failed to commit changes memory already holds (core/group-commit.ts). A name
-   * missing from `fresh.nodes` is a node that does not exist. Temporary subscriptions are never stored: kept.
-   */
-  restore(names: readonly string[], fresh: StoredState): void {
-    for (const name of names) {
-      const node = fresh.nodes.find((n) => n.name === name);
-      if (node) this.nodes.set(name, { ...node, sharingEnded: this.nodes.get(name)?.sharingEnded }); // share_until's state is memory's
-      else if (this.nodes.delete(name)) this.presence.delete(name);
-      const temporary = [...(this.subscriptions.get(name)?.values() ?? [])].filter((s) => s.temporary);
-      this.subscriptions.delete(name);
-      for (const s of [...temporary, ...fresh.subscriptions.filter((s) => s.node === name)]) this.subscribersOf(name, true).set(s.jid, s);
-    }
-  }
-
-  /**
-   * What restore() would need to set `name` back to how it is now: a copy of the node (its items and subscriptions
-   * are values, shared) and its persistent subscriptions.
-   */
-  snapshot(name: string): StoredState {
-    const n = this.nodes.get(name);
-    return {
-      nodes: n ? [{ ...n, config: { ...n.config }, affiliations: new Map(n.affiliations), items: [...n.items] }] : [],
-      subscriptions: [...(this.subscriptions.get(name)?.values() ?? [])].filter((s) => !s.temporary),
-    };
+  /** XEP-0060 §12.5: a subscription of a full JID available to the service is temporary (ends when it goes offline) */
+  isTemporary(jid: string): boolean {
+    return jid.includes("/") && this.resources.isAvailable(jid);
   }
 
   latest(node: PersonalNode): Item | undefined {

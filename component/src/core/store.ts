@@ -1,5 +1,6 @@
 // The persistence port, owned by the core. Durability before ack: a write is committed when the call returns, or,
 // with group commit (SQLite and PostgreSQL: core/group-commit.ts), before the shell releases any reply after it.
+import type { Change } from "./changes.ts";
 import type { Item, NodeConfig, PendingRequest, PersonalNode, Subscription } from "./model.ts";
 import type { PublisherPresence } from "./presence.ts";
 
@@ -54,4 +55,36 @@ export interface Store {
    * xmpp/sessions.ts) */
   saveSession?(full: string, available: boolean): void;
   close(): void;
+}
+
+/**
+ * Commits `changes`: all or none (StoreUnavailable: nothing written). The one call the core writes through; until
+ * every store implements `commit(changes)` it maps each change onto the write method of its kind.
+ */
+export function commitChanges(store: Store, changes: readonly Change[]): void {
+  if (changes.length === 1) write(store, changes[0]); // one write is one transaction already
+  else if (changes.length) store.atomically(() => { for (const c of changes) write(store, c); });
+}
+
+function write(store: Store, c: Change): void {
+  switch (c.kind) {
+    case "createNode": return store.createNode(c.node, c.config);
+    case "saveConfig": return store.saveConfig(c.node, c.config);
+    case "setAffiliation": return store.setAffiliation(c.node, c.jid, c.affiliation);
+    case "putItem": return store.putItem(c.node, c.item, c.maxItems);
+    case "deleteItems": return store.deleteItems(c.node, c.ids);
+    case "trim": return store.trim(c.node, c.maxItems);
+    case "purge": return store.purge(c.node);
+    case "deleteNode": return store.deleteNode(c.node);
+    case "addSubscription":
+      // XEP-0060 §12.5 temporary ones: kept to confirm after a restart; shared: every instance knows them
+      if (c.subscription.temporary) return store.addTemporarySubscription?.(c.subscription);
+      return store.addSubscription(c.subscription);
+    case "removeSubscription":
+      return c.temporary ? store.removeTemporarySubscription?.(c.node, c.jid) : store.removeSubscription(c.node, c.jid);
+    case "addPending": return store.addPendingRequest?.(c.request);
+    case "removePending": return store.removePendingRequest?.(c.node, c.jid);
+    case "savePresence": return store.savePresence?.(c.presence);
+    case "saveSession": return store.saveSession?.(c.jid, c.available);
+  }
 }

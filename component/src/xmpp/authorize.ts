@@ -1,7 +1,6 @@
 // Messages to the service: the owner's answer to a subscription request (XEP-0060 §8.6.2). Anything else is ignored
 // (RFC 6121 §5.2.2 lets a service drop messages it has no use for).
 import xml, { type Element } from "@xmpp/xml";
-import { answerAuthorization } from "../core/authorize.ts";
 import type { Notification } from "../core/model.ts";
 import type { GeoService } from "../core/service.ts";
 import { errorElement } from "../protocol/errors.ts";
@@ -19,7 +18,7 @@ export function handleMessage(ctx: MessageContext, stanza: Element): void {
   if (!from || stanza.attrs.type === "error") return; // never answer an error (RFC 6120 §8.1)
   const answer = readAuthorization(stanza);
   if (!answer) return;
-  const r = answer.ok ? answerAuthorization(ctx.core, from, answer.value) : answer;
+  const r = answer.ok ? ctx.core.answerAuthorization(from, answer.value) : answer;
   if (r.ok) ctx.notify(r.value.notifications);
   // RFC 6120 §8.2: a message error goes back to the sender with the same id
   else ctx.send(xml("message", { type: "error", from: ctx.domain, to: from, id: stanza.attrs.id }, errorElement(r.error)));

@@ -3,7 +3,6 @@ import xml, { type Element } from "@xmpp/xml";
 import { randomBytes } from "node:crypto";
 import { inAllowedDomain } from "../core/access.ts";
 import type { GeoService } from "../core/service.ts";
-import { watchReport } from "../core/watchers.ts";
 import { reportCommand, WHO_SEES_ME } from "../protocol/commands.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { NS } from "../protocol/ns.ts";
@@ -18,5 +17,5 @@ export function handleCommand(core: GeoService, now: number, from: string, el: E
   if (action === "cancel") return xml("command", { xmlns: NS.commands, node: WHO_SEES_ME, sessionid, status: "canceled" });
   if (action !== "execute" && action !== "complete") return errorElement({ condition: "bad-request", text: `action ${action} does not apply to a single-stage command` });
   // the report is always on the requester's own node: there is nothing to ask about anyone else
-  return reportCommand(sessionid, watchReport(core, from, now), now);
+  return reportCommand(sessionid, core.watchReport(from, now), now);
 }

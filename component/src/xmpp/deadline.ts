@@ -2,7 +2,6 @@
 // still sharing, then lets the core end what is due and sleeps again. The core never reads the clock.
 import type { Item, Notification } from "../core/model.ts";
 import type { GeoService } from "../core/service.ts";
-import { endSharing, nextDeadline } from "../core/share-until.ts";
 
 /** setTimeout's largest delay (about 24.8 days); a later deadline is slept towards in steps */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -17,10 +16,10 @@ export function deadlineTimer(core: GeoService, clock: () => number, notify: (n:
   let timer: NodeJS.Timeout | undefined;
   let due: number | undefined;
   const check = () => {
-    const ended = endSharing(core, clock());
+    const ended = core.endSharing(clock());
     if (ended.notifications.length) notify(ended.notifications);
     for (const s of ended.stopped) stopped(s.owner, s.item);
-    const next = nextDeadline(core);
+    const next = core.nextDeadline();
     if (next === due && timer) return; // already set for it
     if (timer) clearTimeout(timer);
     timer = undefined;

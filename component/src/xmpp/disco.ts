@@ -32,5 +32,5 @@ export function discoItemsOf(core: GeoService, service: string, from: string, no
   if (v.kind === "locations") return discoItems(service, node, core.visibleNodes(from).map((n) => ({ node: n.name, name: n.config.title })));
   // XEP-0060 §5.5: the items of a leaf node, named by item id
   if (v.kind === "personal") return discoItems(service, node, v.node.items.filter((i) => viewFor(v.node, from, i)).map((i) => ({ name: i.id })));
-  return discoItems(service, node, core.visibleNodes(from).filter((n) => core.state.presence.has(n.name)).map((n) => ({ name: n.name })));
+  return discoItems(service, node, core.visibleNodes(from).filter((n) => core.presenceOf(n.name) !== undefined).map((n) => ({ name: n.name })));
 }

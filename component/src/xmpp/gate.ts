@@ -15,7 +15,7 @@ export function gatedNotify(durable: GroupCommit, outbox: Sink, core: GeoService
       () => outbox.push(n),
       // The batch failed and memory was set back: its item, retract, purge, delete and subscription events did not
       // happen. Presence changes are not stored: they still happened, for publishers whose node still exists.
-      () => outbox.push(n.filter((x) => x.event.kind === "presence" && core.state.nodes.has(x.event.presence.jid))),
+      () => outbox.push(n.filter((x) => x.event.kind === "presence" && core.node(x.event.presence.jid) !== undefined)),
     ));
   };
 }

@@ -3,7 +3,6 @@
 // each is handled exactly like a publish to the user's personal node (same validation, publisher, access, history,
 // and, being processed in arrival order with presence, the same ordering). Nothing ingested is mirrored back.
 import type { Notification } from "../core/model.ts";
-import * as owner from "../core/owner.ts";
 import { isRepeat, type RecentIds } from "../core/pep.ts";
 import { viewFor } from "../core/precision.ts";
 import type { GeoService } from "../core/service.ts";
@@ -40,7 +39,7 @@ export function ingestPepEvent(ctx: IngestContext, stats: IngestStats, ev: PepEv
       ctx.log(`pep: dropped ${who}'s item ${id}: the service's own mirrored fix`);
       continue;
     }
-    const node = ctx.core.state.nodes.get(who);
+    const node = ctx.core.node(who);
     // also the service's own mirrored (coarse) copy coming back after a restart, when `mirrored` has forgotten it
     if (node && (isRepeat(node.items, id, geoloc) || isRepeat(node.items.flatMap((i) => viewFor(node, undefined, i) ?? []), id, geoloc))) { stats.repeats++; continue; }
     const r = ctx.core.publish(who, publish, ctx.now());
@@ -55,9 +54,9 @@ export function ingestPepEvent(ctx: IngestContext, stats: IngestStats, ev: PepEv
   }
   if (!ev.retracts.length) return;
   // XEP-0060 §7.2: the user retracted items on their PEP node; those the service holds go too
-  const node = ctx.core.state.nodes.get(who);
+  const node = ctx.core.node(who);
   const held = ev.retracts.filter((id) => node?.items.some((i) => i.id === id));
   if (!held.length) return;
-  const r = owner.retract(ctx.core, who, who, held);
+  const r = ctx.core.retract(who, who, held);
   if (r.ok) { stats.retracted += held.length; ctx.notify(r.value.notifications); }
 }

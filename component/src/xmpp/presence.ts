@@ -45,14 +45,14 @@ export function handlePresence(ctx: PresenceContext, stanza: Element): void {
       const priority = Number(stanza.getChildText("priority") ?? 0);
       const show = parseShow(stanza.getChildText("show") ?? undefined);
       ctx.notify(ctx.core.presence(from, true, show, Number.isInteger(priority) ? priority : 0, ctx.now()));
-      if (from.includes("/")) ctx.core.state.store.saveSession?.(from, true);
+      if (from.includes("/")) ctx.core.saveSession(from, true);
       announceCaps(ctx, from);
       return;
     }
     case "unavailable":
     case "error": // RFC 6121 §4.3.2: an error about a probe or directed presence: treat that JID as offline
       ctx.notify(ctx.core.presence(from, false, undefined, 0, ctx.now()));
-      if (from.includes("/")) ctx.core.state.store.saveSession?.(from, false);
+      if (from.includes("/")) ctx.core.saveSession(from, false);
       return;
     case "subscribe": // a user adds the service as a contact: granted, the service is online, and asks back
       ctx.send(xml("presence", { to: bare(from), from: ctx.domain, type: "subscribed" }));

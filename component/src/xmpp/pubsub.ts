@@ -2,8 +2,6 @@
 // core and builds the reply. Keyed `type_action`, as Prosody's mod_pubsub; the owner's are in ./owner.ts.
 import xml, { type Element } from "@xmpp/xml";
 import { viewFor } from "../core/precision.ts";
-import * as owner from "../core/owner.ts";
-import { getOptions, setOptions } from "../core/sub-ops.ts";
 import { errorElement } from "../protocol/errors.ts";
 import { locationItem, presenceItem } from "../protocol/items.ts";
 import { NS } from "../protocol/ns.ts";
@@ -25,7 +23,7 @@ export const PUBSUB: Handlers<Element | undefined> = {
     if (result.ok && result.value.created) ctx.created(result.value.node);
     if (result.ok && ctx.accepted) {
       const { node, itemId } = result.value;
-      const n = ctx.core.state.nodes.get(node);
+      const n = ctx.core.node(node);
       const item = n?.items.find((i) => i.id === itemId);
       // the PEP node is read by all the owner's contacts: it carries what anyone may see of the fix
       const seen = n && item && viewFor(n, undefined, item); // none after share_until
@@ -47,11 +45,11 @@ export const PUBSUB: Handlers<Element | undefined> = {
     })),
   // §6.3.2: the form with the current values
   get_options: on(readOptions, (ctx, from, r) =>
-    reply(ctx, getOptions(ctx.core, from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
+    reply(ctx, ctx.core.getOptions(from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
       pubsub(xml("options", { node: r.node, jid: s.jid, subid: s.subid }, subscriptionOptionsForm(options))))),
   // §6.3.5: the submitted form
   set_options: on(readOptions, (ctx, from, r) =>
-    reply(ctx, setOptions(ctx.core, from, r.node, r.jid, r.subid, r.form!), () => { ctx.optionsChanged?.(); return undefined; })),
+    reply(ctx, ctx.core.setOptions(from, r.node, r.jid, r.subid, r.form!), () => { ctx.optionsChanged?.(); return undefined; })),
   set_unsubscribe: on(readSubscribe, (ctx, from, r) => reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined)),
   get_subscriptions(ctx, from, { node }) {
     return reply(ctx, ctx.core.subscriptionsOf(from, node), (subs) =>
@@ -63,7 +61,7 @@ export const PUBSUB: Handlers<Element | undefined> = {
     const mine = own?.kind === "personal" && (!node || node === own.node.name) ? [own.node.name] : [];
     return pubsub(xml("affiliations", node ? { node } : {}, ...mine.map((n) => xml("affiliation", { node: n, affiliation: "owner" }))));
   },
-  set_retract: on(readRetract, (ctx, from, r) => reply(ctx, owner.retract(ctx.core, from, r.node, r.ids), () => undefined)),
+  set_retract: on(readRetract, (ctx, from, r) => reply(ctx, ctx.core.retract(from, r.node, r.ids), () => undefined)),
   set_create() {
     // Personal nodes are created by the first publish (XEP-0163 §4.3.1); `locations` and `presence` are the service's.
     return errorElement({ condition: "not-allowed", text: "nodes are created by publishing to your own node" });

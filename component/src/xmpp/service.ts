@@ -8,7 +8,6 @@ import type { Settings } from "../core/state.ts";
 import { hasGroupCommit } from "../core/group-commit.ts";
 import { hasSharedReads } from "../core/shared-read.ts";
 import type { Store } from "../core/store.ts";
-import { recordReads } from "../core/watchers.ts";
 import type { Digests } from "../core/digest.ts";
 import { followConnection } from "./connection.ts";
 import { deadlineTimer } from "./deadline.ts";
@@ -77,7 +76,7 @@ export function createService({ entity, store, settings, clock = Date.now, log =
     core, now: clock, notify,
     created: (jid) => { requestSubscription(presence, jid); deadlines.check(); },
     deadlines: () => deadlines.check(),
-    read: (viewer, publishers) => recordReads(core.state, viewer, publishers, clock()),
+    read: (viewer, publishers) => core.recordReads(viewer, publishers, clock()),
     optionsChanged: () => delivery.poke(),
     accepted: (owner, item) => mirror.write(owner, item), // fixes published to the service; never ingested ones
   };

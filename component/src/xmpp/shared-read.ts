@@ -24,10 +24,8 @@ export interface Shared {
 
 async function reader(s: Shared, node: string | undefined) {
   await s.durable.commit().catch(() => {}); // a failed batch was set back; the database is the truth either way
-  const core = readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings);
-  const now = s.now();
-  for (const n of core.state.nodes.values()) n.sharingEnded = isDue(n, now); // share_until, as the stored rows say
-  return core;
+  // share_until as the stored rows say, at this time
+  return readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings, s.now());
 }
 
 /**
