@@ -86,21 +86,37 @@ registration_throttle_max = 0
 authentication = "internal_hashed"
 storage = "internal"
 limits = {}
-${o.mirror ? `-- Mirror mode: each fix costs Prosody one more answer to the component (the privileged IQ's result), which the
+${
+  o.mirror
+    ? `-- Mirror mode: each fix costs Prosody one more answer to the component (the privileged IQ's result), which the
 -- component does not answer; with Nagle on, Prosody's next small write waits for the delayed ACK (~40 ms per fix).
-` : ""}${o.mirror || o.readSize ? `network_settings = { ${[o.mirror ? "nagle = false" : "", o.readSize ? `read_size = ${o.readSize}` : ""].filter(Boolean).join("; ")} }
-` : ""}http_default_host = ${lua(o.domain)}
-${o.httpFilesDir ? `http_files_dir = ${lua(o.httpFilesDir)}
+`
+    : ""
+}${
+    o.mirror || o.readSize
+      ? `network_settings = { ${[o.mirror ? "nagle = false" : "", o.readSize ? `read_size = ${o.readSize}` : ""].filter(Boolean).join("; ")} }
+`
+      : ""
+  }http_default_host = ${lua(o.domain)}
+${
+  o.httpFilesDir
+    ? `http_files_dir = ${lua(o.httpFilesDir)}
 http_paths = { files = "/" } -- the map at the root; mod_websocket keeps /xmpp-websocket
-` : ""}
+`
+    : ""
+}
 VirtualHost ${lua(o.domain)}
 ${o.mirror ? privilegedEntities(o.component) : ""}
 ${o.virtualHostExtra ?? ""}
 
 Component ${lua(o.component)}
   component_secret = ${lua(o.componentSecret)}
-${o.mirror ? `  -- mod_privilege must run on the component host too: it hooks component-authenticated there to advertise
+${
+  o.mirror
+    ? `  -- mod_privilege must run on the component host too: it hooks component-authenticated there to advertise
   -- the grants (XEP-0356 §4.2) configured under the VirtualHost
   modules_enabled = { "privilege" }
-` : ""}`;
+`
+    : ""
+}`;
 }

@@ -65,7 +65,9 @@ afterAll(async () => {
 describe("the markers' canvas", () => {
   it("draws a marker where its publisher is, in its status colour", async () => {
     await waitForMarkerAt(page, "alice@localhost", 52.52, 13.405);
-    await page.waitForFunction(`window.geoMap.view().markers.find((m) => m.jid === "alice@localhost")?.status === "online"`);
+    await page.waitForFunction(
+      `window.geoMap.view().markers.find((m) => m.jid === "alice@localhost")?.status === "online"`,
+    );
     await waitForPixel(await pagePoint("alice@localhost"), [...ONLINE_RGB, 255]);
   });
 

@@ -18,7 +18,11 @@ export function emptyStateHtml(service: string, viewer: string): string {
 export class EmptyState {
   private shown = false;
 
-  constructor(private readonly el: HTMLElement, service: string, viewer: string) {
+  constructor(
+    private readonly el: HTMLElement,
+    service: string,
+    viewer: string,
+  ) {
     el.hidden = true;
     el.innerHTML = emptyStateHtml(service, viewer);
   }

@@ -24,27 +24,49 @@ export function addMarkerKeys(map: L.Map, k: KeyboardMarkers): L.Control {
     const show = (jid: string | undefined, items: { jid: string; label: string }[]) => {
       current = jid;
       const i = items.findIndex((m) => m.jid === jid);
-      option.textContent = jid ? `${items[i].label} (${i + 1} of ${items.length})` : items.length ? `${items.length} markers in view: arrow keys` : "No markers in view";
+      option.textContent = jid
+        ? `${items[i].label} (${i + 1} of ${items.length})`
+        : items.length
+          ? `${items.length} markers in view: arrow keys`
+          : "No markers in view";
       option.dataset.jid = jid ?? "";
       list.setAttribute("aria-activedescendant", "marker-current");
       k.point(jid);
     };
-    list.addEventListener("focus", () => { const items = k.inView(); show(items.find((m) => m.jid === current)?.jid ?? items[0]?.jid, items); });
+    list.addEventListener("focus", () => {
+      const items = k.inView();
+      show(items.find((m) => m.jid === current)?.jid ?? items[0]?.jid, items);
+    });
     list.addEventListener("blur", () => k.point(undefined));
     list.addEventListener("keydown", (e) => {
       const items = k.inView();
       if (!items.length) return;
-      let i = Math.max(0, items.findIndex((m) => m.jid === current));
+      let i = Math.max(
+        0,
+        items.findIndex((m) => m.jid === current),
+      );
       switch (e.key) {
-        case "ArrowRight": case "ArrowDown": i = (i + 1) % items.length; break;
-        case "ArrowLeft": case "ArrowUp": i = (i - 1 + items.length) % items.length; break;
-        case "Home": i = 0; break;
-        case "End": i = items.length - 1; break;
-        case "Enter": case " ":
+        case "ArrowRight":
+        case "ArrowDown":
+          i = (i + 1) % items.length;
+          break;
+        case "ArrowLeft":
+        case "ArrowUp":
+          i = (i - 1 + items.length) % items.length;
+          break;
+        case "Home":
+          i = 0;
+          break;
+        case "End":
+          i = items.length - 1;
+          break;
+        case "Enter":
+        case " ":
           if (current) k.select(current);
           e.preventDefault();
           return;
-        default: return;
+        default:
+          return;
       }
       e.preventDefault();
       e.stopPropagation(); // not Leaflet's keyboard panning

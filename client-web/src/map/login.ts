@@ -22,7 +22,13 @@ export function completeJid(jid: string, domain: string): string {
  * With a remembered password it logs in at once. Both pages use it (`title` names the page): one login, one saved
  * session (app/saved.ts), so "remember me" on the map logs in "My sharing" too.
  */
-export function showLogin(el: HTMLElement, cfg: MapConfig, saved: SavedLogin, submit: (v: LoginValues) => Promise<void>, title = "geo presence: live map"): void {
+export function showLogin(
+  el: HTMLElement,
+  cfg: MapConfig,
+  saved: SavedLogin,
+  submit: (v: LoginValues) => Promise<void>,
+  title = "geo presence: live map",
+): void {
   const jid = saved.jid ?? cfg.demo?.jid ?? "";
   const password = saved.password ?? cfg.demo?.password ?? "";
   el.innerHTML = `
@@ -44,9 +50,22 @@ export function showLogin(el: HTMLElement, cfg: MapConfig, saved: SavedLogin, su
   const go = async () => {
     const data = new FormData(form);
     const get = (k: string) => String(data.get(k) ?? "").trim();
-    const v: LoginValues = { jid: completeJid(get("jid"), cfg.domain), password: String(data.get("password") ?? ""), websocket: get("websocket"), remember: data.get("remember") === "on" };
-    const missing = !v.websocket ? "Enter the server's WebSocket URL (e.g. wss://example.org/xmpp-websocket)." : !v.jid || !v.password ? "Enter a JID and a password." : "";
-    if (missing) { error.hidden = false; error.textContent = missing; return; }
+    const v: LoginValues = {
+      jid: completeJid(get("jid"), cfg.domain),
+      password: String(data.get("password") ?? ""),
+      websocket: get("websocket"),
+      remember: data.get("remember") === "on",
+    };
+    const missing = !v.websocket
+      ? "Enter the server's WebSocket URL (e.g. wss://example.org/xmpp-websocket)."
+      : !v.jid || !v.password
+        ? "Enter a JID and a password."
+        : "";
+    if (missing) {
+      error.hidden = false;
+      error.textContent = missing;
+      return;
+    }
     button.disabled = true;
     error.hidden = true;
     try {
@@ -57,7 +76,10 @@ export function showLogin(el: HTMLElement, cfg: MapConfig, saved: SavedLogin, su
       button.disabled = false;
     }
   };
-  form.addEventListener("submit", (e) => { e.preventDefault(); void go(); });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void go();
+  });
   if (saved.password && jid) void go();
   else form.querySelector<HTMLInputElement>(jid ? "[name=password]" : "[name=jid]")!.focus();
 }

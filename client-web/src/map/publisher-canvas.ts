@@ -86,7 +86,10 @@ export class PublisherCanvas extends L.Layer {
 
   override getEvents(): { [name: string]: L.LeafletEventHandlerFn } {
     return {
-      viewreset: () => { this.reprojectAll(); this.update(); },
+      viewreset: () => {
+        this.reprojectAll();
+        this.update();
+      },
       zoom: () => this.transform(this.map.getCenter(), this.map.getZoom()),
       zoomanim: ((e: L.ZoomAnimEvent) => this.transform(e.center, e.zoom)) as L.LeafletEventHandlerFn,
       zoomend: () => this.reprojectAll(),
@@ -109,7 +112,10 @@ export class PublisherCanvas extends L.Layer {
     d.onMap = false;
     this.shown.delete(d);
     if (this.top === d) this.top = undefined;
-    if (this.hovered === d) { this.hovered = undefined; this.handlers.hover(undefined); }
+    if (this.hovered === d) {
+      this.hovered = undefined;
+      this.handlers.hover(undefined);
+    }
     this.requestRedraw();
   }
 
@@ -118,7 +124,10 @@ export class PublisherCanvas extends L.Layer {
     let changed = false;
     for (const d of dots) {
       const c = members.has(d.jid);
-      if ((d.clustered ?? false) !== c) { d.clustered = c; changed = true; }
+      if ((d.clustered ?? false) !== c) {
+        d.clustered = c;
+        changed = true;
+      }
     }
     if (changed) this.requestRedraw();
   }
@@ -173,7 +182,8 @@ export class PublisherCanvas extends L.Layer {
     const min = map.containerPointToLayerPoint(size.multiplyBy(-PADDING)).round();
     const bounds = L.bounds(min, min.add(size.multiplyBy(1 + PADDING * 2)).round());
     const zoom = map.getZoom();
-    const same = this.bounds && this.bounds.min!.equals(bounds.min!) && this.bounds.max!.equals(bounds.max!) && this.zoom === zoom;
+    const same =
+      this.bounds && this.bounds.min!.equals(bounds.min!) && this.bounds.max!.equals(bounds.max!) && this.zoom === zoom;
     this.center = map.getCenter();
     this.zoom = zoom;
     L.DomUtil.setPosition(this.box, bounds.min!);
@@ -203,7 +213,10 @@ export class PublisherCanvas extends L.Layer {
     const map = this.map as L.Map & { _getNewPixelOrigin(c: L.LatLng, z: number): L.Point };
     const scale = map.getZoomScale(zoom, this.zoom);
     const viewHalf = map.getSize().multiplyBy(0.5 + PADDING);
-    const topLeft = viewHalf.multiplyBy(-scale).add(map.project(this.center, zoom)).subtract(map._getNewPixelOrigin(center, zoom));
+    const topLeft = viewHalf
+      .multiplyBy(-scale)
+      .add(map.project(this.center, zoom))
+      .subtract(map._getNewPixelOrigin(center, zoom));
     L.DomUtil.setTransform(this.box, topLeft, scale);
   }
 
@@ -218,7 +231,10 @@ export class PublisherCanvas extends L.Layer {
     if (!this.pass) {
       if (!this.dirty) return;
       const now = performance.now();
-      if (now - this.startedAt < PICTURE_INTERVAL_MS - 1) { this.frame = requestAnimationFrame(() => this.step()); return; }
+      if (now - this.startedAt < PICTURE_INTERVAL_MS - 1) {
+        this.frame = requestAnimationFrame(() => this.step());
+        return;
+      }
       this.startedAt = now;
       this.dirty = false;
       this.pass = this.startPass();
@@ -251,7 +267,10 @@ export class PublisherCanvas extends L.Layer {
   private startPass(): Pass {
     this.buffer.clear();
     const dots = [...this.shown];
-    if (this.top?.onMap) { dots.splice(dots.indexOf(this.top), 1); dots.push(this.top); }
+    if (this.top?.onMap) {
+      dots.splice(dots.indexOf(this.top), 1);
+      dots.push(this.top);
+    }
     return { dots, i: 0 };
   }
 
@@ -285,7 +304,7 @@ export class PublisherCanvas extends L.Layer {
   }
 
   private onClick(e: MouseEvent): void {
-    if ((this.map.dragging as L.Handler & { moved(): boolean } | undefined)?.moved()) return; // the end of a drag, not a click
+    if ((this.map.dragging as (L.Handler & { moved(): boolean }) | undefined)?.moved()) return; // the end of a drag, not a click
     const d = this.hit(e);
     if (!d) return;
     L.DomEvent.stopPropagation(e);

@@ -43,7 +43,12 @@ export class MapView {
   private readonly clusters: ClusterLayer;
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(root: HTMLElement, private readonly store: PublisherStore, private readonly cfg: MapConfig, private readonly deps: ViewDeps) {
+  constructor(
+    root: HTMLElement,
+    private readonly store: PublisherStore,
+    private readonly cfg: MapConfig,
+    private readonly deps: ViewDeps,
+  ) {
     root.innerHTML = `
       <div class="layout">
         <aside class="side" aria-label="Publishers">
@@ -60,17 +65,26 @@ export class MapView {
     this.markers = new MarkerLayer(this.map, store, cfg.staleAfterMs, (jid) => this.select(jid));
     this.panel = new Panel(root.querySelector<HTMLElement>("#panel")!, store, cfg.staleAfterMs, {
       select: (jid) => this.select(jid),
-      toggleFollow: (jid) => { if (this.selected !== jid) this.select(jid); this.setFollow(!this.following); },
+      toggleFollow: (jid) => {
+        if (this.selected !== jid) this.select(jid);
+        this.setFollow(!this.following);
+      },
     });
     this.details = new Details(root.querySelector<HTMLElement>("#details")!, {
       close: () => this.select(undefined),
       toggleFollow: () => this.setFollow(!this.following),
     });
-    this.clusters = new ClusterLayer(this.map, () => this.markers.clusterPoints(), (members) => this.markers.setClustered(members));
+    this.clusters = new ClusterLayer(
+      this.map,
+      () => this.markers.clusterPoints(),
+      (members) => this.markers.setClustered(members),
+    );
     addMarkerKeys(this.map, {
       inView: () => {
         const b = this.map.getBounds();
-        return this.markers.info().filter((m) => m.onMap && b.contains([m.lat, m.lon]))
+        return this.markers
+          .info()
+          .filter((m) => m.onMap && b.contains([m.lat, m.lon]))
           .sort((a, c) => a.lon - c.lon || c.lat - a.lat)
           .map((m) => ({ jid: m.jid, label: `${displayName(m.jid)}, ${m.status}${m.stale ? ", stale" : ""}` }));
       },
@@ -105,7 +119,10 @@ export class MapView {
     const dirty = this.store.takeDirty();
     this.markers.sync(dirty, now);
     if (dirty.length) this.clusters.changed();
-    if (this.fitPending) { this.fitPending = false; this.fitAll(); }
+    if (this.fitPending) {
+      this.fitPending = false;
+      this.fitAll();
+    }
     if (!dirty.length) return;
     if (this.pendingSelect && dirty.includes(this.pendingSelect) && this.store.get(this.pendingSelect)?.fix) {
       const jid = this.pendingSelect;
@@ -115,7 +132,10 @@ export class MapView {
     if (now - this.panelAt > 300) this.renderPanel(now);
     if (this.selected && dirty.includes(this.selected)) {
       const p = this.store.get(this.selected);
-      if (!p?.fix) { this.select(undefined); return; } // it stopped sharing or went away
+      if (!p?.fix) {
+        this.select(undefined);
+        return;
+      } // it stopped sharing or went away
       this.trail = mergeTrail(this.trail, [p.fix], this.cfg.trailLength);
       this.markers.showTrail(this.trail);
       if (this.following) this.map.panTo([p.fix.lat, p.fix.lon], { animate: false });
@@ -126,7 +146,10 @@ export class MapView {
   private tick(): void {
     // the list is rendered from the store: changes still waiting for their frame reach the markers first, so the
     // list never shows a state the map does not (a row gone while its marker still stands)
-    if (this.frame) { cancelAnimationFrame(this.frame); this.flush(); }
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.flush();
+    }
     const now = Date.now();
     this.empty.update(this.loaded, this.onMapCount());
     this.clusters.changed(); // statuses change with time (online counts)
@@ -141,7 +164,13 @@ export class MapView {
   }
 
   private renderDetails(now: number): void {
-    this.details.render(this.selected ? this.store.get(this.selected) : undefined, now, this.following, this.cfg.staleAfterMs, this.trail.length);
+    this.details.render(
+      this.selected ? this.store.get(this.selected) : undefined,
+      now,
+      this.following,
+      this.cfg.staleAfterMs,
+      this.trail.length,
+    );
   }
 
   /** Clusters on (default) or off, for benchmarks. */
@@ -170,7 +199,10 @@ export class MapView {
       this.map.setView([v.center.lat, v.center.lon], v.center.zoom, { animate: false });
     }
     if (v.selected !== this.selected) {
-      if (v.selected && !this.store.get(v.selected)?.fix) { this.pendingSelect = v.selected; return; }
+      if (v.selected && !this.store.get(v.selected)?.fix) {
+        this.pendingSelect = v.selected;
+        return;
+      }
       this.select(v.selected, !v.center);
     }
   }
@@ -189,7 +221,10 @@ export class MapView {
   /** `pan`: bring the publisher into view (not when the hash already says where to look). */
   select(jid: string | undefined, pan = true): void {
     this.pendingSelect = undefined;
-    if (jid === this.selected) { if (jid && pan) this.panTo(jid); return; }
+    if (jid === this.selected) {
+      if (jid && pan) this.panTo(jid);
+      return;
+    }
     const now = Date.now();
     this.selected = jid;
     this.following = false;
@@ -203,12 +238,17 @@ export class MapView {
     if (pan) this.panTo(jid);
     const p = this.store.get(jid);
     if (p?.fix) this.trail = [p.fix];
-    this.deps.history(jid, this.cfg.trailLength).then((fixes) => {
-      if (this.selected !== jid) return;
-      this.trail = mergeTrail(this.trail, fixes, this.cfg.trailLength);
-      this.markers.showTrail(this.trail);
-      this.renderDetails(Date.now());
-    }, () => { /* no history (e.g. the node is gone): the trail grows from live fixes */ });
+    this.deps.history(jid, this.cfg.trailLength).then(
+      (fixes) => {
+        if (this.selected !== jid) return;
+        this.trail = mergeTrail(this.trail, fixes, this.cfg.trailLength);
+        this.markers.showTrail(this.trail);
+        this.renderDetails(Date.now());
+      },
+      () => {
+        /* no history (e.g. the node is gone): the trail grows from live fixes */
+      },
+    );
   }
 
   private panTo(jid: string): void {
@@ -231,7 +271,10 @@ export class MapView {
 
   /** Frames every visible publisher. */
   fitAll(): void {
-    const pts = this.markers.info().filter((m) => m.onMap).map((m) => L.latLng(m.lat, m.lon));
+    const pts = this.markers
+      .info()
+      .filter((m) => m.onMap)
+      .map((m) => L.latLng(m.lat, m.lon));
     if (pts.length) this.map.fitBounds(L.latLngBounds(pts), { padding: [40, 40], maxZoom: 13, animate: false });
   }
 
@@ -245,9 +288,32 @@ export class MapView {
   }
 
   /** For tests and debugging. */
-  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; clusters: { count: number; online: number }[]; lakes: string[]; scale?: string; zoom: number } {
-    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws,
-      places: this.basemap.places?.shown ?? [], clusters: this.clusters.shown, lakes: this.basemap.lakes(), scale: this.basemap.scale(), zoom: this.map.getZoom() };
+  debug(): {
+    markers: MarkerInfo[];
+    created: number;
+    selected?: string;
+    following: boolean;
+    trail: number;
+    redraws: number;
+    places: string[];
+    clusters: { count: number; online: number }[];
+    lakes: string[];
+    scale?: string;
+    zoom: number;
+  } {
+    return {
+      markers: this.markers.info(),
+      created: this.markers.created,
+      selected: this.selected,
+      following: this.following,
+      trail: this.trail.length,
+      redraws: this.markers.redraws,
+      places: this.basemap.places?.shown ?? [],
+      clusters: this.clusters.shown,
+      lakes: this.basemap.lakes(),
+      scale: this.basemap.scale(),
+      zoom: this.map.getZoom(),
+    };
   }
 
   destroy(): void {

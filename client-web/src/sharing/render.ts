@@ -13,7 +13,8 @@ const ACCESS: Record<string, string> = {
   roster: "contacts in the allowed roster groups",
 };
 
-const cell = (x: Row, c: keyof Row) => (c === "temporary" ? (x[c] === "true" ? "yes" : x[c] === "false" ? "no" : "–") : x[c] || "–");
+const cell = (x: Row, c: keyof Row) =>
+  c === "temporary" ? (x[c] === "true" ? "yes" : x[c] === "false" ? "no" : "–") : x[c] || "–";
 
 function table(id: string, caption: string, r: Row[], cols: [keyof Row, string][], empty: string): string {
   if (!r.length) return `<p id="${id}" class="none">${empty}</p>`;
@@ -30,10 +31,11 @@ export function precisionOf(r: Report, jid: string): "exact" | "coarse" {
 
 function member(r: Report, jid: string, km: string): string {
   const p = precisionOf(r, jid);
-  const toggle = Number(km) > 0
-    ? `<button type="button" data-act="${p === "exact" ? "coarse" : "exact"}" data-jid="${esc(jid)}" data-key="${p === "exact" ? "coarse" : "exact"}:${esc(jid)}"
+  const toggle =
+    Number(km) > 0
+      ? `<button type="button" data-act="${p === "exact" ? "coarse" : "exact"}" data-jid="${esc(jid)}" data-key="${p === "exact" ? "coarse" : "exact"}:${esc(jid)}"
         aria-label="${p === "exact" ? `Coarse only for ${esc(jid)}` : `Exact for ${esc(jid)}`}" title="${p === "exact" ? `Show ${esc(jid)} only the ${esc(km)} km grid cell` : `Show ${esc(jid)} your exact position`}">${p === "exact" ? "Coarse only" : "Exact"}</button>`
-    : "";
+      : "";
   return `<li data-jid="${esc(jid)}" data-precision="${p}"><span class="jid">${esc(jid)}</span>
     <span class="precision">${p === "exact" ? "sees your exact position" : `sees a ${esc(km)} km grid cell`}</span>
     ${toggle}<button type="button" data-act="revoke" data-jid="${esc(jid)}" data-key="revoke:${esc(jid)}" aria-label="Remove ${esc(jid)}">Remove</button></li>`;
@@ -58,14 +60,45 @@ export function renderReport(root: HTMLElement, r: Report): void {
       <h3>Exact position</h3>
       <ul id="exact" class="people">${(f["geo#exact"] ?? []).map((j) => `<li>${esc(j)}</li>`).join("") || `<li class="none">${km === "0" ? "everybody (no grid set)" : "only you"}</li>`}</ul></section>
     <section id="pending" aria-labelledby="h-pending"><h2 id="h-pending">Asking to see me (${pending.length})</h2>
-      ${pending.length ? `<ul class="people">${pending.map((j) => `<li class="request" data-jid="${esc(j)}"><span class="jid">${esc(j)}</span> asks to see your location
+      ${
+        pending.length
+          ? `<ul class="people">${pending
+              .map(
+                (
+                  j,
+                ) => `<li class="request" data-jid="${esc(j)}"><span class="jid">${esc(j)}</span> asks to see your location
         <button type="button" data-allow="true" data-key="allow:${esc(j)}" aria-label="Approve ${esc(j)}">Approve</button>
-        <button type="button" data-allow="false" data-key="deny:${esc(j)}" aria-label="Deny ${esc(j)}">Deny</button></li>`).join("")}</ul>`
-        : `<p class="none">Nobody is waiting for an answer.</p>`}</section>
+        <button type="button" data-allow="false" data-key="deny:${esc(j)}" aria-label="Deny ${esc(j)}">Deny</button></li>`,
+              )
+              .join("")}</ul>`
+          : `<p class="none">Nobody is waiting for an answer.</p>`
+      }</section>
     <section aria-labelledby="h-watching"><h2 id="h-watching">Watching now</h2>
-      ${table("watching", "Subscribed now", r.watching, [["jid", "Who"], ["what", "How"], ["precision", "Precision"], ["area", "Area"], ["temporary", "Ends when they go offline"]], "Nobody is subscribed to you now.")}</section>
+      ${table(
+        "watching",
+        "Subscribed now",
+        r.watching,
+        [
+          ["jid", "Who"],
+          ["what", "How"],
+          ["precision", "Precision"],
+          ["area", "Area"],
+          ["temporary", "Ends when they go offline"],
+        ],
+        "Nobody is subscribed to you now.",
+      )}</section>
     <section aria-labelledby="h-looked"><h2 id="h-looked">Looked in the last 24 hours</h2>
-      ${table("looked", "Fetched your items", r.looked, [["jid", "Who"], ["when", "Latest"], ["count", "Times"]], "Nobody fetched your location in the last 24 hours.")}</section>
+      ${table(
+        "looked",
+        "Fetched your items",
+        r.looked,
+        [
+          ["jid", "Who"],
+          ["when", "Latest"],
+          ["count", "Times"],
+        ],
+        "Nobody fetched your location in the last 24 hours.",
+      )}</section>
     <section id="actions" aria-labelledby="h-actions"><h2 id="h-actions">Sharing</h2>
       <p>Sharing: <span id="share-state">${esc(sharing)}</span></p>
       <button type="button" id="share-hour" data-key="share-hour">Share for 1 hour</button>
