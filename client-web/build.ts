@@ -34,7 +34,10 @@ interface City {
   loc: { coordinates: [number, number] };
 }
 
-/** [name, lat, lon, population] rows, most populous first, in files a view can pick: places/big.json, mid.json, c/<cell>.json. */
+/**
+ * [name, lat, lon, population] rows, most populous first, in files a view can pick: places/big.json, mid.json,
+ * c/<cell>.json.
+ */
 export function gazetteerFiles(cities: City[]): Map<string, string> {
   const rows = cities
     .filter((c) => !SKIP.has(c.featureCode) && c.name)
@@ -60,7 +63,8 @@ export function gazetteerFiles(cities: City[]): Map<string, string> {
 /**
  * Natural Earth's lakes at 1 km (@geo-maps/earth-lakes-1km, 12 MB of GeoJSON) as one MultiPolygon per 10° cell,
  * lakes/<row>_<col>.json, coordinates to 4 decimals (about 10 m); a lake is in every cell its bounding box touches.
- * The map fetches the cells in view from zoom 8; below, lakes/world.json holds the lakes whose bounding box covers 2,000 km² or more.
+ * The map fetches the cells in view from zoom 8; below, lakes/world.json holds the lakes whose bounding box covers
+ * 2,000 km² or more.
  */
 export function lakeFiles(lakes: number[][][][]): Map<string, string> {
   const cells = new Map<string, number[][][][]>();
@@ -103,7 +107,8 @@ export interface BuildOptions {
 export async function buildMap(o: BuildOptions = {}): Promise<string> {
   const outDir = resolve(o.outDir ?? DIST);
   const log = o.log ?? (() => {});
-  parseConfig(o.config ?? DEFAULT_CONFIG, { protocol: "https:", host: "example.org" }); // the page's own checks, before any work
+  // the page's own checks, before any work
+  parseConfig(o.config ?? DEFAULT_CONFIG, { protocol: "https:", host: "example.org" });
   const { build } = await import("vite");
   log(`bundling with Vite into ${outDir}`);
   await build({ configFile: join(here, "vite.config.ts"), build: { outDir, emptyOutDir: true }, logLevel: "warn" });
@@ -116,8 +121,9 @@ export async function buildMap(o: BuildOptions = {}): Promise<string> {
     writeFileSync(p, body);
     bytes += body.length;
   }
+  const placesMb = (bytes / 1e6).toFixed(1);
   log(
-    `  ${cities.length.toLocaleString("en")} places, ${(bytes / 1e6).toFixed(1)} MB in places/ (a view loads a few hundred kB of it)`,
+    `  ${cities.length.toLocaleString("en")} places, ${placesMb} MB in places/ (a view loads a few hundred kB of it)`,
   );
   log("writing the lakes (Natural Earth 1 km, from @geo-maps/earth-lakes-1km)");
   const lakes = (
@@ -173,7 +179,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   buildMap({ outDir: args.out, config, log: (l) => console.log(`map:build: ${l}`) }).then(
     (dir) =>
       console.log(
-        `map:build: done in ${((Date.now() - t0) / 1000).toFixed(1)} s: serve ${dir} as static files (README: "Deploy the map")`,
+        `map:build: done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ` +
+          `serve ${dir} as static files (README: "Deploy the map")`,
       ),
     (err: Error) => {
       console.error(`map:build: failed: ${err.message}`);

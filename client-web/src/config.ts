@@ -4,9 +4,12 @@
 // {
 //   "websocket": "wss://example.org/xmpp-websocket",  // "" = same origin as the page, path /xmpp-websocket
 //   "service": "geo.example.org",                      // the geo service's JID
-//   "domain": "example.org",                           // user domain: "alice" in the login form means alice@example.org
-//   "basemap": { "type": "offline" }                   // or { "type": "tiles", "url": ".../{z}/{x}/{y}.png", "attribution": "..." }
-//                                                      // or { "type": "pmtiles", "url": "basemap.pmtiles", "attribution": "..." }
+//   "domain": "example.org",                           // user domain: "alice" in the login form means
+//                                                      // alice@example.org
+//   "basemap": { "type": "offline" }                   // or { "type": "tiles", "url": ".../{z}/{x}/{y}.png",
+//                                                      //      "attribution": "..." }
+//                                                      // or { "type": "pmtiles", "url": "basemap.pmtiles",
+//                                                      //      "attribution": "..." }
 //   "staleAfterSeconds": 120, "trailLength": 50, "digestMs": 250,
 //   "followView": true,                                // the subscription's area follows the view (geo#bbox);
 //                                                      // false: every publisher the viewer may see, whatever the view

@@ -122,7 +122,8 @@ logout.addEventListener("click", async () => {
 loadConfig().then(start, (err: Error) => {
   banner.hidden = false;
   renderBanner(banner, { phase: "error", reason: err.message });
-  screen.innerHTML = `<main class="login-page"><p class="error">The map cannot start: ${err.message.replace(/[&<>]/g, "")}</p></main>`;
+  const reason = err.message.replace(/[&<>]/g, "");
+  screen.innerHTML = `<main class="login-page"><p class="error">The map cannot start: ${reason}</p></main>`;
 });
 
 // For tests and debugging: what is drawn (the canvas has no element per marker).

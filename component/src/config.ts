@@ -79,7 +79,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   const secret = pick(values.secret, "GEO_SECRET");
   if (!secret && !values.status)
     throw new ConfigError(
-      "GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config (GEO_SECRET=... or --secret ...)",
+      "GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config " +
+        "(GEO_SECRET=... or --secret ...)",
     );
   const domain = pick(values.domain, "GEO_DOMAIN") ?? "geo.localhost";
   const accessModel = pick(values["access-model"], "GEO_ACCESS_MODEL") ?? "open";

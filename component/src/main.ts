@@ -53,7 +53,9 @@ const entity = component({ service, domain, password: secret });
 let stopping = false;
 const running = createService({ entity, store, settings, log, confirmAtStart: slots === undefined });
 log(
-  `geo-presence ${domain}: ${running.core.publishers().length} publishers in ${isPostgresUrl(db) ? redactUrl(db) : db}; users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`,
+  `geo-presence ${domain}: ${running.core.publishers().length} publishers ` +
+    `in ${isPostgresUrl(db) ? redactUrl(db) : db}; ` +
+    `users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`,
 );
 
 // Reconnect with backoff: 1 s, doubling to 30 s, back to 1 s once online. The state is in memory and in the store.
@@ -72,7 +74,8 @@ entity.on("error", (err: Error & { condition?: string }) => {
   if (stopping) return;
   if (err.condition === "not-authorized") {
     log(
-      `error: Prosody refused the handshake for ${domain}: check that GEO_SECRET equals the component_secret of Component "${domain}"`,
+      `error: Prosody refused the handshake for ${domain}: ` +
+        `check that GEO_SECRET equals the component_secret of Component "${domain}"`,
     );
     void shutdown(1);
     return;
@@ -137,7 +140,8 @@ if (slots !== undefined) {
               running.askSessions(jids);
               if (k === 0)
                 log(
-                  `asked the ${jids.length} known session(s) whether they still exist (XEP-0199 ping); again after ${rounds.slice(1).join(", ")} s`,
+                  `asked the ${jids.length} known session(s) whether they still exist (XEP-0199 ping); ` +
+                    `again after ${rounds.slice(1).join(", ")} s`,
                 );
               ask(k + 1);
             },
@@ -185,7 +189,8 @@ if (slots !== undefined) {
           if (!yes || stopping) return;
           clearInterval(check);
           log(
-            `a primary instance waits for a slot: handing slot ${held.slot} back and stopping (restart me as a standby)`,
+            `a primary instance waits for a slot: handing slot ${held.slot} back and stopping ` +
+              "(restart me as a standby)",
           );
           void shutdown(0, true);
         },

@@ -29,7 +29,10 @@ export interface ClusterArm {
 export interface ClusterFigures {
   /** per set-up ("1 instance, 1 node", "2 instances, 1 node", "2 instances, 2 nodes"), one entry per round */
   arms: Map<string, ClusterArm[]>;
-  /** publishers per instance with 2 instances, and the largest deviation from an even split in percent (not measured when splitPublishers is 0) */
+  /**
+   * publishers per instance with 2 instances, and the largest deviation from an even split in percent (not measured
+   * when splitPublishers is 0)
+   */
   split?: { publishers: number; counts: number[]; maxDeviationPct: number };
 }
 
@@ -145,8 +148,14 @@ async function arm(
         commits: { perSecond: committed / secs, perThousand: per(committed) },
       };
       if (r < 0) continue;
+      const sum = (cs: number[]) => cs.map((c) => c.toFixed(2)).join(" + ");
+      const { perSecond, perThousand } = result.commits;
       log(
-        `cluster ${n} instance(s) on ${nodes} ejabberd node(s), round ${r + 1}/${o.rounds}: ${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: instances ${result.cpuPerThousand.instances.map((c) => c.toFixed(2)).join(" + ")}, ejabberd ${ejabberdNodes.map((c) => c.toFixed(2)).join(" + ")}, PostgreSQL ${pgCpu.toFixed(2)}; ${result.commits.perSecond.toFixed(0)} commits/s (${result.commits.perThousand.toFixed(0)} per 1,000 publishes)`,
+        `cluster ${n} instance(s) on ${nodes} ejabberd node(s), round ${r + 1}/${o.rounds}: ` +
+          `${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: ` +
+          `instances ${sum(result.cpuPerThousand.instances)}, ejabberd ${sum(ejabberdNodes)}, ` +
+          `PostgreSQL ${pgCpu.toFixed(2)}; ` +
+          `${perSecond.toFixed(0)} commits/s (${perThousand.toFixed(0)} per 1,000 publishes)`,
       );
       rounds.push(result);
     }
@@ -172,7 +181,8 @@ async function split(pgs: Postgres, count: number, log: (l: string) => void): Pr
     const counts = inst.map((i) => users.filter((u) => i.senders.has(u.bare)).length);
     const maxDeviationPct = Math.max(...counts.map((c) => (Math.abs(c - count / 2) / (count / 2)) * 100));
     log(
-      `bare_source split of ${count} publishers over 2 instances: ${counts.join(" / ")} (largest deviation from even ${maxDeviationPct.toFixed(1)}%)`,
+      `bare_source split of ${count} publishers over 2 instances: ${counts.join(" / ")} ` +
+        `(largest deviation from even ${maxDeviationPct.toFixed(1)}%)`,
     );
     return { publishers: count, counts, maxDeviationPct };
   } finally {

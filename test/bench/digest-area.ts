@@ -14,7 +14,10 @@ import { type Figures, quantile } from "./stats.ts";
 export type ViewMode = "plain" | "digest" | "area" | "cities" | "digest pass-through";
 /** the bench's fixes (clients.ts publishStanza) lie in lat 48-49, lon 2-2.78: this box holds about half of them */
 const BOX = { south: 48, west: 2, north: 48.5, east: 2.8 };
-/** "cities": publisher i lives in city i % CITIES, viewer j watches city j % CITIES on 1 s digests (the issue's set-up) */
+/**
+ * "cities": publisher i lives in city i % CITIES, viewer j watches city j % CITIES on 1 s digests (the issue's
+ * set-up)
+ */
 export const CITIES = 20;
 const city = (k: number) => ({ lat: -40 + 4 * (k % CITIES), lon: -170 + 17 * (k % CITIES) });
 const cityBox = (k: number) => {
@@ -83,7 +86,10 @@ function subscribe(
   return v.iq("set", service, subscribePubsub(v.jid, j, mode, digestMs, action));
 }
 
-/** the <pubsub/> of viewer j's (un)subscribe to `locations` in a mode, with its subscription options (XEP-0060 §6.3.7) */
+/**
+ * the <pubsub/> of viewer j's (un)subscribe to `locations` in a mode, with its subscription options (XEP-0060
+ * §6.3.7)
+ */
 export function subscribePubsub(
   jid: string,
   j: number,
@@ -283,14 +289,18 @@ export async function digestAreaFigures(c: DigestAreaContext): Promise<void> {
         a.shed.push(shed);
         a.share.push((100 * x.items) / x.expected);
         c.log(
-          `9 ${mode} round ${r + 1}/${c.rounds}: ${x.items}/${x.expected} fixes in ${x.messages} messages, p99 ${quantile(x.lat, 0.99).toFixed(1)} ms, Prosody ${cpu.Prosody.toFixed(0)}%`,
+          `9 ${mode} round ${r + 1}/${c.rounds}: ${x.items}/${x.expected} fixes in ${x.messages} messages, ` +
+            `p99 ${quantile(x.lat, 0.99).toFixed(1)} ms, Prosody ${cpu.Prosody.toFixed(0)}%`,
         );
       } finally {
         await stopChild(child);
       }
     }
   }
-  const s9 = `9 digests and areas: ${c.publishers.length} pub x 1/s, ${c.viewers.length} viewers on locations (cities: ${c.cityViewers.length}), ${c.seconds} s per round, digest ${c.digestMs} ms`;
+  const s9 =
+    `9 digests and areas: ${c.publishers.length} pub x 1/s, ` +
+    `${c.viewers.length} viewers on locations (cities: ${c.cityViewers.length}), ` +
+    `${c.seconds} s per round, digest ${c.digestMs} ms`;
   for (const [mode, a] of acc) {
     c.figs.add(s9, `${mode}: latency p50`, a.p50, "ms", "of the fixes that arrived");
     c.figs.add(

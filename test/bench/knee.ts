@@ -55,7 +55,10 @@ interface Arena {
   warm: Set<string>;
 }
 
-/** internal_plain accounts written into Prosody's store (datamanager's format): thousands of logins without registering */
+/**
+ * internal_plain accounts written into Prosody's store (datamanager's format): thousands of logins without
+ * registering
+ */
 function writeAccounts(p: Prosody, names: string[]): void {
   const dir = join(
     p.dataDir,
@@ -279,7 +282,13 @@ async function step(c: KneeContext, a: Arena, arm: Arm, mode: KneeMode, n: numbe
 }
 
 const show = (s: Step) =>
-  `${s.n} publishers: p99 ${s.p99.toFixed(0)} ms (p50 ${s.p50.toFixed(0)}) ${s.ok ? "held" : "MISSED"}; ${s.perViewer.toFixed(0)} fixes/viewer/s (${s.share.toFixed(0)}%); CPU Prosody ${s.cpu.Prosody.toFixed(0)}%, component ${s.cpu.component.toFixed(0)}%, bench ${s.cpu.bench.toFixed(0)}%, machine ${s.machine.toFixed(0)}% of ${100 * CORES}%; bench loop p99 ${s.loopP99.toFixed(0)} ms; Prosody ping p99 ${s.pingP99.toFixed(0)} ms`;
+  `${s.n} publishers: p99 ${s.p99.toFixed(0)} ms (p50 ${s.p50.toFixed(0)}) ${s.ok ? "held" : "MISSED"}; ` +
+  `${s.perViewer.toFixed(0)} fixes/viewer/s (${s.share.toFixed(0)}%); ` +
+  `CPU Prosody ${s.cpu.Prosody.toFixed(0)}%, component ${s.cpu.component.toFixed(0)}%, ` +
+  `bench ${s.cpu.bench.toFixed(0)}%, machine ${s.machine.toFixed(0)}% of ${100 * CORES}%; ` +
+  `bench loop p99 ${s.loopP99.toFixed(0)} ms; Prosody ping p99 ${s.pingP99.toFixed(0)} ms`;
+
+const CORE_OF = { Prosody: "Prosody's core", component: "the component's core", bench: "the load generator's core" };
 
 /**
  * What gave out first at a step that missed: a process at 90% of a core, else the whole machine at 90% of its cores
@@ -289,8 +298,7 @@ export function saturated(s: Step): string {
   const busy = (["Prosody", "component", "bench"] as const)
     .filter((k) => s.cpu[k] >= 90)
     .sort((x, y) => s.cpu[y] - s.cpu[x]);
-  if (busy.length)
-    return `${{ Prosody: "Prosody's core", component: "the component's core", bench: "the load generator's core" }[busy[0]]} (${s.cpu[busy[0]].toFixed(0)}%)`;
+  if (busy.length) return `${CORE_OF[busy[0]]} (${s.cpu[busy[0]].toFixed(0)}%)`;
   if (s.machine >= 90 * CORES) return `the machine (${s.machine.toFixed(0)}% of ${100 * CORES}%: other processes)`;
   if (s.pingP99 > 50)
     return `Prosody's event loop (ping p99 ${s.pingP99.toFixed(0)} ms at ${s.cpu.Prosody.toFixed(0)}% CPU)`;
@@ -346,7 +354,9 @@ export async function kneeFigures(c: KneeContext): Promise<void> {
   );
   const a = await openArena(c, "knee", maxPubs, nv, false);
   const knees = new Map<KneeMode, number>();
-  const s10 = `10 knee: publishers at 1/s held at p99 <= ${o.digestMs + 50} ms, ${o.digestMs} ms digests, ${o.seconds} s per step`;
+  const s10 =
+    `10 knee: publishers at 1/s held at p99 <= ${o.digestMs + 50} ms, ` +
+    `${o.digestMs} ms digests, ${o.seconds} s per step`;
   const sSet = `10 Prosody settings at the service's knee, ${o.seconds} s per round`;
   const label = (mode: KneeMode) =>
     mode === "cities"

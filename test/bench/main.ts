@@ -75,7 +75,8 @@ function memory(): void {
     figs.add("5 memory", `RSS per publisher, ${n} publishers, last fix only`, rss, "bytes", "includes V8 heap slack");
     figs.add("5 memory", `heap per stored history item, ${n} publishers x ${HISTORY}`, perItem, "bytes");
     log(
-      `memory ${n} publishers: heap ${Math.round(median(heap))} B/publisher, RSS ${Math.round(median(rss))} B/publisher, ${Math.round(median(perItem))} B per history item`,
+      `memory ${n} publishers: heap ${Math.round(median(heap))} B/publisher, ` +
+        `RSS ${Math.round(median(rss))} B/publisher, ${Math.round(median(perItem))} B per history item`,
     );
   }
 }
@@ -106,7 +107,8 @@ async function run(prosody: Prosody): Promise<void> {
         { PT_SERVICE: prosody.componentService, PT_SECRET: prosody.componentSecret, PT_DOMAIN: prosody.component },
         /passthrough online/,
       ),
-    // the limit of several items per message: one write per turn, consecutive items of one node to one viewer in one message
+    // the limit of several items per message: one write per turn, consecutive items of one node to one viewer in one
+    // message
     "batched pass-through": () =>
       startChild(
         "test/bench/passthrough.ts",
@@ -194,11 +196,15 @@ async function run(prosody: Prosody): Promise<void> {
           }
         }
         log(
-          `fan-out ${F} round ${r + 1}/${R}: PEP ${Math.round(a.notificationsPerSec)} notif/s, service ${Math.round(arm.service.n[r])}, pass-through ${Math.round(arm["pass-through"].n[r])}, batched pass-through ${Math.round(arm["batched pass-through"].n[r])}`,
+          `fan-out ${F} round ${r + 1}/${R}: PEP ${Math.round(a.notificationsPerSec)} notif/s, ` +
+            `service ${Math.round(arm.service.n[r])}, pass-through ${Math.round(arm["pass-through"].n[r])}, ` +
+            `batched pass-through ${Math.round(arm["batched pass-through"].n[r])}`,
         );
       }
       await pepUnsubscribe(pubs, vs);
-      const s = `1 vs PEP, fan-out ${F}, ${opts.roundSeconds} s per arm and round after ${opts.warmupSeconds} s unmeasured`;
+      const s =
+        `1 vs PEP, fan-out ${F}, ${opts.roundSeconds} s per arm and round ` +
+        `after ${opts.warmupSeconds} s unmeasured`;
       figs.add(s, "PEP publishes/s", pep, "/s");
       figs.add(s, "PEP notifications/s", pepN, "/s");
       figs.add(s, "service publishes/s", arm.service.p, "/s");
@@ -260,7 +266,9 @@ async function run(prosody: Prosody): Promise<void> {
     if (want(1) && opts.fanouts.length > 1) {
       // Prosody's cost of one publish at fan-out F, fitted per round as fixed + F x per notification: the fixed part
       // is the publish itself (PEP's pubsub logic and storage run there), the slope what each notification costs it
-      const sm = `1/2 Prosody CPU per publish = fixed + fan-out x per notification (fitted per round over fan-outs ${opts.fanouts.join("/")})`;
+      const sm =
+        "1/2 Prosody CPU per publish = fixed + fan-out x per notification " +
+        `(fitted per round over fan-outs ${opts.fanouts.join("/")})`;
       const fits = new Map(
         [...perPublish].map(([who, byF]) => [
           who,
@@ -310,7 +318,8 @@ async function run(prosody: Prosody): Promise<void> {
         );
       }
       log(
-        `one publish at a time, fan-out ${latF}: service p50 ${median(q("service", 0.5)).toFixed(2)} ms, pass-through ${median(q("pass-through", 0.5)).toFixed(2)} ms`,
+        `one publish at a time, fan-out ${latF}: service p50 ${median(q("service", 0.5)).toFixed(2)} ms, ` +
+          `pass-through ${median(q("pass-through", 0.5)).toFixed(2)} ms`,
       );
     }
     if (want(9)) {
@@ -341,7 +350,9 @@ async function run(prosody: Prosody): Promise<void> {
     if (want(3)) {
       // Prosody's ceiling (no component connected now), then 3: the steady load
       const count = opts.ceilingCount;
-      const sc = `3 Prosody's ceiling: a raw component to ${sv.length} viewers, ${count.toLocaleString("en-US")} stanzas/round`;
+      const sc =
+        `3 Prosody's ceiling: a raw component to ${sv.length} viewers, ` +
+        `${count.toLocaleString("en-US")} stanzas/round`;
       const tuned = await prosodyCeiling(prosody, sv, count, R);
       // the same on a second, private Prosody with its own GC parameters (prosody/config.ts GC_TUNING): what the
       // one line of configuration the bench and the deployment example use is worth
@@ -392,7 +403,8 @@ async function run(prosody: Prosody): Promise<void> {
           "same round index",
         );
         log(
-          `Prosody's ceiling, ${kind}s: ${Math.round(median(perSec))}/s (default GC: ${Math.round(median(stockPerSec))}/s)`,
+          `Prosody's ceiling, ${kind}s: ${Math.round(median(perSec))}/s ` +
+            `(default GC: ${Math.round(median(stockPerSec))}/s)`,
         );
       }
       const steady = await steadyFigures({
@@ -429,10 +441,12 @@ async function run(prosody: Prosody): Promise<void> {
         a.push(quantile(lat, 0.5));
         b.push(quantile(lat, 0.99));
         log(
-          `offline (${how}) round ${r + 1}/${R}: p50 ${quantile(lat, 0.5).toFixed(2)} ms p99 ${quantile(lat, 0.99).toFixed(2)} ms`,
+          `offline (${how}) round ${r + 1}/${R}: ` +
+            `p50 ${quantile(lat, 0.5).toFixed(2)} ms p99 ${quantile(lat, 0.99).toFixed(2)} ms`,
         );
       }
-      const s4 = `4 offline detection (${how === "drop" ? "socket.destroy" : "clean </stream>"}), ${names.length} publishers`;
+      const ended = how === "drop" ? "socket.destroy" : "clean </stream>";
+      const s4 = `4 offline detection (${ended}), ${names.length} publishers`;
       figs.add(s4, "to viewer presence p50", a, "ms");
       figs.add(s4, "to viewer presence p99", b, "ms");
     }

@@ -55,11 +55,17 @@ const PAGE_HELPERS = `(() => {
     const evs = [];
     for (let i = from; i < to; i++) {
       const q = B.pubs[i];
-      if (step) { q.lat += (Math.random() - 0.5) * 0.01; q.lon += (Math.random() - 0.5) * 0.01; q.b = (q.b + (Math.random() - 0.5) * 20 + 360) % 360; }
+      if (step) {
+        q.lat += (Math.random() - 0.5) * 0.01;
+        q.lon += (Math.random() - 0.5) * 0.01;
+        q.b = (q.b + (Math.random() - 0.5) * 20 + 360) % 360;
+      }
       const t = ++B.t;
       evs.push({ kind: "location", jid: jid(i), itemId: String(t), live: true, session: 1,
-        geoloc: { lat: String(q.lat), lon: String(q.lon), timestamp: new Date(t).toISOString(), accuracy: "40", bearing: String(Math.round(q.b)), speed: "3" } });
-      if (!step && i % 4 === 0) evs.push({ kind: "presence", live: true, session: 1, presence: { jid: jid(i), online: i % 12 !== 0, show: i % 8 === 0 ? "away" : undefined, since: t } });
+        geoloc: { lat: String(q.lat), lon: String(q.lon), timestamp: new Date(t).toISOString(), accuracy: "40",
+          bearing: String(Math.round(q.b)), speed: "3" } });
+      if (!step && i % 4 === 0) evs.push({ kind: "presence", live: true, session: 1,
+        presence: { jid: jid(i), online: i % 12 !== 0, show: i % 8 === 0 ? "away" : undefined, since: t } });
     }
     return evs;
   };
@@ -69,7 +75,10 @@ const PAGE_HELPERS = `(() => {
     for (let i = n; i < B.pubs.length; i++) evs.push({ kind: "deleted", jid: jid(i), session: 1 });
     B.pubs.length = Math.min(B.pubs.length, n);
     const from = B.pubs.length;
-    for (let i = from; i < n; i++) B.pubs.push({ jid: "bench-" + Math.random().toString(36).slice(2, 10) + "@localhost", lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9, b: Math.random() * 360 });
+    for (let i = from; i < n; i++) {
+      const name = "bench-" + Math.random().toString(36).slice(2, 10) + "@localhost";
+      B.pubs.push({ jid: name, lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9, b: Math.random() * 360 });
+    }
     g.apply(evs.concat(B.events(from, n, false)));
   };
   const frame = () => new Promise((r) => requestAnimationFrame(r));
@@ -170,9 +179,11 @@ export async function mapFrames(
         moving: { ...stats(moving.intervals, moving.busy, moving.cpu), redraws: moving.redraws },
       };
       const f = (x: FrameStats) =>
-        `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms, main thread busy ${x.busy.toFixed(0)} ms/s, Chromium CPU ${x.cpu.toFixed(0)} ms/s)`;
+        `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms, ` +
+        `main thread busy ${x.busy.toFixed(0)} ms/s, Chromium CPU ${x.cpu.toFixed(0)} ms/s)`;
       log(
-        `map ${count} publishers: idle ${f(r.idle)}; moving (${moving.fed} updates, ${r.moving.redraws} redraws) ${f(r.moving)}`,
+        `map ${count} publishers: idle ${f(r.idle)}; ` +
+          `moving (${moving.fed} updates, ${r.moving.redraws} redraws) ${f(r.moving)}`,
       );
       out.push(r);
     }
@@ -214,9 +225,8 @@ async function profiled<T>(page: Page, name: string, fn: () => Promise<T>, log: 
   }
   const total = profile.samples.length;
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
-  log(
-    `profile ${name} (${total} samples):\n${top.map(([k, v]) => `  ${((100 * v) / total).toFixed(1)}% ${k}`).join("\n")}`,
-  );
+  const lines = top.map(([k, v]) => `  ${((100 * v) / total).toFixed(1)}% ${k}`);
+  log(`profile ${name} (${total} samples):\n${lines.join("\n")}`);
   await cdp.detach();
   return out;
 }

@@ -35,7 +35,8 @@ function startDigest(to: string): void {
       const close = () => {
         if (part.length)
           out.push(
-            `<message type='headline' from='${domain}' to='${to}'><event xmlns='${NS_EVENT}'><items node='locations'>${part.join("")}</items></event></message>`,
+            `<message type='headline' from='${domain}' to='${to}'><event xmlns='${NS_EVENT}'>` +
+              `<items node='locations'>${part.join("")}</items></event></message>`,
           );
         part = [];
         size = 0;
@@ -75,7 +76,8 @@ function flushTurn(): void {
   turn = [];
   const out = messages.map(
     (m) =>
-      `<message type='headline' from='${domain}' to='${m.to}'><event xmlns='${NS_EVENT}'><items node='${m.node}'>${m.parts.join("")}</items></event></message>`,
+      `<message type='headline' from='${domain}' to='${m.to}'><event xmlns='${NS_EVENT}'>` +
+      `<items node='${m.node}'>${m.parts.join("")}</items></event></message>`,
   );
   void (entity as unknown as { write(s: string): Promise<void> }).write(out.join(""));
 }

@@ -80,7 +80,8 @@ export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
           await steadyRound(steady.slice(0, n), c.viewers, service, 1, `warm${n}-${arm}-${r}`); // JIT, buffers
           const logFrom = childLog(child).length;
           // the measuring side's own delays: every publisher and viewer lives in this process, so a timer or a read
-          // that waits here adds to the latency measured (the part of the tail that is not Prosody's or the component's)
+          // that waits here adds to the latency measured (the part of the tail that is not Prosody's or the
+          // component's)
           const loop = monitorEventLoopDelay({ resolution: 1 });
           loop.enable();
           const { result: res, cpu } = await withCpu({ Prosody: c.prosodyPid, component: child.pid }, () =>
@@ -103,14 +104,20 @@ export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
           x.benchLoop.push(loop.percentile(99) / 1e6);
           failed += res.failed;
           c.log(
-            `steady ${n} publishers, ${arm}, round ${r + 1}/${rounds}: ${res.lat.length}/${res.expected} notifications${shed ? ` (+${shed} shed as superseded)` : ""}, p50 ${quantile(res.lat, 0.5).toFixed(2)} ms p99 ${quantile(res.lat, 0.99).toFixed(2)} ms, ${res.failed} publishes failed`,
+            `steady ${n} publishers, ${arm}, round ${r + 1}/${rounds}: ` +
+              `${res.lat.length}/${res.expected} notifications${shed ? ` (+${shed} shed as superseded)` : ""}, ` +
+              `p50 ${quantile(res.lat, 0.5).toFixed(2)} ms p99 ${quantile(res.lat, 0.99).toFixed(2)} ms, ` +
+              `${res.failed} publishes failed`,
           );
         } finally {
           await stopChild(child);
         }
       }
     }
-    const s3 = `3 steady ${n.toLocaleString("en-US")} pub x 1/s, ${c.viewers.length} viewers (${(n * c.viewers.length).toLocaleString("en-US")} notifications/s offered)`;
+    const offered = (n * c.viewers.length).toLocaleString("en-US");
+    const s3 =
+      `3 steady ${n.toLocaleString("en-US")} pub x 1/s, ` +
+      `${c.viewers.length} viewers (${offered} notifications/s offered)`;
     for (const arm of ["service", "pass-through"] as const) {
       const x = r3[arm];
       c.figs.add(s3, `${arm} latency p50`, x.p50, "ms", `${c.seconds} s per round`);

@@ -58,5 +58,6 @@ try {
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 console.log(
   `median: sqlite ${median(results.sqlite).toFixed(0)}/s, postgres ${median(results.postgres).toFixed(0)}/s ` +
-    `(${N} publishes, ${IN_FLIGHT} in flight; postgres transactions per run ${commits.join(", ")} incl. a few for the counter)`,
+    `(${N} publishes, ${IN_FLIGHT} in flight; ` +
+    `postgres transactions per run ${commits.join(", ")} incl. a few for the counter)`,
 );

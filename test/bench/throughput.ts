@@ -68,7 +68,8 @@ export async function drive(
       () =>
         fail(
           new Error(
-            `run ${tag}: ${received}/${expected === Infinity ? `${next * viewers.length}+` : expected} notifications after ${timeoutMs} ms`,
+            `run ${tag}: ${received}/${expected === Infinity ? `${next * viewers.length}+` : expected} ` +
+              `notifications after ${timeoutMs} ms`,
           ),
         ),
       timeoutMs,
@@ -95,7 +96,10 @@ export async function drive(
   };
 }
 
-/** PEP setup: an open geoloc node per publisher (publish-options), then an explicit XEP-0060 subscription per viewer. */
+/**
+ * PEP setup: an open geoloc node per publisher (publish-options), then an explicit XEP-0060 subscription per
+ * viewer.
+ */
 export async function pepSubscribe(publishers: BenchClient[], viewers: BenchClient[]): Promise<void> {
   const field = (v: string, val: string, type?: string) =>
     xml("field", type ? { var: v, type } : { var: v }, xml("value", {}, val));

@@ -63,7 +63,9 @@ describe("accessibility", () => {
     await page.waitForSelector(row("dave@localhost"));
   });
 
-  it("reaches and selects a list entry with the keyboard, and the page with details open passes the audit", async () => {
+  const keyboardAudit =
+    "reaches and selects a list entry with the keyboard, and the page with details open passes the audit";
+  it(keyboardAudit, async () => {
     await page.waitForSelector(row("dave@localhost"));
     await page.focus("#search");
     await page.keyboard.press("Tab"); // on to the status filters, then the list

@@ -1,5 +1,5 @@
-// The basemaps in a real Chromium, from the build: the offline default (Natural Earth at three scales, lakes, place names
-// from the bundled gazetteer by population as the zoom grows) and a self-hosted .pmtiles archive that the test
+// The basemaps in a real Chromium, from the build: the offline default (Natural Earth at three scales, lakes, place
+// names from the bundled gazetteer by population as the zoom grows) and a self-hosted .pmtiles archive that the test
 // writes itself (test/support/pmtiles.ts), drawn by protomaps-leaflet from byte ranges of the static server.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -73,13 +73,15 @@ describe("the offline basemap", () => {
     expect((await debug(page)).places).not.toContain("Hamburg"); // too small for a world view
     await viewAt(page, 52, 12, 6);
     await page.waitForFunction(
-      "(() => { const v = window.geoMap.view(); return v.scale === '50m' && v.places.includes('Hamburg') && v.lakes.includes('world.json'); })()",
+      "(() => { const v = window.geoMap.view(); " +
+        "return v.scale === '50m' && v.places.includes('Hamburg') && v.lakes.includes('world.json'); })()",
     );
     expect((await debug(page)).places).not.toContain("Kreuzberg");
     await viewAt(page, 52.51, 13.4, 12);
     // Berlin's lakes come from its 10° cell (rows from 90°S, columns from 180°W): row 14, column 19.
     await page.waitForFunction(
-      "(() => { const v = window.geoMap.view(); return v.scale === '10m' && v.places.includes('Kreuzberg') && v.places.includes('Mitte') && v.lakes.join() === '14_19.json'; })()",
+      "(() => { const v = window.geoMap.view(); return v.scale === '10m' && v.places.includes('Kreuzberg') && " +
+        "v.places.includes('Mitte') && v.lakes.join() === '14_19.json'; })()",
       undefined,
       { timeout: 20_000 },
     );

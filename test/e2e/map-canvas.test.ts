@@ -23,7 +23,8 @@ async function pixelAt(pt: { x: number; y: number }): Promise<number[]> {
   return page.evaluate(`(() => {
     const c = document.querySelector(".leaflet-publishers-pane canvas:last-of-type");
     const r = c.getBoundingClientRect(), m = c.width / r.width;
-    return [...c.getContext("2d").getImageData(Math.floor((${pt.x} - r.left) * m), Math.floor((${pt.y} - r.top) * m), 1, 1).data];
+    const x = Math.floor((${pt.x} - r.left) * m), y = Math.floor((${pt.y} - r.top) * m);
+    return [...c.getContext("2d").getImageData(x, y, 1, 1).data];
   })()`) as Promise<number[]>;
 }
 

@@ -27,7 +27,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   dir = mkdtempSync(join(tmpdir(), "geo-nginx-"));
   const root = join(dir, "www");
-  await buildMap({ outDir: root, config: { websocket: "", service: "geo.localhost", domain: "localhost" } }); // as the example says
+  // as the example says
+  await buildMap({ outDir: root, config: { websocket: "", service: "geo.localhost", domain: "localhost" } });
   stack = await startStack();
   for (const u of ["viewer", "alice"]) stack.prosody.register(u, "pw");
   alice = await publisher(stack, "alice", "pw");

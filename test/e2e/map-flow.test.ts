@@ -111,7 +111,8 @@ describe("a new user with the static build", () => {
     expect(new URL(page.url()).hash).toContain("sel=alice@localhost");
     shared = page.url();
     expect(shared).not.toMatch(/password|pw/);
-    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "viewer@localhost" }); // no password kept
+    // no password kept
+    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "viewer@localhost" });
     await page.click("#logout");
     await page.waitForSelector("#login");
     expect(await page.inputValue("[name=jid]")).toBe("viewer@localhost"); // remembered

@@ -85,7 +85,8 @@ describe("the live map with many publishers", () => {
     );
     // The README picture: everyone framed, one publisher selected with its trail.
     await page.evaluate(
-      `window.geoMap.select((window.geoMap.view().markers.find((m) => m.status === "online") ?? window.geoMap.view().markers[0]).jid)`,
+      `(() => { const ms = window.geoMap.view().markers;
+        window.geoMap.select((ms.find((m) => m.status === "online") ?? ms[0]).jid); })()`,
     );
     await page.waitForFunction("window.geoMap.view().trail >= 3", undefined, { timeout: 15_000 });
     await page.evaluate("window.geoMap.fit()");
@@ -104,7 +105,9 @@ describe("the live map with many publishers", () => {
     const result = (await page.evaluate(`(async () => {
       const N = 5000, RATE = 1000, SECONDS = 5;
       const g = window.geoMap;
-      const pubs = Array.from({ length: N }, (_, i) => ({ jid: "bench" + i + "@localhost", lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9, b: Math.random() * 360 }));
+      const pubs = Array.from({ length: N }, (_, i) =>
+        ({ jid: "bench" + i + "@localhost", lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9,
+          b: Math.random() * 360 }));
       let t = Date.now();
       const batch = (from, to) => {
         const evs = [];
@@ -112,8 +115,10 @@ describe("the live map with many publishers", () => {
           const q = pubs[i];
           q.lat += (Math.random() - 0.5) * 0.01; q.lon += (Math.random() - 0.5) * 0.01;
           evs.push({ kind: "location", jid: q.jid, itemId: String(++t), live: true, session: 1,
-            geoloc: { lat: String(q.lat), lon: String(q.lon), timestamp: new Date(t).toISOString(), accuracy: "40", bearing: String(Math.round(q.b)), speed: "3" } });
-          if (i % 4 === 0) evs.push({ kind: "presence", live: true, session: 1, presence: { jid: q.jid, online: i % 12 !== 0, show: i % 8 === 0 ? "away" : undefined, since: t } });
+            geoloc: { lat: String(q.lat), lon: String(q.lon), timestamp: new Date(t).toISOString(), accuracy: "40",
+              bearing: String(Math.round(q.b)), speed: "3" } });
+          if (i % 4 === 0) evs.push({ kind: "presence", live: true, session: 1,
+            presence: { jid: q.jid, online: i % 12 !== 0, show: i % 8 === 0 ? "away" : undefined, since: t } });
         }
         g.apply(evs);
       };
@@ -136,11 +141,13 @@ describe("the live map with many publishers", () => {
         requestAnimationFrame(tick);
       });
       frames.sort((a, b) => a - b);
-      return { redraws: g.view().redraws - redraws0, frames: frames.length, p50: frames[Math.floor(frames.length / 2)], p95: frames[Math.floor(frames.length * 0.95)],
+      return { redraws: g.view().redraws - redraws0, frames: frames.length,
+        p50: frames[Math.floor(frames.length / 2)], p95: frames[Math.floor(frames.length * 0.95)],
         drawn: g.view().markers.filter((m) => m.onMap).length };
     })()`)) as { frames: number; redraws: number; p50: number; p95: number; drawn: number };
     console.log(
-      `5,000 publishers, 1,000 updates/s: ${result.frames} frames and ${result.redraws} marker redraws in 5 s; frame p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms`,
+      `5,000 publishers, 1,000 updates/s: ${result.frames} frames and ${result.redraws} marker redraws in 5 s; ` +
+        `frame p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms`,
     );
     await screenshot(page, "map-5000");
     expect(result.drawn).toBeGreaterThanOrEqual(5000);

@@ -143,7 +143,8 @@ describe("my sharing page, from the static build", () => {
     await ready(1);
     expect(page.url()).not.toMatch(/password|pw/);
     expect(await page.textContent("#who")).toBe("olive@localhost");
-    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "olive@localhost" }); // no password kept
+    // no password kept
+    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "olive@localhost" });
   });
 
   it("shows who may see me and how precisely, who is watching, who looked, and who asks", async () => {
@@ -153,7 +154,8 @@ describe("my sharing page, from the static build", () => {
     expect(await page.textContent('#members li[data-jid="max@localhost"] .precision')).toBe("sees your exact position");
     expect(await page.textContent("#exact")).toContain("max@localhost");
     expect(await rowText("watching", max.jid)).toContain("subscribed to locations");
-    expect(await rowText("watching", max.jid)).toBe(`${max.jid}subscribed to locationsexacteverywhereyes`); // temporary: max sent presence
+    // temporary: max sent presence
+    expect(await rowText("watching", max.jid)).toBe(`${max.jid}subscribed to locationsexacteverywhereyes`);
     expect(await rowText("looked", "max@localhost")).toMatch(/max@localhost.*\d{4}-\d\d-\d\dT.*1$/);
     expect(await page.textContent("#pending")).toContain(vik.jid);
     expect(await page.textContent("#pending")).toContain(wes.jid);
@@ -163,7 +165,9 @@ describe("my sharing page, from the static build", () => {
     expect(summary(await audit(page))).toEqual([]);
   });
 
-  it("approves a request with the keyboard: the requester is subscribed and becomes a member, at the coarse precision", async () => {
+  const approves =
+    "approves a request with the keyboard: the requester is subscribed and becomes a member, at the coarse precision";
+  it(approves, async () => {
     const approve = `.request[data-jid="${vik.jid}"] button[data-allow="true"]`;
     await page.focus("#nav a");
     for (let i = 0; i < 30 && !(await page.$eval(approve, (b) => b === document.activeElement)); i++)
@@ -183,7 +187,9 @@ describe("my sharing page, from the static build", () => {
     expect(await page.textContent('#members li[data-jid="vik@localhost"] .precision')).toBe("sees a 5 km grid cell");
   });
 
-  it("denies a request: the requester is told (subscription none, XEP-0060 §8.6.2), is no member and waits no more", async () => {
+  const denies =
+    "denies a request: the requester is told (subscription none, XEP-0060 §8.6.2), is no member and waits no more";
+  it(denies, async () => {
     await page.click(`.request[data-jid="${wes.jid}"] button[data-allow="false"]`);
     await wes.waitFor(
       (s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "none",
@@ -202,7 +208,8 @@ describe("my sharing page, from the static build", () => {
     const until = stack.service.core.state.nodes.get("olive@localhost")!.config.shareUntil!;
     expect(Math.abs(until - (Date.now() + 3600_000))).toBeLessThan(120_000);
     expect(await page.textContent("#share-state")).toContain("until");
-    expect(await page.$eval("#share-hour", (b) => b === document.activeElement)).toBe(true); // the focus stays on the button
+    // the focus stays on the button
+    expect(await page.$eval("#share-hour", (b) => b === document.activeElement)).toBe(true);
   });
 
   it("gives one viewer the exact position (geo#exact), from the next fix on", async () => {
@@ -243,7 +250,9 @@ describe("my sharing page, from the static build", () => {
     await context.close();
   });
 
-  it("with remember me on the map, is logged in already; links back to the map; its logout forgets the password", async () => {
+  const remembered =
+    "with remember me on the map, is logged in already; links back to the map; its logout forgets the password";
+  it(remembered, async () => {
     ({ context, page } = await fresh(site.url));
     await signIn(page, "olive@localhost", "pw", true);
     await waitLive(page);

@@ -108,7 +108,9 @@ export class ClusterLayer {
             className: "cluster",
             iconSize: [size, size],
             // The accessible name is the text: "12 publishers here, 8 online: zoom in" (the words in brackets hidden).
-            html: `<span class="n">${count.toLocaleString("en")}</span><span class="sr"> publishers here,</span> <span class="on">${online} online</span><span class="sr">: zoom in</span>`,
+            html:
+              `<span class="n">${count.toLocaleString("en")}</span><span class="sr"> publishers here,</span> ` +
+              `<span class="on">${online} online</span><span class="sr">: zoom in</span>`,
           }),
           riseOnHover: true,
         });

@@ -15,7 +15,8 @@ export function addMarkerKeys(map: L.Map, k: KeyboardMarkers): L.Control {
   const control = new L.Control({ position: "bottomleft" });
   control.onAdd = () => {
     const box = L.DomUtil.create("div", "marker-keys leaflet-bar");
-    box.innerHTML = `<div id="marker-keys" role="listbox" tabindex="0" aria-label="Markers in view: arrow keys move, Enter selects">
+    box.innerHTML = `<div id="marker-keys" role="listbox" tabindex="0"
+      aria-label="Markers in view: arrow keys move, Enter selects">
       <div role="option" id="marker-current" aria-selected="false">Markers: focus here, then arrow keys</div></div>`;
     L.DomEvent.disableClickPropagation(box);
     const list = box.querySelector<HTMLElement>("#marker-keys")!;

@@ -31,17 +31,25 @@ export function showLogin(
 ): void {
   const jid = saved.jid ?? cfg.demo?.jid ?? "";
   const password = saved.password ?? cfg.demo?.password ?? "";
+  const placeholder = cfg.domain ? `name@${cfg.domain}` : "name@example.org";
+  const checked = saved.password ? " checked" : "";
+  const hint =
+    `The service: ${cfg.service}. Your password is sent to your XMPP server only; ` +
+    `it is kept in this browser only if you tick "remember me" (logging out forgets it).`;
   el.innerHTML = `
     <main class="login-page">
     <form id="login" class="login" novalidate aria-labelledby="login-title">
       <h1 id="login-title">${esc(title)}</h1>
-      <label>Server (WebSocket URL) <input name="websocket" type="url" required autocomplete="url" value="${esc(saved.websocket ?? cfg.websocket)}"></label>
-      <label>JID <input name="jid" type="text" autocomplete="username" required placeholder="${esc(cfg.domain ? `name@${cfg.domain}` : "name@example.org")}" value="${esc(jid)}"></label>
-      <label>Password <input name="password" type="password" autocomplete="current-password" required value="${esc(password)}"></label>
-      <label class="check"><input name="remember" type="checkbox"${saved.password ? " checked" : ""}> Remember me on this device</label>
+      <label>Server (WebSocket URL) <input name="websocket" type="url" required autocomplete="url"
+        value="${esc(saved.websocket ?? cfg.websocket)}"></label>
+      <label>JID <input name="jid" type="text" autocomplete="username" required
+        placeholder="${esc(placeholder)}" value="${esc(jid)}"></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required
+        value="${esc(password)}"></label>
+      <label class="check"><input name="remember" type="checkbox"${checked}> Remember me on this device</label>
       <button type="submit">Sign in</button>
       <p id="login-error" class="error" role="alert" hidden></p>
-      <p class="hint">The service: ${esc(cfg.service)}. Your password is sent to your XMPP server only; it is kept in this browser only if you tick "remember me" (logging out forgets it).</p>
+      <p class="hint">${esc(hint)}</p>
     </form>
     </main>`;
   const form = el.querySelector<HTMLFormElement>("#login")!;

@@ -57,7 +57,8 @@ export interface Sprite {
   pixels: SpritePixels;
 }
 const sprites = new Map<string, Sprite>();
-const SCALE = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 2 : 1; // as Leaflet's canvas (L.Browser.retina)
+// as Leaflet's canvas (L.Browser.retina)
+const SCALE = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 2 : 1;
 /** The most a sprite reaches from its centre: radius + heading + rings, CSS pixels. */
 export const SPRITE_REACH = 6 + HEADING_PX + 6;
 

@@ -1,5 +1,6 @@
 // Keeps one marker (a Dot on the PublisherCanvas) per publisher JID in step with the store: moved and restyled,
-// never recreated while the publisher exists. Renders only; what a publisher looks like is decided by the model (deriveStatus).
+// never recreated while the publisher exists. Renders only; what a publisher looks like is decided by the model
+// (deriveStatus).
 import L from "leaflet";
 import type { PublisherStore } from "../model/store.ts";
 import type { Fix, PublisherState } from "../model/publisher.ts";

@@ -37,12 +37,14 @@ export class Panel {
     this.query = { text: "", statuses: this.statuses, sort: "name", staleAfterMs };
     root.innerHTML = `
       <div class="controls">
-        <input id="search" type="search" placeholder="Search name or place" aria-label="Search publishers" autocomplete="off">
+        <input id="search" type="search" placeholder="Search name or place" aria-label="Search publishers"
+          autocomplete="off">
         <div class="filters" role="group" aria-label="Show statuses">
           ${(["online", "away", "offline", "unknown"] as Status[])
             .map(
               (s) =>
-                `<label><input type="checkbox" data-status-filter="${s}"> <span class="glyph glyph-${s}" aria-hidden="true">${GLYPHS[s]}</span> ${s}</label>`,
+                `<label><input type="checkbox" data-status-filter="${s}"> ` +
+                `<span class="glyph glyph-${s}" aria-hidden="true">${GLYPHS[s]}</span> ${s}</label>`,
             )
             .join("")}
         </div>
@@ -94,7 +96,8 @@ export class Panel {
     this.rows = listRows(this.lastOrder(), this.query, now);
     this.spacer.style.height = `${this.rows.length * ROW_HEIGHT}px`;
     const n = this.rows.length;
-    this.count.textContent = `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"}${this.query.text || this.query.statuses.size ? " match" : " on the map"}`;
+    const what = this.query.text || this.query.statuses.size ? " match" : " on the map";
+    this.count.textContent = `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"}${what}`;
     this.paint(now);
   }
 
@@ -148,8 +151,9 @@ export class Panel {
       jid === this.active ? "active" : "",
       jid === this.selected ? "selected" : "",
     ].join(" ");
-    return `<div role="option" id="row-${i}" class="${classes}" data-top="${i * ROW_HEIGHT}" data-jid="${escapeHtml(jid)}"
-      data-status="${v.status}" data-stale="${v.stale}" aria-selected="${jid === this.selected}">
+    return `<div role="option" id="row-${i}" class="${classes}" data-top="${i * ROW_HEIGHT}"
+      data-jid="${escapeHtml(jid)}" data-status="${v.status}" data-stale="${v.stale}"
+      aria-selected="${jid === this.selected}">
       <span class="glyph glyph-${v.status}" aria-hidden="true">${GLYPHS[v.status]}</span>
       <span class="name">${escapeHtml(displayName(jid))}</span>
       <span class="age" title="age of the last fix">${v.fixAge === undefined ? "" : formatAge(v.fixAge)}</span>

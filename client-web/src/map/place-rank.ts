@@ -1,6 +1,9 @@
 // Which places are labelled at a zoom (places.ts draws them). Pure.
 
-/** Smallest population labelled at a zoom (then collisions decide): the millions at world zoom, districts at city zoom. */
+/**
+ * Smallest population labelled at a zoom (then collisions decide): the millions at world zoom, districts at city
+ * zoom.
+ */
 export function minPopulation(zoom: number): number {
   const z = Math.floor(zoom);
   return z <= 3

@@ -304,7 +304,8 @@ export class PublisherCanvas extends L.Layer {
   }
 
   private onClick(e: MouseEvent): void {
-    if ((this.map.dragging as (L.Handler & { moved(): boolean }) | undefined)?.moved()) return; // the end of a drag, not a click
+    const dragging = this.map.dragging as (L.Handler & { moved(): boolean }) | undefined;
+    if (dragging?.moved()) return; // the end of a drag, not a click
     const d = this.hit(e);
     if (!d) return;
     L.DomEvent.stopPropagation(e);

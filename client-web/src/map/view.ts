@@ -105,7 +105,8 @@ export class MapView {
 
   /**
    * At most one flush per animation frame, however many events arrived: it only updates the markers' records and
-   * the panel; the marker layer spreads its own drawing over frames (publisher-canvas.ts). The changes wait in the store.
+   * the panel; the marker layer spreads its own drawing over frames (publisher-canvas.ts). The changes wait in the
+   * store.
    */
   private schedule(): void {
     if (this.frame) return;

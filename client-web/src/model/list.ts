@@ -32,7 +32,10 @@ function matches(p: PublisherState, text: string): boolean {
     .every((w) => hay.includes(w));
 }
 
-/** JIDs of the visible publishers that match `q`, sorted; ties broken by JID (numbers in order) so the order is stable. */
+/**
+ * JIDs of the visible publishers that match `q`, sorted; ties broken by JID (numbers in order) so the order is
+ * stable.
+ */
 export function listRows(publishers: Iterable<PublisherState>, q: ListQuery, now: number): string[] {
   const rows: { p: PublisherState; status: Status; key: number }[] = [];
   for (const p of publishers) {

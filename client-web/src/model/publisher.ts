@@ -1,7 +1,8 @@
 // The map's state for one publisher and the pure reducer that applies one event to it.
 // Keyed by the publisher's bare JID (the `publisher` attribute the service stamps on every item).
-// Ordering rule (component/PROTOCOL.md, "newest wins"): a fix older than the newest one already applied never replaces it,
-// whether it comes live or from a snapshot, so a reconnect or a late items result cannot move a marker backwards.
+// Ordering rule (component/PROTOCOL.md, "newest wins"): a fix older than the newest one already applied never
+// replaces it, whether it comes live or from a snapshot, so a reconnect or a late items result cannot move a marker
+// backwards.
 import { isStop, parseDateTime, type Geoloc } from "../../../component/src/core/geoloc.ts";
 import type { PublisherPresence } from "../../../component/src/core/presence.ts";
 
@@ -50,7 +51,10 @@ function num(s: string | undefined): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-/** The drawable fix in a geoloc, or undefined when it has no lat/lon. `fallbackTime` stands in for a missing timestamp. */
+/**
+ * The drawable fix in a geoloc, or undefined when it has no lat/lon. `fallbackTime` stands in for a missing
+ * timestamp.
+ */
 export function toFix(itemId: string, geoloc: Geoloc, fallbackTime: number): Fix | undefined {
   const lat = num(geoloc.lat),
     lon = num(geoloc.lon);

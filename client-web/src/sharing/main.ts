@@ -61,5 +61,6 @@ logout.addEventListener("click", async () => {
 loadConfig().then(start, (err: Error) => {
   banner.hidden = false;
   renderBanner(banner, { phase: "error", reason: err.message });
-  screen.innerHTML = `<main class="login-page"><p class="error">The page cannot start: ${err.message.replace(/[&<>]/g, "")}</p></main>`;
+  const reason = err.message.replace(/[&<>]/g, "");
+  screen.innerHTML = `<main class="login-page"><p class="error">The page cannot start: ${reason}</p></main>`;
 });

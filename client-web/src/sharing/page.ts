@@ -7,11 +7,13 @@ import { renderReport } from "./render.ts";
 const ERASE_QUESTION =
   "Erase your location node, its history, who may see you and the record of who looked? This cannot be undone.";
 
+const ABOUT = "what the geo service knows about your location and who sees it.";
+
 export function mountSharing(el: HTMLElement, api: SharingApi): Promise<void> {
   el.innerHTML = `
     <main id="sharing" class="sharing-page" aria-labelledby="sharing-title">
       <h1 id="sharing-title">My sharing</h1>
-      <p class="hint">Signed in as <b>${api.me.replace(/[&<>]/g, "")}</b>: what the geo service knows about your location and who sees it.</p>
+      <p class="hint">Signed in as <b>${api.me.replace(/[&<>]/g, "")}</b>: ${ABOUT}</p>
       <p id="sharing-status" role="status"></p>
       <p id="sharing-error" class="error" role="alert" hidden></p>
       <div id="report" aria-busy="true"></div>

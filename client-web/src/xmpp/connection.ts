@@ -100,9 +100,15 @@ export function explainServiceError(err: unknown, service: string): string {
   if (err instanceof ServiceMissing && (err.reason as Error)?.name === "TimeoutError")
     return `The geo service ${service} did not answer (${said}): it may be down; try again later.`;
   if (err instanceof ServiceMissing || (e?.condition && MISSING.has(e.condition)))
-    return `The geo service ${service} is not there (${said}): check its JID, or ask the operator whether it is running.`;
+    return (
+      `The geo service ${service} is not there (${said}): ` +
+      "check its JID, or ask the operator whether it is running."
+    );
   if (e?.condition && REFUSED.has(e.condition))
-    return `The geo service ${service} refuses this account (${said}): ask its operator to allow your account or domain.`;
+    return (
+      `The geo service ${service} refuses this account (${said}): ` +
+      "ask its operator to allow your account or domain."
+    );
   if ((err as Error)?.name === "TimeoutError")
     return `The geo service ${service} did not answer (${said}): it may be down; try again later.`;
   return `The geo service ${service} did not answer as expected: ${said}`;
@@ -294,7 +300,8 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
     async setArea(b) {
       if (b === area) return;
       area = b;
-      if (!withOptions() || xmpp.status !== "online" || !subids.has(NODES.locations)) return; // the next subscribe carries it
+      // otherwise the next subscribe carries it
+      if (!withOptions() || xmpp.status !== "online" || !subids.has(NODES.locations)) return;
       const address = xmpp.jid!.toString();
       await xmpp.iqCaller.set(
         optionsSet(NODES.locations, address, subids.get(NODES.locations), optionsFor(NODES.locations)),

@@ -119,9 +119,8 @@ async function main(): Promise<void> {
   });
   savePids();
   const viewer = await registerAccount(prosody.c2sService, DOMAIN, VIEWER.user, VIEWER.password);
-  say(
-    `account viewer@${DOMAIN}: ${viewer === "created" ? "created" : 'already there (if its password is not "viewer", delete var/demo to start afresh)'}`,
-  );
+  const there = 'already there (if its password is not "viewer", delete var/demo to start afresh)';
+  say(`account viewer@${DOMAIN}: ${viewer === "created" ? "created" : there}`);
 
   say("starting the geo service");
   const component = spawnTs({
@@ -203,21 +202,27 @@ async function main(): Promise<void> {
     void c.exited.then((code) => {
       if (stopping) return;
       console.error(
-        `demo: ${c.name} (pid ${c.pid}) exited unexpectedly with ${code}; last lines of ${c.logFile}:\n${tail(c.logFile)}`,
+        `demo: ${c.name} (pid ${c.pid}) exited unexpectedly with ${code}; ` +
+          `last lines of ${c.logFile}:\n${tail(c.logFile)}`,
       );
       void stopAll(1);
     });
   }
 
   const mapUrl = web ? web.url.replace("127.0.0.1", "localhost") : "(not running, see above)";
+  const db = join(VAR, "geo.sqlite");
+  const serviceLine =
+    `${SERVICE} (component port ${prosody.componentPort}), pid ${component.pid}, ` +
+    `db ${db}, log ${component.logFile}`;
+  const sims = `${accountName("sim-", 0, PUBLISHERS)}..${accountName("sim-", PUBLISHERS - 1, PUBLISHERS)}@${DOMAIN}`;
   console.log(`
 geo presence demo is running (all on 127.0.0.1):
   web map      ${mapUrl}
                log in as viewer@${DOMAIN}, password ${VIEWER.password} (the form is pre-filled)
   XMPP         c2s 127.0.0.1:${prosody.c2sPort}, WebSocket ${prosody.websocketUrl} (domain ${DOMAIN})
   prosody      pid ${prosody.pid}, data ${prosody.dataDir}, log ${join(prosody.dataDir, "prosody.log")}
-  service      ${SERVICE} (component port ${prosody.componentPort}), pid ${component.pid}, db ${join(VAR, "geo.sqlite")}, log ${component.logFile}
-  publishers   ${PUBLISHERS} simulated, ${accountName("sim-", 0, PUBLISHERS)}..${accountName("sim-", PUBLISHERS - 1, PUBLISHERS)}@${DOMAIN} password sim, pid ${simulator.pid}, log ${simulator.logFile}
+  service      ${serviceLine}
+  publishers   ${PUBLISHERS} simulated, ${sims} password sim, pid ${simulator.pid}, log ${simulator.logFile}
 Ctrl-C stops everything.
 `);
 }

@@ -19,7 +19,8 @@ export function ensureProsody(log: (l: string) => void): void {
   const root = process.getuid?.() === 0;
   if (!root || !existsSync("/usr/bin/apt-get")) {
     throw new DemoError(
-      `Prosody is not installed. Install it (as root, on Debian/Ubuntu) with:\n  ${PROSODY_INSTALL}\nthen run npm run demo again.`,
+      `Prosody is not installed. Install it (as root, on Debian/Ubuntu) with:\n  ${PROSODY_INSTALL}\n` +
+        "then run npm run demo again.",
     );
   }
   log(`Prosody is missing: installing it from Debian's packages (${PROSODY_INSTALL})`);
@@ -71,7 +72,8 @@ export async function checkPorts(ports: Record<string, number>, pidsFile: string
       `Stop it with Ctrl-C in its terminal, or: kill ${pids}`;
   } else {
     advice =
-      "Stop whatever holds these ports (ss -ltnp shows it; Debian's own Prosody: service prosody stop), then run npm run demo again.";
+      "Stop whatever holds these ports (ss -ltnp shows it; Debian's own Prosody: service prosody stop), " +
+      "then run npm run demo again.";
   }
   throw new DemoError(`cannot start the demo:\n${busy.join("\n")}\n${advice}`);
 }

@@ -58,7 +58,22 @@ export const DEFAULT_CITY = "berlin";
 
 /** Notes a person might type, by travel mode. */
 export const NOTES = {
-  walker: ["Kaffeepause ☕", "På väg hem", "Café crème, terrasse", "散歩中", "À pied → gare", "Spaziergang im Park 🌳"],
-  cyclist: ["Fahrradtour 🚲", "En vélo, sur la piste", "Überholspur", "自転車で移動中", "Pedalando até o trabalho"],
+  walker: [
+    // German, Swedish, French, Japanese, French, German
+    "Kaffeepause ☕",
+    "På väg hem",
+    "Café crème, terrasse",
+    "散歩中",
+    "À pied → gare",
+    "Spaziergang im Park 🌳",
+  ],
+  cyclist: [
+    // German, French, German, Japanese, Portuguese
+    "Fahrradtour 🚲",
+    "En vélo, sur la piste",
+    "Überholspur",
+    "自転車で移動中",
+    "Pedalando até o trabalho",
+  ],
   vehicle: ["Lieferung unterwegs 🚚", "Stau auf der Straße", "Taxi → aéroport", "配達中", "Ônibus lotado"],
 } as const;

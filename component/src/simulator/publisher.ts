@@ -166,8 +166,8 @@ export class Publisher {
         (err) => {
           if (session !== this.session) return; // we dropped that session ourselves: not the service's failure
           const reason = (err as Error).message;
-          // XEP-0060 §7.1.5: an existing node configured otherwise refuses the options (conflict, precondition-not-met):
-          // not a failure, configure the node instead (§8.2).
+          // XEP-0060 §7.1.5: an existing node configured otherwise refuses the options (conflict,
+          // precondition-not-met): not a failure, configure the node instead (§8.2).
           if (withOptions && !this.configured) this.configure(session);
           if (withOptions && reason === "conflict") return;
           const why = `publish: ${reason}`;

@@ -43,7 +43,8 @@ export function registerAccount(
     socket.setEncoding("utf8"); // decode as a stream: multi-byte characters may straddle chunks
     socket.on("connect", () => {
       socket.write(
-        `<?xml version='1.0'?><stream:stream to='${escapeXML(domain)}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`,
+        `<?xml version='1.0'?><stream:stream to='${escapeXML(domain)}' version='1.0' xmlns='jabber:client' ` +
+          "xmlns:stream='http://etherx.jabber.org/streams'>",
       );
     });
     socket.on("data", (d: string) => parser.write(d));
@@ -55,7 +56,8 @@ export function registerAccount(
         if (!el.getChild("register", "http://jabber.org/features/iq-register")) {
           finish(
             new Error(
-              `registering ${user}@${domain}: the server does not offer in-band registration (XEP-0077); create the account yourself or enable allow_registration`,
+              `registering ${user}@${domain}: the server does not offer in-band registration (XEP-0077); ` +
+                "create the account yourself or enable allow_registration",
             ),
           );
           return;

@@ -74,9 +74,10 @@ async function registerAll(opts: SimOptions, io: RunIo, signal: AbortSignal): Pr
   );
   if (firstError) {
     const refused = /ECONNREFUSED/.test(firstError.message);
-    throw new SimError(
-      `${firstError.message}\n${refused ? hint(opts) : "Create the accounts yourself and run with --no-register, or fix the server's registration settings."}`,
-    );
+    const advice = refused
+      ? hint(opts)
+      : "Create the accounts yourself and run with --no-register, or fix the server's registration settings.";
+    throw new SimError(`${firstError.message}\n${advice}`);
   }
   io.log(`accounts: ${created} created, ${existed} already there (${Date.now() - t0} ms)`);
 }
@@ -89,7 +90,8 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
     `simulating ${opts.count} publishers ${first}..${last}@${opts.domain} via ${opts.server}, service ${opts.service}`,
   );
   io.log(
-    `  one fix every ${opts.intervalS} s within ${opts.area.radiusM} m of ${opts.area.lat},${opts.area.lon}; churn ${opts.churnPerMin}/min per publisher; seed ${opts.seed} (reproduce with --seed ${opts.seed})`,
+    `  one fix every ${opts.intervalS} s within ${opts.area.radiusM} m of ${opts.area.lat},${opts.area.lon}; ` +
+      `churn ${opts.churnPerMin}/min per publisher; seed ${opts.seed} (reproduce with --seed ${opts.seed})`,
   );
   if (opts.register) await registerAll(opts, io, signal);
   const viewers: Viewers | undefined = opts.viewers > 0 ? await startViewers(opts, io) : undefined;

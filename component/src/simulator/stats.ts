@@ -130,8 +130,10 @@ export function summary(st: Stats, nowMs: number, cpuS: number): string {
   const wallS = (nowMs - st.startMs) / 1000;
   const lines = [
     `summary: ${wallS.toFixed(1)} s, ${st.target} publishers, ${st.connects} logins`,
-    `  publishes acknowledged ${st.publishes} (${(st.publishes / Math.max(wallS, 0.001)).toFixed(1)}/s), failed ${st.failed}, skipped ${st.skipped}, connection errors ${st.errors}`,
-    `  ack latency p50 ${ms(st.total.quantile(0.5))}  p90 ${ms(st.total.quantile(0.9))}  p99 ${ms(st.total.quantile(0.99))}  max ${ms(st.total.max || undefined)}`,
+    `  publishes acknowledged ${st.publishes} (${(st.publishes / Math.max(wallS, 0.001)).toFixed(1)}/s), ` +
+      `failed ${st.failed}, skipped ${st.skipped}, connection errors ${st.errors}`,
+    `  ack latency p50 ${ms(st.total.quantile(0.5))}  p90 ${ms(st.total.quantile(0.9))}  ` +
+      `p99 ${ms(st.total.quantile(0.99))}  max ${ms(st.total.max || undefined)}`,
     `  churn: ${Object.entries(st.churn)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,

@@ -50,7 +50,8 @@ export async function startViewers(opts: SimOptions, io: { log(line: string): vo
   const byMode = (m: ViewerMode) => all.filter((v) => v.mode === m);
   const modes = opts.viewerModes.filter((m) => byMode(m).length);
   io.log(
-    `viewers: ${all.length}/${opts.viewers} subscribed (${modes.map((m) => `${byMode(m).length} ${m}`).join(", ")}) after ${Date.now() - t0} ms` +
+    `viewers: ${all.length}/${opts.viewers} subscribed ` +
+      `(${modes.map((m) => `${byMode(m).length} ${m}`).join(", ")}) after ${Date.now() - t0} ms` +
       (failures.size ? `; failed: ${[...failures].map(([k, n]) => `${n}x ${k}`).join(", ")}` : ""),
   );
   const total = (m: ViewerMode): Totals =>
@@ -66,7 +67,8 @@ export async function startViewers(opts: SimOptions, io: { log(line: string): vo
   let last = { at: start, totals: new Map(modes.map((m) => [m, total(m)])) };
   const rate = (m: ViewerMode, from: Totals, to: Totals, s: number) => {
     const n = byMode(m).length * s;
-    return `${m} ${((to.items - from.items) / n).toFixed(0)} items/s in ${((to.messages - from.messages) / n).toFixed(1)} msgs/s`;
+    const items = ((to.items - from.items) / n).toFixed(0);
+    return `${m} ${items} items/s in ${((to.messages - from.messages) / n).toFixed(1)} msgs/s`;
   };
   const zero: Totals = { messages: 0, items: 0, leaves: 0 };
   return {
@@ -84,7 +86,8 @@ export async function startViewers(opts: SimOptions, io: { log(line: string): vo
         modes
           .map((m) => {
             const t = total(m);
-            return `${rate(m, zero, t, s)}, ${(t.items / Math.max(1, t.messages)).toFixed(1)} items per message, ${t.leaves} retractions (leaves) in all`;
+            const perMessage = (t.items / Math.max(1, t.messages)).toFixed(1);
+            return `${rate(m, zero, t, s)}, ${perMessage} items per message, ${t.leaves} retractions (leaves) in all`;
           })
           .join("; ")
       );

@@ -21,7 +21,8 @@ const ARGS = [
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `Chromium not found at ${CHROMIUM}: the e2e tests need it. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)`,
+      `Chromium not found at ${CHROMIUM}: the e2e tests need it. ` +
+        "Install it with: apt-get install -y chromium (or set CHROMIUM_PATH)",
     );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
@@ -37,7 +38,8 @@ export async function openPage(
   const errors: Error[] = [];
   page.on("console", (m) => console.push(`${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => errors.push(e));
-  await page.addInitScript("globalThis.__name ??= (f) => f"); // functions passed to page.evaluate may be compiled with keepNames
+  // functions passed to page.evaluate may be compiled with keepNames
+  await page.addInitScript("globalThis.__name ??= (f) => f");
   await page.goto(url);
   return { page, console, errors };
 }
