@@ -32,7 +32,8 @@ const cspViolations: string[] = [];
 /** The deployment's policy (prosody/nginx-map.conf), with the test Prosody's WebSocket origin added to connect-src. */
 function policy(websocket: string): string {
   const conf = readFileSync(fileURLToPath(new URL("../../prosody/nginx-map.conf", import.meta.url)), "utf8");
-  const csp = /add_header Content-Security-Policy "([^"]+)"/.exec(conf)![1];
+  // nginx builds it in $csp: `set $csp "..."`, then `set $csp "${csp}..."` appending the rest
+  const csp = [...conf.matchAll(/set \$csp "(?:\$\{csp\})?([^"]+)";/g)].map((m) => m[1]).join("");
   expect(csp).toContain("script-src 'self'");
   return csp.replace("connect-src 'self'", `connect-src 'self' ${new URL(websocket).origin.replace(/^http/, "ws")}`);
 }
