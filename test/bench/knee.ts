@@ -12,7 +12,7 @@ import { xml } from "@xmpp/client";
 import { prosodyConfig } from "../../prosody/config.ts";
 import { startProsody, type Prosody } from "../../prosody/server.ts";
 import { type BenchClient, connectBench, publishStanza, stopAll } from "./clients.ts";
-import { CITIES, cityFix, subscribePubsub } from "./digest-area.ts";
+import { CITIES, cityFix, subscribePubsub } from "./area-modes.ts";
 import { startChild, stopChild, withCpu } from "./procs.ts";
 import { connectScanViewers, type ScanViewer } from "./scan-viewer.ts";
 import { type Figures, quantile } from "./stats.ts";
