@@ -4,7 +4,7 @@
 import { client, xml, type Client } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
 import { NS } from "../../../component/src/protocol/ns.ts";
-import { explainLoginError, explainServiceError, ServiceMissing, splitJid } from "./connection.ts";
+import { explainLoginError, explainServiceError, ServiceMissing, splitJid } from "./errors.ts";
 
 export interface SessionOptions {
   websocket: string;
