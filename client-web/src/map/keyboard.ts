@@ -3,12 +3,23 @@
 // north to south), Home/End jump, Enter or Space selects; the marker's tooltip shows which one it is. Clusters are
 // buttons of their own (clusters.ts). The side panel's list reaches every publisher, in view or not.
 import L from "leaflet";
+import { displayName } from "../model/list.ts";
+import type { MarkerInfo } from "./markers.ts";
 
 export interface KeyboardMarkers {
   /** the markers in view now, in reading order */
   inView(): { jid: string; label: string }[];
   point(jid: string | undefined): void;
   select(jid: string): void;
+}
+
+/** The markers in the map's view in reading order (west to east, then north to south), with their labels. */
+export function markersInView(map: L.Map, markers: MarkerInfo[]): { jid: string; label: string }[] {
+  const b = map.getBounds();
+  return markers
+    .filter((m) => m.onMap && b.contains([m.lat, m.lon]))
+    .sort((a, c) => a.lon - c.lon || c.lat - a.lat)
+    .map((m) => ({ jid: m.jid, label: `${displayName(m.jid)}, ${m.status}${m.stale ? ", stale" : ""}` }));
 }
 
 export function addMarkerKeys(map: L.Map, k: KeyboardMarkers): L.Control {

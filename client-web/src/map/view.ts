@@ -5,24 +5,19 @@ import type { HashView } from "../app/hash.ts";
 import type { MapConfig } from "../config.ts";
 import type { Fix } from "../model/publisher.ts";
 import type { PublisherStore } from "../model/store.ts";
-import { displayName } from "../model/list.ts";
 import { mergeTrail } from "../model/trail.ts";
 import { createMap, type MapWithBasemap } from "./basemap.ts";
 import { Details } from "./details.ts";
 import { ClusterLayer } from "./clusters.ts";
 import { EmptyState } from "./empty.ts";
-import { addMarkerKeys } from "./keyboard.ts";
-import { MarkerLayer, type MarkerInfo } from "./markers.ts";
+import { fitMarkers, pagePoint, paddedArea, type Area } from "./geometry.ts";
+import { addMarkerKeys, markersInView } from "./keyboard.ts";
+import { renderLayout } from "./layout.ts";
+import { MarkerLayer } from "./markers.ts";
 import { Panel } from "./panel.ts";
+import type { ViewDebug, ViewDeps } from "./view-types.ts";
 
-export interface ViewDeps {
-  /** the selected publisher's history (items on its own node), newest `max` */
-  history(jid: string, max: number): Promise<Fix[]>;
-  /** the view as the URL hash holds it: on every pan, zoom and selection */
-  viewChanged?(v: HashView): void;
-  /** the viewer's bare JID (for the empty state's advice) */
-  viewer?: string;
-}
+export type { ViewDebug, ViewDeps } from "./view-types.ts";
 
 export class MapView {
   readonly map: L.Map;
@@ -49,28 +44,18 @@ export class MapView {
     private readonly cfg: MapConfig,
     private readonly deps: ViewDeps,
   ) {
-    root.innerHTML = `
-      <div class="layout">
-        <aside class="side" aria-label="Publishers">
-          <div id="panel" class="panel"></div>
-          <section id="details" class="details" aria-label="Publisher details"></section>
-        </aside>
-        <div class="map-wrap">
-          <div id="map" class="map" role="region" aria-label="Map of publishers"></div>
-          <section id="empty" class="empty" aria-live="polite"></section>
-        </div>
-      </div>`;
-    this.basemap = createMap(root.querySelector<HTMLElement>("#map")!, cfg.basemap);
+    const parts = renderLayout(root);
+    this.basemap = createMap(parts.map, cfg.basemap);
     this.map = this.basemap.map;
     this.markers = new MarkerLayer(this.map, store, cfg.staleAfterMs, (jid) => this.select(jid));
-    this.panel = new Panel(root.querySelector<HTMLElement>("#panel")!, store, cfg.staleAfterMs, {
+    this.panel = new Panel(parts.panel, store, cfg.staleAfterMs, {
       select: (jid) => this.select(jid),
       toggleFollow: (jid) => {
         if (this.selected !== jid) this.select(jid);
         this.setFollow(!this.following);
       },
     });
-    this.details = new Details(root.querySelector<HTMLElement>("#details")!, {
+    this.details = new Details(parts.details, {
       close: () => this.select(undefined),
       toggleFollow: () => this.setFollow(!this.following),
     });
@@ -80,18 +65,11 @@ export class MapView {
       (members) => this.markers.setClustered(members),
     );
     addMarkerKeys(this.map, {
-      inView: () => {
-        const b = this.map.getBounds();
-        return this.markers
-          .info()
-          .filter((m) => m.onMap && b.contains([m.lat, m.lon]))
-          .sort((a, c) => a.lon - c.lon || c.lat - a.lat)
-          .map((m) => ({ jid: m.jid, label: `${displayName(m.jid)}, ${m.status}${m.stale ? ", stale" : ""}` }));
-      },
+      inView: () => markersInView(this.map, this.markers.info()),
       point: (jid) => this.markers.point(jid),
       select: (jid) => this.select(jid),
     });
-    this.empty = new EmptyState(root.querySelector<HTMLElement>("#empty")!, cfg.service, deps.viewer ?? "you");
+    this.empty = new EmptyState(parts.empty, cfg.service, deps.viewer ?? "you");
     this.map.on("dragstart", () => this.setFollow(false)); // the viewer took the map: stop following
     this.map.on("moveend", () => this.tellView());
     store.onChange(() => this.schedule());
@@ -209,9 +187,8 @@ export class MapView {
   }
 
   /** The view padded by half its size on each side, as the area to subscribe to (geo#bbox). */
-  area(): { south: number; west: number; north: number; east: number } {
-    const b = this.map.getBounds().pad(0.5);
-    return { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() };
+  area(): Area {
+    return paddedArea(this.map);
   }
 
   private tellView(): void {
@@ -272,36 +249,17 @@ export class MapView {
 
   /** Frames every visible publisher. */
   fitAll(): void {
-    const pts = this.markers
-      .info()
-      .filter((m) => m.onMap)
-      .map((m) => L.latLng(m.lat, m.lon));
-    if (pts.length) this.map.fitBounds(L.latLngBounds(pts), { padding: [40, 40], maxZoom: 13, animate: false });
+    fitMarkers(this.map, this.markers.info());
   }
 
   /** Where a publisher's marker is on the page, in CSS pixels (for tests: the canvas has no element per marker). */
   pagePoint(jid: string): { x: number; y: number } | undefined {
     const at = this.markers.position(jid);
-    if (!at) return undefined;
-    const p = this.map.latLngToContainerPoint(at);
-    const box = this.map.getContainer().getBoundingClientRect();
-    return { x: box.left + p.x, y: box.top + p.y };
+    return at ? pagePoint(this.map, at) : undefined;
   }
 
   /** For tests and debugging. */
-  debug(): {
-    markers: MarkerInfo[];
-    created: number;
-    selected?: string;
-    following: boolean;
-    trail: number;
-    redraws: number;
-    places: string[];
-    clusters: { count: number; online: number }[];
-    lakes: string[];
-    scale?: string;
-    zoom: number;
-  } {
+  debug(): ViewDebug {
     return {
       markers: this.markers.info(),
       created: this.markers.created,
