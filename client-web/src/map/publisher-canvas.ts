@@ -10,7 +10,8 @@
 // no longer lines up with the map.
 // Positioning and zoom animation follow Leaflet 1.9's L.Renderer (_update, _updateTransform).
 import L from "leaflet";
-import { accuracyPixels, drawAccuracy, radius, sprite } from "./marker.ts";
+import { coverBounds, drawRings, sizeCanvases, zoomTransform } from "./canvas-frame.ts";
+import { accuracyPixels, radius, sprite } from "./marker.ts";
 import { drawSome, hitDot, inView, type Dot, type Pass } from "./picture.ts";
 import { PixelBuffer } from "./pixels.ts";
 
@@ -30,7 +31,6 @@ export const FRAME_BUDGET_MS = 4;
  * composite): at 1,000 publishers that fixed cost, not the markers, was most of the work.
  */
 export const PICTURE_INTERVAL_MS = 100;
-const PADDING = 0.1; // as L.Renderer: the canvas reaches this far beyond the view on each side
 
 export class PublisherCanvas extends L.Layer {
   private readonly shown = new Set<Dot>();
@@ -178,9 +178,7 @@ export class PublisherCanvas extends L.Layer {
   private update(): void {
     const map = this.map as L.Map & { _animatingZoom?: boolean };
     if (map._animatingZoom && this.bounds) return;
-    const size = map.getSize();
-    const min = map.containerPointToLayerPoint(size.multiplyBy(-PADDING)).round();
-    const bounds = L.bounds(min, min.add(size.multiplyBy(1 + PADDING * 2)).round());
+    const bounds = coverBounds(map);
     const zoom = map.getZoom();
     const same =
       this.bounds && this.bounds.min!.equals(bounds.min!) && this.bounds.max!.equals(bounds.max!) && this.zoom === zoom;
@@ -191,12 +189,7 @@ export class PublisherCanvas extends L.Layer {
     this.bounds = bounds;
     const box = bounds.getSize();
     const m = L.Browser.retina ? 2 : 1;
-    for (const c of [this.circles, this.sprites]) {
-      c.width = m * box.x; // also clears it
-      c.height = m * box.y;
-      c.style.width = `${box.x}px`;
-      c.style.height = `${box.y}px`;
-    }
+    sizeCanvases([this.circles, this.sprites], box, m);
     this.circlesDrawn = false;
     this.buffer = new PixelBuffer(m * box.x, m * box.y);
     cancelAnimationFrame(this.frame);
@@ -210,13 +203,7 @@ export class PublisherCanvas extends L.Layer {
   /** As L.Renderer._updateTransform: during a zoom animation the picture is scaled with the map. */
   private transform(center: L.LatLng, zoom: number): void {
     if (!this.bounds) return;
-    const map = this.map as L.Map & { _getNewPixelOrigin(c: L.LatLng, z: number): L.Point };
-    const scale = map.getZoomScale(zoom, this.zoom);
-    const viewHalf = map.getSize().multiplyBy(0.5 + PADDING);
-    const topLeft = viewHalf
-      .multiplyBy(-scale)
-      .add(map.project(this.center, zoom))
-      .subtract(map._getNewPixelOrigin(center, zoom));
+    const { topLeft, scale } = zoomTransform(this.map, center, zoom, this.center, this.zoom);
     L.DomUtil.setTransform(this.box, topLeft, scale);
   }
 
@@ -253,13 +240,7 @@ export class PublisherCanvas extends L.Layer {
     this.sprites.getContext("2d")!.putImageData(this.buffer.image, 0, 0);
     const rings = pass.dots.filter((d) => this.drawn(d) && d.acc > radius(d.look) + 1 && this.inView(d, d.acc));
     if (!rings.length && !this.circlesDrawn) return;
-    const ctx = this.circles.getContext("2d")!;
-    const m = L.Browser.retina ? 2 : 1;
-    const min = this.bounds!.min!;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.circles.width, this.circles.height);
-    ctx.setTransform(m, 0, 0, m, -m * min.x, -m * min.y);
-    for (const d of rings) drawAccuracy(ctx, d.x, d.y, d.acc, d.look);
+    drawRings(this.circles, rings, this.bounds!.min!, L.Browser.retina ? 2 : 1);
     this.circlesDrawn = rings.length > 0;
   }
 
