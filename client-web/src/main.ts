@@ -3,6 +3,7 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./styles.css";
+import "./map/map.css";
 import "./app/random-uuid.ts";
 import { formatHash, parseHash, type HashView } from "./app/hash.ts";
 import { forgetPassword, readSaved, save } from "./app/saved.ts";
