@@ -127,8 +127,15 @@ describe("subscription options", () => {
     expect(e).toBeGreaterThan(13.405);
     expect(n - s).toBeLessThan(1); // the view at zoom 12, not the world
     // A pan of several frames gives one options set once it settles (debounced), with the new area around Paris.
+    // The pan's frames follow each other in the page, not one page.evaluate apiece: on a busy machine a round trip to
+    // the page can outlast the debounce (400 ms), which then sets the area of a view the pan only passed through.
     const before = sets.length;
-    for (const lon of [8, 5, 2.35]) await page.evaluate(`window.geoMap.setView(48.8566, ${lon}, 12)`);
+    await page.evaluate(`(async () => {
+      for (const lon of [8, 5, 2.35]) {
+        window.geoMap.setView(48.8566, lon, 12);
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+    })()`);
     const moved = await nextSet(
       (p) => sets.indexOf(p) >= before && fields(p.getChild("options"))["geo#bbox"]?.startsWith("48."),
     );
