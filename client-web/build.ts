@@ -27,17 +27,33 @@ export const PLACE_TIERS = { big: 100_000, mid: 15_000 };
 export const CELL_DEG = 10;
 const SKIP = new Set(["PPLQ", "PPLH", "PPLW"]); // abandoned, historical, destroyed (GeoNames feature codes)
 
-interface City { name: string; featureCode: string; population: number; loc: { coordinates: [number, number] } }
+interface City {
+  name: string;
+  featureCode: string;
+  population: number;
+  loc: { coordinates: [number, number] };
+}
 
-/** [name, lat, lon, population] rows, most populous first, in files a view can pick: places/big.json, mid.json, c/<cell>.json. */
+/**
+ * [name, lat, lon, population] rows, most populous first, in files a view can pick: places/big.json, mid.json,
+ * c/<cell>.json.
+ */
 export function gazetteerFiles(cities: City[]): Map<string, string> {
-  const rows = cities.filter((c) => !SKIP.has(c.featureCode) && c.name)
+  const rows = cities
+    .filter((c) => !SKIP.has(c.featureCode) && c.name)
     .sort((a, b) => b.population - a.population)
     .map((c) => [c.name, +c.loc.coordinates[1].toFixed(4), +c.loc.coordinates[0].toFixed(4), c.population] as const);
-  const files = new Map<string, unknown[]>([["big.json", []], ["mid.json", []]]);
+  const files = new Map<string, unknown[]>([
+    ["big.json", []],
+    ["mid.json", []],
+  ]);
   for (const r of rows) {
-    const name = r[3] >= PLACE_TIERS.big ? "big.json" : r[3] >= PLACE_TIERS.mid ? "mid.json"
-      : `c/${Math.floor((r[1] + 90) / CELL_DEG)}_${Math.floor((r[2] + 180) / CELL_DEG)}.json`;
+    const name =
+      r[3] >= PLACE_TIERS.big
+        ? "big.json"
+        : r[3] >= PLACE_TIERS.mid
+          ? "mid.json"
+          : `c/${Math.floor((r[1] + 90) / CELL_DEG)}_${Math.floor((r[2] + 180) / CELL_DEG)}.json`;
     if (!files.has(name)) files.set(name, []);
     files.get(name)!.push(r);
   }
@@ -47,7 +63,8 @@ export function gazetteerFiles(cities: City[]): Map<string, string> {
 /**
  * Natural Earth's lakes at 1 km (@geo-maps/earth-lakes-1km, 12 MB of GeoJSON) as one MultiPolygon per 10° cell,
  * lakes/<row>_<col>.json, coordinates to 4 decimals (about 10 m); a lake is in every cell its bounding box touches.
- * The map fetches the cells in view from zoom 8; below, lakes/world.json holds the lakes whose bounding box covers 2,000 km² or more.
+ * The map fetches the cells in view from zoom 8; below, lakes/world.json holds the lakes whose bounding box covers
+ * 2,000 km² or more.
  */
 export function lakeFiles(lakes: number[][][][]): Map<string, string> {
   const cells = new Map<string, number[][][][]>();
@@ -57,9 +74,14 @@ export function lakeFiles(lakes: number[][][][]): Map<string, string> {
     const outer = poly[0];
     if (!outer || outer.length < 4) continue;
     let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const [x, y] of outer) { w = Math.min(w, x); e = Math.max(e, x); s = Math.min(s, y); n = Math.max(n, y); }
+    for (const [x, y] of outer) {
+      w = Math.min(w, x);
+      e = Math.max(e, x);
+      s = Math.min(s, y);
+      n = Math.max(n, y);
+    }
     const r = round(poly);
-    const km2 = (e - w) * (n - s) * 111 * 111 * Math.cos(((s + n) / 2) * Math.PI / 180);
+    const km2 = (e - w) * (n - s) * 111 * 111 * Math.cos((((s + n) / 2) * Math.PI) / 180);
     if (km2 >= 2000) world.push(r);
     for (let row = Math.floor((s + 90) / CELL_DEG); row <= Math.floor((n + 90) / CELL_DEG); row++) {
       for (let col = Math.floor((w + 180) / CELL_DEG); col <= Math.floor((e + 180) / CELL_DEG); col++) {
@@ -85,7 +107,8 @@ export interface BuildOptions {
 export async function buildMap(o: BuildOptions = {}): Promise<string> {
   const outDir = resolve(o.outDir ?? DIST);
   const log = o.log ?? (() => {});
-  parseConfig(o.config ?? DEFAULT_CONFIG, { protocol: "https:", host: "example.org" }); // the page's own checks, before any work
+  // the page's own checks, before any work
+  parseConfig(o.config ?? DEFAULT_CONFIG, { protocol: "https:", host: "example.org" });
   const { build } = await import("vite");
   log(`bundling with Vite into ${outDir}`);
   await build({ configFile: join(here, "vite.config.ts"), build: { outDir, emptyOutDir: true }, logLevel: "warn" });
@@ -98,12 +121,20 @@ export async function buildMap(o: BuildOptions = {}): Promise<string> {
     writeFileSync(p, body);
     bytes += body.length;
   }
-  log(`  ${cities.length.toLocaleString("en")} places, ${(bytes / 1e6).toFixed(1)} MB in places/ (a view loads a few hundred kB of it)`);
+  const placesMb = (bytes / 1e6).toFixed(1);
+  log(
+    `  ${cities.length.toLocaleString("en")} places, ${placesMb} MB in places/ (a view loads a few hundred kB of it)`,
+  );
   log("writing the lakes (Natural Earth 1 km, from @geo-maps/earth-lakes-1km)");
-  const lakes = (createRequire(import.meta.url)("@geo-maps/earth-lakes-1km")() as { geometries: { coordinates: number[][][][] }[] }).geometries[0].coordinates;
+  const lakes = (
+    createRequire(import.meta.url)("@geo-maps/earth-lakes-1km")() as { geometries: { coordinates: number[][][][] }[] }
+  ).geometries[0].coordinates;
   let lakeBytes = 0;
   mkdirSync(join(outDir, "lakes"), { recursive: true });
-  for (const [name, body] of lakeFiles(lakes)) { writeFileSync(join(outDir, "lakes", name), body); lakeBytes += body.length; }
+  for (const [name, body] of lakeFiles(lakes)) {
+    writeFileSync(join(outDir, "lakes", name), body);
+    lakeBytes += body.length;
+  }
   log(`  ${lakes.length.toLocaleString("en")} lakes, ${(lakeBytes / 1e6).toFixed(1)} MB in lakes/`);
   writeFileSync(join(outDir, "config.json"), `${JSON.stringify(o.config ?? DEFAULT_CONFIG, null, 2)}\n`);
   log(`wrote ${join(outDir, "config.json")}`);
@@ -124,22 +155,36 @@ config.json fields: websocket ("" = same origin, /xmpp-websocket), service, doma
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   let args: { out?: string; config?: string; help?: boolean };
   try {
-    args = parseArgs({ options: { out: { type: "string" }, config: { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
+    args = parseArgs({
+      options: { out: { type: "string" }, config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }).values;
   } catch (err) {
     console.error(`map:build: ${(err as Error).message}\n${HELP}`);
     process.exit(2);
   }
-  if (args.help) { process.stdout.write(HELP); process.exit(0); }
+  if (args.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
   let config: unknown;
   if (args.config) {
-    try { config = JSON.parse(readFileSync(args.config, "utf8")); } catch (err) {
+    try {
+      config = JSON.parse(readFileSync(args.config, "utf8"));
+    } catch (err) {
       console.error(`map:build: --config ${args.config}: ${(err as Error).message}`);
       process.exit(2);
     }
   }
   const t0 = Date.now();
   buildMap({ outDir: args.out, config, log: (l) => console.log(`map:build: ${l}`) }).then(
-    (dir) => console.log(`map:build: done in ${((Date.now() - t0) / 1000).toFixed(1)} s: serve ${dir} as static files (README: "Deploy the map")`),
-    (err: Error) => { console.error(`map:build: failed: ${err.message}`); process.exit(1); },
+    (dir) =>
+      console.log(
+        `map:build: done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ` +
+          `serve ${dir} as static files (README: "Deploy the map")`,
+      ),
+    (err: Error) => {
+      console.error(`map:build: failed: ${err.message}`);
+      process.exit(1);
+    },
   );
 }

@@ -3,7 +3,17 @@
 // sources. Files are served from memory, so a concurrent rebuild cannot tear a response. `files` adds or replaces
 // files (the demo's and the tests' config.json, a test's .pmtiles archive).
 import { createServer, type Server } from "node:http";
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,13 +24,28 @@ const repo = join(here, "..");
 const dist = join(here, "dist");
 const STAMP = ".build-stamp";
 // Everything the bundle is made of (the map reuses the component's browser-safe protocol and core code).
-const SOURCES = [join(here, "src"), join(here, "index.html"), join(here, "sharing.html"), join(here, "vite.config.ts"), join(here, "build.ts"),
-  join(repo, "component/src/protocol"), join(repo, "component/src/core"), join(repo, "package-lock.json")];
+const SOURCES = [
+  join(here, "src"),
+  join(here, "index.html"),
+  join(here, "sharing.html"),
+  join(here, "vite.config.ts"),
+  join(here, "build.ts"),
+  join(repo, "component/src/protocol"),
+  join(repo, "component/src/core"),
+  join(repo, "package-lock.json"),
+];
 
 const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-  ".json": "application/json", ".map": "application/json", ".png": "image/png", ".svg": "image/svg+xml",
-  ".ico": "image/x-icon", ".woff2": "font/woff2", ".pmtiles": "application/octet-stream",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".map": "application/json",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".pmtiles": "application/octet-stream",
 };
 
 function newestMtime(path: string): number {
@@ -53,24 +78,33 @@ let files: Promise<Map<string, Buffer>> | undefined;
 export function mapFiles(): Promise<Map<string, Buffer>> {
   files ??= (async () => {
     if (isFresh()) {
-      try { return readTree(dist); } catch { /* another process is replacing dist: build our own */ }
+      try {
+        return readTree(dist);
+      } catch {
+        /* another process is replacing dist: build our own */
+      }
     }
     const tmp = mkdtempSync(join(tmpdir(), "geo-map-build-"));
     try {
       await buildMap({ outDir: tmp });
       const tree = readTree(tmp);
-      try { // refresh the cache for the next run; harmless if another process does the same
+      try {
+        // refresh the cache for the next run; harmless if another process does the same
         rmSync(dist, { recursive: true, force: true });
         cpSync(tmp, dist, { recursive: true });
         chmodSync(dist, 0o755);
         writeFileSync(join(dist, STAMP), new Date().toISOString());
-      } catch { /* the cache is an optimisation */ }
+      } catch {
+        /* the cache is an optimisation */
+      }
       return tree;
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
   })();
-  files.catch(() => { files = undefined; });
+  files.catch(() => {
+    files = undefined;
+  });
   return files;
 }
 
@@ -93,7 +127,13 @@ export interface WebServerOptions {
 }
 
 /** Starts the map's web server. */
-export async function startWebServer({ port, host = "127.0.0.1", config, files: extra, headers = {} }: WebServerOptions): Promise<WebServer> {
+export async function startWebServer({
+  port,
+  host = "127.0.0.1",
+  config,
+  files: extra,
+  headers = {},
+}: WebServerOptions): Promise<WebServer> {
   const tree = new Map(await mapFiles());
   if (config !== undefined) tree.set("/config.json", Buffer.from(JSON.stringify(config)));
   for (const [k, v] of Object.entries(extra ?? {})) tree.set(k, Buffer.from(v));
@@ -125,7 +165,11 @@ export async function startWebServer({ port, host = "127.0.0.1", config, files: 
         return;
       }
       const part = body.subarray(start, end + 1);
-      res.writeHead(206, { ...common, "content-length": part.length, "content-range": `bytes ${start}-${end}/${body.length}` });
+      res.writeHead(206, {
+        ...common,
+        "content-length": part.length,
+        "content-range": `bytes ${start}-${end}/${body.length}`,
+      });
       res.end(req.method === "HEAD" ? undefined : part);
       return;
     }
@@ -134,16 +178,20 @@ export async function startWebServer({ port, host = "127.0.0.1", config, files: 
   });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
-    server.listen(port, host, () => { server.off("error", fail); ok(); });
+    server.listen(port, host, () => {
+      server.off("error", fail);
+      ok();
+    });
   });
   const { port: actual } = server.address() as { port: number };
   const shown = host.includes(":") ? `[${host}]` : host;
   return {
     url: `http://${shown}:${actual}/`,
-    close: () => new Promise<void>((ok) => {
-      server.close(() => ok());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -152,6 +200,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
   startWebServer({ port, host: process.env.HOST ?? "127.0.0.1" }).then(
     (s) => console.log(`live map on ${s.url} (settings: client-web/dist/config.json)`),
-    (e: Error) => { console.error(`cannot serve the map: ${e.message}`); process.exit(1); },
+    (e: Error) => {
+      console.error(`cannot serve the map: ${e.message}`);
+      process.exit(1);
+    },
   );
 }

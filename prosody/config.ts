@@ -24,7 +24,10 @@ export interface ProsodyConfigOptions {
   httpFilesDir?: string;
   /** Keep Prosody's own GC parameters instead of `GC_TUNING` (the bench measures both). */
   prosodyGc?: boolean;
-  /** network_settings.read_size in bytes (Prosody's default 8192); the bench's figure 10 measures 8 KiB against 256 KiB */
+  /**
+   * network_settings.read_size in bytes (Prosody's default 8192); the bench's figure 10 measures 8 KiB against
+   * 256 KiB
+   */
   readSize?: number;
 }
 
@@ -50,6 +53,8 @@ export function privilegedEntities(component: string): string {
 const lua = (s: string) => JSON.stringify(s); // a JSON string is a valid Lua string literal for our inputs
 
 export function prosodyConfig(o: ProsodyConfigOptions): string {
+  const extraModules = (o.mirror ? ` "privilege";` : "") + (o.httpFilesDir ? ` "http_files";` : "");
+  const network = [o.mirror ? "nagle = false" : "", o.readSize ? `read_size = ${o.readSize}` : ""].filter(Boolean);
   return `-- generated for a private loopback instance; do not use for a deployment (see prosody/deploy.cfg.lua)
 run_as_root = true
 daemonize = false
@@ -71,7 +76,7 @@ s2s_ports = {}
 
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "presence"; "message"; "iq";
-  "pep"; "ping"; "register"; "websocket"; "http"; "posix"; "uptime";${o.mirror ? ` "privilege";` : ""}${o.httpFilesDir ? ` "http_files";` : ""}
+  "pep"; "ping"; "register"; "websocket"; "http"; "posix"; "uptime";${extraModules}
 }
 modules_disabled = { "s2s", "tls", "offline" }
 
@@ -86,21 +91,37 @@ registration_throttle_max = 0
 authentication = "internal_hashed"
 storage = "internal"
 limits = {}
-${o.mirror ? `-- Mirror mode: each fix costs Prosody one more answer to the component (the privileged IQ's result), which the
+${
+  o.mirror
+    ? `-- Mirror mode: each fix costs Prosody one more answer to the component (the privileged IQ's result), which the
 -- component does not answer; with Nagle on, Prosody's next small write waits for the delayed ACK (~40 ms per fix).
-` : ""}${o.mirror || o.readSize ? `network_settings = { ${[o.mirror ? "nagle = false" : "", o.readSize ? `read_size = ${o.readSize}` : ""].filter(Boolean).join("; ")} }
-` : ""}http_default_host = ${lua(o.domain)}
-${o.httpFilesDir ? `http_files_dir = ${lua(o.httpFilesDir)}
+`
+    : ""
+}${
+    o.mirror || o.readSize
+      ? `network_settings = { ${network.join("; ")} }
+`
+      : ""
+  }http_default_host = ${lua(o.domain)}
+${
+  o.httpFilesDir
+    ? `http_files_dir = ${lua(o.httpFilesDir)}
 http_paths = { files = "/" } -- the map at the root; mod_websocket keeps /xmpp-websocket
-` : ""}
+`
+    : ""
+}
 VirtualHost ${lua(o.domain)}
 ${o.mirror ? privilegedEntities(o.component) : ""}
 ${o.virtualHostExtra ?? ""}
 
 Component ${lua(o.component)}
   component_secret = ${lua(o.componentSecret)}
-${o.mirror ? `  -- mod_privilege must run on the component host too: it hooks component-authenticated there to advertise
+${
+  o.mirror
+    ? `  -- mod_privilege must run on the component host too: it hooks component-authenticated there to advertise
   -- the grants (XEP-0356 §4.2) configured under the VirtualHost
   modules_enabled = { "privilege" }
-` : ""}`;
+`
+    : ""
+}`;
 }

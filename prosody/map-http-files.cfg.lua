@@ -1,6 +1,7 @@
 -- Deployment example: Prosody serving the live map itself (npm run map:build's output) with mod_http_files, on the
 -- same origin as its WebSocket. Merge into prosody.cfg.lua next to prosody/deploy.cfg.lua's parts.
--- Build with config.json's "websocket": "" (= this origin): npm run map:build -- --out /var/www/geo-map --config my.json
+-- Build with config.json's "websocket": "" (= this origin):
+--   npm run map:build -- --out /var/www/geo-map --config my.json
 -- test/e2e/map-flow.test.ts runs the same options (prosody/config.ts, httpFilesDir).
 
 modules_enabled = {

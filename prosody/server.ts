@@ -28,7 +28,10 @@ export async function freePort(): Promise<number> {
 export function portInUse(port: number): Promise<boolean> {
   return new Promise((ok) => {
     const s = connect({ port, host: "127.0.0.1" });
-    s.once("connect", () => { s.destroy(); ok(true); });
+    s.once("connect", () => {
+      s.destroy();
+      ok(true);
+    });
     s.once("error", () => ok(false));
   });
 }
@@ -93,14 +96,17 @@ export async function startProsody(opts: StartOptions): Promise<Prosody> {
     httpFilesDir: opts.httpFilesDir,
   };
   for (const port of [o.c2sPort, o.componentPort, o.httpPort]) {
-    if (await portInUse(port)) throw new Error(`port 127.0.0.1:${port} is already in use (another Prosody still running?)`);
+    if (await portInUse(port))
+      throw new Error(`port 127.0.0.1:${port} is already in use (another Prosody still running?)`);
   }
   const configFile = join(dataDir, "prosody.cfg.lua");
   writeFileSync(configFile, prosodyConfig(o));
   const logFile = join(dataDir, "prosody.log");
   const proc = spawn(bin, ["-F", "--config", configFile], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  proc.stderr!.on("data", (d) => { stderr += d; });
+  proc.stderr!.on("data", (d) => {
+    stderr += d;
+  });
   try {
     await waitForPort(o.c2sPort, proc, logFile);
     await waitForPort(o.componentPort, proc, logFile);
@@ -117,7 +123,9 @@ export async function startProsody(opts: StartOptions): Promise<Prosody> {
     componentService: `xmpp://127.0.0.1:${o.componentPort}`,
     websocketUrl: `ws://127.0.0.1:${o.httpPort}/xmpp-websocket`,
     register(user, password) {
-      const r = spawnSync("prosodyctl", ["--config", configFile, "register", user, o.domain, password], { encoding: "utf8" });
+      const r = spawnSync("prosodyctl", ["--config", configFile, "register", user, o.domain, password], {
+        encoding: "utf8",
+      });
       if (r.status !== 0) throw new Error(`prosodyctl register ${user}@${o.domain} failed: ${r.stderr || r.stdout}`);
     },
     async stop() {

@@ -4,9 +4,12 @@
 // {
 //   "websocket": "wss://example.org/xmpp-websocket",  // "" = same origin as the page, path /xmpp-websocket
 //   "service": "geo.example.org",                      // the geo service's JID
-//   "domain": "example.org",                           // user domain: "alice" in the login form means alice@example.org
-//   "basemap": { "type": "offline" }                   // or { "type": "tiles", "url": ".../{z}/{x}/{y}.png", "attribution": "..." }
-//                                                      // or { "type": "pmtiles", "url": "basemap.pmtiles", "attribution": "..." }
+//   "domain": "example.org",                           // user domain: "alice" in the login form means
+//                                                      // alice@example.org
+//   "basemap": { "type": "offline" }                   // or { "type": "tiles", "url": ".../{z}/{x}/{y}.png",
+//                                                      //      "attribution": "..." }
+//                                                      // or { "type": "pmtiles", "url": "basemap.pmtiles",
+//                                                      //      "attribution": "..." }
 //   "staleAfterSeconds": 120, "trailLength": 50, "digestMs": 250,
 //   "followView": true,                                // the subscription's area follows the view (geo#bbox);
 //                                                      // false: every publisher the viewer may see, whatever the view
@@ -43,13 +46,15 @@ export class ConfigError extends Error {}
 
 function positive(v: unknown, fallback: number, name: string): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new ConfigError(`config.json: "${name}" must be a positive number, not ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0)
+    throw new ConfigError(`config.json: "${name}" must be a positive number, not ${JSON.stringify(v)}`);
   return v;
 }
 
 function flag(v: unknown, fallback: boolean, name: string): boolean {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "boolean") throw new ConfigError(`config.json: "${name}" must be true or false, not ${JSON.stringify(v)}`);
+  if (typeof v !== "boolean")
+    throw new ConfigError(`config.json: "${name}" must be true or false, not ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -78,15 +83,19 @@ function basemap(v: unknown): Basemap {
     const maxZoom = b.maxZoom === undefined ? undefined : positive(b.maxZoom, 19, "basemap.maxZoom");
     return { type, url, attribution: text(b.attribution, "basemap.attribution"), maxZoom };
   }
-  throw new ConfigError(`config.json: basemap.type must be "offline", "tiles" or "pmtiles", not ${JSON.stringify(type)}`);
+  throw new ConfigError(
+    `config.json: basemap.type must be "offline", "tiles" or "pmtiles", not ${JSON.stringify(type)}`,
+  );
 }
 
 /** Checks and completes a parsed config.json. */
 export function parseConfig(raw: unknown, loc: { protocol: string; host: string }): MapConfig {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError("config.json must hold a JSON object");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ConfigError("config.json must hold a JSON object");
   const c = raw as Record<string, unknown>;
   const service = text(c.service, "service");
-  if (!service) throw new ConfigError(`config.json: "service" (the geo service's JID, e.g. geo.example.org) is missing`);
+  if (!service)
+    throw new ConfigError(`config.json: "service" (the geo service's JID, e.g. geo.example.org) is missing`);
   const demo = c.demo as Record<string, unknown> | undefined;
   return {
     websocket: text(c.websocket, "websocket") || sameOriginWebsocket(loc),
@@ -109,7 +118,10 @@ export async function loadConfig(): Promise<MapConfig> {
   } catch (err) {
     throw new ConfigError(`cannot load config.json: ${(err as Error).message}`);
   }
-  if (!res.ok) throw new ConfigError(`cannot load config.json: HTTP ${res.status} (put it next to index.html; npm run map:build writes one)`);
+  if (!res.ok)
+    throw new ConfigError(
+      `cannot load config.json: HTTP ${res.status} (put it next to index.html; npm run map:build writes one)`,
+    );
   let raw: unknown;
   try {
     raw = await res.json();

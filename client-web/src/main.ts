@@ -3,6 +3,7 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./styles.css";
+import "./map/map.css";
 import "./app/random-uuid.ts";
 import { formatHash, parseHash, type HashView } from "./app/hash.ts";
 import { forgetPassword, readSaved, save } from "./app/saved.ts";
@@ -36,16 +37,24 @@ function showState(s: ConnState): void {
   state = s;
   banner.hidden = false;
   const n = view?.onMapCount() ?? 0;
-  renderBanner(banner, s, view ? `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"} on the map` : "", lostAt, Date.now());
+  renderBanner(
+    banner,
+    s,
+    view ? `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"} on the map` : "",
+    lostAt,
+    Date.now(),
+  );
 }
 
 /** The area a link's view will show, padded by half its size on each side (as MapView.area), before the map exists. */
 function hashArea(h: HashView): string | undefined {
   if (!h.center) return undefined;
-  const crs = L.CRS.EPSG3857, z = h.center.zoom;
+  const crs = L.CRS.EPSG3857,
+    z = h.center.zoom;
   const c = crs.latLngToPoint(L.latLng(h.center.lat, h.center.lon), z);
   const size = L.point(window.innerWidth, window.innerHeight); // the map is a little smaller: the padding covers it
-  const sw = crs.pointToLatLng(c.add(L.point(-size.x, size.y)), z), ne = crs.pointToLatLng(c.add(L.point(size.x, -size.y)), z);
+  const sw = crs.pointToLatLng(c.add(L.point(-size.x, size.y)), z),
+    ne = crs.pointToLatLng(c.add(L.point(size.x, -size.y)), z);
   return bbox({ south: sw.lat, west: sw.lng, north: ne.lat, east: ne.lng });
 }
 
@@ -53,18 +62,21 @@ function start(cfg: MapConfig): void {
   const hash = parseHash(location.hash);
   showLogin(screen, cfg, readSaved(), async (login) => {
     try {
-      connection = await connect({ ...login, service: cfg.service, digestMs: cfg.digestMs, area: cfg.followView ? hashArea(hash) : undefined }, {
-        events: (events) => store.apply(events, Date.now()),
-        snapshotComplete: (listed, session) => {
-          store.snapshotComplete(listed, session);
-          if (session === 1) {
-            loaded = true;
-            view?.setLoaded();
-            if (!hash.center) view?.requestFit(); // frame everyone once the first snapshot is in (not on reconnects)
-          }
+      connection = await connect(
+        { ...login, service: cfg.service, digestMs: cfg.digestMs, area: cfg.followView ? hashArea(hash) : undefined },
+        {
+          events: (events) => store.apply(events, Date.now()),
+          snapshotComplete: (listed, session) => {
+            store.snapshotComplete(listed, session);
+            if (session === 1) {
+              loaded = true;
+              view?.setLoaded();
+              if (!hash.center) view?.requestFit(); // frame everyone once the first snapshot is in (not on reconnects)
+            }
+          },
+          state: showState,
         },
-        state: showState,
-      });
+      );
     } catch (err) {
       // A remembered password that no longer works is forgotten (the person types the new one).
       if ((err as Error).message.startsWith("Wrong JID or password")) forgetPassword();
@@ -79,7 +91,9 @@ function start(cfg: MapConfig): void {
     const followArea = () => {
       if (!cfg.followView) return;
       clearTimeout(areaTimer);
-      areaTimer = setTimeout(() => { if (view) conn.setArea(bbox(view.area())).catch(() => {}); }, AREA_DEBOUNCE_MS);
+      areaTimer = setTimeout(() => {
+        if (view) conn.setArea(bbox(view.area())).catch(() => {});
+      }, AREA_DEBOUNCE_MS);
     };
     who.textContent = login.jid;
     logout.hidden = false;
@@ -109,7 +123,8 @@ logout.addEventListener("click", async () => {
 loadConfig().then(start, (err: Error) => {
   banner.hidden = false;
   renderBanner(banner, { phase: "error", reason: err.message });
-  screen.innerHTML = `<main class="login-page"><p class="error">The map cannot start: ${err.message.replace(/[&<>]/g, "")}</p></main>`;
+  const reason = err.message.replace(/[&<>]/g, "");
+  screen.innerHTML = `<main class="login-page"><p class="error">The map cannot start: ${reason}</p></main>`;
 });
 
 // For tests and debugging: what is drawn (the canvas has no element per marker).
@@ -123,7 +138,9 @@ Object.assign(window, {
     select: (jid: string) => view?.select(jid),
     fit: () => view?.fitAll(),
     clustering: (on: boolean) => view?.setClustering(on),
-    setView: (lat: number, lon: number, zoom: number) => { view?.map.setView([lat, lon], zoom, { animate: false }); },
+    setView: (lat: number, lon: number, zoom: number) => {
+      view?.map.setView([lat, lon], zoom, { animate: false });
+    },
     pagePoint: (jid: string) => view?.pagePoint(jid),
     /** The colour of the basemap's tile canvas at a place (a PMTiles basemap draws on canvases), RGBA. */
     pixelAt: (lat: number, lon: number) => {
@@ -131,10 +148,19 @@ Object.assign(window, {
       const at = view.map.latLngToContainerPoint([lat, lon]);
       const box = view.map.getContainer().getBoundingClientRect();
       const [x, y] = [box.left + at.x, box.top + at.y];
-      for (const cv of document.querySelectorAll<HTMLCanvasElement>(".leaflet-tile-container canvas, canvas.leaflet-tile")) {
+      for (const cv of document.querySelectorAll<HTMLCanvasElement>(
+        ".leaflet-tile-container canvas, canvas.leaflet-tile",
+      )) {
         const r = cv.getBoundingClientRect();
         if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
-        const px = cv.getContext("2d")!.getImageData(Math.floor(((x - r.left) * cv.width) / r.width), Math.floor(((y - r.top) * cv.height) / r.height), 1, 1).data;
+        const px = cv
+          .getContext("2d")!
+          .getImageData(
+            Math.floor(((x - r.left) * cv.width) / r.width),
+            Math.floor(((y - r.top) * cv.height) / r.height),
+            1,
+            1,
+          ).data;
         return [...px];
       }
       return undefined;

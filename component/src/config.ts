@@ -57,9 +57,19 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   const { values } = parseArgs({
     args: argv,
     options: {
-      service: { type: "string" }, domain: { type: "string" }, secret: { type: "string" }, db: { type: "string" },
-      "access-model": { type: "string" }, domains: { type: "string" }, "max-payload": { type: "string" },
-      "max-items": { type: "string" }, rate: { type: "string" }, burst: { type: "string" }, slots: { type: "string" }, role: { type: "string" }, status: { type: "boolean" },
+      service: { type: "string" },
+      domain: { type: "string" },
+      secret: { type: "string" },
+      db: { type: "string" },
+      "access-model": { type: "string" },
+      domains: { type: "string" },
+      "max-payload": { type: "string" },
+      "max-items": { type: "string" },
+      rate: { type: "string" },
+      burst: { type: "string" },
+      slots: { type: "string" },
+      role: { type: "string" },
+      status: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -67,30 +77,54 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
   if (values.help) return "help";
   const pick = (flag: string | undefined, name: string) => flag ?? (env[name] || undefined);
   const secret = pick(values.secret, "GEO_SECRET");
-  if (!secret && !values.status) throw new ConfigError("GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config (GEO_SECRET=... or --secret ...)");
+  if (!secret && !values.status)
+    throw new ConfigError(
+      "GEO_SECRET is not set: give the component_secret of the Component section in Prosody's config " +
+        "(GEO_SECRET=... or --secret ...)",
+    );
   const domain = pick(values.domain, "GEO_DOMAIN") ?? "geo.localhost";
   const accessModel = pick(values["access-model"], "GEO_ACCESS_MODEL") ?? "open";
-  if (!isAccessModel(accessModel)) throw new ConfigError(`GEO_ACCESS_MODEL must be open, whitelist or authorize, not "${accessModel}"`);
+  if (!isAccessModel(accessModel))
+    throw new ConfigError(`GEO_ACCESS_MODEL must be open, whitelist or authorize, not "${accessModel}"`);
   const parentDomain = domain.includes(".") ? domain.slice(domain.indexOf(".") + 1) : domain;
-  const domains = (pick(values.domains, "GEO_DOMAINS") ?? parentDomain).split(",").map((d) => d.trim().toLowerCase()).filter(Boolean);
+  const domains = (pick(values.domains, "GEO_DOMAINS") ?? parentDomain)
+    .split(",")
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
   if (!domains.length) throw new ConfigError("GEO_DOMAINS is empty");
   const int = (raw: string | undefined, name: string, fallback: number, min: number, max: number) => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
     return n;
   };
-  const maxPayloadBytes = int(pick(values["max-payload"], "GEO_MAX_PAYLOAD"), "GEO_MAX_PAYLOAD", DEFAULT_SETTINGS.maxPayloadBytes, 256, 1 << 20);
-  const maxItems = int(pick(values["max-items"], "GEO_MAX_ITEMS"), "GEO_MAX_ITEMS", DEFAULT_SETTINGS.defaults.maxItems, 1, DEFAULT_SETTINGS.maxItemsLimit);
+  const maxPayloadBytes = int(
+    pick(values["max-payload"], "GEO_MAX_PAYLOAD"),
+    "GEO_MAX_PAYLOAD",
+    DEFAULT_SETTINGS.maxPayloadBytes,
+    256,
+    1 << 20,
+  );
+  const maxItems = int(
+    pick(values["max-items"], "GEO_MAX_ITEMS"),
+    "GEO_MAX_ITEMS",
+    DEFAULT_SETTINGS.defaults.maxItems,
+    1,
+    DEFAULT_SETTINGS.maxItemsLimit,
+  );
   const perSecond = int(pick(values.rate, "GEO_RATE"), "GEO_RATE", RUN_RATE.perSecond, 0, 100_000);
   const burst = int(pick(values.burst, "GEO_BURST"), "GEO_BURST", RUN_RATE.burst, 1, 100_000);
   const db = pick(values.db, "GEO_DB") ?? "var/geo.sqlite";
   const rawSlots = pick(values.slots, "GEO_SLOTS");
   const slots = rawSlots === undefined ? undefined : int(rawSlots, "GEO_SLOTS", 1, 1, 1000);
-  if (slots !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new ConfigError("GEO_SLOTS needs GEO_DB=postgres://... (the instances share it and its locks)");
+  if (slots !== undefined && !/^postgres(ql)?:\/\//.test(db))
+    throw new ConfigError("GEO_SLOTS needs GEO_DB=postgres://... (the instances share it and its locks)");
   const role = pick(values.role, "GEO_ROLE");
-  if (role !== undefined && role !== "primary" && role !== "standby") throw new ConfigError(`GEO_ROLE ${JSON.stringify(role)}: expected primary or standby`);
-  if (role !== undefined && slots === undefined) throw new ConfigError("GEO_ROLE needs GEO_SLOTS (a role is about who holds a slot)");
+  if (role !== undefined && role !== "primary" && role !== "standby")
+    throw new ConfigError(`GEO_ROLE ${JSON.stringify(role)}: expected primary or standby`);
+  if (role !== undefined && slots === undefined)
+    throw new ConfigError("GEO_ROLE needs GEO_SLOTS (a role is about who holds a slot)");
   return {
     service: pick(values.service, "GEO_SERVICE") ?? "xmpp://127.0.0.1:5347",
     domain,
@@ -98,6 +132,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): Config | "he
     db,
     ...(values.status && { status: true }),
     ...(slots !== undefined && { slots, role: (role ?? "primary") as "primary" | "standby" }),
-    settings: { ...DEFAULT_SETTINGS, domains: new Set(domains), maxPayloadBytes, rate: { perSecond, burst }, defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems } },
+    settings: {
+      ...DEFAULT_SETTINGS,
+      domains: new Set(domains),
+      maxPayloadBytes,
+      rate: { perSecond, burst },
+      defaults: { ...DEFAULT_SETTINGS.defaults, accessModel, maxItems },
+    },
   };
 }

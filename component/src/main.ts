@@ -27,7 +27,9 @@ const { service, domain, secret, db, settings, slots, role } = config;
 if (config.status) {
   // the operator's view (store/postgres-status.ts): read-only, no component connection
   if (!isPostgresUrl(db)) {
-    console.error("geo-presence: --status reads a shared deployment: set GEO_DB=postgres://... (one SQLite instance has no slots)");
+    console.error(
+      "geo-presence: --status reads a shared deployment: set GEO_DB=postgres://... (one SQLite instance has no slots)",
+    );
     process.exit(2);
   }
   try {
@@ -50,20 +52,38 @@ try {
 const entity = component({ service, domain, password: secret });
 let stopping = false;
 const running = createService({ entity, store, settings, log, confirmAtStart: slots === undefined });
-log(`geo-presence ${domain}: ${running.core.publishers().length} publishers in ${isPostgresUrl(db) ? redactUrl(db) : db}; users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`);
+log(
+  `geo-presence ${domain}: ${running.core.publishers().length} publishers ` +
+    `in ${isPostgresUrl(db) ? redactUrl(db) : db}; ` +
+    `users of ${[...settings.domains].join(", ")}; new nodes ${settings.defaults.accessModel}`,
+);
 
 // Reconnect with backoff: 1 s, doubling to 30 s, back to 1 s once online. The state is in memory and in the store.
-entity.reconnect.on("reconnecting", () => { entity.reconnect.delay = Math.min(entity.reconnect.delay * 2, 30_000); });
-entity.on("online", () => { entity.reconnect.delay = 1000; log(`connected to ${service} as ${domain}`); });
-entity.on("disconnect", () => stopping || log(`disconnected from ${service}; retrying in ${entity.reconnect.delay / 1000} s`));
+entity.reconnect.on("reconnecting", () => {
+  entity.reconnect.delay = Math.min(entity.reconnect.delay * 2, 30_000);
+});
+entity.on("online", () => {
+  entity.reconnect.delay = 1000;
+  log(`connected to ${service} as ${domain}`);
+});
+entity.on(
+  "disconnect",
+  () => stopping || log(`disconnected from ${service}; retrying in ${entity.reconnect.delay / 1000} s`),
+);
 entity.on("error", (err: Error & { condition?: string }) => {
   if (stopping) return;
   if (err.condition === "not-authorized") {
-    log(`error: Prosody refused the handshake for ${domain}: check that GEO_SECRET equals the component_secret of Component "${domain}"`);
+    log(
+      `error: Prosody refused the handshake for ${domain}: ` +
+        `check that GEO_SECRET equals the component_secret of Component "${domain}"`,
+    );
     void shutdown(1);
     return;
   }
-  const hint = (err as { code?: string }).code === "ECONNREFUSED" ? ` (is Prosody running, with component_ports including this port and a Component "${domain}" section?)` : "";
+  const hint =
+    (err as { code?: string }).code === "ECONNREFUSED"
+      ? ` (is Prosody running, with component_ports including this port and a Component "${domain}" section?)`
+      : "";
   log(`error: ${err.message}${hint}`);
 });
 
@@ -76,7 +96,11 @@ async function shutdown(code: number, handBack = false) {
   if (!handBack) void lock?.release();
   entity.reconnect.stop();
   if (entity.status === "online" && !handBack) await running.farewell();
-  try { await entity.stop(); } catch { /* already disconnected */ }
+  try {
+    await entity.stop();
+  } catch {
+    /* already disconnected */
+  }
   if (handBack) await lock?.release();
   // PostgreSQL: what is recorded is committed before the connections close
   if (hasGroupCommit(store)) await store.end().catch((e: Error) => log(`error: ${e.message}`));
@@ -108,12 +132,23 @@ if (slots !== undefined) {
     const rounds = [0, 1, 2, 4, 8, 16, 32, 64];
     const ask = (k: number) => {
       if (stopping || k >= rounds.length) return;
-      setTimeout(() => void (store as PostgresStore).sessions().then((jids) => {
-        if (stopping) return;
-        running.askSessions(jids);
-        if (k === 0) log(`asked the ${jids.length} known session(s) whether they still exist (XEP-0199 ping); again after ${rounds.slice(1).join(", ")} s`);
-        ask(k + 1);
-      }, (e: Error) => log(`error: reading the known sessions failed: ${e.message}`)), (rounds[k] - (rounds[k - 1] ?? 0)) * 1000);
+      setTimeout(
+        () =>
+          void (store as PostgresStore).sessions().then(
+            (jids) => {
+              if (stopping) return;
+              running.askSessions(jids);
+              if (k === 0)
+                log(
+                  `asked the ${jids.length} known session(s) whether they still exist (XEP-0199 ping); ` +
+                    `again after ${rounds.slice(1).join(", ")} s`,
+                );
+              ask(k + 1);
+            },
+            (e: Error) => log(`error: reading the known sessions failed: ${e.message}`),
+          ),
+        (rounds[k] - (rounds[k - 1] ?? 0)) * 1000,
+      );
     };
     ask(0);
   });
@@ -126,17 +161,25 @@ if (slots !== undefined) {
       .catch((e: Error) => log(`error: writing the heartbeat failed: ${e.message}`));
   };
   entity.once("online", beat);
-  setInterval(() => { if (!stopping && entity.status === "online") beat(); }, HEARTBEAT_MS).unref();
+  setInterval(() => {
+    if (!stopping && entity.status === "online") beat();
+  }, HEARTBEAT_MS).unref();
   // a standby by role serves until a primary waits (an ejabberd node and its instance are back): then it hands the
   // slot over and exits 0, for its supervisor to start it again as a waiting standby
   if (role === "standby") {
     const check = setInterval(() => {
-      void held.shouldYield().then((yes) => {
-        if (!yes || stopping) return;
-        clearInterval(check);
-        log(`a primary instance waits for a slot: handing slot ${held.slot} back and stopping (restart me as a standby)`);
-        void shutdown(0, true);
-      }, () => {}); // the lock's session failing is reported through `lost`
+      void held.shouldYield().then(
+        (yes) => {
+          if (!yes || stopping) return;
+          clearInterval(check);
+          log(
+            `a primary instance waits for a slot: handing slot ${held.slot} back and stopping ` +
+              "(restart me as a standby)",
+          );
+          void shutdown(0, true);
+        },
+        () => {},
+      ); // the lock's session failing is reported through `lost`
     }, 1000);
     check.unref();
   }

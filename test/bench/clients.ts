@@ -7,7 +7,11 @@ export const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 export const NS_EVENT = "http://jabber.org/protocol/pubsub#event";
 export const NS_GEOLOC = "http://jabber.org/protocol/geoloc";
 
-export interface Target { c2sService: string; domain: string; component: string }
+export interface Target {
+  c2sService: string;
+  domain: string;
+  component: string;
+}
 
 export class BenchClient {
   private pending = new Map<string, (s: Element) => void>();
@@ -15,23 +19,35 @@ export class BenchClient {
   /** called for every incoming stanza that is not an IQ reply */
   onStanza: (s: Element) => void = () => {};
 
-  constructor(readonly xmpp: Client, readonly jid: string) {
+  constructor(
+    readonly xmpp: Client,
+    readonly jid: string,
+  ) {
     xmpp.on("stanza", (s: Element) => {
       if (s.is("iq") && (s.attrs.type === "result" || s.attrs.type === "error")) {
         const r = this.pending.get(s.attrs.id);
-        if (r) { this.pending.delete(s.attrs.id); r(s); return; }
+        if (r) {
+          this.pending.delete(s.attrs.id);
+          r(s);
+          return;
+        }
       }
       this.onStanza(s);
     });
   }
 
-  get bare(): string { return this.jid.split("/")[0]; }
+  get bare(): string {
+    return this.jid.split("/")[0];
+  }
 
   /** Sends an IQ; resolves with the reply, rejects on an error reply or after timeoutMs. */
   iq(type: "get" | "set", to: string | undefined, child: Element, timeoutMs = 30_000): Promise<Element> {
     const id = `b${++this.n}`;
     return new Promise<Element>((resolve, reject) => {
-      const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`${this.jid}: iq ${id} unanswered after ${timeoutMs} ms`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.jid}: iq ${id} unanswered after ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(id, (s) => {
         clearTimeout(timer);
         if (s.attrs.type === "error") reject(new Error(`${this.jid}: iq error ${s.getChild("error")?.toString()}`));
@@ -41,10 +57,16 @@ export class BenchClient {
     });
   }
 
-  send(el: Element): Promise<void> { return this.xmpp.send(el); }
+  send(el: Element): Promise<void> {
+    return this.xmpp.send(el);
+  }
 
   async stop(): Promise<void> {
-    try { await this.xmpp.stop(); } catch { /* gone */ }
+    try {
+      await this.xmpp.stop();
+    } catch {
+      /* gone */
+    }
   }
 
   /** Drops the TCP connection without a goodbye. */
@@ -55,20 +77,33 @@ export class BenchClient {
 
 export async function connectBench(t: Target, username: string, resource = "bench"): Promise<BenchClient> {
   const xmpp = client({
-    service: t.c2sService, domain: t.domain, resource,
+    service: t.c2sService,
+    domain: t.domain,
+    resource,
     // PLAIN on loopback: SCRAM-SHA-1 in JS costs ~1 s of CPU per login (component/PLATFORM.md)
     credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username, password: "pw" }, "PLAIN"),
   } as Parameters<typeof client>[0]);
   xmpp.on("error", () => {});
   // stream decoding (component/PLATFORM.md) and Nagle off, as the simulator does: a publish is one small write
-  xmpp.on("connect", () => (xmpp as unknown as { socket?: { setEncoding(e: string): { setNoDelay(on: boolean): void } } }).socket?.setEncoding("utf8").setNoDelay(true));
+  xmpp.on("connect", () =>
+    (xmpp as unknown as { socket?: { setEncoding(e: string): { setNoDelay(on: boolean): void } } }).socket
+      ?.setEncoding("utf8")
+      .setNoDelay(true),
+  );
   (xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
   const address = await xmpp.start();
   return new BenchClient(xmpp, address.toString());
 }
 
 /** Registers (in-band) and connects `${prefix}${first}` .. `${prefix}${first + n - 1}`, `batch` at a time. */
-export async function connectMany(t: Target, prefix: string, n: number, resource = "bench", batch = 25, first = 0): Promise<BenchClient[]> {
+export async function connectMany(
+  t: Target,
+  prefix: string,
+  n: number,
+  resource = "bench",
+  batch = 25,
+  first = 0,
+): Promise<BenchClient[]> {
   const out: BenchClient[] = [];
   for (let i = 0; i < n; i += batch) {
     const names = Array.from({ length: Math.min(batch, n - i) }, (_, k) => `${prefix}${first + i + k}`);
@@ -86,13 +121,27 @@ let seq = 0;
 /** A valid XEP-0080 payload; the item id carries the bench's sequence key. */
 export function publishStanza(itemId: string, node = NS_GEOLOC): Element {
   const n = ++seq;
-  return xml("pubsub", { xmlns: NS_PUBSUB },
-    xml("publish", { node },
-      xml("item", { id: itemId },
-        xml("geoloc", { xmlns: NS_GEOLOC },
+  return xml(
+    "pubsub",
+    { xmlns: NS_PUBSUB },
+    xml(
+      "publish",
+      { node },
+      xml(
+        "item",
+        { id: itemId },
+        xml(
+          "geoloc",
+          { xmlns: NS_GEOLOC },
           // spread over lat 48-49 in a scrambled order, so that an area (figure 9) holds about half of any run's fixes
-          xml("lat", {}, (48 + ((n * 7919) % 1000) / 1000).toFixed(5)), xml("lon", {}, (2 + (n % 777) / 1000).toFixed(5)),
-          xml("accuracy", {}, "10"), xml("timestamp", {}, new Date().toISOString())))));
+          xml("lat", {}, (48 + ((n * 7919) % 1000) / 1000).toFixed(5)),
+          xml("lon", {}, (2 + (n % 777) / 1000).toFixed(5)),
+          xml("accuracy", {}, "10"),
+          xml("timestamp", {}, new Date().toISOString()),
+        ),
+      ),
+    ),
+  );
 }
 
 /** Item ids of a pubsub event notification (any node), or [] */

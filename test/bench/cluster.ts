@@ -29,11 +29,21 @@ export interface ClusterArm {
 export interface ClusterFigures {
   /** per set-up ("1 instance, 1 node", "2 instances, 1 node", "2 instances, 2 nodes"), one entry per round */
   arms: Map<string, ClusterArm[]>;
-  /** publishers per instance with 2 instances, and the largest deviation from an even split in percent (not measured when splitPublishers is 0) */
+  /**
+   * publishers per instance with 2 instances, and the largest deviation from an even split in percent (not measured
+   * when splitPublishers is 0)
+   */
   split?: { publishers: number; counts: number[]; maxDeviationPct: number };
 }
 
-export interface ClusterOptions { publishers?: number; publishesEach?: number; inFlight?: number; splitPublishers?: number; rounds?: number; log?: (line: string) => void }
+export interface ClusterOptions {
+  publishers?: number;
+  publishesEach?: number;
+  inFlight?: number;
+  splitPublishers?: number;
+  rounds?: number;
+  log?: (line: string) => void;
+}
 
 /** One set-up (ejabberd, database, `n` instances, connected publishers), measured `rounds` times on it. */
 /** CPU seconds of PostgreSQL: the postmaster and every process it started (backends, writer, WAL writer...). */
@@ -44,12 +54,20 @@ function postgresCpu(postmaster: number): number {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) sum += cpuSeconds(Number(d));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return sum;
 }
 
-async function arm(pgs: Postgres, n: number, nodes: 1 | 2, o: Required<Omit<ClusterOptions, "log">>, log: (l: string) => void): Promise<ClusterArm[]> {
+async function arm(
+  pgs: Postgres,
+  n: number,
+  nodes: 1 | 2,
+  o: Required<Omit<ClusterOptions, "log">>,
+  log: (l: string) => void,
+): Promise<ClusterArm[]> {
   const cluster = nodes === 2 ? await startEjabberdCluster(2, { componentNumber: n }) : undefined;
   const ejds: Ejabberd[] = cluster?.nodes ?? [await startEjabberd(n > 1 ? { componentNumber: n } : {})];
   const ejd = ejds[0];
@@ -58,16 +76,32 @@ async function arm(pgs: Postgres, n: number, nodes: 1 | 2, o: Required<Omit<Clus
   const commits = async () => {
     const c = new pg.Client({ connectionString: pgs.url });
     await c.connect();
-    try { return Number((await c.query("SELECT xact_commit FROM pg_stat_database WHERE datname = $1", [dbName])).rows[0].xact_commit); } finally { await c.end(); }
+    try {
+      return Number(
+        (await c.query("SELECT xact_commit FROM pg_stat_database WHERE datname = $1", [dbName])).rows[0].xact_commit,
+      );
+    } finally {
+      await c.end();
+    }
   };
   const procs = [];
   let pubs: BenchClient[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      procs.push(await startChild("component/src/main.ts", {
-        // GEO_RATE=0: each publisher publishes far above the per-publisher abuse limit on purpose (as in figure 1)
-        GEO_SERVICE: ejds[i % ejds.length].componentService, GEO_SECRET: ejd.componentSecret, GEO_DB: db, GEO_RATE: "0", ...(n > 1 && { GEO_SLOTS: String(n) }),
-      }, / connected to /));
+      procs.push(
+        await startChild(
+          "component/src/main.ts",
+          {
+            // GEO_RATE=0: each publisher publishes far above the per-publisher abuse limit on purpose (as in figure 1)
+            GEO_SERVICE: ejds[i % ejds.length].componentService,
+            GEO_SECRET: ejd.componentSecret,
+            GEO_DB: db,
+            GEO_RATE: "0",
+            ...(n > 1 && { GEO_SLOTS: String(n) }),
+          },
+          / connected to /,
+        ),
+      );
     }
     pubs = await connectMany(ejd, "cp", o.publishers, "bench", 10); // ejabberd listeners: backlog 5 by default
     await Promise.all(pubs.map((p) => p.iq("set", ejd.component, publishStanza("warm")))); // nodes created
@@ -78,24 +112,51 @@ async function arm(pgs: Postgres, n: number, nodes: 1 | 2, o: Required<Omit<Clus
     for (let r = -1; r < o.rounds; r++) {
       // publishers interleaved (each one's k-th fix before anyone's k+1-th), so every instance has work all along
       const work = Array.from({ length: o.publishesEach }, (_, k) => pubs.map((p) => ({ p, id: `r${r}f${k}` }))).flat();
-      const before = { inst: pids.map(cpuSeconds), ejd: ejds.map((e) => cpuSeconds(e.pid)), pg: postgresCpu(pgs.pid), commits: await commits() };
+      const before = {
+        inst: pids.map(cpuSeconds),
+        ejd: ejds.map((e) => cpuSeconds(e.pid)),
+        pg: postgresCpu(pgs.pid),
+        commits: await commits(),
+      };
       let next = 0;
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: o.inFlight }, async () => {
-        while (next < work.length) { const w = work[next++]; await w.p.iq("set", ejd.component, publishStanza(w.id)); }
-      }));
+      await Promise.all(
+        Array.from({ length: o.inFlight }, async () => {
+          while (next < work.length) {
+            const w = work[next++];
+            await w.p.iq("set", ejd.component, publishStanza(w.id));
+          }
+        }),
+      );
       const secs = (performance.now() - t0) / 1000;
       const per = (s: number) => (s * 1000) / total;
       const ejabberdNodes = ejds.map((e, i) => per(cpuSeconds(e.pid) - before.ejd[i]));
       const pgCpu = per(postgresCpu(pgs.pid) - before.pg);
       const committed = (await commits()) - before.commits; // includes the few reads' and the stats query's own
       const result: ClusterArm = {
-        instances: n, nodes, publishers: o.publishers, publishes: total, rate: total / secs,
-        cpuPerThousand: { instances: pids.map((pid, i) => per(cpuSeconds(pid) - before.inst[i])), ejabberd: ejabberdNodes.reduce((a, b) => a + b, 0), ejabberdNodes, postgres: pgCpu },
+        instances: n,
+        nodes,
+        publishers: o.publishers,
+        publishes: total,
+        rate: total / secs,
+        cpuPerThousand: {
+          instances: pids.map((pid, i) => per(cpuSeconds(pid) - before.inst[i])),
+          ejabberd: ejabberdNodes.reduce((a, b) => a + b, 0),
+          ejabberdNodes,
+          postgres: pgCpu,
+        },
         commits: { perSecond: committed / secs, perThousand: per(committed) },
       };
       if (r < 0) continue;
-      log(`cluster ${n} instance(s) on ${nodes} ejabberd node(s), round ${r + 1}/${o.rounds}: ${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: instances ${result.cpuPerThousand.instances.map((c) => c.toFixed(2)).join(" + ")}, ejabberd ${ejabberdNodes.map((c) => c.toFixed(2)).join(" + ")}, PostgreSQL ${pgCpu.toFixed(2)}; ${result.commits.perSecond.toFixed(0)} commits/s (${result.commits.perThousand.toFixed(0)} per 1,000 publishes)`);
+      const sum = (cs: number[]) => cs.map((c) => c.toFixed(2)).join(" + ");
+      const { perSecond, perThousand } = result.commits;
+      log(
+        `cluster ${n} instance(s) on ${nodes} ejabberd node(s), round ${r + 1}/${o.rounds}: ` +
+          `${result.rate.toFixed(0)} acked publishes/s; CPU s per 1,000 publishes: ` +
+          `instances ${sum(result.cpuPerThousand.instances)}, ejabberd ${sum(ejabberdNodes)}, ` +
+          `PostgreSQL ${pgCpu.toFixed(2)}; ` +
+          `${perSecond.toFixed(0)} commits/s (${perThousand.toFixed(0)} per 1,000 publishes)`,
+      );
       rounds.push(result);
     }
     return rounds;
@@ -118,8 +179,11 @@ async function split(pgs: Postgres, count: number, log: (l: string) => void): Pr
     users = await connectMany(ejd, "sp", count, "bench", 10);
     await Promise.all(users.map((u) => u.iq("get", ejd.component, xml("ping", { xmlns: "urn:xmpp:ping" }))));
     const counts = inst.map((i) => users.filter((u) => i.senders.has(u.bare)).length);
-    const maxDeviationPct = Math.max(...counts.map((c) => Math.abs(c - count / 2) / (count / 2) * 100));
-    log(`bare_source split of ${count} publishers over 2 instances: ${counts.join(" / ")} (largest deviation from even ${maxDeviationPct.toFixed(1)}%)`);
+    const maxDeviationPct = Math.max(...counts.map((c) => (Math.abs(c - count / 2) / (count / 2)) * 100));
+    log(
+      `bare_source split of ${count} publishers over 2 instances: ${counts.join(" / ")} ` +
+        `(largest deviation from even ${maxDeviationPct.toFixed(1)}%)`,
+    );
     return { publishers: count, counts, maxDeviationPct };
   } finally {
     await stopAll(users);
@@ -147,7 +211,13 @@ export async function benchCluster(opts: ClusterOptions = {}): Promise<ClusterFi
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [p, e, f, s, r] = process.argv.slice(2).map(Number);
-  const figures = await benchCluster({ ...(p && { publishers: p }), ...(e && { publishesEach: e }), ...(f && { inFlight: f }), ...(s && { splitPublishers: s }), ...(r && { rounds: r }) });
+  const figures = await benchCluster({
+    ...(p && { publishers: p }),
+    ...(e && { publishesEach: e }),
+    ...(f && { inFlight: f }),
+    ...(s && { splitPublishers: s }),
+    ...(r && { rounds: r }),
+  });
   console.log(JSON.stringify({ ...figures, arms: Object.fromEntries(figures.arms) }));
   process.exit(0);
 }

@@ -5,26 +5,13 @@
 // what arrived, messages and items per viewer per second, bytes per viewer per second, Prosody's and the
 // service's CPU, and for areas the fixes delivered outside the box (must be 0).
 import type { ChildProcess } from "node:child_process";
-import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
-import { type BenchClient, NS_EVENT, NS_GEOLOC, NS_PUBSUB, publishStanza } from "./clients.ts";
+import { BOX, barrierStanza, CITIES, cityFix, fixOf, subscribePubsub, type ViewMode } from "./area-modes.ts";
+import { type BenchClient, NS_EVENT, publishStanza } from "./clients.ts";
 import { childLog, stopChild, withCpu } from "./procs.ts";
 import { type Figures, quantile } from "./stats.ts";
 
-export type ViewMode = "plain" | "digest" | "area" | "cities" | "digest pass-through";
-/** the bench's fixes (clients.ts publishStanza) lie in lat 48-49, lon 2-2.78: this box holds about half of them */
-const BOX = { south: 48, west: 2, north: 48.5, east: 2.8 };
-/** "cities": publisher i lives in city i % CITIES, viewer j watches city j % CITIES on 1 s digests (the issue's set-up) */
-export const CITIES = 20;
-const city = (k: number) => ({ lat: -40 + 4 * (k % CITIES), lon: -170 + 17 * (k % CITIES) });
-const cityBox = (k: number) => { const c = city(k); return { south: c.lat - 0.1, west: c.lon - 0.1, north: c.lat + 0.1, east: c.lon + 0.1 }; };
-/** a fix near the centre of city k */
-export function cityFix(id: string, k: number, n: number): Element {
-  const c = city(k);
-  const j = ((n * 7919) % 1000) / 20_000; // up to 0.05 degrees off the centre
-  return xml("pubsub", { xmlns: NS_PUBSUB }, xml("publish", { node: NS_GEOLOC },
-    xml("item", { id }, xml("geoloc", { xmlns: NS_GEOLOC }, xml("lat", {}, (c.lat + j).toFixed(5)), xml("lon", {}, (c.lon - j).toFixed(5))))));
-}
+export type { ViewMode } from "./area-modes.ts";
 
 export interface DigestAreaContext {
   figs: Figures;
@@ -43,50 +30,50 @@ export interface DigestAreaContext {
   log: (s: string) => void;
 }
 
-const bbox = (b: typeof BOX) => `${b.south},${b.west},${b.north},${b.east}`;
-const options = (mode: ViewMode, digestMs: number, j: number): Record<string, string> | undefined =>
-  mode === "digest" || mode === "digest pass-through" ? { "pubsub#digest": "true", "pubsub#digest_frequency": String(digestMs) }
-    : mode === "area" ? { "geo#bbox": bbox(BOX) }
-      : mode === "cities" ? { "geo#bbox": bbox(cityBox(j)), "pubsub#digest": "true", "pubsub#digest_frequency": String(digestMs) } : undefined;
-
-function subscribe(service: string, v: BenchClient, j: number, mode: ViewMode, digestMs: number, action: "subscribe" | "unsubscribe"): Promise<Element> {
+function subscribe(
+  service: string,
+  v: BenchClient,
+  j: number,
+  mode: ViewMode,
+  digestMs: number,
+  action: "subscribe" | "unsubscribe",
+): Promise<Element> {
   return v.iq("set", service, subscribePubsub(v.jid, j, mode, digestMs, action));
 }
 
-/** the <pubsub/> of viewer j's (un)subscribe to `locations` in a mode, with its subscription options (XEP-0060 §6.3.7) */
-export function subscribePubsub(jid: string, j: number, mode: ViewMode, digestMs: number, action: "subscribe" | "unsubscribe"): Element {
-  const o = action === "subscribe" ? options(mode, digestMs, j) : undefined;
-  const pubsub = xml("pubsub", { xmlns: NS_PUBSUB }, xml(action, { node: "locations", jid }));
-  if (o) {
-    pubsub.append(xml("options", {}, xml("x", { xmlns: "jabber:x:data", type: "submit" },
-      xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS_PUBSUB}#subscribe_options`)),
-      ...Object.entries(o).map(([k, v]) => xml("field", { var: k }, xml("value", {}, v))))));
-  }
-  return pubsub;
+interface Round {
+  lat: number[];
+  items: number;
+  messages: number;
+  bytes: number;
+  outside: number;
+  expected: number;
 }
-
-/** A fix inside the box: the barrier every mode delivers (cities: one per city, from that city's first publisher). */
-const barrierStanza = (id: string) => xml("pubsub", { xmlns: NS_PUBSUB }, xml("publish", { node: NS_GEOLOC },
-  xml("item", { id }, xml("geoloc", { xmlns: NS_GEOLOC }, xml("lat", {}, "48.1"), xml("lon", {}, "2.1")))));
-/** the fix a publisher sends in a mode */
-const fixOf = (mode: ViewMode, id: string, i: number, n: number) => (mode === "cities" ? cityFix(id, i, n) : publishStanza(id));
-
-interface Round { lat: number[]; items: number; messages: number; bytes: number; outside: number; expected: number }
 
 const viewersOf = (c: DigestAreaContext, mode: ViewMode) => (mode === "cities" ? c.cityViewers : c.viewers);
 
 async function round(c: DigestAreaContext, mode: ViewMode, tag: string): Promise<Round> {
-  if (mode === "cities" && c.publishers.length < CITIES) throw new Error(`figure 9: the cities mode needs at least ${CITIES} publishers`);
+  if (mode === "cities" && c.publishers.length < CITIES)
+    throw new Error(`figure 9: the cities mode needs at least ${CITIES} publishers`);
   const viewers = viewersOf(c, mode);
   const sent = new Map<string, number>();
   // what a viewer may receive: every fix, or (cities) those of its own city
   const ofCity = (i: number, j: number) => mode !== "cities" || i % CITIES === j % CITIES;
   const watched = (j: number) => c.publishers.filter((_, i) => ofCity(i, j)).length;
-  const r: Round = { lat: [], items: 0, messages: 0, bytes: 0, outside: 0, expected: viewers.reduce((a, _, j) => a + watched(j) * c.seconds, 0) };
+  const r: Round = {
+    lat: [],
+    items: 0,
+    messages: 0,
+    bytes: 0,
+    outside: 0,
+    expected: viewers.reduce((a, _, j) => a + watched(j) * c.seconds, 0),
+  };
   const barrier = `${tag}-barrier`;
   let seen = 0;
   let done!: () => void;
-  const all = new Promise<void>((ok) => { done = ok; });
+  const all = new Promise<void>((ok) => {
+    done = ok;
+  });
   const cityOf = new Map<string, number>();
   viewers.forEach((v, j) => {
     v.onStanza = (s) => {
@@ -95,7 +82,10 @@ async function round(c: DigestAreaContext, mode: ViewMode, tag: string): Promise
       r.messages++;
       r.bytes += s.toString().length; // one string per message: the viewers build trees anyway (xmpp.js)
       for (const it of items.getChildren("item")) {
-        if (String(it.attrs.id).startsWith(barrier)) { if (++seen === viewers.length) done(); continue; }
+        if (String(it.attrs.id).startsWith(barrier)) {
+          if (++seen === viewers.length) done();
+          continue;
+        }
         const t0 = sent.get(it.attrs.id);
         if (t0 === undefined) continue;
         r.items++;
@@ -112,13 +102,18 @@ async function round(c: DigestAreaContext, mode: ViewMode, tag: string): Promise
     let left = c.publishers.length * c.seconds;
     c.publishers.forEach((p, i) => {
       for (let s = 0; s < c.seconds; s++) {
-        timers.push(setTimeout(() => {
-          const id = `${tag}-${i}-${s}`;
-          sent.set(id, performance.now());
-          cityOf.set(id, i % CITIES);
-          acks.push(p.iq("set", c.service, fixOf(mode, id, i, i * 1000 + s)).catch(() => {}));
-          if (--left === 0) allOut();
-        }, (i / c.publishers.length) * 1000 + s * 1000));
+        timers.push(
+          setTimeout(
+            () => {
+              const id = `${tag}-${i}-${s}`;
+              sent.set(id, performance.now());
+              cityOf.set(id, i % CITIES);
+              acks.push(p.iq("set", c.service, fixOf(mode, id, i, i * 1000 + s)).catch(() => {}));
+              if (--left === 0) allOut();
+            },
+            (i / c.publishers.length) * 1000 + s * 1000,
+          ),
+        );
       }
     });
   });
@@ -126,11 +121,20 @@ async function round(c: DigestAreaContext, mode: ViewMode, tag: string): Promise
   let t: NodeJS.Timeout | undefined;
   try {
     // cities: each city's first publisher sends its barrier from its city, which every viewer of that city receives
-    const barriers = mode === "cities"
-      ? c.publishers.slice(0, CITIES).map((p, k) => p.iq("set", c.service, cityFix(`${barrier}-${k}`, k, 0)))
-      : [c.publishers[0].iq("set", c.service, barrierStanza(barrier))];
-    await Promise.race([all, new Promise((_, fail) => { t = setTimeout(() => fail(new Error(`${tag}: the barrier reached ${seen}/${viewers.length} viewers in 60 s`)), 60_000); }),
-      Promise.all(barriers).then(() => all)]);
+    const barriers =
+      mode === "cities"
+        ? c.publishers.slice(0, CITIES).map((p, k) => p.iq("set", c.service, cityFix(`${barrier}-${k}`, k, 0)))
+        : [c.publishers[0].iq("set", c.service, barrierStanza(barrier))];
+    await Promise.race([
+      all,
+      new Promise((_, fail) => {
+        t = setTimeout(
+          () => fail(new Error(`${tag}: the barrier reached ${seen}/${viewers.length} viewers in 60 s`)),
+          60_000,
+        );
+      }),
+      Promise.all(barriers).then(() => all),
+    ]);
   } finally {
     clearTimeout(t);
     timers.forEach(clearTimeout);
@@ -141,46 +145,130 @@ async function round(c: DigestAreaContext, mode: ViewMode, tag: string): Promise
 
 export async function digestAreaFigures(c: DigestAreaContext): Promise<void> {
   const modes: ViewMode[] = ["plain", "digest", "digest pass-through", "area", "cities"];
-  const acc = new Map(modes.map((m) => [m, { p50: [] as number[], p99: [] as number[], items: [] as number[], messages: [] as number[], bytes: [] as number[], outside: [] as number[], prosody: [] as number[], component: [] as number[], bench: [] as number[], share: [] as number[], shed: [] as number[] }]));
+  const acc = new Map(
+    modes.map((m) => [
+      m,
+      {
+        p50: [] as number[],
+        p99: [] as number[],
+        items: [] as number[],
+        messages: [] as number[],
+        bytes: [] as number[],
+        outside: [] as number[],
+        prosody: [] as number[],
+        component: [] as number[],
+        bench: [] as number[],
+        share: [] as number[],
+        shed: [] as number[],
+      },
+    ]),
+  );
   for (let r = 0; r < c.rounds; r++) {
     for (const mode of [...modes.slice(r % modes.length), ...modes.slice(0, r % modes.length)]) {
       const child = await (mode === "digest pass-through" ? c.startDigestPassThrough() : c.start());
       try {
-        await Promise.all(c.publishers.map((p) => p.iq("set", c.service, publishStanza(`first-${p.bare}-${r}-${mode}`))));
+        await Promise.all(
+          c.publishers.map((p) => p.iq("set", c.service, publishStanza(`first-${p.bare}-${r}-${mode}`))),
+        );
         const vs = viewersOf(c, mode);
         await Promise.all(vs.map((v, j) => subscribe(c.service, v, j, mode, c.digestMs, "subscribe")));
         const tag = `da${r}-${mode}`;
         const from = childLog(child).length;
-        const { result: x, cpu } = await withCpu({ Prosody: c.prosodyPid, component: child.pid, bench: undefined }, () => round(c, mode, tag));
+        const { result: x, cpu } = await withCpu(
+          { Prosody: c.prosodyPid, component: child.pid, bench: undefined },
+          () => round(c, mode, tag),
+        );
         // the service's bounded outbox reports what it shed as superseded at the end of each overload episode
-        const shed = [...childLog(child).slice(from).matchAll(/caught up: (\d+) superseded/g)].reduce((n, m) => n + Number(m[1]), 0);
+        const shed = [
+          ...childLog(child)
+            .slice(from)
+            .matchAll(/caught up: (\d+) superseded/g),
+        ].reduce((n, m) => n + Number(m[1]), 0);
         await Promise.all(vs.map((v, j) => subscribe(c.service, v, j, mode, c.digestMs, "unsubscribe")));
         const a = acc.get(mode)!;
         const perViewerSec = vs.length * c.seconds;
-        a.p50.push(quantile(x.lat, 0.5)); a.p99.push(quantile(x.lat, 0.99));
-        a.items.push(x.items / perViewerSec); a.messages.push(x.messages / perViewerSec); a.bytes.push(x.bytes / perViewerSec);
-        a.outside.push(x.outside); a.prosody.push(cpu.Prosody); a.component.push(cpu.component); a.bench.push(cpu.bench); a.shed.push(shed); a.share.push((100 * x.items) / x.expected);
-        c.log(`9 ${mode} round ${r + 1}/${c.rounds}: ${x.items}/${x.expected} fixes in ${x.messages} messages, p99 ${quantile(x.lat, 0.99).toFixed(1)} ms, Prosody ${cpu.Prosody.toFixed(0)}%`);
+        a.p50.push(quantile(x.lat, 0.5));
+        a.p99.push(quantile(x.lat, 0.99));
+        a.items.push(x.items / perViewerSec);
+        a.messages.push(x.messages / perViewerSec);
+        a.bytes.push(x.bytes / perViewerSec);
+        a.outside.push(x.outside);
+        a.prosody.push(cpu.Prosody);
+        a.component.push(cpu.component);
+        a.bench.push(cpu.bench);
+        a.shed.push(shed);
+        a.share.push((100 * x.items) / x.expected);
+        c.log(
+          `9 ${mode} round ${r + 1}/${c.rounds}: ${x.items}/${x.expected} fixes in ${x.messages} messages, ` +
+            `p99 ${quantile(x.lat, 0.99).toFixed(1)} ms, Prosody ${cpu.Prosody.toFixed(0)}%`,
+        );
       } finally {
         await stopChild(child);
       }
     }
   }
-  const s9 = `9 digests and areas: ${c.publishers.length} pub x 1/s, ${c.viewers.length} viewers on locations (cities: ${c.cityViewers.length}), ${c.seconds} s per round, digest ${c.digestMs} ms`;
+  const s9 =
+    `9 digests and areas: ${c.publishers.length} pub x 1/s, ` +
+    `${c.viewers.length} viewers on locations (cities: ${c.cityViewers.length}), ` +
+    `${c.seconds} s per round, digest ${c.digestMs} ms`;
   for (const [mode, a] of acc) {
     c.figs.add(s9, `${mode}: latency p50`, a.p50, "ms", "of the fixes that arrived");
-    c.figs.add(s9, `${mode}: latency p99`, a.p99, "ms", mode === "digest" || mode === "cities" ? `target <= ${c.digestMs + 50} ms` : undefined);
-    c.figs.add(s9, `${mode}: fixes received per viewer`, a.items, "/s", { plain: "all", digest: "the newest per publisher per period", "digest pass-through": "the newest per publisher per period", area: "inside the box", cities: `its own city of ${CITIES}, on digests` }[mode]);
+    c.figs.add(
+      s9,
+      `${mode}: latency p99`,
+      a.p99,
+      "ms",
+      mode === "digest" || mode === "cities" ? `target <= ${c.digestMs + 50} ms` : undefined,
+    );
+    c.figs.add(
+      s9,
+      `${mode}: fixes received per viewer`,
+      a.items,
+      "/s",
+      {
+        plain: "all",
+        digest: "the newest per publisher per period",
+        "digest pass-through": "the newest per publisher per period",
+        area: "inside the box",
+        cities: `its own city of ${CITIES}, on digests`,
+      }[mode],
+    );
     c.figs.add(s9, `${mode}: share of all fixes received`, a.share, "%");
     if (mode !== "digest pass-through") c.figs.add(s9, `${mode}: locations shed by the outbox`, a.shed, "", "target 0");
     c.figs.add(s9, `${mode}: messages per viewer`, a.messages, "/s");
     c.figs.add(s9, `${mode}: bytes per viewer`, a.bytes, "B/s", "characters of the stanzas as received");
     c.figs.add(s9, `${mode}: Prosody CPU`, a.prosody, "% core");
-    c.figs.add(s9, `${mode}: component CPU`, a.component, "% core", mode === "digest pass-through" ? "the pass-through" : "the service");
-    c.figs.add(s9, `${mode}: the load generator's CPU`, a.bench, "% core", "publishers and viewers (xmpp.js, building trees) in the bench");
-    if (mode === "area" || mode === "cities") c.figs.add(s9, `${mode}: fixes delivered outside the box`, a.outside, "", "must be 0");
+    c.figs.add(
+      s9,
+      `${mode}: component CPU`,
+      a.component,
+      "% core",
+      mode === "digest pass-through" ? "the pass-through" : "the service",
+    );
+    c.figs.add(
+      s9,
+      `${mode}: the load generator's CPU`,
+      a.bench,
+      "% core",
+      "publishers and viewers (xmpp.js, building trees) in the bench",
+    );
+    if (mode === "area" || mode === "cities")
+      c.figs.add(s9, `${mode}: fixes delivered outside the box`, a.outside, "", "must be 0");
   }
-  const svc = acc.get("digest")!, pt = acc.get("digest pass-through")!;
-  c.figs.add(s9, "digest: Prosody CPU, service / digest pass-through", svc.prosody.map((x, i) => x / pt.prosody[i]), "x", "same round");
-  c.figs.add(s9, "digest: p99, service - digest pass-through", svc.p99.map((x, i) => x - pt.p99[i]), "ms", "same round");
+  const svc = acc.get("digest")!,
+    pt = acc.get("digest pass-through")!;
+  c.figs.add(
+    s9,
+    "digest: Prosody CPU, service / digest pass-through",
+    svc.prosody.map((x, i) => x / pt.prosody[i]),
+    "x",
+    "same round",
+  );
+  c.figs.add(
+    s9,
+    "digest: p99, service - digest pass-through",
+    svc.p99.map((x, i) => x - pt.p99[i]),
+    "ms",
+    "same round",
+  );
 }

@@ -14,7 +14,13 @@ export interface SteadyResult {
  * barrier once every publish is answered. An overloaded system is a result, not a failure: what arrived, and how
  * late, is returned.
  */
-export async function steadyRound(publishers: BenchClient[], viewers: BenchClient[], service: string, seconds: number, tag: string): Promise<SteadyResult> {
+export async function steadyRound(
+  publishers: BenchClient[],
+  viewers: BenchClient[],
+  service: string,
+  seconds: number,
+  tag: string,
+): Promise<SteadyResult> {
   const sent = new Map<string, number>();
   const lat: number[] = [];
   const expected = publishers.length * seconds * viewers.length;
@@ -34,12 +40,17 @@ export async function steadyRound(publishers: BenchClient[], viewers: BenchClien
     publishers.forEach((p, i) => {
       const offset = (i / publishers.length) * 1000;
       for (let s = 0; s < seconds; s++) {
-        timers.push(setTimeout(() => {
-          const id = `${tag}-${i}-${s}`;
-          sent.set(id, performance.now());
-          acks.push(p.iq("set", service, publishStanza(id)).catch((e: Error) => errors.push(e)));
-          if (--left === 0) allOut();
-        }, offset + s * 1000));
+        timers.push(
+          setTimeout(
+            () => {
+              const id = `${tag}-${i}-${s}`;
+              sent.set(id, performance.now());
+              acks.push(p.iq("set", service, publishStanza(id)).catch((e: Error) => errors.push(e)));
+              if (--left === 0) allOut();
+            },
+            offset + s * 1000,
+          ),
+        );
       }
     });
   });
@@ -53,10 +64,16 @@ export async function steadyRound(publishers: BenchClient[], viewers: BenchClien
     const barrier = `${tag}-barrier`;
     let seen = 0;
     await new Promise<void>((ok, fail) => {
-      t = setTimeout(() => fail(new Error(`steady load ${tag}: the barrier reached ${seen}/${viewers.length} viewers in 180 s`)), 180_000);
+      t = setTimeout(
+        () => fail(new Error(`steady load ${tag}: the barrier reached ${seen}/${viewers.length} viewers in 180 s`)),
+        180_000,
+      );
       for (const v of viewers) {
         const before = v.onStanza;
-        v.onStanza = (st) => { before(st); if (eventItemIds(st).includes(barrier) && ++seen === viewers.length) ok(); };
+        v.onStanza = (st) => {
+          before(st);
+          if (eventItemIds(st).includes(barrier) && ++seen === viewers.length) ok();
+        };
       }
       publishers[0].iq("set", service, publishStanza(barrier)).catch(fail);
     });

@@ -34,7 +34,11 @@ export interface FrameStats {
   /** ms of CPU per second used by all of Chromium's processes (renderer, GPU/compositor, browser): the whole cost */
   cpu: number;
 }
-export interface MapRound { count: number; idle: FrameStats; moving: FrameStats & { redraws: number } }
+export interface MapRound {
+  count: number;
+  idle: FrameStats;
+  moving: FrameStats & { redraws: number };
+}
 
 /** Every publisher moves every this many seconds (N/5 updates per second). */
 export const MOVE_EVERY_S = 5;
@@ -51,11 +55,17 @@ const PAGE_HELPERS = `(() => {
     const evs = [];
     for (let i = from; i < to; i++) {
       const q = B.pubs[i];
-      if (step) { q.lat += (Math.random() - 0.5) * 0.01; q.lon += (Math.random() - 0.5) * 0.01; q.b = (q.b + (Math.random() - 0.5) * 20 + 360) % 360; }
+      if (step) {
+        q.lat += (Math.random() - 0.5) * 0.01;
+        q.lon += (Math.random() - 0.5) * 0.01;
+        q.b = (q.b + (Math.random() - 0.5) * 20 + 360) % 360;
+      }
       const t = ++B.t;
       evs.push({ kind: "location", jid: jid(i), itemId: String(t), live: true, session: 1,
-        geoloc: { lat: String(q.lat), lon: String(q.lon), timestamp: new Date(t).toISOString(), accuracy: "40", bearing: String(Math.round(q.b)), speed: "3" } });
-      if (!step && i % 4 === 0) evs.push({ kind: "presence", live: true, session: 1, presence: { jid: jid(i), online: i % 12 !== 0, show: i % 8 === 0 ? "away" : undefined, since: t } });
+        geoloc: { lat: String(q.lat), lon: String(q.lon), timestamp: new Date(t).toISOString(), accuracy: "40",
+          bearing: String(Math.round(q.b)), speed: "3" } });
+      if (!step && i % 4 === 0) evs.push({ kind: "presence", live: true, session: 1,
+        presence: { jid: jid(i), online: i % 12 !== 0, show: i % 8 === 0 ? "away" : undefined, since: t } });
     }
     return evs;
   };
@@ -65,7 +75,10 @@ const PAGE_HELPERS = `(() => {
     for (let i = n; i < B.pubs.length; i++) evs.push({ kind: "deleted", jid: jid(i), session: 1 });
     B.pubs.length = Math.min(B.pubs.length, n);
     const from = B.pubs.length;
-    for (let i = from; i < n; i++) B.pubs.push({ jid: "bench-" + Math.random().toString(36).slice(2, 10) + "@localhost", lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9, b: Math.random() * 360 });
+    for (let i = from; i < n; i++) {
+      const name = "bench-" + Math.random().toString(36).slice(2, 10) + "@localhost";
+      B.pubs.push({ jid: name, lat: 47.5 + Math.random() * 7, lon: 6 + Math.random() * 9, b: Math.random() * 360 });
+    }
     g.apply(evs.concat(B.events(from, n, false)));
   };
   const frame = () => new Promise((r) => requestAnimationFrame(r));
@@ -104,18 +117,33 @@ const PAGE_HELPERS = `(() => {
 })()`;
 
 function stats(intervals: number[], busy: number, cpu: number): FrameStats {
-  return { p50: quantile(intervals, 0.5), p95: quantile(intervals, 0.95), frames: intervals.length, max: Math.max(...intervals), busy, cpu };
+  return {
+    p50: quantile(intervals, 0.5),
+    p95: quantile(intervals, 0.95),
+    frames: intervals.length,
+    max: Math.max(...intervals),
+    busy,
+    cpu,
+  };
 }
 
 /**
  * One round: Chromium, the web server, log in, then for each count N: N publishers on the map, frame intervals for
  * `seconds` idle, then `seconds` with N/5 updates per second. Closes everything it started, also on error.
  */
-export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: number, log: (s: string) => void): Promise<MapRound[]> {
+export async function mapFrames(
+  t: MapBenchTarget,
+  counts: number[],
+  seconds: number,
+  log: (s: string) => void,
+): Promise<MapRound[]> {
   let browser: Browser | undefined;
   let web: WebServer | undefined;
   try {
-    [browser, web] = await Promise.all([launchBrowser(), startWebServer({ port: 0, config: { websocket: t.websocketUrl, service: t.service } })]);
+    [browser, web] = await Promise.all([
+      launchBrowser(),
+      startWebServer({ port: 0, config: { websocket: t.websocketUrl, service: t.service } }),
+    ]);
     const { page, errors } = await openPage(browser, web.url);
     await login(page, t.jid, t.password);
     await waitLive(page, 30_000);
@@ -124,8 +152,13 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Performance.enable");
     const sys = await browser.newBrowserCDPSession();
-    const cpuSeconds = async () => ((await sys.send("SystemInfo.getProcessInfo")).processInfo as { cpuTime: number }[]).reduce((a, p) => a + p.cpuTime, 0);
-    const taskSeconds = async () => ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? NaN);
+    const cpuSeconds = async () =>
+      ((await sys.send("SystemInfo.getProcessInfo")).processInfo as { cpuTime: number }[]).reduce(
+        (a, p) => a + p.cpuTime,
+        0,
+      );
+    const taskSeconds = async () =>
+      (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? NaN;
     const out: MapRound[] = [];
     for (const count of counts) {
       await load(page, count);
@@ -136,11 +169,22 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
         return { ...r, busy: (1000 * (t1 - t0)) / (r.elapsed / 1000), cpu: (1000 * (c1 - c0)) / (r.elapsed / 1000) };
       };
       const idle = await busy(() => measure(page, seconds, 0));
-      const moving = await busy(() => profiled(page, `${count}`, () => measure(page, seconds, count / MOVE_EVERY_S), log));
+      const moving = await busy(() =>
+        profiled(page, `${count}`, () => measure(page, seconds, count / MOVE_EVERY_S), log),
+      );
       if (errors.length) throw new Error(`the map threw: ${errors.map((e) => e.message).join("; ")}`);
-      const r: MapRound = { count, idle: stats(idle.intervals, idle.busy, idle.cpu), moving: { ...stats(moving.intervals, moving.busy, moving.cpu), redraws: moving.redraws } };
-      const f = (x: FrameStats) => `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms, main thread busy ${x.busy.toFixed(0)} ms/s, Chromium CPU ${x.cpu.toFixed(0)} ms/s)`;
-      log(`map ${count} publishers: idle ${f(r.idle)}; moving (${moving.fed} updates, ${r.moving.redraws} redraws) ${f(r.moving)}`);
+      const r: MapRound = {
+        count,
+        idle: stats(idle.intervals, idle.busy, idle.cpu),
+        moving: { ...stats(moving.intervals, moving.busy, moving.cpu), redraws: moving.redraws },
+      };
+      const f = (x: FrameStats) =>
+        `p50 ${x.p50.toFixed(1)} ms p95 ${x.p95.toFixed(1)} ms (${x.frames} frames, max ${x.max.toFixed(0)} ms, ` +
+        `main thread busy ${x.busy.toFixed(0)} ms/s, Chromium CPU ${x.cpu.toFixed(0)} ms/s)`;
+      log(
+        `map ${count} publishers: idle ${f(r.idle)}; ` +
+          `moving (${moving.fed} updates, ${r.moving.redraws} redraws) ${f(r.moving)}`,
+      );
       out.push(r);
     }
     return out;
@@ -150,7 +194,11 @@ export async function mapFrames(t: MapBenchTarget, counts: number[], seconds: nu
   }
 }
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
 
 /**
  * With MAP_BENCH_PROFILE=DIR: a CPU profile of the page while moving (DIR/map-N.cpuprofile, opens in DevTools) and
@@ -164,7 +212,7 @@ async function profiled<T>(page: Page, name: string, fn: () => Promise<T>, log: 
   await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
   await cdp.send("Profiler.start");
   const out = await fn();
-  const { profile } = await cdp.send("Profiler.stop") as { profile: { nodes: ProfileNode[]; samples: number[] } };
+  const { profile } = (await cdp.send("Profiler.stop")) as { profile: { nodes: ProfileNode[]; samples: number[] } };
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `map-${name}.cpuprofile`), JSON.stringify(profile));
   const self = new Map<string, number>();
@@ -177,14 +225,19 @@ async function profiled<T>(page: Page, name: string, fn: () => Promise<T>, log: 
   }
   const total = profile.samples.length;
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
-  log(`profile ${name} (${total} samples):\n${top.map(([k, v]) => `  ${(100 * v / total).toFixed(1)}% ${k}`).join("\n")}`);
+  const lines = top.map(([k, v]) => `  ${((100 * v) / total).toFixed(1)}% ${k}`);
+  log(`profile ${name} (${total} samples):\n${lines.join("\n")}`);
   await cdp.detach();
   return out;
 }
 
 async function load(page: Page, count: number): Promise<void> {
   await page.evaluate(`window.__mapBench.load(${count})`);
-  await page.waitForFunction(`window.geoMap.view().markers.filter((m) => m.onMap && m.jid.startsWith("bench")).length === ${count}`, undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    `window.geoMap.view().markers.filter((m) => m.onMap && m.jid.startsWith("bench")).length === ${count}`,
+    undefined,
+    { timeout: 30_000 },
+  );
   await page.evaluate("window.geoMap.fit()"); // spread over the view, as a viewer looking at them would see them
   // Every marker drawn on its own (at this zoom the map would cluster most of them): the marker canvas's worst case,
   // over the offline basemap's countries and place names.
@@ -192,7 +245,12 @@ async function load(page: Page, count: number): Promise<void> {
   await page.evaluate("window.__mapBench.settle()");
 }
 
-interface Measured { intervals: number[]; redraws: number; fed: number; elapsed: number }
+interface Measured {
+  intervals: number[];
+  redraws: number;
+  fed: number;
+  elapsed: number;
+}
 
 async function measure(page: Page, seconds: number, rate: number): Promise<Measured> {
   return page.evaluate(`window.__mapBench.measure(${seconds}, ${rate})`) as Promise<Measured>;

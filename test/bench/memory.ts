@@ -19,26 +19,47 @@ function measure(count: number, items: number): { perPublisherBytes: number; hea
   const store = openSqliteStore(join(dir, "geo.sqlite"));
   try {
     let n = 0;
-    const core = new GeoService(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]), defaults: { ...DEFAULT_SETTINGS.defaults, maxItems: items } }, () => `i${++n}`);
+    const core = new GeoService(
+      store,
+      {
+        ...DEFAULT_SETTINGS,
+        domains: new Set(["localhost"]),
+        defaults: { ...DEFAULT_SETTINGS.defaults, maxItems: items },
+      },
+      () => `i${++n}`,
+    );
     const ctx: HandlerContext = { core, now: Date.now, notify: () => {}, created: () => {} };
     core.subscribe("viewer@localhost/map", "locations", "viewer@localhost/map");
-    gc(); gc();
+    gc();
+    gc();
     const before = process.memoryUsage();
     const now = Date.now();
     for (let i = 0; i < count; i++) {
       const jid = `user${i}@localhost`;
       core.presence(`${jid}/phone`, true, undefined, 0, now);
       for (let k = 0; k < items; k++) {
-        const fix = xml("geoloc", { xmlns: NS.geoloc },
-          xml("lat", {}, (48 + i / 1e5 + k / 1e6).toFixed(6)), xml("lon", {}, (2 + i / 1e5).toFixed(6)),
-          xml("accuracy", {}, "10"), xml("timestamp", {}, new Date(now - (items - k) * 1000).toISOString()));
-        const reply = handlePubsub(ctx, `${jid}/phone`, xml("pubsub", { xmlns: NS.pubsub }, xml("publish", { node: NS.geoloc }, xml("item", {}, fix))), "set");
+        const fix = xml(
+          "geoloc",
+          { xmlns: NS.geoloc },
+          xml("lat", {}, (48 + i / 1e5 + k / 1e6).toFixed(6)),
+          xml("lon", {}, (2 + i / 1e5).toFixed(6)),
+          xml("accuracy", {}, "10"),
+          xml("timestamp", {}, new Date(now - (items - k) * 1000).toISOString()),
+        );
+        const reply = handlePubsub(
+          ctx,
+          `${jid}/phone`,
+          xml("pubsub", { xmlns: NS.pubsub }, xml("publish", { node: NS.geoloc }, xml("item", {}, fix))),
+          "set",
+        );
         if (!reply || reply.getChild("error")) throw new Error(`publish failed: ${reply?.toString()}`);
       }
     }
-    gc(); gc();
+    gc();
+    gc();
     const after = process.memoryUsage();
-    const heapDelta = after.heapUsed + after.external + after.arrayBuffers - (before.heapUsed + before.external + before.arrayBuffers);
+    const heapDelta =
+      after.heapUsed + after.external + after.arrayBuffers - (before.heapUsed + before.external + before.arrayBuffers);
     if (core.publishers().length !== count) throw new Error("publishers missing");
     return { perPublisherBytes: heapDelta / count, heapDelta, rssDelta: after.rss - before.rss };
   } finally {

@@ -7,28 +7,41 @@ import { type BenchClient, type Target, NS_EVENT, connectBench, publishStanza } 
 export async function bringOnline(t: Target, names: string[], viewers: BenchClient[]): Promise<BenchClient[]> {
   const want = new Set(names.map((n) => `${n}@${t.domain}`));
   const seen = viewers.map(() => new Set<string>());
-  const ready = Promise.all(viewers.map((v, k) => new Promise<void>((r) => {
-    v.onStanza = (s) => {
-      for (const [jid, type] of presenceItems(s)) if (type === "available" && want.has(jid)) seen[k].add(jid);
-      if (seen[k].size === want.size) r();
-    };
-  })));
+  const ready = Promise.all(
+    viewers.map(
+      (v, k) =>
+        new Promise<void>((r) => {
+          v.onStanza = (s) => {
+            for (const [jid, type] of presenceItems(s)) if (type === "available" && want.has(jid)) seen[k].add(jid);
+            if (seen[k].size === want.size) r();
+          };
+        }),
+    ),
+  );
   const pubs = await Promise.all(names.map((n) => connectBench(t, n, "phone")));
-  await Promise.all(pubs.map(async (p) => {
-    await p.send(xml("presence", { to: t.component }));
-    await p.iq("set", t.component, publishStanza(`on-${p.bare}-${Date.now()}`));
-  }));
+  await Promise.all(
+    pubs.map(async (p) => {
+      await p.send(xml("presence", { to: t.component }));
+      await p.iq("set", t.component, publishStanza(`on-${p.bare}-${Date.now()}`));
+    }),
+  );
   await withTimeout(ready, 30_000, "publishers online at the viewers");
   return pubs;
 }
 
 /** Ends every session (drop or clean) and returns the ms until each viewer learned of each. */
-export async function measureOffline(pubs: BenchClient[], viewers: BenchClient[], how: "drop" | "clean"): Promise<number[]> {
+export async function measureOffline(
+  pubs: BenchClient[],
+  viewers: BenchClient[],
+  how: "drop" | "clean",
+): Promise<number[]> {
   const endedAt = new Map<string, number>();
   const lat: number[] = [];
   const expected = pubs.length * viewers.length;
   let done!: () => void;
-  const all = new Promise<void>((r) => { done = r; });
+  const all = new Promise<void>((r) => {
+    done = r;
+  });
   for (const v of viewers) {
     v.onStanza = (s) => {
       for (const [jid, type] of presenceItems(s)) {
@@ -54,12 +67,24 @@ export async function measureOffline(pubs: BenchClient[], viewers: BenchClient[]
 function presenceItems(s: import("@xmpp/xml").Element): Array<[string, string]> {
   const items = s.is("message") ? s.getChild("event", NS_EVENT)?.getChild("items") : undefined;
   if (!items || items.attrs.node !== "presence") return [];
-  return items.getChildren("item").map((i) => [i.attrs.id as string, i.getChild("presence")?.attrs.type === "unavailable" ? "unavailable" : "available"]);
+  return items
+    .getChildren("item")
+    .map((i) => [
+      i.attrs.id as string,
+      i.getChild("presence")?.attrs.type === "unavailable" ? "unavailable" : "available",
+    ]);
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, f) => { t = setTimeout(() => f(new Error(`timed out: ${what}`)), ms); })]);
-  } finally { clearTimeout(t); }
+    return await Promise.race([
+      p,
+      new Promise<never>((_, f) => {
+        t = setTimeout(() => f(new Error(`timed out: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(t);
+  }
 }

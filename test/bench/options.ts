@@ -78,27 +78,121 @@ Options:
 Exit codes: 0 done, 1 a benchmark failed (lost notifications, timeouts, Prosody missing), 2 bad flags.`;
 
 /** figure 10 outside --smoke: at most about 3 minutes; doubling from the start, then 2 bisections */
-const KNEE: KneeOptions = { seconds: 3, digestMs: 1000, viewers: 10, cityViewers: 100, start: { "full map": 250, cities: 500 }, max: { "full map": 2000, cities: 2000 }, bisect: 2, settingsRounds: 2 };
+const KNEE: KneeOptions = {
+  seconds: 3,
+  digestMs: 1000,
+  viewers: 10,
+  cityViewers: 100,
+  start: { "full map": 250, cities: 500 },
+  max: { "full map": 2000, cities: 2000 },
+  bisect: 2,
+  settingsRounds: 2,
+};
 
 export function readOptions(argv: string[]): BenchOptions | "help" {
   const { values } = parseArgs({
     args: argv,
-    options: { smoke: { type: "boolean" }, quick: { type: "boolean" }, out: { type: "string" }, only: { type: "string" }, "in-flight": { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      smoke: { type: "boolean" },
+      quick: { type: "boolean" },
+      out: { type: "string" },
+      only: { type: "string" },
+      "in-flight": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     strict: true,
   });
   if (values.help) return "help";
   if (values.smoke && values.quick) throw new Error("--smoke and --quick exclude each other");
   const mode: Mode = values.smoke ? "smoke" : values.quick ? "quick" : "full";
-  const only = values.only === undefined ? undefined : new Set(values.only.split(",").map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 10) throw new Error(`--only takes figure numbers 1-10, comma-separated; got "${x}"`);
-    return n === 2 ? 1 : n;
-  }));
+  const only =
+    values.only === undefined
+      ? undefined
+      : new Set(
+          values.only.split(",").map((x) => {
+            const n = Number(x.trim());
+            if (!Number.isInteger(n) || n < 1 || n > 10)
+              throw new Error(`--only takes figure numbers 1-10, comma-separated; got "${x}"`);
+            return n === 2 ? 1 : n;
+          }),
+        );
   const inFlight = values["in-flight"] === undefined ? 20 : Number(values["in-flight"]);
-  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 1000) throw new Error(`--in-flight takes a whole number from 1 to 1000; got "${values["in-flight"]}"`);
+  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 1000)
+    throw new Error(`--in-flight takes a whole number from 1 to 1000; got "${values["in-flight"]}"`);
   const figures = only ?? new Set(mode === "quick" ? [1, 3, 4, 5, 6, 9, 10] : [1, 3, 4, 5, 6, 7, 8, 9, 10]);
-  const base = { mode, out: values.out, figures, inFlight, throughputPublishers: 4, pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500 };
-  if (mode === "smoke") return { ...base, rounds: 1, roundSeconds: 0.5, warmupSeconds: 0.3, fanouts: [1, 10], latencySamples: 50, latencyPublishers: [20], latencySeconds: 3, ceilingCount: 2000, offlinePublishers: 10, memoryCounts: [1000], mapCounts: [1000], mapSeconds: 2, cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 }, digestArea: { publishers: 20, viewers: 3, cityViewers: 3, seconds: 2, digestMs: 1000 }, knee: { seconds: 1, digestMs: 250, viewers: 3, cityViewers: 20, start: { "full map": 20, cities: 40 }, max: { "full map": 20, cities: 40 }, bisect: 0, settingsRounds: 1 } };
-  if (mode === "quick") return { ...base, rounds: 3, roundSeconds: 3, warmupSeconds: 1.5, fanouts: [1, 10, 100], latencySamples: 300, latencyPublishers: [100], latencyOverload: 1000, latencySeconds: 6, ceilingCount: 10_000, offlinePublishers: 40, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 3, cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 }, digestArea: { publishers: 500, viewers: 10, cityViewers: 100, seconds: 6, digestMs: 1000 }, knee: KNEE };
-  return { ...base, rounds: 5, roundSeconds: 8, warmupSeconds: 3, fanouts: [1, 10, 100], latencySamples: 1000, latencyPublishers: [100, 200, 300], latencyOverload: 1000, latencySeconds: 10, ceilingCount: 20_000, offlinePublishers: 100, memoryCounts: [1000, 10000], mapCounts: [1000, 5000], mapSeconds: 10, cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 }, digestArea: { publishers: 1000, viewers: 10, cityViewers: 100, seconds: 10, digestMs: 1000 }, knee: KNEE };
+  const base = {
+    mode,
+    out: values.out,
+    figures,
+    inFlight,
+    throughputPublishers: 4,
+    pathFixes: mode === "smoke" ? 20 : mode === "quick" ? 200 : 500,
+  };
+  if (mode === "smoke")
+    return {
+      ...base,
+      rounds: 1,
+      roundSeconds: 0.5,
+      warmupSeconds: 0.3,
+      fanouts: [1, 10],
+      latencySamples: 50,
+      latencyPublishers: [20],
+      latencySeconds: 3,
+      ceilingCount: 2000,
+      offlinePublishers: 10,
+      memoryCounts: [1000],
+      mapCounts: [1000],
+      mapSeconds: 2,
+      cluster: { publishers: 20, publishesEach: 10, inFlight: 20, splitPublishers: 100 },
+      digestArea: { publishers: 20, viewers: 3, cityViewers: 3, seconds: 2, digestMs: 1000 },
+      knee: {
+        seconds: 1,
+        digestMs: 250,
+        viewers: 3,
+        cityViewers: 20,
+        start: { "full map": 20, cities: 40 },
+        max: { "full map": 20, cities: 40 },
+        bisect: 0,
+        settingsRounds: 1,
+      },
+    };
+  if (mode === "quick")
+    return {
+      ...base,
+      rounds: 3,
+      roundSeconds: 3,
+      warmupSeconds: 1.5,
+      fanouts: [1, 10, 100],
+      latencySamples: 300,
+      latencyPublishers: [100],
+      latencyOverload: 1000,
+      latencySeconds: 6,
+      ceilingCount: 10_000,
+      offlinePublishers: 40,
+      memoryCounts: [1000, 10000],
+      mapCounts: [1000, 5000],
+      mapSeconds: 3,
+      cluster: { publishers: 100, publishesEach: 40, inFlight: 50, splitPublishers: 200 },
+      digestArea: { publishers: 500, viewers: 10, cityViewers: 100, seconds: 6, digestMs: 1000 },
+      knee: KNEE,
+    };
+  return {
+    ...base,
+    rounds: 5,
+    roundSeconds: 8,
+    warmupSeconds: 3,
+    fanouts: [1, 10, 100],
+    latencySamples: 1000,
+    latencyPublishers: [100, 200, 300],
+    latencyOverload: 1000,
+    latencySeconds: 10,
+    ceilingCount: 20_000,
+    offlinePublishers: 100,
+    memoryCounts: [1000, 10000],
+    mapCounts: [1000, 5000],
+    mapSeconds: 10,
+    cluster: { publishers: 200, publishesEach: 50, inFlight: 50, splitPublishers: 1000 },
+    digestArea: { publishers: 1000, viewers: 10, cityViewers: 100, seconds: 10, digestMs: 1000 },
+    knee: KNEE,
+  };
 }

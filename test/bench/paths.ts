@@ -9,7 +9,13 @@ import { startStack } from "../support/stack.ts";
 
 export type PublishPath = "to the service" | "to one's own PEP node (ingested)" | "to the service, mirror mode";
 
-async function oneAtATime(viewer: TestClient, label: string, from: TestClient, n: number, publish: (i: number, id: string) => Promise<unknown>): Promise<number[]> {
+async function oneAtATime(
+  viewer: TestClient,
+  label: string,
+  from: TestClient,
+  n: number,
+  publish: (i: number, id: string) => Promise<unknown>,
+): Promise<number[]> {
   const lat: number[] = [];
   for (let i = 0; i < n; i++) {
     const id = `${label}-${i}`;
@@ -23,7 +29,11 @@ async function oneAtATime(viewer: TestClient, label: string, from: TestClient, n
 }
 
 /** Per path, one latency list per round (`n` fixes each, after an unmeasured warm-up of n/10). */
-export async function publishPaths(n: number, rounds: number, log: (s: string) => void): Promise<Map<PublishPath, number[][]>> {
+export async function publishPaths(
+  n: number,
+  rounds: number,
+  log: (s: string) => void,
+): Promise<Map<PublishPath, number[][]>> {
   const out = new Map<PublishPath, number[][]>();
   const add = (p: PublishPath, lat: number[]) => out.set(p, [...(out.get(p) ?? []), lat]);
   for (const mirror of [false, true]) {
@@ -33,7 +43,8 @@ export async function publishPaths(n: number, rounds: number, log: (s: string) =
       await viewer.iq("set", pubsub(xml("subscribe", { node: "locations", jid: viewer.jid })));
       const direct = await stack.user("direct");
       await direct.send(xml("presence", { to: stack.componentJid }));
-      const toService = (i: number, id: string) => direct.iq("set", publishEl(geoloc({ lat: i % 90, lon: 1 }), undefined, id));
+      const toService = (i: number, id: string) =>
+        direct.iq("set", publishEl(geoloc({ lat: i % 90, lon: 1 }), undefined, id));
       const peppy = mirror ? undefined : await stack.user("peppy");
       if (peppy) {
         // a standard client: the service as a contact, geoloc+notify in its caps (the service asks, it approves)
@@ -45,8 +56,17 @@ export async function publishPaths(n: number, rounds: number, log: (s: string) =
       }
       for (let r = 0; r < rounds; r++) {
         await oneAtATime(viewer, `w${r}`, direct, Math.ceil(n / 10), toService);
-        add(mirror ? "to the service, mirror mode" : "to the service", await oneAtATime(viewer, `s${r}`, direct, n, toService));
-        if (peppy) add("to one's own PEP node (ingested)", await oneAtATime(viewer, `p${r}`, peppy, n, (i, id) => pepPublish(peppy, geoloc({ lat: i % 90, lon: 1 }), id)));
+        add(
+          mirror ? "to the service, mirror mode" : "to the service",
+          await oneAtATime(viewer, `s${r}`, direct, n, toService),
+        );
+        if (peppy)
+          add(
+            "to one's own PEP node (ingested)",
+            await oneAtATime(viewer, `p${r}`, peppy, n, (i, id) =>
+              pepPublish(peppy, geoloc({ lat: i % 90, lon: 1 }), id),
+            ),
+          );
         log(`publish paths${mirror ? " (mirror mode)" : ""}: round ${r + 1}/${rounds}`);
       }
     } finally {

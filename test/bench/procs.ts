@@ -9,23 +9,45 @@ const live = new Set<ChildProcess>();
 const output = new WeakMap<ChildProcess, { text: string; waiters: Set<() => void> }>();
 
 /** Starts `node --import tsx <script>` and resolves once its stdout shows `readyPattern`. */
-export async function startChild(script: string, env: Record<string, string>, readyPattern: RegExp, timeoutMs = 20_000): Promise<ChildProcess> {
+export async function startChild(
+  script: string,
+  env: Record<string, string>,
+  readyPattern: RegExp,
+  timeoutMs = 20_000,
+): Promise<ChildProcess> {
   const proc = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, script)], {
-    cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "", ...env }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   live.add(proc);
   proc.once("exit", () => live.delete(proc));
   // the child's log is kept (its lines are few) so that a figure can wait for what the child reports
   const out = { text: "", waiters: new Set<() => void>() };
   output.set(proc, out);
-  const onData = (d: Buffer) => { out.text += d.toString(); for (const w of out.waiters) w(); };
+  const onData = (d: Buffer) => {
+    out.text += d.toString();
+    for (const w of out.waiters) w();
+  };
   proc.stdout!.on("data", onData);
   proc.stderr!.on("data", onData);
   await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${script} not ready within ${timeoutMs} ms:\n${out.text}`)), timeoutMs);
-    const check = () => { if (readyPattern.test(out.text)) { clearTimeout(timer); out.waiters.delete(check); ok(); } };
+    const timer = setTimeout(
+      () => fail(new Error(`${script} not ready within ${timeoutMs} ms:\n${out.text}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      if (readyPattern.test(out.text)) {
+        clearTimeout(timer);
+        out.waiters.delete(check);
+        ok();
+      }
+    };
     out.waiters.add(check);
-    proc.once("exit", (code) => { clearTimeout(timer); fail(new Error(`${script} exited with ${code} before ready:\n${out.text}`)); });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${script} exited with ${code} before ready:\n${out.text}`));
+    });
     check();
   });
   return proc;
@@ -35,13 +57,25 @@ export async function startChild(script: string, env: Record<string, string>, re
  * Resolves with the first non-null result of `test` on what the child printed after character `from` (its log so
  * far is `childLog(proc).length` long), tried on every new output; rejects after `timeoutMs`.
  */
-export function waitForOutput<T>(proc: ChildProcess, test: (printed: string) => T | null, from: number, timeoutMs = 10_000): Promise<T> {
+export function waitForOutput<T>(
+  proc: ChildProcess,
+  test: (printed: string) => T | null,
+  from: number,
+  timeoutMs = 10_000,
+): Promise<T> {
   const out = output.get(proc)!;
   return new Promise((ok, fail) => {
-    const timer = setTimeout(() => { out.waiters.delete(check); fail(new Error(`the child did not print what was awaited within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      out.waiters.delete(check);
+      fail(new Error(`the child did not print what was awaited within ${timeoutMs} ms`));
+    }, timeoutMs);
     function check() {
       const r = test(out.text.slice(from));
-      if (r !== null) { clearTimeout(timer); out.waiters.delete(check); ok(r); }
+      if (r !== null) {
+        clearTimeout(timer);
+        out.waiters.delete(check);
+        ok(r);
+      }
     }
     out.waiters.add(check);
     check();
@@ -79,7 +113,9 @@ export function killEveryChild(): void {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       if (ppid === process.pid) process.kill(Number(entry), "SIGTERM");
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
 }
 
@@ -91,9 +127,16 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Runs `fn` and reports each process's CPU use during it, in percent of one core. */
-export async function withCpu<T>(pids: Record<string, number | undefined>, fn: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }> {
-  const self = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-  const read = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === undefined ? self() : cpuSeconds(pid)]));
+export async function withCpu<T>(
+  pids: Record<string, number | undefined>,
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpu: Record<string, number> }> {
+  const self = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const read = () =>
+    Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === undefined ? self() : cpuSeconds(pid)]));
   const before = read();
   const t0 = performance.now();
   const result = await fn();

@@ -23,7 +23,9 @@ export class ScanViewer {
     parser.write = (chunk: string) => this.scan(chunk);
   }
 
-  get jid(): string { return this.client.jid; }
+  get jid(): string {
+    return this.client.jid;
+  }
 
   private scan(chunk: string): void {
     this.chars += chunk.length;
@@ -35,14 +37,20 @@ export class ScanViewer {
     const head = s.slice(0, cut);
     this.carry = s.slice(cut);
     for (const m of head.matchAll(TAG)) {
-      if (m[1] === "message") { this.messages++; continue; }
+      if (m[1] === "message") {
+        this.messages++;
+        continue;
+      }
       const id = attr(m[2], "id");
       if (id === undefined) continue;
       if (m[1] === "item") this.onItem(id);
       else {
         const type = attr(m[2], "type") ?? "";
         const w = this.waiting.get(id);
-        if (w && (type === "result" || type === "error")) { this.waiting.delete(id); w(type); }
+        if (w && (type === "result" || type === "error")) {
+          this.waiting.delete(id);
+          w(type);
+        }
       }
     }
   }
@@ -51,8 +59,15 @@ export class ScanViewer {
   set(to: string, child: Element, timeoutMs = 30_000): Promise<void> {
     const id = `s${++this.n}`;
     return new Promise((ok, fail) => {
-      const t = setTimeout(() => { this.waiting.delete(id); fail(new Error(`${this.jid}: iq ${id} unanswered after ${timeoutMs} ms`)); }, timeoutMs);
-      this.waiting.set(id, (type) => { clearTimeout(t); if (type === "result") ok(); else fail(new Error(`${this.jid}: iq ${id} refused`)); });
+      const t = setTimeout(() => {
+        this.waiting.delete(id);
+        fail(new Error(`${this.jid}: iq ${id} unanswered after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(id, (type) => {
+        clearTimeout(t);
+        if (type === "result") ok();
+        else fail(new Error(`${this.jid}: iq ${id} refused`));
+      });
       void this.client.send(xml("iq", { type: "set", to, id }, child)).catch(fail);
     });
   }

@@ -9,8 +9,10 @@ export const median = (xs: number[]) => quantile(xs, 0.5);
 /** Least-squares line y = fixed + perX * x through the points (at least two distinct x). */
 export function fitLine(points: Array<[x: number, y: number]>): { fixed: number; perX: number } {
   const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n, my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0), sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  const mx = points.reduce((s, [x]) => s + x, 0) / n,
+    my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0),
+    sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
   const perX = sxy / sxx;
   return { fixed: my - perX * mx, perX };
 }
@@ -32,7 +34,16 @@ export class Figures {
   readonly all: Figure[] = [];
   add(section: string, name: string, values: number[], unit: string, note?: string): number {
     const value = median(values);
-    this.all.push({ section, name, value, unit, rounds: values.length, min: Math.min(...values), max: Math.max(...values), ...(note && { note }) });
+    this.all.push({
+      section,
+      name,
+      value,
+      unit,
+      rounds: values.length,
+      min: Math.min(...values),
+      max: Math.max(...values),
+      ...(note && { note }),
+    });
     return value;
   }
 }

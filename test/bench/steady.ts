@@ -32,16 +32,21 @@ export interface SteadyContext {
  * they do not within 10 s, what it reported (the figure then shows delivered + shed under 100%: a loss).
  */
 async function shedSince(child: ChildProcess, from: number, missing: number): Promise<number> {
-  const total = (printed: string) => [...printed.matchAll(/caught up: (\d+) superseded/g)].reduce((a, m) => a + Number(m[1]), 0);
-  return waitForOutput(child, (printed) => (total(printed) >= missing ? total(printed) : null), from)
-    .catch(() => total(childLog(child).slice(from)));
+  const total = (printed: string) =>
+    [...printed.matchAll(/caught up: (\d+) superseded/g)].reduce((a, m) => a + Number(m[1]), 0);
+  return waitForOutput(child, (printed) => (total(printed) >= missing ? total(printed) : null), from).catch(() =>
+    total(childLog(child).slice(from)),
+  );
 }
 
 /** Runs the figure; returns every publisher it connected (the caller stops them). */
 export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
   const service = c.target.component;
   let steady: BenchClient[] = [];
-  const loads = [...c.loads.map((n) => ({ n, rounds: c.rounds })), ...(c.overload ? [{ n: c.overload, rounds: 1 }] : [])];
+  const loads = [
+    ...c.loads.map((n) => ({ n, rounds: c.rounds })),
+    ...(c.overload ? [{ n: c.overload, rounds: 1 }] : []),
+  ];
   for (const { n, rounds } of loads) {
     c.log(`connecting ${n} steady publishers`);
     const fresh = await connectMany(c.target, "spub", n - steady.length, "phone", 25, steady.length);
@@ -55,7 +60,16 @@ export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
     await serviceSubscribe(service, c.viewers);
     await steadyRound(steady.slice(0, n), c.viewers, service, 2, `settle${n}`);
     await stopChild(svc);
-    const fresh3 = () => ({ p50: [] as number[], p99: [] as number[], max: [] as number[], delivered: [] as number[], shed: [] as number[], prosody: [] as number[], component: [] as number[], benchLoop: [] as number[] });
+    const fresh3 = () => ({
+      p50: [] as number[],
+      p99: [] as number[],
+      max: [] as number[],
+      delivered: [] as number[],
+      shed: [] as number[],
+      prosody: [] as number[],
+      component: [] as number[],
+      benchLoop: [] as number[],
+    });
     const r3: Record<Arm, ReturnType<typeof fresh3>> = { service: fresh3(), "pass-through": fresh3() };
     let failed = 0;
     for (let r = 0; r < rounds; r++) {
@@ -66,38 +80,80 @@ export async function steadyFigures(c: SteadyContext): Promise<BenchClient[]> {
           await steadyRound(steady.slice(0, n), c.viewers, service, 1, `warm${n}-${arm}-${r}`); // JIT, buffers
           const logFrom = childLog(child).length;
           // the measuring side's own delays: every publisher and viewer lives in this process, so a timer or a read
-          // that waits here adds to the latency measured (the part of the tail that is not Prosody's or the component's)
+          // that waits here adds to the latency measured (the part of the tail that is not Prosody's or the
+          // component's)
           const loop = monitorEventLoopDelay({ resolution: 1 });
           loop.enable();
-          const { result: res, cpu } = await withCpu({ Prosody: c.prosodyPid, component: child.pid },
-            () => steadyRound(steady.slice(0, n), c.viewers, service, c.seconds, `st${n}-${arm}-${r}`)).finally(() => loop.disable());
+          const { result: res, cpu } = await withCpu({ Prosody: c.prosodyPid, component: child.pid }, () =>
+            steadyRound(steady.slice(0, n), c.viewers, service, c.seconds, `st${n}-${arm}-${r}`),
+          ).finally(() => loop.disable());
           // what did not arrive was dropped by the service's bounded outbox as superseded: it logs how many at the
           // end of each overload episode; the last one ends when the barrier leaves, so all are logged (or coming)
-          const shed = res.lat.length < res.expected && arm === "service" ? await shedSince(child, logFrom, res.expected - res.lat.length) : 0;
+          const shed =
+            res.lat.length < res.expected && arm === "service"
+              ? await shedSince(child, logFrom, res.expected - res.lat.length)
+              : 0;
           const x = r3[arm];
-          x.p50.push(quantile(res.lat, 0.5)); x.p99.push(quantile(res.lat, 0.99)); x.max.push(Math.max(...res.lat));
-          x.delivered.push((100 * res.lat.length) / res.expected); x.shed.push((100 * shed) / res.expected);
-          x.prosody.push(cpu.Prosody); x.component.push(cpu.component); x.benchLoop.push(loop.percentile(99) / 1e6);
+          x.p50.push(quantile(res.lat, 0.5));
+          x.p99.push(quantile(res.lat, 0.99));
+          x.max.push(Math.max(...res.lat));
+          x.delivered.push((100 * res.lat.length) / res.expected);
+          x.shed.push((100 * shed) / res.expected);
+          x.prosody.push(cpu.Prosody);
+          x.component.push(cpu.component);
+          x.benchLoop.push(loop.percentile(99) / 1e6);
           failed += res.failed;
-          c.log(`steady ${n} publishers, ${arm}, round ${r + 1}/${rounds}: ${res.lat.length}/${res.expected} notifications${shed ? ` (+${shed} shed as superseded)` : ""}, p50 ${quantile(res.lat, 0.5).toFixed(2)} ms p99 ${quantile(res.lat, 0.99).toFixed(2)} ms, ${res.failed} publishes failed`);
+          c.log(
+            `steady ${n} publishers, ${arm}, round ${r + 1}/${rounds}: ` +
+              `${res.lat.length}/${res.expected} notifications${shed ? ` (+${shed} shed as superseded)` : ""}, ` +
+              `p50 ${quantile(res.lat, 0.5).toFixed(2)} ms p99 ${quantile(res.lat, 0.99).toFixed(2)} ms, ` +
+              `${res.failed} publishes failed`,
+          );
         } finally {
           await stopChild(child);
         }
       }
     }
-    const s3 = `3 steady ${n.toLocaleString("en-US")} pub x 1/s, ${c.viewers.length} viewers (${(n * c.viewers.length).toLocaleString("en-US")} notifications/s offered)`;
+    const offered = (n * c.viewers.length).toLocaleString("en-US");
+    const s3 =
+      `3 steady ${n.toLocaleString("en-US")} pub x 1/s, ` +
+      `${c.viewers.length} viewers (${offered} notifications/s offered)`;
     for (const arm of ["service", "pass-through"] as const) {
       const x = r3[arm];
       c.figs.add(s3, `${arm} latency p50`, x.p50, "ms", `${c.seconds} s per round`);
       c.figs.add(s3, `${arm} latency p99`, x.p99, "ms");
       c.figs.add(s3, `${arm} latency max`, x.max, "ms");
-      c.figs.add(s3, `${arm} notifications delivered`, x.delivered, "%", failed ? `${failed} publishes failed` : undefined);
+      c.figs.add(
+        s3,
+        `${arm} notifications delivered`,
+        x.delivered,
+        "%",
+        failed ? `${failed} publishes failed` : undefined,
+      );
       c.figs.add(s3, `${arm}: Prosody CPU`, x.prosody, "% core", "the round and its drain");
       c.figs.add(s3, `${arm}: component CPU`, x.component, "% core");
-      c.figs.add(s3, `${arm}: the bench's own event-loop delay p99`, x.benchLoop, "ms", "publishers and viewers run in the bench");
+      c.figs.add(
+        s3,
+        `${arm}: the bench's own event-loop delay p99`,
+        x.benchLoop,
+        "ms",
+        "publishers and viewers run in the bench",
+      );
     }
-    c.figs.add(s3, "service: superseded locations shed by its bounded outbox", r3.service.shed, "%", "delivered + shed = 100%");
-    c.figs.add(s3, "added p99 (service - pass-through)", r3.service.p99.map((x, i) => x - r3["pass-through"].p99[i]), "ms", "same round");
+    c.figs.add(
+      s3,
+      "service: superseded locations shed by its bounded outbox",
+      r3.service.shed,
+      "%",
+      "delivered + shed = 100%",
+    );
+    c.figs.add(
+      s3,
+      "added p99 (service - pass-through)",
+      r3.service.p99.map((x, i) => x - r3["pass-through"].p99[i]),
+      "ms",
+      "same round",
+    );
   }
   return steady;
 }

@@ -18,8 +18,16 @@ try {
       const url = arm === "postgres" ? await pgs.createDatabase(`bench_${round}`) : "";
       const stack = await startStack(arm === "postgres" ? { store: await openPostgresStore(url) } : {});
       const count = async () => {
-        const c = new pg.Client({ connectionString: url }); await c.connect();
-        try { return Number((await c.query("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).rows[0].xact_commit); } finally { await c.end(); }
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        try {
+          return Number(
+            (await c.query("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).rows[0]
+              .xact_commit,
+          );
+        } finally {
+          await c.end();
+        }
       };
       try {
         const pub = await stack.user("bench");
@@ -27,9 +35,14 @@ try {
         const before = arm === "postgres" ? await count() : 0;
         let next = 0;
         const t0 = performance.now();
-        await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-          while (next < N) { const i = next++; await pub.iq("set", publishEl(geoloc({ lat: (i % 180) - 89, lon: 1 }))); }
-        }));
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < N) {
+              const i = next++;
+              await pub.iq("set", publishEl(geoloc({ lat: (i % 180) - 89, lon: 1 })));
+            }
+          }),
+        );
         const rate = N / ((performance.now() - t0) / 1000);
         results[arm].push(rate);
         if (arm === "postgres") commits.push((await count()) - before);
@@ -43,5 +56,8 @@ try {
   await pgs.stop();
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-console.log(`median: sqlite ${median(results.sqlite).toFixed(0)}/s, postgres ${median(results.postgres).toFixed(0)}/s ` +
-  `(${N} publishes, ${IN_FLIGHT} in flight; postgres transactions per run ${commits.join(", ")} incl. a few for the counter)`);
+console.log(
+  `median: sqlite ${median(results.sqlite).toFixed(0)}/s, postgres ${median(results.postgres).toFixed(0)}/s ` +
+    `(${N} publishes, ${IN_FLIGHT} in flight; ` +
+    `postgres transactions per run ${commits.join(", ")} incl. a few for the counter)`,
+);

@@ -15,10 +15,22 @@ function range(f: Figure): string {
 }
 
 export function renderTable(figs: Figure[]): string {
-  const rows = figs.map((f) => [f.section, f.name, fmt(f.value, f.unit), f.unit, String(f.rounds), range(f), f.note ?? ""]);
+  const rows = figs.map((f) => [
+    f.section,
+    f.name,
+    fmt(f.value, f.unit),
+    f.unit,
+    String(f.rounds),
+    range(f),
+    f.note ?? "",
+  ]);
   const head = ["section", "figure", "median", "unit", "rounds", "range of the rounds", "note"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 

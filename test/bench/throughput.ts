@@ -18,7 +18,14 @@ let runNo = 0;
  * of a comparison runs equally long whatever its rate (a count-boxed round is over in under a second for the fast
  * arms, before a freshly started component's JIT has settled). `to` undefined = the publisher's own PEP.
  */
-export async function drive(publishers: BenchClient[], viewers: BenchClient[], seconds: number, inFlight: number, to: string | undefined, timeoutMs = 120_000): Promise<RunResult> {
+export async function drive(
+  publishers: BenchClient[],
+  viewers: BenchClient[],
+  seconds: number,
+  inFlight: number,
+  to: string | undefined,
+  timeoutMs = 120_000,
+): Promise<RunResult> {
   const tag = `r${++runNo}-`;
   const sent = new Map<string, number>();
   const latencies: number[] = [];
@@ -26,7 +33,9 @@ export async function drive(publishers: BenchClient[], viewers: BenchClient[], s
   let received = 0;
   let lastAt = 0;
   let allIn!: () => void;
-  const notified = new Promise<void>((r) => { allIn = r; });
+  const notified = new Promise<void>((r) => {
+    allIn = r;
+  });
   for (const v of viewers) {
     v.onStanza = (s) => {
       for (const id of eventItemIds(s)) {
@@ -55,44 +64,89 @@ export async function drive(publishers: BenchClient[], viewers: BenchClient[], s
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`run ${tag}: ${received}/${expected === Infinity ? `${next * viewers.length}+` : expected} notifications after ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        fail(
+          new Error(
+            `run ${tag}: ${received}/${expected === Infinity ? `${next * viewers.length}+` : expected} ` +
+              `notifications after ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
-    await Promise.race([Promise.all(Array.from({ length: inFlight }, worker)).then(() => {
-      expected = next * viewers.length;
-      if (received === expected) allIn();
-      return notified;
-    }), timeout]);
+    await Promise.race([
+      Promise.all(Array.from({ length: inFlight }, worker)).then(() => {
+        expected = next * viewers.length;
+        if (received === expected) allIn();
+        return notified;
+      }),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
     for (const v of viewers) v.onStanza = () => {};
   }
   const end = Math.max(ackedAt, lastAt);
-  return { publishesPerSec: next / ((ackedAt - start) / 1000), notificationsPerSec: expected / ((end - start) / 1000), latencies };
+  return {
+    publishesPerSec: next / ((ackedAt - start) / 1000),
+    notificationsPerSec: expected / ((end - start) / 1000),
+    latencies,
+  };
 }
 
-/** PEP setup: an open geoloc node per publisher (publish-options), then an explicit XEP-0060 subscription per viewer. */
+/**
+ * PEP setup: an open geoloc node per publisher (publish-options), then an explicit XEP-0060 subscription per
+ * viewer.
+ */
 export async function pepSubscribe(publishers: BenchClient[], viewers: BenchClient[]): Promise<void> {
-  const field = (v: string, val: string, type?: string) => xml("field", type ? { var: v, type } : { var: v }, xml("value", {}, val));
-  const options = xml("publish-options", {}, xml("x", { xmlns: "jabber:x:data", type: "submit" },
-    field("FORM_TYPE", `${NS_PUBSUB}#publish-options`, "hidden"), field("pubsub#access_model", "open")));
+  const field = (v: string, val: string, type?: string) =>
+    xml("field", type ? { var: v, type } : { var: v }, xml("value", {}, val));
+  const options = xml(
+    "publish-options",
+    {},
+    xml(
+      "x",
+      { xmlns: "jabber:x:data", type: "submit" },
+      field("FORM_TYPE", `${NS_PUBSUB}#publish-options`, "hidden"),
+      field("pubsub#access_model", "open"),
+    ),
+  );
   for (const p of publishers) {
     const el = publishStanza(`setup-${p.bare}`);
     el.append(options);
     await p.iq("set", undefined, el);
   }
-  await Promise.all(viewers.flatMap((v) => publishers.map((p) =>
-    v.iq("set", p.bare, xml("pubsub", { xmlns: NS_PUBSUB }, xml("subscribe", { node: NS_GEOLOC, jid: v.jid }))))));
+  await Promise.all(
+    viewers.flatMap((v) =>
+      publishers.map((p) =>
+        v.iq("set", p.bare, xml("pubsub", { xmlns: NS_PUBSUB }, xml("subscribe", { node: NS_GEOLOC, jid: v.jid }))),
+      ),
+    ),
+  );
 }
 
 export async function pepUnsubscribe(publishers: BenchClient[], viewers: BenchClient[]): Promise<void> {
-  await Promise.all(viewers.flatMap((v) => publishers.map((p) =>
-    v.iq("set", p.bare, xml("pubsub", { xmlns: NS_PUBSUB }, xml("unsubscribe", { node: NS_GEOLOC, jid: v.jid }))))));
+  await Promise.all(
+    viewers.flatMap((v) =>
+      publishers.map((p) =>
+        v.iq("set", p.bare, xml("pubsub", { xmlns: NS_PUBSUB }, xml("unsubscribe", { node: NS_GEOLOC, jid: v.jid }))),
+      ),
+    ),
+  );
 }
 
 /** Service setup: each viewer subscribes its full JID to `node` (no presence sent: a persistent subscription). */
-export async function serviceSubscribe(service: string, viewers: BenchClient[], node = "locations", action: "subscribe" | "unsubscribe" = "subscribe"): Promise<void> {
-  await Promise.all(viewers.map((v) => v.iq("set", service, xml("pubsub", { xmlns: NS_PUBSUB }, xml(action, { node, jid: v.jid })))));
+export async function serviceSubscribe(
+  service: string,
+  viewers: BenchClient[],
+  node = "locations",
+  action: "subscribe" | "unsubscribe" = "subscribe",
+): Promise<void> {
+  await Promise.all(
+    viewers.map((v) => v.iq("set", service, xml("pubsub", { xmlns: NS_PUBSUB }, xml(action, { node, jid: v.jid })))),
+  );
 }
 
 /**
@@ -101,7 +155,13 @@ export async function serviceSubscribe(service: string, viewers: BenchClient[], 
  * pass-through after; a plain 1-in-flight window would let the next publish overlap the service's fan-out).
  * Returns publish sent -> notification received, one per notification.
  */
-export async function oneAtATime(publisher: BenchClient, viewers: BenchClient[], total: number, to: string, timeoutMs = 10_000): Promise<number[]> {
+export async function oneAtATime(
+  publisher: BenchClient,
+  viewers: BenchClient[],
+  total: number,
+  to: string,
+  timeoutMs = 10_000,
+): Promise<number[]> {
   const latencies: number[] = [];
   const tag = `s${++runNo}-`;
   try {
@@ -111,7 +171,10 @@ export async function oneAtATime(publisher: BenchClient, viewers: BenchClient[],
       let t0 = 0;
       let timer: NodeJS.Timeout | undefined;
       const all = new Promise<void>((ok, fail) => {
-        timer = setTimeout(() => fail(new Error(`publish ${id}: ${got}/${viewers.length} notifications after ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => fail(new Error(`publish ${id}: ${got}/${viewers.length} notifications after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         for (const v of viewers) {
           v.onStanza = (s) => {
             if (!eventItemIds(s).includes(id)) return;

@@ -23,7 +23,12 @@ beforeAll(async () => {
   stack = await startStack();
   for (const u of ["viewer", "alice", "bob", "carol", "dave"]) stack.prosody.register(u, "pw");
   // Three close together in Berlin (one cluster at country zoom), one in Hamburg.
-  const where: [string, number, number][] = [["alice", 52.52, 13.405], ["bob", 52.51, 13.39], ["carol", 52.53, 13.42], ["dave", 53.55, 9.99]];
+  const where: [string, number, number][] = [
+    ["alice", 52.52, 13.405],
+    ["bob", 52.51, 13.39],
+    ["carol", 52.53, 13.42],
+    ["dave", 53.55, 9.99],
+  ];
   for (const [u, lat, lon] of where) {
     const s = await publisher(stack, u, "pw");
     sessions.push(s);
@@ -58,7 +63,9 @@ describe("accessibility", () => {
     await page.waitForSelector(row("dave@localhost"));
   });
 
-  it("reaches and selects a list entry with the keyboard, and the page with details open passes the audit", async () => {
+  const keyboardAudit =
+    "reaches and selects a list entry with the keyboard, and the page with details open passes the audit";
+  it(keyboardAudit, async () => {
     await page.waitForSelector(row("dave@localhost"));
     await page.focus("#search");
     await page.keyboard.press("Tab"); // on to the status filters, then the list
@@ -76,20 +83,26 @@ describe("accessibility", () => {
     expect(await cluster.getAttribute("data-online")).toBe("3");
     expect(await cluster.textContent()).toBe("3 publishers here, 3 online: zoom in"); // its accessible name
     expect(await cluster.getAttribute("role")).toBe("button");
-    const clustered = await page.evaluate("window.geoMap.view().markers.filter((m) => m.clustered).map((m) => m.jid).sort()");
+    const clustered = await page.evaluate(
+      "window.geoMap.view().markers.filter((m) => m.clustered).map((m) => m.jid).sort()",
+    );
     expect(clustered).toEqual(["alice@localhost", "bob@localhost", "carol@localhost"]);
     await screenshot(page, "map-clusters");
     expect(summary(await audit(page))).toEqual([]);
     await cluster.focus();
     await page.keyboard.press("Enter");
-    await page.waitForFunction("window.geoMap.view().zoom > 7 && window.geoMap.view().clusters.length === 0", undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      "window.geoMap.view().zoom > 7 && window.geoMap.view().clusters.length === 0",
+      undefined,
+      { timeout: 10_000 },
+    );
   });
 
   it("reaches and selects every marker in view with the keyboard", async () => {
     await page.focus("#marker-keys");
     const seen = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      seen.add(await page.getAttribute("#marker-current", "data-jid") ?? "");
+      seen.add((await page.getAttribute("#marker-current", "data-jid")) ?? "");
       await page.keyboard.press("ArrowRight");
     }
     expect([...seen].sort()).toEqual(["alice@localhost", "bob@localhost", "carol@localhost"]);

@@ -23,7 +23,8 @@ async function pixelAt(pt: { x: number; y: number }): Promise<number[]> {
   return page.evaluate(`(() => {
     const c = document.querySelector(".leaflet-publishers-pane canvas:last-of-type");
     const r = c.getBoundingClientRect(), m = c.width / r.width;
-    return [...c.getContext("2d").getImageData(Math.floor((${pt.x} - r.left) * m), Math.floor((${pt.y} - r.top) * m), 1, 1).data];
+    const x = Math.floor((${pt.x} - r.left) * m), y = Math.floor((${pt.y} - r.top) * m);
+    return [...c.getContext("2d").getImageData(x, y, 1, 1).data];
   })()`) as Promise<number[]>;
 }
 
@@ -65,7 +66,9 @@ afterAll(async () => {
 describe("the markers' canvas", () => {
   it("draws a marker where its publisher is, in its status colour", async () => {
     await waitForMarkerAt(page, "alice@localhost", 52.52, 13.405);
-    await page.waitForFunction(`window.geoMap.view().markers.find((m) => m.jid === "alice@localhost")?.status === "online"`);
+    await page.waitForFunction(
+      `window.geoMap.view().markers.find((m) => m.jid === "alice@localhost")?.status === "online"`,
+    );
     await waitForPixel(await pagePoint("alice@localhost"), [...ONLINE_RGB, 255]);
   });
 

@@ -27,13 +27,17 @@ beforeAll(async () => {
   browser = await launchBrowser();
   dir = mkdtempSync(join(tmpdir(), "geo-nginx-"));
   const root = join(dir, "www");
-  await buildMap({ outDir: root, config: { websocket: "", service: "geo.localhost", domain: "localhost" } }); // as the example says
+  // as the example says
+  await buildMap({ outDir: root, config: { websocket: "", service: "geo.localhost", domain: "localhost" } });
   stack = await startStack();
   for (const u of ["viewer", "alice"]) stack.prosody.register(u, "pw");
   alice = await publisher(stack, "alice", "pw");
   await alice.publish(fix(52.52, 13.405));
   const [httpsPort, httpPort] = [await freePort(), await freePort()];
-  nginx = await startNginx(join(dir, "nginx"), renderSite({ httpsPort, httpPort, prosodyHttpPort: stack.prosody.httpPort, root, ...testCertificate(dir) }));
+  nginx = await startNginx(
+    join(dir, "nginx"),
+    renderSite({ httpsPort, httpPort, prosodyHttpPort: stack.prosody.httpPort, root, ...testCertificate(dir) }),
+  );
   url = `https://127.0.0.1:${httpsPort}/`;
   plain = `http://127.0.0.1:${httpPort}/`;
 }, 90_000);
@@ -52,11 +56,15 @@ describe("the map behind nginx with TLS", () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
     // Every CSP violation the page meets (a blocked inline script or style, a foreign origin) is reported here.
     await page.addInitScript(() => {
       (window as unknown as { cspViolations: string[] }).cspViolations = [];
-      document.addEventListener("securitypolicyviolation", (e) => (window as unknown as { cspViolations: string[] }).cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener("securitypolicyviolation", (e) =>
+        (window as unknown as { cspViolations: string[] }).cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     const res = await page.goto(url);
     const csp = res!.headers()["content-security-policy"];

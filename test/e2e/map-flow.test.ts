@@ -39,7 +39,10 @@ async function fresh(url: string): Promise<{ context: BrowserContext; page: Page
   return { context, page };
 }
 
-async function signIn(page: Page, o: { jid: string; password: string; remember?: boolean; websocket?: string }): Promise<void> {
+async function signIn(
+  page: Page,
+  o: { jid: string; password: string; remember?: boolean; websocket?: string },
+): Promise<void> {
   if (o.websocket) await page.fill("[name=websocket]", o.websocket);
   await page.fill("[name=jid]", o.jid);
   await page.fill("[name=password]", o.password);
@@ -47,7 +50,8 @@ async function signIn(page: Page, o: { jid: string; password: string; remember?:
   await page.click("button[type=submit]");
 }
 
-const saved = (page: Page) => page.evaluate(() => JSON.parse(localStorage.getItem("geo-map-login") ?? "{}")) as Promise<Record<string, string>>;
+const saved = (page: Page) =>
+  page.evaluate(() => JSON.parse(localStorage.getItem("geo-map-login") ?? "{}")) as Promise<Record<string, string>>;
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -107,7 +111,8 @@ describe("a new user with the static build", () => {
     expect(new URL(page.url()).hash).toContain("sel=alice@localhost");
     shared = page.url();
     expect(shared).not.toMatch(/password|pw/);
-    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "viewer@localhost" }); // no password kept
+    // no password kept
+    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "viewer@localhost" });
     await page.click("#logout");
     await page.waitForSelector("#login");
     expect(await page.inputValue("[name=jid]")).toBe("viewer@localhost"); // remembered
@@ -124,10 +129,18 @@ describe("a new user with the static build", () => {
     await page.waitForSelector('#details[data-jid="alice@localhost"]');
     // The view comes from the link, not from framing everyone (which would rewrite the hash).
     const [, z, lat, lon] = /map=([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(new URL(shared).hash)!;
-    await page.waitForFunction(([la, lo, zz]) => {
-      const m = /map=([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(location.hash);
-      return !!m && m[1] === zz && Math.abs(Number(m[2]) - Number(la)) < 0.001 && Math.abs(Number(m[3]) - Number(lo)) < 0.001;
-    }, [lat, lon, z]);
+    await page.waitForFunction(
+      ([la, lo, zz]) => {
+        const m = /map=([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(location.hash);
+        return (
+          !!m &&
+          m[1] === zz &&
+          Math.abs(Number(m[2]) - Number(la)) < 0.001 &&
+          Math.abs(Number(m[3]) - Number(lo)) < 0.001
+        );
+      },
+      [lat, lon, z],
+    );
     await context.close();
   });
 
@@ -142,7 +155,14 @@ describe("a new user with the static build", () => {
     await page.waitForSelector("#login");
     expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "viewer@localhost" });
     // A remembered password that stopped working is forgotten at the next visit, with the error shown.
-    await page.evaluate((ws) => localStorage.setItem("geo-map-login", JSON.stringify({ websocket: ws, jid: "viewer@localhost", password: "old" })), stack.prosody.websocketUrl);
+    await page.evaluate(
+      (ws) =>
+        localStorage.setItem(
+          "geo-map-login",
+          JSON.stringify({ websocket: ws, jid: "viewer@localhost", password: "old" }),
+        ),
+      stack.prosody.websocketUrl,
+    );
     await page.reload();
     await page.waitForSelector("#login-error:not([hidden])");
     expect(await page.textContent("#login-error")).toMatch(/^Wrong JID or password/);
@@ -156,8 +176,14 @@ describe("a new user with the static build", () => {
     await page.waitForSelector("#login-error:not([hidden])");
     expect(await page.textContent("#login-error")).toMatch(/^Wrong JID or password/);
     const closed = await freePort();
-    await signIn(page, { jid: "viewer@localhost", password: "pw", websocket: `ws://127.0.0.1:${closed}/xmpp-websocket` });
-    await page.waitForFunction(() => /Cannot reach the server/.test(document.querySelector("#login-error")?.textContent ?? ""));
+    await signIn(page, {
+      jid: "viewer@localhost",
+      password: "pw",
+      websocket: `ws://127.0.0.1:${closed}/xmpp-websocket`,
+    });
+    await page.waitForFunction(() =>
+      /Cannot reach the server/.test(document.querySelector("#login-error")?.textContent ?? ""),
+    );
     await context.close();
     const other = await fresh(missing.url);
     await signIn(other.page, { jid: "viewer@localhost", password: "pw" });

@@ -59,7 +59,12 @@ describe("the live map", () => {
     await page.waitForSelector(row("alice@localhost", "online"));
     await page.waitForSelector(row("bob@localhost", "online"));
     const drawn = await markers(page);
-    expect(drawn.find((m) => m.jid === "alice@localhost")).toMatchObject({ lat: 52.52, lon: 13.405, status: "online", onMap: true });
+    expect(drawn.find((m) => m.jid === "alice@localhost")).toMatchObject({
+      lat: 52.52,
+      lon: 13.405,
+      status: "online",
+      onMap: true,
+    });
     expect(drawn.find((m) => m.jid === "bob@localhost")).toMatchObject({ lat: 52.5, lon: 13.35, onMap: true });
     expect(await page.textContent(row("alice@localhost"))).toMatch(/alice[\s\S]*online[\s\S]*15 km\/h/);
   });
@@ -115,9 +120,12 @@ describe("the live map", () => {
     await page.waitForSelector(row("bob@localhost", "offline"), { timeout: 10_000 });
     expect(Date.now() - before).toBeLessThan(10_000);
     expect(await page.textContent(row("bob@localhost"))).toContain("last seen");
-    expect((await markers(page)).find((m) => m.jid === "bob@localhost")).toMatchObject({ status: "offline", onMap: true });
+    expect((await markers(page)).find((m) => m.jid === "bob@localhost")).toMatchObject({
+      status: "offline",
+      onMap: true,
+    });
     // On the map too: pointing at bob's marker tells when he was last seen; clicking it opens his details.
-    const at = await page.evaluate(`window.geoMap.pagePoint("bob@localhost")`) as { x: number; y: number };
+    const at = (await page.evaluate(`window.geoMap.pagePoint("bob@localhost")`)) as { x: number; y: number };
     await page.mouse.move(at.x, at.y);
     await page.waitForSelector('.leaflet-tooltip:has-text("last seen")');
     await page.mouse.click(at.x, at.y);

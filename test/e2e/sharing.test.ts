@@ -32,7 +32,8 @@ const cspViolations: string[] = [];
 /** The deployment's policy (prosody/nginx-map.conf), with the test Prosody's WebSocket origin added to connect-src. */
 function policy(websocket: string): string {
   const conf = readFileSync(fileURLToPath(new URL("../../prosody/nginx-map.conf", import.meta.url)), "utf8");
-  const csp = /add_header Content-Security-Policy "([^"]+)"/.exec(conf)![1];
+  // nginx builds it in $csp: `set $csp "..."`, then `set $csp "${csp}..."` appending the rest
+  const csp = [...conf.matchAll(/set \$csp "(?:\$\{csp\})?([^"]+)";/g)].map((m) => m[1]).join("");
   expect(csp).toContain("script-src 'self'");
   return csp.replace("connect-src 'self'", `connect-src 'self' ${new URL(websocket).origin.replace(/^http/, "ws")}`);
 }
@@ -45,16 +46,24 @@ async function fresh(url: string): Promise<{ context: BrowserContext; page: Page
   // Every CSP violation on every page this tab loads (a blocked inline script or style, a foreign origin).
   await p.exposeFunction("cspViolation", (v: string) => cspViolations.push(`${p.url()}: ${v}`));
   await p.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => void (window as unknown as { cspViolation(v: string): void }).cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener(
+      "securitypolicyviolation",
+      (e) =>
+        void (window as unknown as { cspViolation(v: string): void }).cspViolation(
+          `${e.violatedDirective} ${e.blockedURI}`,
+        ),
+    );
   });
   await p.goto(url);
   return { context: c, page: p };
 }
 
 const ready = (n: number) => page.waitForSelector(`#sharing[data-ready="${n}"]`);
-const saved = (p: Page) => p.evaluate(() => JSON.parse(localStorage.getItem("geo-map-login") ?? "{}")) as Promise<Record<string, string>>;
+const saved = (p: Page) =>
+  p.evaluate(() => JSON.parse(localStorage.getItem("geo-map-login") ?? "{}")) as Promise<Record<string, string>>;
 /** The text of the table row of `jid` in table `#id`. */
-const rowText = (id: string, jid: string) => page.$$eval(`#${id} tbody tr`, (trs, j) => trs.map((t) => t.textContent ?? "").find((t) => t.includes(j)) ?? "", jid);
+const rowText = (id: string, jid: string) =>
+  page.$$eval(`#${id} tbody tr`, (trs, j) => trs.map((t) => t.textContent ?? "").find((t) => t.includes(j)) ?? "", jid);
 
 async function signIn(p: Page, jid: string, password: string, remember = false): Promise<void> {
   await p.waitForSelector("#login");
@@ -75,11 +84,32 @@ beforeAll(async () => {
   vik = await stack.viewer("vik");
   wes = await stack.viewer("wes");
   await olive.iq("set", publishEl(geoloc({ lat: 43.3, lon: 5.37 }), undefined, "o1"));
-  await olive.iq("set", owner(xml("configure", { node: "olive@localhost" }, xml("x", { xmlns: "jabber:x:data", type: "submit" },
-    xml("field", { var: "pubsub#access_model" }, xml("value", {}, "authorize")),
-    xml("field", { var: "geo#coarse_km" }, xml("value", {}, "5")),
-    xml("field", { var: "geo#exact" }, xml("value", {}, "max@localhost"))))));
-  await olive.iq("set", owner(xml("affiliations", { node: "olive@localhost" }, xml("affiliation", { jid: "max@localhost", affiliation: "member" }))));
+  await olive.iq(
+    "set",
+    owner(
+      xml(
+        "configure",
+        { node: "olive@localhost" },
+        xml(
+          "x",
+          { xmlns: "jabber:x:data", type: "submit" },
+          xml("field", { var: "pubsub#access_model" }, xml("value", {}, "authorize")),
+          xml("field", { var: "geo#coarse_km" }, xml("value", {}, "5")),
+          xml("field", { var: "geo#exact" }, xml("value", {}, "max@localhost")),
+        ),
+      ),
+    ),
+  );
+  await olive.iq(
+    "set",
+    owner(
+      xml(
+        "affiliations",
+        { node: "olive@localhost" },
+        xml("affiliation", { jid: "max@localhost", affiliation: "member" }),
+      ),
+    ),
+  );
   await max.iq("set", pubsub(xml("subscribe", { node: "locations", jid: max.jid })));
   await max.iq("get", pubsub(xml("items", { node: "olive@localhost" })));
   await vik.iq("set", pubsub(xml("subscribe", { node: "olive@localhost", jid: vik.jid }))); // pending
@@ -114,7 +144,8 @@ describe("my sharing page, from the static build", () => {
     await ready(1);
     expect(page.url()).not.toMatch(/password|pw/);
     expect(await page.textContent("#who")).toBe("olive@localhost");
-    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "olive@localhost" }); // no password kept
+    // no password kept
+    expect(await saved(page)).toEqual({ websocket: stack.prosody.websocketUrl, jid: "olive@localhost" });
   });
 
   it("shows who may see me and how precisely, who is watching, who looked, and who asks", async () => {
@@ -124,7 +155,8 @@ describe("my sharing page, from the static build", () => {
     expect(await page.textContent('#members li[data-jid="max@localhost"] .precision')).toBe("sees your exact position");
     expect(await page.textContent("#exact")).toContain("max@localhost");
     expect(await rowText("watching", max.jid)).toContain("subscribed to locations");
-    expect(await rowText("watching", max.jid)).toBe(`${max.jid}subscribed to locationsexacteverywhereyes`); // temporary: max sent presence
+    // temporary: max sent presence
+    expect(await rowText("watching", max.jid)).toBe(`${max.jid}subscribed to locationsexacteverywhereyes`);
     expect(await rowText("looked", "max@localhost")).toMatch(/max@localhost.*\d{4}-\d\d-\d\dT.*1$/);
     expect(await page.textContent("#pending")).toContain(vik.jid);
     expect(await page.textContent("#pending")).toContain(wes.jid);
@@ -134,14 +166,20 @@ describe("my sharing page, from the static build", () => {
     expect(summary(await audit(page))).toEqual([]);
   });
 
-  it("approves a request with the keyboard: the requester is subscribed and becomes a member, at the coarse precision", async () => {
+  const approves =
+    "approves a request with the keyboard: the requester is subscribed and becomes a member, at the coarse precision";
+  it(approves, async () => {
     const approve = `.request[data-jid="${vik.jid}"] button[data-allow="true"]`;
     await page.focus("#nav a");
-    for (let i = 0; i < 30 && !(await page.$eval(approve, (b) => b === document.activeElement)); i++) await page.keyboard.press("Tab");
+    for (let i = 0; i < 30 && !(await page.$eval(approve, (b) => b === document.activeElement)); i++)
+      await page.keyboard.press("Tab");
     expect(await page.$eval(approve, (b) => b === document.activeElement)).toBe(true); // reached by Tab alone
     expect(await page.getAttribute(approve, "aria-label")).toBe(`Approve ${vik.jid}`);
     await page.keyboard.press("Enter");
-    await vik.waitFor((s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "subscribed", "the approval");
+    await vik.waitFor(
+      (s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "subscribed",
+      "the approval",
+    );
     await ready(2);
     expect(await page.textContent("#sharing-status")).toBe(`Approved ${vik.jid}.`);
     await page.click("#share-hour"); // and refreshes: the members list shows vik by then
@@ -150,9 +188,14 @@ describe("my sharing page, from the static build", () => {
     expect(await page.textContent('#members li[data-jid="vik@localhost"] .precision')).toBe("sees a 5 km grid cell");
   });
 
-  it("denies a request: the requester is told (subscription none, XEP-0060 §8.6.2), is no member and waits no more", async () => {
+  const denies =
+    "denies a request: the requester is told (subscription none, XEP-0060 §8.6.2), is no member and waits no more";
+  it(denies, async () => {
     await page.click(`.request[data-jid="${wes.jid}"] button[data-allow="false"]`);
-    await wes.waitFor((s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "none", "the denial");
+    await wes.waitFor(
+      (s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "none",
+      "the denial",
+    );
     await ready(4);
     expect(await page.textContent("#sharing-status")).toBe(`Denied ${wes.jid}.`);
     await page.click("#share-hour"); // refreshes once more: the answer is a message, its effect lands after the report
@@ -166,7 +209,8 @@ describe("my sharing page, from the static build", () => {
     const until = stack.service.core.node("olive@localhost")!.config.shareUntil!;
     expect(Math.abs(until - (Date.now() + 3600_000))).toBeLessThan(120_000);
     expect(await page.textContent("#share-state")).toContain("until");
-    expect(await page.$eval("#share-hour", (b) => b === document.activeElement)).toBe(true); // the focus stays on the button
+    // the focus stays on the button
+    expect(await page.$eval("#share-hour", (b) => b === document.activeElement)).toBe(true);
   });
 
   it("gives one viewer the exact position (geo#exact), from the next fix on", async () => {
@@ -179,7 +223,10 @@ describe("my sharing page, from the static build", () => {
 
   it("removes a viewer: their subscription ends at once and they are told (XEP-0060 §8.8.4)", async () => {
     await page.click('button[data-key="revoke:vik@localhost"]');
-    await vik.waitFor((s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "none", "the revocation");
+    await vik.waitFor(
+      (s) => s.getChild("pubsub")?.getChild("subscription")?.attrs.subscription === "none",
+      "the revocation",
+    );
     await ready(7);
     expect(await page.textContent("#sharing-status")).toBe("vik@localhost can no longer see you.");
     expect(await page.$('#members li[data-jid="vik@localhost"]')).toBeNull();
@@ -189,7 +236,10 @@ describe("my sharing page, from the static build", () => {
 
   it("stops sharing (viewers get an empty geoloc) and erases the data", async () => {
     await page.click("#stop");
-    await max.waitFor((s) => isEvent(s, "olive@localhost", (i) => i.getChild("geoloc")?.getChildElements().length === 0), "the stop");
+    await max.waitFor(
+      (s) => isEvent(s, "olive@localhost", (i) => i.getChild("geoloc")?.getChildElements().length === 0),
+      "the stop",
+    );
     await ready(8);
     await page.click("#erase");
     await page.waitForSelector("#no-node");
@@ -198,7 +248,9 @@ describe("my sharing page, from the static build", () => {
     await context.close();
   });
 
-  it("with remember me on the map, is logged in already; links back to the map; its logout forgets the password", async () => {
+  const remembered =
+    "with remember me on the map, is logged in already; links back to the map; its logout forgets the password";
+  it(remembered, async () => {
     ({ context, page } = await fresh(site.url));
     await signIn(page, "olive@localhost", "pw", true);
     await waitLive(page);

@@ -10,7 +10,15 @@ export function parseHash(hash: string): HashView {
   const q = new URLSearchParams(hash.replace(/^#/, ""));
   const out: HashView = {};
   const m = q.get("map")?.split("/").map(Number);
-  if (m && m.length === 3 && m.every(Number.isFinite) && m[0] >= 0 && m[0] <= 22 && Math.abs(m[1]) <= 90 && Math.abs(m[2]) <= 540) {
+  if (
+    m &&
+    m.length === 3 &&
+    m.every(Number.isFinite) &&
+    m[0] >= 0 &&
+    m[0] <= 22 &&
+    Math.abs(m[1]) <= 90 &&
+    Math.abs(m[2]) <= 540
+  ) {
     out.center = { zoom: m[0], lat: m[1], lon: m[2] };
   }
   const sel = q.get("sel");

@@ -10,7 +10,11 @@ export interface SavedLogin {
 const KEY = "geo-map-login";
 
 function storage(): Storage | undefined {
-  try { return window.localStorage; } catch { return undefined; } // disabled storage: nothing is remembered
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  } // disabled storage: nothing is remembered
 }
 
 export function readSaved(): SavedLogin {

@@ -18,9 +18,11 @@ export interface Topbar {
 
 /** Fills `app` with the bar, the banner and the screen. */
 export function renderTopbar(app: HTMLElement, current: PageName): Topbar {
-  const links = PAGES.map((p) => p.name === current
-    ? `<a href="${p.href}" aria-current="page">${p.label}</a>`
-    : `<a href="${p.href}">${p.label}</a>`).join("");
+  const links = PAGES.map((p) =>
+    p.name === current
+      ? `<a href="${p.href}" aria-current="page">${p.label}</a>`
+      : `<a href="${p.href}">${p.label}</a>`,
+  ).join("");
   app.innerHTML = `
   <header class="topbar">
     <span class="brand">geo presence</span>

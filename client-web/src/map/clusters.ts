@@ -5,7 +5,12 @@
 import L from "leaflet";
 import Supercluster from "supercluster";
 
-export interface ClusterPoint { jid: string; lat: number; lon: number; online: boolean }
+export interface ClusterPoint {
+  jid: string;
+  lat: number;
+  lon: number;
+  online: boolean;
+}
 
 /** Past this zoom nothing clusters (a street's worth of map: markers are told apart by their positions). */
 export const CLUSTER_MAX_ZOOM = 14;
@@ -23,7 +28,11 @@ export class ClusterLayer {
   /** the clusters drawn now: size and online count (for tests) */
   shown: { count: number; online: number }[] = [];
 
-  constructor(private readonly map: L.Map, private readonly points: () => ClusterPoint[], private readonly hide: (members: Set<string>) => void) {
+  constructor(
+    private readonly map: L.Map,
+    private readonly points: () => ClusterPoint[],
+    private readonly hide: (members: Set<string>) => void,
+  ) {
     this.group.addTo(map);
     map.on("moveend", () => this.update());
   }
@@ -32,7 +41,10 @@ export class ClusterLayer {
   changed(): void {
     if (this.timer) return;
     const wait = Math.max(0, this.last + EVERY_MS - Date.now());
-    this.timer = setTimeout(() => { this.timer = undefined; this.update(); }, wait);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.update();
+    }, wait);
   }
 
   update(): void {
@@ -43,19 +55,35 @@ export class ClusterLayer {
     this.shown = [];
     if (this.enabled && zoom <= CLUSTER_MAX_ZOOM) {
       const index = new Supercluster<{ jid: string; online: boolean }, { online: number }>({
-        radius: RADIUS_PX, maxZoom: CLUSTER_MAX_ZOOM, minPoints: 2,
+        radius: RADIUS_PX,
+        maxZoom: CLUSTER_MAX_ZOOM,
+        minPoints: 2,
         map: (p) => ({ online: p.online ? 1 : 0 }),
-        reduce: (acc, p) => { acc.online += p.online; },
+        reduce: (acc, p) => {
+          acc.online += p.online;
+        },
       });
-      index.load(this.points().map((p) => ({ type: "Feature", geometry: { type: "Point", coordinates: [p.lon, p.lat] }, properties: { jid: p.jid, online: p.online } })));
+      index.load(
+        this.points().map((p) => ({
+          type: "Feature",
+          geometry: { type: "Point", coordinates: [p.lon, p.lat] },
+          properties: { jid: p.jid, online: p.online },
+        })),
+      );
       const b = this.map.getBounds().pad(0.2);
-      const bbox: GeoJSON.BBox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+      const bbox: GeoJSON.BBox = [
+        Math.max(-180, b.getWest()),
+        Math.max(-85, b.getSouth()),
+        Math.min(180, b.getEast()),
+        Math.min(85, b.getNorth()),
+      ];
       for (const c of index.getClusters(bbox, zoom)) {
         const props = c.properties as { cluster?: boolean; cluster_id?: number; point_count?: number; online?: number };
         if (!props.cluster) continue;
         const leaves = index.getLeaves(props.cluster_id!, Infinity).map((l) => l.properties.jid);
         for (const jid of leaves) members.add(jid);
-        const count = props.point_count!, online = props.online ?? 0;
+        const count = props.point_count!,
+          online = props.online ?? 0;
         this.shown.push({ count, online });
         const [lon, lat] = c.geometry.coordinates;
         const id = props.cluster_id!;
@@ -64,7 +92,11 @@ export class ClusterLayer {
         const old = this.drawn.get(key);
         if (old) {
           old.setLatLng([lat, lon]);
-          old.off("click").on("click", () => this.map.setView([lat, lon], Math.min(index.getClusterExpansionZoom(id), 18), { animate: false }));
+          old
+            .off("click")
+            .on("click", () =>
+              this.map.setView([lat, lon], Math.min(index.getClusterExpansionZoom(id), 18), { animate: false }),
+            );
           continue;
         }
         const size = count >= 1000 ? 56 : count >= 100 ? 48 : 42;
@@ -76,7 +108,9 @@ export class ClusterLayer {
             className: "cluster",
             iconSize: [size, size],
             // The accessible name is the text: "12 publishers here, 8 online: zoom in" (the words in brackets hidden).
-            html: `<span class="n">${count.toLocaleString("en")}</span><span class="sr"> publishers here,</span> <span class="on">${online} online</span><span class="sr">: zoom in</span>`,
+            html:
+              `<span class="n">${count.toLocaleString("en")}</span><span class="sr"> publishers here,</span> ` +
+              `<span class="on">${online} online</span><span class="sr">: zoom in</span>`,
           }),
           riseOnHover: true,
         });
@@ -94,12 +128,18 @@ export class ClusterLayer {
             marker.fire("click");
           });
         });
-        marker.on("click", () => this.map.setView([lat, lon], Math.min(index.getClusterExpansionZoom(id), 18), { animate: false }));
+        marker.on("click", () =>
+          this.map.setView([lat, lon], Math.min(index.getClusterExpansionZoom(id), 18), { animate: false }),
+        );
         this.drawn.set(key, marker);
         this.group.addLayer(marker);
       }
     }
-    for (const [key, m] of this.drawn) if (!keep.has(key)) { this.group.removeLayer(m); this.drawn.delete(key); }
+    for (const [key, m] of this.drawn)
+      if (!keep.has(key)) {
+        this.group.removeLayer(m);
+        this.drawn.delete(key);
+      }
     this.hide(members);
   }
 }

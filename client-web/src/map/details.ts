@@ -16,7 +16,10 @@ export class Details {
   private jid: string | undefined;
   private body = "";
 
-  constructor(private readonly el: HTMLElement, actions: DetailsActions) {
+  constructor(
+    private readonly el: HTMLElement,
+    actions: DetailsActions,
+  ) {
     el.hidden = true;
     el.addEventListener("click", (e) => {
       const action = (e.target as HTMLElement).closest<HTMLElement>("[data-action]")?.dataset.action;
@@ -25,7 +28,13 @@ export class Details {
     });
   }
 
-  render(p: PublisherState | undefined, now: number, following: boolean, staleAfterMs: number, trailPoints: number): void {
+  render(
+    p: PublisherState | undefined,
+    now: number,
+    following: boolean,
+    staleAfterMs: number,
+    trailPoints: number,
+  ): void {
     if (!p) {
       this.el.hidden = true;
       this.el.removeAttribute("data-jid");
@@ -56,7 +65,8 @@ export class Details {
     follow.setAttribute("aria-pressed", String(following));
     follow.textContent = following ? "Following" : "Follow";
     const body = fields(p, now, v.text + (v.stale ? " (no fix for a while: stale)" : ""), trailPoints)
-      .map(([k, val]) => `<dt>${esc(k)}</dt><dd data-field="${esc(k)}">${esc(val)}</dd>`).join("");
+      .map(([k, val]) => `<dt>${esc(k)}</dt><dd data-field="${esc(k)}">${esc(val)}</dd>`)
+      .join("");
     if (body !== this.body) {
       this.body = body;
       this.el.querySelector("dl")!.innerHTML = body;
@@ -65,8 +75,12 @@ export class Details {
 }
 
 function fields(p: PublisherState, now: number, status: string, trailPoints: number): [string, string][] {
-  const rows: [string, string][] = [["publisher", p.jid], ["status", status]];
-  if (p.presence && p.presence.since > 0) rows.push(["status since", `${new Date(p.presence.since).toISOString()} (${ago(now - p.presence.since)})`]);
+  const rows: [string, string][] = [
+    ["publisher", p.jid],
+    ["status", status],
+  ];
+  if (p.presence && p.presence.since > 0)
+    rows.push(["status since", `${new Date(p.presence.since).toISOString()} (${ago(now - p.presence.since)})`]);
   if (p.fix) {
     rows.push(["last fix", `${new Date(p.fix.time).toISOString()} (${ago(now - p.fix.time)})`]);
     if (p.fix.speed !== undefined) rows.push(["speed (km/h)", formatSpeed(p.fix.speed)]);

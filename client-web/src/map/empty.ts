@@ -10,7 +10,8 @@ export function emptyStateHtml(service: string, viewer: string): string {
       <li>Ask someone to share: their XMPP client publishes its location (XEP-0080) to <code>${esc(service)}</code>,
         or to their own account with <code>${esc(service)}</code> added as a contact.</li>
       <li>If they share with a whitelist only, they add <code>${esc(viewer)}</code> to it.</li>
-      <li>To try it out, the operator can run simulated publishers: <code>npm run simulate -- --service ${esc(service)}</code>.</li>
+      <li>To try it out, the operator can run simulated publishers:
+        <code>npm run simulate -- --service ${esc(service)}</code>.</li>
     </ul>
     <p>This page updates by itself as soon as someone shares.</p>`;
 }
@@ -18,7 +19,11 @@ export function emptyStateHtml(service: string, viewer: string): string {
 export class EmptyState {
   private shown = false;
 
-  constructor(private readonly el: HTMLElement, service: string, viewer: string) {
+  constructor(
+    private readonly el: HTMLElement,
+    service: string,
+    viewer: string,
+  ) {
     el.hidden = true;
     el.innerHTML = emptyStateHtml(service, viewer);
   }

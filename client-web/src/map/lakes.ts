@@ -14,7 +14,10 @@ export class OfflineLakes {
   /** files drawn now (for tests) */
   shown = new Set<string>();
 
-  constructor(private readonly map: L.Map, private readonly base: string) {
+  constructor(
+    private readonly map: L.Map,
+    private readonly base: string,
+  ) {
     map.createPane("lakes").style.zIndex = "260";
     this.renderer = L.canvas({ pane: "lakes", padding: 0.2 });
     this.cells.addTo(map);
@@ -25,9 +28,20 @@ export class OfflineLakes {
   private load(name: string): Promise<L.GeoJSON | undefined> {
     let p = this.loaded.get(name);
     if (!p) {
-      p = fetch(`${this.base}${name}`).then((r) => (r.ok ? r.json() : undefined)).then((g: GeoJSON.MultiPolygon | undefined) =>
-        g ? L.geoJSON(g, { pane: "lakes", renderer: this.renderer, interactive: false, style: WATER } as L.GeoJSONOptions & L.PathOptions) : undefined,
-      () => undefined); // no lakes there (the cell's file is missing)
+      p = fetch(`${this.base}${name}`)
+        .then((r) => (r.ok ? r.json() : undefined))
+        .then(
+          (g: GeoJSON.MultiPolygon | undefined) =>
+            g
+              ? L.geoJSON(g, {
+                  pane: "lakes",
+                  renderer: this.renderer,
+                  interactive: false,
+                  style: WATER,
+                } as L.GeoJSONOptions & L.PathOptions)
+              : undefined,
+          () => undefined,
+        ); // no lakes there (the cell's file is missing)
       this.loaded.set(name, p);
     }
     return p;
@@ -38,8 +52,13 @@ export class OfflineLakes {
     const want = new Set<string>();
     if (z >= 8) {
       const b = this.map.getBounds();
-      for (let r = Math.floor((Math.max(-89.9, b.getSouth()) + 90) / CELL_DEG); r <= Math.floor((Math.min(89.9, b.getNorth()) + 90) / CELL_DEG); r++) {
-        for (let c = Math.floor((b.getWest() + 180) / CELL_DEG); c <= Math.floor((b.getEast() + 180) / CELL_DEG); c++) want.add(`${r}_${((c % 36) + 36) % 36}.json`);
+      for (
+        let r = Math.floor((Math.max(-89.9, b.getSouth()) + 90) / CELL_DEG);
+        r <= Math.floor((Math.min(89.9, b.getNorth()) + 90) / CELL_DEG);
+        r++
+      ) {
+        for (let c = Math.floor((b.getWest() + 180) / CELL_DEG); c <= Math.floor((b.getEast() + 180) / CELL_DEG); c++)
+          want.add(`${r}_${((c % 36) + 36) % 36}.json`);
       }
     } else if (z >= 4) {
       want.add("world.json");
@@ -53,11 +72,18 @@ export class OfflineLakes {
     }
     for (const name of [...this.shown]) {
       if (want.has(name)) continue;
-      void this.load(name).then((layer) => { if (layer && !this.wanted(name)) { this.cells.removeLayer(layer); this.shown.delete(name); } });
+      void this.load(name).then((layer) => {
+        if (layer && !this.wanted(name)) {
+          this.cells.removeLayer(layer);
+          this.shown.delete(name);
+        }
+      });
     }
     this.want = want;
   }
 
   private want = new Set<string>();
-  private wanted(name: string): boolean { return this.want.has(name); }
+  private wanted(name: string): boolean {
+    return this.want.has(name);
+  }
 }

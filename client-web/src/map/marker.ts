@@ -16,7 +16,12 @@ export interface MarkerLook {
   bearing?: number;
 }
 
-export const STATUS_COLOURS: Record<Status, string> = { online: "#1a9641", away: "#d98200", offline: "#6b6b6b", unknown: "#3b6ea8" };
+export const STATUS_COLOURS: Record<Status, string> = {
+  online: "#1a9641",
+  away: "#d98200",
+  offline: "#6b6b6b",
+  unknown: "#3b6ea8",
+};
 const RADIUS: Record<Status, number> = { online: 6, away: 6, offline: 4.5, unknown: 5 };
 const HEADING_PX = 7;
 const METRES_PER_DEGREE_LAT = 111_320;
@@ -46,15 +51,22 @@ function circle(ctx: Ctx2D, x: number, y: number, r: number): void {
 // Drawing thousands of anti-aliased paths per frame is slow on a software-rendered canvas; copying the pixels of a
 // small pre-drawn image is not (pixels.ts). One sprite per look (status, stale, selected, heading in 5° steps),
 // drawn on first use.
-export interface Sprite { canvas: HTMLCanvasElement; half: number; pixels: SpritePixels }
+export interface Sprite {
+  canvas: HTMLCanvasElement;
+  half: number;
+  pixels: SpritePixels;
+}
 const sprites = new Map<string, Sprite>();
-const SCALE = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 2 : 1; // as Leaflet's canvas (L.Browser.retina)
+// as Leaflet's canvas (L.Browser.retina)
+const SCALE = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 2 : 1;
 /** The most a sprite reaches from its centre: radius + heading + rings, CSS pixels. */
 export const SPRITE_REACH = 6 + HEADING_PX + 6;
 
 /** How far one look reaches from the centre: small sprites copy fast. */
 function reach(look: MarkerLook, r: number): number {
-  return Math.ceil(Math.max(r + (look.selected ? 7 : look.stale ? 4.5 : 2), look.bearing !== undefined ? r + HEADING_PX + 1 : 0));
+  return Math.ceil(
+    Math.max(r + (look.selected ? 7 : look.stale ? 4.5 : 2), look.bearing !== undefined ? r + HEADING_PX + 1 : 0),
+  );
 }
 
 /** The sprite of a look (drawn on first use, then shared by every marker that looks the same). */
@@ -99,7 +111,8 @@ function drawGlyph(ctx: CanvasRenderingContext2D, x: number, y: number, r: numbe
   const fade = look.stale ? 0.45 : 1;
   if (look.bearing !== undefined) {
     const a = (look.bearing * Math.PI) / 180; // clockwise from north; canvas y grows downwards
-    const dx = Math.sin(a), dy = -Math.cos(a);
+    const dx = Math.sin(a),
+      dy = -Math.cos(a);
     ctx.globalAlpha = fade;
     ctx.fillStyle = colour;
     ctx.beginPath();
@@ -113,33 +126,60 @@ function drawGlyph(ctx: CanvasRenderingContext2D, x: number, y: number, r: numbe
   ctx.globalAlpha = fade;
   switch (look.status) {
     case "online":
-      ctx.fillStyle = colour; ctx.fill();
-      ctx.lineWidth = 1.5; ctx.strokeStyle = "#ffffff"; ctx.stroke();
+      ctx.fillStyle = colour;
+      ctx.fill();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#ffffff";
+      ctx.stroke();
       break;
     case "away":
-      ctx.fillStyle = "#ffffff"; ctx.fill();
-      ctx.lineWidth = 3; ctx.strokeStyle = colour; ctx.stroke();
+      ctx.fillStyle = "#ffffff";
+      ctx.fill();
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = colour;
+      ctx.stroke();
       break;
     case "offline":
-      ctx.globalAlpha = 0.35 * fade; ctx.fillStyle = colour; ctx.fill();
-      ctx.globalAlpha = fade; ctx.lineWidth = 1.5; ctx.strokeStyle = colour; ctx.setLineDash([2, 2]); ctx.stroke();
+      ctx.globalAlpha = 0.35 * fade;
+      ctx.fillStyle = colour;
+      ctx.fill();
+      ctx.globalAlpha = fade;
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = colour;
+      ctx.setLineDash([2, 2]);
+      ctx.stroke();
       ctx.setLineDash([]);
-      ctx.beginPath(); ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r); ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(x - r, y + r);
+      ctx.lineTo(x + r, y - r);
+      ctx.stroke();
       break;
     case "unknown":
-      ctx.fillStyle = colour; ctx.fill();
-      ctx.lineWidth = 1; ctx.strokeStyle = "#ffffff"; ctx.stroke();
-      circle(ctx, x, y, r / 2.5); ctx.fillStyle = "#1d2b3a"; ctx.fill();
+      ctx.fillStyle = colour;
+      ctx.fill();
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "#ffffff";
+      ctx.stroke();
+      circle(ctx, x, y, r / 2.5);
+      ctx.fillStyle = "#1d2b3a";
+      ctx.fill();
       break;
   }
   if (look.stale) {
     circle(ctx, x, y, r + 3);
-    ctx.globalAlpha = 0.9; ctx.lineWidth = 1; ctx.strokeStyle = "#333333"; ctx.setLineDash([1.5, 2.5]); ctx.stroke();
+    ctx.globalAlpha = 0.9;
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#333333";
+    ctx.setLineDash([1.5, 2.5]);
+    ctx.stroke();
     ctx.setLineDash([]);
   }
   if (look.selected) {
     circle(ctx, x, y, r + 5);
-    ctx.globalAlpha = 1; ctx.lineWidth = 2.5; ctx.strokeStyle = "#000000"; ctx.stroke();
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = 2.5;
+    ctx.strokeStyle = "#000000";
+    ctx.stroke();
   }
   ctx.globalAlpha = 1;
 }

@@ -1,5 +1,6 @@
 // Keeps one marker (a Dot on the PublisherCanvas) per publisher JID in step with the store: moved and restyled,
-// never recreated while the publisher exists. Renders only; what a publisher looks like is decided by the model (deriveStatus).
+// never recreated while the publisher exists. Renders only; what a publisher looks like is decided by the model
+// (deriveStatus).
 import L from "leaflet";
 import type { PublisherStore } from "../model/store.ts";
 import type { Fix, PublisherState } from "../model/publisher.ts";
@@ -30,11 +31,18 @@ export class MarkerLayer {
   /** how many markers were ever created (for the e2e check that markers are moved, not recreated) */
   created = 0;
 
-  constructor(private readonly map: L.Map, private readonly store: PublisherStore, private readonly staleAfterMs: number,
-    onClick: (jid: string) => void) {
+  constructor(
+    private readonly map: L.Map,
+    private readonly store: PublisherStore,
+    private readonly staleAfterMs: number,
+    onClick: (jid: string) => void,
+  ) {
     this.canvas = new PublisherCanvas({
       click: onClick,
-      hover: (jid) => { if (jid) this.hover(jid); else this.tooltip.remove(); },
+      hover: (jid) => {
+        if (jid) this.hover(jid);
+        else this.tooltip.remove();
+      },
     }).addTo(map);
   }
 
@@ -55,11 +63,17 @@ export class MarkerLayer {
     for (const jid of jids) {
       const p = this.store.get(jid);
       const d = this.dots.get(jid);
-      if (!p) { // gone for good (node deleted, access lost)
-        if (d) { this.canvas.hide(d); this.dots.delete(jid); this.keys.delete(jid); }
+      if (!p) {
+        // gone for good (node deleted, access lost)
+        if (d) {
+          this.canvas.hide(d);
+          this.dots.delete(jid);
+          this.keys.delete(jid);
+        }
         continue;
       }
-      if (!p.fix) { // stopped sharing or retracted: off the map, the marker is kept for when it comes back
+      if (!p.fix) {
+        // stopped sharing or retracted: off the map, the marker is kept for when it comes back
         if (d) this.canvas.hide(d);
         continue;
       }
@@ -75,7 +89,10 @@ export class MarkerLayer {
         continue;
       }
       const restyled = this.keys.get(jid) !== key;
-      if (restyled) { this.keys.set(jid, key); d.look = look; }
+      if (restyled) {
+        this.keys.set(jid, key);
+        d.look = look;
+      }
       const moved = d.lat !== p.fix.lat || d.lon !== p.fix.lon;
       d.lat = p.fix.lat;
       d.lon = p.fix.lon;
@@ -92,8 +109,13 @@ export class MarkerLayer {
     const el = document.createElement("div");
     const name = document.createElement("strong");
     name.textContent = displayName(jid);
-    el.append(name, document.createElement("br"), `${v.text}${v.stale ? " · stale" : ""}`,
-      document.createElement("br"), `last fix ${v.fixAge === undefined ? "unknown" : ago(v.fixAge)}`);
+    el.append(
+      name,
+      document.createElement("br"),
+      `${v.text}${v.stale ? " · stale" : ""}`,
+      document.createElement("br"),
+      `last fix ${v.fixAge === undefined ? "unknown" : ago(v.fixAge)}`,
+    );
     this.tooltip.setLatLng([d.lat, d.lon]).setContent(el).addTo(this.map);
   }
 
@@ -110,7 +132,10 @@ export class MarkerLayer {
   select(jid: string | undefined, now: number): void {
     const before = this.selected;
     this.selected = jid;
-    this.sync([before, jid].filter((j): j is string => j !== undefined), now);
+    this.sync(
+      [before, jid].filter((j): j is string => j !== undefined),
+      now,
+    );
     this.canvas.setTop(jid === undefined ? undefined : this.dots.get(jid));
     if (jid === undefined) this.showTrail([]);
   }
@@ -118,7 +143,13 @@ export class MarkerLayer {
   showTrail(fixes: readonly Fix[]): void {
     const points = fixes.map((f) => L.latLng(f.lat, f.lon));
     if (!this.trail) {
-      this.trail = L.polyline(points, { color: "#202020", weight: 2, opacity: 0.7, dashArray: "4 4", interactive: false }).addTo(this.map);
+      this.trail = L.polyline(points, {
+        color: "#202020",
+        weight: 2,
+        opacity: 0.7,
+        dashArray: "4 4",
+        interactive: false,
+      }).addTo(this.map);
     } else {
       this.trail.setLatLngs(points);
     }
@@ -132,7 +163,8 @@ export class MarkerLayer {
   /** Where the publishers on the map are, for clustering. */
   clusterPoints(): { jid: string; lat: number; lon: number; online: boolean }[] {
     const out = [];
-    for (const d of this.dots.values()) if (d.onMap) out.push({ jid: d.jid, lat: d.lat, lon: d.lon, online: d.look.status === "online" });
+    for (const d of this.dots.values())
+      if (d.onMap) out.push({ jid: d.jid, lat: d.lat, lon: d.lon, online: d.look.status === "online" });
     return out;
   }
 
@@ -143,11 +175,20 @@ export class MarkerLayer {
 
   /** Shows the tooltip of a marker (keyboard focus on it), or none. */
   point(jid: string | undefined): void {
-    if (jid) this.hover(jid); else this.tooltip.remove();
+    if (jid) this.hover(jid);
+    else this.tooltip.remove();
   }
 
   /** What is drawn, for tests and debugging (the canvas has no DOM per marker). */
   info(): MarkerInfo[] {
-    return [...this.dots.values()].map((d) => ({ jid: d.jid, lat: d.lat, lon: d.lon, status: d.look.status, stale: d.look.stale, onMap: d.onMap, clustered: d.clustered ?? false }));
+    return [...this.dots.values()].map((d) => ({
+      jid: d.jid,
+      lat: d.lat,
+      lon: d.lon,
+      status: d.look.status,
+      stale: d.look.stale,
+      onMap: d.onMap,
+      clustered: d.clustered ?? false,
+    }));
   }
 }

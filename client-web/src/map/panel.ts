@@ -28,14 +28,25 @@ export class Panel {
   private readonly spacer: HTMLElement;
   private readonly count: HTMLElement;
 
-  constructor(root: HTMLElement, private readonly store: PublisherStore, staleAfterMs: number, private readonly actions: PanelActions) {
+  constructor(
+    root: HTMLElement,
+    private readonly store: PublisherStore,
+    staleAfterMs: number,
+    private readonly actions: PanelActions,
+  ) {
     this.query = { text: "", statuses: this.statuses, sort: "name", staleAfterMs };
     root.innerHTML = `
       <div class="controls">
-        <input id="search" type="search" placeholder="Search name or place" aria-label="Search publishers" autocomplete="off">
+        <input id="search" type="search" placeholder="Search name or place" aria-label="Search publishers"
+          autocomplete="off">
         <div class="filters" role="group" aria-label="Show statuses">
-          ${(["online", "away", "offline", "unknown"] as Status[]).map((s) =>
-            `<label><input type="checkbox" data-status-filter="${s}"> <span class="glyph glyph-${s}" aria-hidden="true">${GLYPHS[s]}</span> ${s}</label>`).join("")}
+          ${(["online", "away", "offline", "unknown"] as Status[])
+            .map(
+              (s) =>
+                `<label><input type="checkbox" data-status-filter="${s}"> ` +
+                `<span class="glyph glyph-${s}" aria-hidden="true">${GLYPHS[s]}</span> ${s}</label>`,
+            )
+            .join("")}
         </div>
         <label>Sort <select id="sort" aria-label="Sort by">
           <option value="name">name</option><option value="status">status</option>
@@ -48,7 +59,10 @@ export class Panel {
     this.spacer = root.querySelector(".spacer")!;
     this.count = root.querySelector("#count")!;
     const search = root.querySelector<HTMLInputElement>("#search")!;
-    search.addEventListener("input", () => { this.query.text = search.value.trim(); this.render(Date.now()); });
+    search.addEventListener("input", () => {
+      this.query.text = search.value.trim();
+      this.render(Date.now());
+    });
     root.querySelector<HTMLSelectElement>("#sort")!.addEventListener("change", (e) => {
       this.query.sort = (e.target as HTMLSelectElement).value as SortKey;
       this.render(Date.now());
@@ -56,7 +70,8 @@ export class Panel {
     for (const box of root.querySelectorAll<HTMLInputElement>("[data-status-filter]")) {
       box.addEventListener("change", () => {
         const s = box.dataset.statusFilter as Status;
-        if (box.checked) this.statuses.add(s); else this.statuses.delete(s);
+        if (box.checked) this.statuses.add(s);
+        else this.statuses.delete(s);
         this.render(Date.now());
       });
     }
@@ -81,7 +96,8 @@ export class Panel {
     this.rows = listRows(this.lastOrder(), this.query, now);
     this.spacer.style.height = `${this.rows.length * ROW_HEIGHT}px`;
     const n = this.rows.length;
-    this.count.textContent = `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"}${this.query.text || this.query.statuses.size ? " match" : " on the map"}`;
+    const what = this.query.text || this.query.statuses.size ? " match" : " on the map";
+    this.count.textContent = `${n.toLocaleString("en")} publisher${n === 1 ? "" : "s"}${what}`;
     this.paint(now);
   }
 
@@ -96,14 +112,18 @@ export class Panel {
     const taken = new Set<string>();
     for (const jid of this.rows) {
       const p = all.get(jid);
-      if (p) { out.push(p); taken.add(jid); }
+      if (p) {
+        out.push(p);
+        taken.add(jid);
+      }
     }
     for (const p of all.values()) if (!taken.has(p.jid)) out.push(p);
     return out;
   }
 
   private paint(now: number): void {
-    const top = this.list.scrollTop, height = this.list.clientHeight || 400;
+    const top = this.list.scrollTop,
+      height = this.list.clientHeight || 400;
     const from = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const to = Math.min(this.rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     const html: string[] = [];
@@ -115,7 +135,8 @@ export class Panel {
     // only a row that is drawn: a publisher that stopped sharing since the rows were listed has none (ARIA 1.2:
     // aria-activedescendant names an element that exists)
     const ai = this.active ? this.rows.indexOf(this.active) : -1;
-    if (ai >= from && ai < to && this.spacer.querySelector(`#row-${ai}`)) this.list.setAttribute("aria-activedescendant", `row-${ai}`);
+    if (ai >= from && ai < to && this.spacer.querySelector(`#row-${ai}`))
+      this.list.setAttribute("aria-activedescendant", `row-${ai}`);
     else this.list.removeAttribute("aria-activedescendant");
   }
 
@@ -123,9 +144,16 @@ export class Panel {
     const p = this.store.get(jid);
     if (!p?.fix) return "";
     const v = deriveStatus(p, now, this.query.staleAfterMs);
-    const classes = ["row", `status-${v.status}`, v.stale ? "stale" : "", jid === this.active ? "active" : "", jid === this.selected ? "selected" : ""].join(" ");
-    return `<div role="option" id="row-${i}" class="${classes}" data-top="${i * ROW_HEIGHT}" data-jid="${escapeHtml(jid)}"
-      data-status="${v.status}" data-stale="${v.stale}" aria-selected="${jid === this.selected}">
+    const classes = [
+      "row",
+      `status-${v.status}`,
+      v.stale ? "stale" : "",
+      jid === this.active ? "active" : "",
+      jid === this.selected ? "selected" : "",
+    ].join(" ");
+    return `<div role="option" id="row-${i}" class="${classes}" data-top="${i * ROW_HEIGHT}"
+      data-jid="${escapeHtml(jid)}" data-status="${v.status}" data-stale="${v.stale}"
+      aria-selected="${jid === this.selected}">
       <span class="glyph glyph-${v.status}" aria-hidden="true">${GLYPHS[v.status]}</span>
       <span class="name">${escapeHtml(displayName(jid))}</span>
       <span class="age" title="age of the last fix">${v.fixAge === undefined ? "" : formatAge(v.fixAge)}</span>
@@ -139,17 +167,31 @@ export class Panel {
     const page = Math.max(1, Math.floor(this.list.clientHeight / ROW_HEIGHT) - 1);
     let i = this.active ? this.rows.indexOf(this.active) : -1;
     switch (e.key) {
-      case "ArrowDown": i = Math.min(this.rows.length - 1, i + 1); break;
-      case "ArrowUp": i = Math.max(0, i - 1); break;
-      case "PageDown": i = Math.min(this.rows.length - 1, i + page); break;
-      case "PageUp": i = Math.max(0, i - page); break;
-      case "Home": i = 0; break;
-      case "End": i = this.rows.length - 1; break;
-      case "Enter": case " ":
+      case "ArrowDown":
+        i = Math.min(this.rows.length - 1, i + 1);
+        break;
+      case "ArrowUp":
+        i = Math.max(0, i - 1);
+        break;
+      case "PageDown":
+        i = Math.min(this.rows.length - 1, i + page);
+        break;
+      case "PageUp":
+        i = Math.max(0, i - page);
+        break;
+      case "Home":
+        i = 0;
+        break;
+      case "End":
+        i = this.rows.length - 1;
+        break;
+      case "Enter":
+      case " ":
         if (this.active) this.actions.select(this.active);
         e.preventDefault();
         return;
-      case "f": case "F":
+      case "f":
+      case "F":
         if (this.active) this.actions.toggleFollow(this.active);
         return;
       case "Escape":
@@ -162,7 +204,8 @@ export class Panel {
     this.active = this.rows[Math.max(0, i)];
     const top = Math.max(0, i) * ROW_HEIGHT;
     if (top < this.list.scrollTop) this.list.scrollTop = top;
-    else if (top + ROW_HEIGHT > this.list.scrollTop + this.list.clientHeight) this.list.scrollTop = top + ROW_HEIGHT - this.list.clientHeight;
+    else if (top + ROW_HEIGHT > this.list.scrollTop + this.list.clientHeight)
+      this.list.scrollTop = top + ROW_HEIGHT - this.list.clientHeight;
     this.paint(Date.now());
   }
 }

@@ -22,7 +22,10 @@ export interface Dot {
 }
 
 /** A picture being put together: the dots in drawing order and how far it got. */
-export interface Pass { dots: Dot[]; i: number }
+export interface Pass {
+  dots: Dot[];
+  i: number;
+}
 
 const TOLERANCE_PX = 3; // how far beside a dot a click or hover still counts
 const CHUNK = 64; // dots drawn between two looks at the clock
@@ -37,7 +40,14 @@ export function inView(b: L.Bounds, d: Dot, reach: number): boolean {
  * is complete. A dot hidden since the pass began is skipped; one moved since is drawn where it is now (each dot once
  * per picture), at whole CSS pixels, as a drawImage at a rounded position would.
  */
-export function drawSome(pass: Pass, buffer: PixelBuffer, bounds: L.Bounds, m: number, drawn: (d: Dot) => boolean, budgetMs: number): boolean {
+export function drawSome(
+  pass: Pass,
+  buffer: PixelBuffer,
+  bounds: L.Bounds,
+  m: number,
+  drawn: (d: Dot) => boolean,
+  budgetMs: number,
+): boolean {
   const t0 = performance.now();
   const { dots } = pass;
   const min = bounds.min!;
@@ -46,7 +56,8 @@ export function drawSome(pass: Pass, buffer: PixelBuffer, bounds: L.Bounds, m: n
     for (let i = pass.i; i < end; i++) {
       const d = dots[i];
       const s = d.sprite;
-      if (s && drawn(d) && inView(bounds, d, SPRITE_REACH)) buffer.stamp(s.pixels, m * (Math.round(d.x - s.half) - min.x), m * (Math.round(d.y - s.half) - min.y));
+      if (s && drawn(d) && inView(bounds, d, SPRITE_REACH))
+        buffer.stamp(s.pixels, m * (Math.round(d.x - s.half) - min.x), m * (Math.round(d.y - s.half) - min.y));
     }
     pass.i = end;
     if (performance.now() - t0 >= budgetMs) break;
@@ -55,7 +66,12 @@ export function drawSome(pass: Pass, buffer: PixelBuffer, bounds: L.Bounds, m: n
 }
 
 /** The dot under layer point `p`: the selected one (`top`) first, then the one drawn last (topmost). */
-export function hitDot(shown: Iterable<Dot>, top: Dot | undefined, p: L.Point, drawn: (d: Dot) => boolean): Dot | undefined {
+export function hitDot(
+  shown: Iterable<Dot>,
+  top: Dot | undefined,
+  p: L.Point,
+  drawn: (d: Dot) => boolean,
+): Dot | undefined {
   const near = (d: Dot) => {
     const r = radius(d.look) + TOLERANCE_PX;
     return (d.x - p.x) ** 2 + (d.y - p.y) ** 2 <= r * r;

@@ -20,22 +20,29 @@ export function spritePixels(canvas: HTMLCanvasElement): SpritePixels {
   const data = new Uint32Array(canvas.getContext("2d")!.getImageData(0, 0, size, size).data.buffer);
   const idx: number[] = [];
   for (let i = 0; i < data.length; i++) if (data[i] >>> 24) idx.push(i);
-  const dx = new Int16Array(idx.length), dy = new Int16Array(idx.length), rgba = new Uint32Array(idx.length);
-  idx.forEach((i, k) => { dx[k] = i % size; dy[k] = Math.floor(i / size); rgba[k] = data[i]; });
+  const dx = new Int16Array(idx.length),
+    dy = new Int16Array(idx.length),
+    rgba = new Uint32Array(idx.length);
+  idx.forEach((i, k) => {
+    dx[k] = i % size;
+    dy[k] = Math.floor(i / size);
+    rgba[k] = data[i];
+  });
   return { size, dx, dy, rgba };
 }
 
 /** `s` over `d`, both straight RGBA with 0 < alpha(s) < 255 and alpha(d) > 0 (integer maths: it runs per pixel). */
 export function over(s: number, d: number): number {
   const sa = s >>> 24;
-  if (d >>> 24 === 255) { // over an opaque pixel (the common case where markers overlap): stays opaque, x/255 without dividing
+  if (d >>> 24 === 255) {
+    // over an opaque pixel (the common case where markers overlap): stays opaque, x/255 without dividing
     const ia = 255 - sa;
     const r = (((s & 255) * sa + (d & 255) * ia + 128) * 257) >>> 16;
     const g = ((((s >>> 8) & 255) * sa + ((d >>> 8) & 255) * ia + 128) * 257) >>> 16;
     const b = ((((s >>> 16) & 255) * sa + ((d >>> 16) & 255) * ia + 128) * 257) >>> 16;
     return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
   }
-  const k = ((d >>> 24) * (255 - sa) + 127) / 255 | 0; // what shows of the destination, 0..255
+  const k = (((d >>> 24) * (255 - sa) + 127) / 255) | 0; // what shows of the destination, 0..255
   const oa = sa + k; // output alpha, > 0
   const r = (((s & 255) * sa + (d & 255) * k) / oa + 0.5) | 0;
   const g = ((((s >>> 8) & 255) * sa + ((d >>> 8) & 255) * k) / oa + 0.5) | 0;
@@ -68,11 +75,15 @@ export class PixelBuffer {
 
   /** Draws a sprite with its top-left corner at device pixel (x, y), clipped to the buffer. */
   stamp(s: SpritePixels, x: number, y: number): void {
-    const w = this.width, h = this.height, px = this.px, { dx, dy, rgba } = s;
+    const w = this.width,
+      h = this.height,
+      px = this.px,
+      { dx, dy, rgba } = s;
     if (x >= w || y >= h || x + s.size <= 0 || y + s.size <= 0) return;
     const inside = x >= 0 && y >= 0 && x + s.size <= w && y + s.size <= h;
     for (let k = 0; k < rgba.length; k++) {
-      const cx = x + dx[k], cy = y + dy[k];
+      const cx = x + dx[k],
+        cy = y + dy[k];
       if (!inside && (cx < 0 || cy < 0 || cx >= w || cy >= h)) continue;
       const j = cy * w + cx;
       const c = rgba[k];

@@ -19,7 +19,9 @@ export class PlaceLabels extends L.Layer {
   /** what the last redraw labelled (for tests) */
   shown: string[] = [];
 
-  constructor(private readonly base: string) { super(); }
+  constructor(private readonly base: string) {
+    super();
+  }
 
   override onAdd(map: L.Map): this {
     this.map = map;
@@ -47,10 +49,20 @@ export class PlaceLabels extends L.Layer {
 
   private need(name: string): void {
     if (this.files.has(name)) return;
-    this.files.set(name, fetch(`${this.base}${name}`).then((r) => (r.ok ? r.json() : [])).then((rows: Row[]) => {
-      this.rows = mergeByPopulation(this.rows, rows);
-      this.redraw();
-    }, () => { /* not there (e.g. the ocean's cells): nothing to label */ }));
+    this.files.set(
+      name,
+      fetch(`${this.base}${name}`)
+        .then((r) => (r.ok ? r.json() : []))
+        .then(
+          (rows: Row[]) => {
+            this.rows = mergeByPopulation(this.rows, rows);
+            this.redraw();
+          },
+          () => {
+            /* not there (e.g. the ocean's cells): nothing to label */
+          },
+        ),
+    );
   }
 
   private wanted(): void {
@@ -59,7 +71,11 @@ export class PlaceLabels extends L.Layer {
     if (z >= 6) this.need("mid.json");
     if (z < 9) return;
     const b = this.map.getBounds();
-    for (let r = Math.floor((b.getSouth() + 90) / CELL_DEG); r <= Math.floor((Math.min(b.getNorth(), 89.9) + 90) / CELL_DEG); r++) {
+    for (
+      let r = Math.floor((b.getSouth() + 90) / CELL_DEG);
+      r <= Math.floor((Math.min(b.getNorth(), 89.9) + 90) / CELL_DEG);
+      r++
+    ) {
       for (let c = Math.floor((b.getWest() + 180) / CELL_DEG); c <= Math.floor((b.getEast() + 180) / CELL_DEG); c++) {
         this.need(`c/${Math.max(0, r)}_${((c % 36) + 36) % 36}.json`);
       }
@@ -73,8 +89,10 @@ export class PlaceLabels extends L.Layer {
     const ratio = window.devicePixelRatio || 1;
     const cv = this.canvas;
     L.DomUtil.setPosition(cv, this.map.containerPointToLayerPoint([0, 0]));
-    cv.width = size.x * ratio; cv.height = size.y * ratio;
-    cv.style.width = `${size.x}px`; cv.style.height = `${size.y}px`;
+    cv.width = size.x * ratio;
+    cv.height = size.y * ratio;
+    cv.style.width = `${size.x}px`;
+    cv.style.height = `${size.y}px`;
     cv.style.visibility = "";
     const ctx = cv.getContext("2d")!;
     ctx.scale(ratio, ratio);
@@ -96,11 +114,15 @@ export class PlaceLabels extends L.Layer {
       if (placed.some((q) => box[0] < q[2] && box[2] > q[0] && box[1] < q[3] && box[3] > q[1])) continue;
       placed.push([p.x - 4, p.y - 8, box[2], box[3]]);
       this.shown.push(name);
-      if (zoom < 11) { // a dot where the place is; at city zoom the districts' names are enough
+      if (zoom < 11) {
+        // a dot where the place is; at city zoom the districts' names are enough
         ctx.fillStyle = "#4a4a44";
-        ctx.beginPath(); ctx.arc(p.x, p.y, pop >= 1_000_000 ? 3 : 2, 0, 2 * Math.PI); ctx.fill();
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, pop >= 1_000_000 ? 3 : 2, 0, 2 * Math.PI);
+        ctx.fill();
       }
-      ctx.strokeStyle = "rgba(255,255,255,0.85)"; ctx.lineWidth = 3;
+      ctx.strokeStyle = "rgba(255,255,255,0.85)";
+      ctx.lineWidth = 3;
       ctx.strokeText(name, box[0], p.y);
       ctx.fillStyle = "#33332d";
       ctx.fillText(name, box[0], p.y);
@@ -111,7 +133,9 @@ export class PlaceLabels extends L.Layer {
 /** Two population-sorted lists into one. */
 function mergeByPopulation(a: Row[], b: Row[]): Row[] {
   const out: Row[] = [];
-  let i = 0, j = 0;
-  while (i < a.length || j < b.length) out.push(j >= b.length || (i < a.length && a[i][3] >= b[j][3]) ? a[i++] : b[j++]);
+  let i = 0,
+    j = 0;
+  while (i < a.length || j < b.length)
+    out.push(j >= b.length || (i < a.length && a[i][3] >= b[j][3]) ? a[i++] : b[j++]);
   return out;
 }

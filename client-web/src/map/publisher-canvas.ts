@@ -10,7 +10,8 @@
 // no longer lines up with the map.
 // Positioning and zoom animation follow Leaflet 1.9's L.Renderer (_update, _updateTransform).
 import L from "leaflet";
-import { accuracyPixels, drawAccuracy, radius, sprite } from "./marker.ts";
+import { coverBounds, drawRings, sizeCanvases, zoomTransform } from "./canvas-frame.ts";
+import { accuracyPixels, radius, sprite } from "./marker.ts";
 import { drawSome, hitDot, inView, type Dot, type Pass } from "./picture.ts";
 import { PixelBuffer } from "./pixels.ts";
 
@@ -30,7 +31,6 @@ export const FRAME_BUDGET_MS = 4;
  * composite): at 1,000 publishers that fixed cost, not the markers, was most of the work.
  */
 export const PICTURE_INTERVAL_MS = 100;
-const PADDING = 0.1; // as L.Renderer: the canvas reaches this far beyond the view on each side
 
 export class PublisherCanvas extends L.Layer {
   private readonly shown = new Set<Dot>();
@@ -86,7 +86,10 @@ export class PublisherCanvas extends L.Layer {
 
   override getEvents(): { [name: string]: L.LeafletEventHandlerFn } {
     return {
-      viewreset: () => { this.reprojectAll(); this.update(); },
+      viewreset: () => {
+        this.reprojectAll();
+        this.update();
+      },
       zoom: () => this.transform(this.map.getCenter(), this.map.getZoom()),
       zoomanim: ((e: L.ZoomAnimEvent) => this.transform(e.center, e.zoom)) as L.LeafletEventHandlerFn,
       zoomend: () => this.reprojectAll(),
@@ -109,7 +112,10 @@ export class PublisherCanvas extends L.Layer {
     d.onMap = false;
     this.shown.delete(d);
     if (this.top === d) this.top = undefined;
-    if (this.hovered === d) { this.hovered = undefined; this.handlers.hover(undefined); }
+    if (this.hovered === d) {
+      this.hovered = undefined;
+      this.handlers.hover(undefined);
+    }
     this.requestRedraw();
   }
 
@@ -118,7 +124,10 @@ export class PublisherCanvas extends L.Layer {
     let changed = false;
     for (const d of dots) {
       const c = members.has(d.jid);
-      if ((d.clustered ?? false) !== c) { d.clustered = c; changed = true; }
+      if ((d.clustered ?? false) !== c) {
+        d.clustered = c;
+        changed = true;
+      }
     }
     if (changed) this.requestRedraw();
   }
@@ -169,11 +178,10 @@ export class PublisherCanvas extends L.Layer {
   private update(): void {
     const map = this.map as L.Map & { _animatingZoom?: boolean };
     if (map._animatingZoom && this.bounds) return;
-    const size = map.getSize();
-    const min = map.containerPointToLayerPoint(size.multiplyBy(-PADDING)).round();
-    const bounds = L.bounds(min, min.add(size.multiplyBy(1 + PADDING * 2)).round());
+    const bounds = coverBounds(map);
     const zoom = map.getZoom();
-    const same = this.bounds && this.bounds.min!.equals(bounds.min!) && this.bounds.max!.equals(bounds.max!) && this.zoom === zoom;
+    const same =
+      this.bounds && this.bounds.min!.equals(bounds.min!) && this.bounds.max!.equals(bounds.max!) && this.zoom === zoom;
     this.center = map.getCenter();
     this.zoom = zoom;
     L.DomUtil.setPosition(this.box, bounds.min!);
@@ -181,12 +189,7 @@ export class PublisherCanvas extends L.Layer {
     this.bounds = bounds;
     const box = bounds.getSize();
     const m = L.Browser.retina ? 2 : 1;
-    for (const c of [this.circles, this.sprites]) {
-      c.width = m * box.x; // also clears it
-      c.height = m * box.y;
-      c.style.width = `${box.x}px`;
-      c.style.height = `${box.y}px`;
-    }
+    sizeCanvases([this.circles, this.sprites], box, m);
     this.circlesDrawn = false;
     this.buffer = new PixelBuffer(m * box.x, m * box.y);
     cancelAnimationFrame(this.frame);
@@ -200,10 +203,7 @@ export class PublisherCanvas extends L.Layer {
   /** As L.Renderer._updateTransform: during a zoom animation the picture is scaled with the map. */
   private transform(center: L.LatLng, zoom: number): void {
     if (!this.bounds) return;
-    const map = this.map as L.Map & { _getNewPixelOrigin(c: L.LatLng, z: number): L.Point };
-    const scale = map.getZoomScale(zoom, this.zoom);
-    const viewHalf = map.getSize().multiplyBy(0.5 + PADDING);
-    const topLeft = viewHalf.multiplyBy(-scale).add(map.project(this.center, zoom)).subtract(map._getNewPixelOrigin(center, zoom));
+    const { topLeft, scale } = zoomTransform(this.map, center, zoom, this.center, this.zoom);
     L.DomUtil.setTransform(this.box, topLeft, scale);
   }
 
@@ -218,7 +218,10 @@ export class PublisherCanvas extends L.Layer {
     if (!this.pass) {
       if (!this.dirty) return;
       const now = performance.now();
-      if (now - this.startedAt < PICTURE_INTERVAL_MS - 1) { this.frame = requestAnimationFrame(() => this.step()); return; }
+      if (now - this.startedAt < PICTURE_INTERVAL_MS - 1) {
+        this.frame = requestAnimationFrame(() => this.step());
+        return;
+      }
       this.startedAt = now;
       this.dirty = false;
       this.pass = this.startPass();
@@ -237,13 +240,7 @@ export class PublisherCanvas extends L.Layer {
     this.sprites.getContext("2d")!.putImageData(this.buffer.image, 0, 0);
     const rings = pass.dots.filter((d) => this.drawn(d) && d.acc > radius(d.look) + 1 && this.inView(d, d.acc));
     if (!rings.length && !this.circlesDrawn) return;
-    const ctx = this.circles.getContext("2d")!;
-    const m = L.Browser.retina ? 2 : 1;
-    const min = this.bounds!.min!;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.circles.width, this.circles.height);
-    ctx.setTransform(m, 0, 0, m, -m * min.x, -m * min.y);
-    for (const d of rings) drawAccuracy(ctx, d.x, d.y, d.acc, d.look);
+    drawRings(this.circles, rings, this.bounds!.min!, L.Browser.retina ? 2 : 1);
     this.circlesDrawn = rings.length > 0;
   }
 
@@ -251,7 +248,10 @@ export class PublisherCanvas extends L.Layer {
   private startPass(): Pass {
     this.buffer.clear();
     const dots = [...this.shown];
-    if (this.top?.onMap) { dots.splice(dots.indexOf(this.top), 1); dots.push(this.top); }
+    if (this.top?.onMap) {
+      dots.splice(dots.indexOf(this.top), 1);
+      dots.push(this.top);
+    }
     return { dots, i: 0 };
   }
 
@@ -285,7 +285,8 @@ export class PublisherCanvas extends L.Layer {
   }
 
   private onClick(e: MouseEvent): void {
-    if ((this.map.dragging as L.Handler & { moved(): boolean } | undefined)?.moved()) return; // the end of a drag, not a click
+    const dragging = this.map.dragging as (L.Handler & { moved(): boolean }) | undefined;
+    if (dragging?.moved()) return; // the end of a drag, not a click
     const d = this.hit(e);
     if (!d) return;
     L.DomEvent.stopPropagation(e);

@@ -5,24 +5,19 @@ import type { HashView } from "../app/hash.ts";
 import type { MapConfig } from "../config.ts";
 import type { Fix } from "../model/publisher.ts";
 import type { PublisherStore } from "../model/store.ts";
-import { displayName } from "../model/list.ts";
 import { mergeTrail } from "../model/trail.ts";
 import { createMap, type MapWithBasemap } from "./basemap.ts";
 import { Details } from "./details.ts";
 import { ClusterLayer } from "./clusters.ts";
 import { EmptyState } from "./empty.ts";
-import { addMarkerKeys } from "./keyboard.ts";
-import { MarkerLayer, type MarkerInfo } from "./markers.ts";
+import { fitMarkers, pagePoint, paddedArea, type Area } from "./geometry.ts";
+import { addMarkerKeys, markersInView } from "./keyboard.ts";
+import { renderLayout } from "./layout.ts";
+import { MarkerLayer } from "./markers.ts";
 import { Panel } from "./panel.ts";
+import type { ViewDebug, ViewDeps } from "./view-types.ts";
 
-export interface ViewDeps {
-  /** the selected publisher's history (items on its own node), newest `max` */
-  history(jid: string, max: number): Promise<Fix[]>;
-  /** the view as the URL hash holds it: on every pan, zoom and selection */
-  viewChanged?(v: HashView): void;
-  /** the viewer's bare JID (for the empty state's advice) */
-  viewer?: string;
-}
+export type { ViewDebug, ViewDeps } from "./view-types.ts";
 
 export class MapView {
   readonly map: L.Map;
@@ -43,41 +38,38 @@ export class MapView {
   private readonly clusters: ClusterLayer;
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(root: HTMLElement, private readonly store: PublisherStore, private readonly cfg: MapConfig, private readonly deps: ViewDeps) {
-    root.innerHTML = `
-      <div class="layout">
-        <aside class="side" aria-label="Publishers">
-          <div id="panel" class="panel"></div>
-          <section id="details" class="details" aria-label="Publisher details"></section>
-        </aside>
-        <div class="map-wrap">
-          <div id="map" class="map" role="region" aria-label="Map of publishers"></div>
-          <section id="empty" class="empty" aria-live="polite"></section>
-        </div>
-      </div>`;
-    this.basemap = createMap(root.querySelector<HTMLElement>("#map")!, cfg.basemap);
+  constructor(
+    root: HTMLElement,
+    private readonly store: PublisherStore,
+    private readonly cfg: MapConfig,
+    private readonly deps: ViewDeps,
+  ) {
+    const parts = renderLayout(root);
+    this.basemap = createMap(parts.map, cfg.basemap);
     this.map = this.basemap.map;
     this.markers = new MarkerLayer(this.map, store, cfg.staleAfterMs, (jid) => this.select(jid));
-    this.panel = new Panel(root.querySelector<HTMLElement>("#panel")!, store, cfg.staleAfterMs, {
+    this.panel = new Panel(parts.panel, store, cfg.staleAfterMs, {
       select: (jid) => this.select(jid),
-      toggleFollow: (jid) => { if (this.selected !== jid) this.select(jid); this.setFollow(!this.following); },
+      toggleFollow: (jid) => {
+        if (this.selected !== jid) this.select(jid);
+        this.setFollow(!this.following);
+      },
     });
-    this.details = new Details(root.querySelector<HTMLElement>("#details")!, {
+    this.details = new Details(parts.details, {
       close: () => this.select(undefined),
       toggleFollow: () => this.setFollow(!this.following),
     });
-    this.clusters = new ClusterLayer(this.map, () => this.markers.clusterPoints(), (members) => this.markers.setClustered(members));
+    this.clusters = new ClusterLayer(
+      this.map,
+      () => this.markers.clusterPoints(),
+      (members) => this.markers.setClustered(members),
+    );
     addMarkerKeys(this.map, {
-      inView: () => {
-        const b = this.map.getBounds();
-        return this.markers.info().filter((m) => m.onMap && b.contains([m.lat, m.lon]))
-          .sort((a, c) => a.lon - c.lon || c.lat - a.lat)
-          .map((m) => ({ jid: m.jid, label: `${displayName(m.jid)}, ${m.status}${m.stale ? ", stale" : ""}` }));
-      },
+      inView: () => markersInView(this.map, this.markers.info()),
       point: (jid) => this.markers.point(jid),
       select: (jid) => this.select(jid),
     });
-    this.empty = new EmptyState(root.querySelector<HTMLElement>("#empty")!, cfg.service, deps.viewer ?? "you");
+    this.empty = new EmptyState(parts.empty, cfg.service, deps.viewer ?? "you");
     this.map.on("dragstart", () => this.setFollow(false)); // the viewer took the map: stop following
     this.map.on("moveend", () => this.tellView());
     store.onChange(() => this.schedule());
@@ -91,7 +83,8 @@ export class MapView {
 
   /**
    * At most one flush per animation frame, however many events arrived: it only updates the markers' records and
-   * the panel; the marker layer spreads its own drawing over frames (publisher-canvas.ts). The changes wait in the store.
+   * the panel; the marker layer spreads its own drawing over frames (publisher-canvas.ts). The changes wait in the
+   * store.
    */
   private schedule(): void {
     if (this.frame) return;
@@ -105,7 +98,10 @@ export class MapView {
     const dirty = this.store.takeDirty();
     this.markers.sync(dirty, now);
     if (dirty.length) this.clusters.changed();
-    if (this.fitPending) { this.fitPending = false; this.fitAll(); }
+    if (this.fitPending) {
+      this.fitPending = false;
+      this.fitAll();
+    }
     if (!dirty.length) return;
     if (this.pendingSelect && dirty.includes(this.pendingSelect) && this.store.get(this.pendingSelect)?.fix) {
       const jid = this.pendingSelect;
@@ -115,7 +111,10 @@ export class MapView {
     if (now - this.panelAt > 300) this.renderPanel(now);
     if (this.selected && dirty.includes(this.selected)) {
       const p = this.store.get(this.selected);
-      if (!p?.fix) { this.select(undefined); return; } // it stopped sharing or went away
+      if (!p?.fix) {
+        this.select(undefined);
+        return;
+      } // it stopped sharing or went away
       this.trail = mergeTrail(this.trail, [p.fix], this.cfg.trailLength);
       this.markers.showTrail(this.trail);
       if (this.following) this.map.panTo([p.fix.lat, p.fix.lon], { animate: false });
@@ -126,7 +125,10 @@ export class MapView {
   private tick(): void {
     // the list is rendered from the store: changes still waiting for their frame reach the markers first, so the
     // list never shows a state the map does not (a row gone while its marker still stands)
-    if (this.frame) { cancelAnimationFrame(this.frame); this.flush(); }
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.flush();
+    }
     const now = Date.now();
     this.empty.update(this.loaded, this.onMapCount());
     this.clusters.changed(); // statuses change with time (online counts)
@@ -141,7 +143,13 @@ export class MapView {
   }
 
   private renderDetails(now: number): void {
-    this.details.render(this.selected ? this.store.get(this.selected) : undefined, now, this.following, this.cfg.staleAfterMs, this.trail.length);
+    this.details.render(
+      this.selected ? this.store.get(this.selected) : undefined,
+      now,
+      this.following,
+      this.cfg.staleAfterMs,
+      this.trail.length,
+    );
   }
 
   /** Clusters on (default) or off, for benchmarks. */
@@ -170,15 +178,17 @@ export class MapView {
       this.map.setView([v.center.lat, v.center.lon], v.center.zoom, { animate: false });
     }
     if (v.selected !== this.selected) {
-      if (v.selected && !this.store.get(v.selected)?.fix) { this.pendingSelect = v.selected; return; }
+      if (v.selected && !this.store.get(v.selected)?.fix) {
+        this.pendingSelect = v.selected;
+        return;
+      }
       this.select(v.selected, !v.center);
     }
   }
 
   /** The view padded by half its size on each side, as the area to subscribe to (geo#bbox). */
-  area(): { south: number; west: number; north: number; east: number } {
-    const b = this.map.getBounds().pad(0.5);
-    return { south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast() };
+  area(): Area {
+    return paddedArea(this.map);
   }
 
   private tellView(): void {
@@ -189,7 +199,10 @@ export class MapView {
   /** `pan`: bring the publisher into view (not when the hash already says where to look). */
   select(jid: string | undefined, pan = true): void {
     this.pendingSelect = undefined;
-    if (jid === this.selected) { if (jid && pan) this.panTo(jid); return; }
+    if (jid === this.selected) {
+      if (jid && pan) this.panTo(jid);
+      return;
+    }
     const now = Date.now();
     this.selected = jid;
     this.following = false;
@@ -203,12 +216,17 @@ export class MapView {
     if (pan) this.panTo(jid);
     const p = this.store.get(jid);
     if (p?.fix) this.trail = [p.fix];
-    this.deps.history(jid, this.cfg.trailLength).then((fixes) => {
-      if (this.selected !== jid) return;
-      this.trail = mergeTrail(this.trail, fixes, this.cfg.trailLength);
-      this.markers.showTrail(this.trail);
-      this.renderDetails(Date.now());
-    }, () => { /* no history (e.g. the node is gone): the trail grows from live fixes */ });
+    this.deps.history(jid, this.cfg.trailLength).then(
+      (fixes) => {
+        if (this.selected !== jid) return;
+        this.trail = mergeTrail(this.trail, fixes, this.cfg.trailLength);
+        this.markers.showTrail(this.trail);
+        this.renderDetails(Date.now());
+      },
+      () => {
+        /* no history (e.g. the node is gone): the trail grows from live fixes */
+      },
+    );
   }
 
   private panTo(jid: string): void {
@@ -231,23 +249,30 @@ export class MapView {
 
   /** Frames every visible publisher. */
   fitAll(): void {
-    const pts = this.markers.info().filter((m) => m.onMap).map((m) => L.latLng(m.lat, m.lon));
-    if (pts.length) this.map.fitBounds(L.latLngBounds(pts), { padding: [40, 40], maxZoom: 13, animate: false });
+    fitMarkers(this.map, this.markers.info());
   }
 
   /** Where a publisher's marker is on the page, in CSS pixels (for tests: the canvas has no element per marker). */
   pagePoint(jid: string): { x: number; y: number } | undefined {
     const at = this.markers.position(jid);
-    if (!at) return undefined;
-    const p = this.map.latLngToContainerPoint(at);
-    const box = this.map.getContainer().getBoundingClientRect();
-    return { x: box.left + p.x, y: box.top + p.y };
+    return at ? pagePoint(this.map, at) : undefined;
   }
 
   /** For tests and debugging. */
-  debug(): { markers: MarkerInfo[]; created: number; selected?: string; following: boolean; trail: number; redraws: number; places: string[]; clusters: { count: number; online: number }[]; lakes: string[]; scale?: string; zoom: number } {
-    return { markers: this.markers.info(), created: this.markers.created, selected: this.selected, following: this.following, trail: this.trail.length, redraws: this.markers.redraws,
-      places: this.basemap.places?.shown ?? [], clusters: this.clusters.shown, lakes: this.basemap.lakes(), scale: this.basemap.scale(), zoom: this.map.getZoom() };
+  debug(): ViewDebug {
+    return {
+      markers: this.markers.info(),
+      created: this.markers.created,
+      selected: this.selected,
+      following: this.following,
+      trail: this.trail.length,
+      redraws: this.markers.redraws,
+      places: this.basemap.places?.shown ?? [],
+      clusters: this.clusters.shown,
+      lakes: this.basemap.lakes(),
+      scale: this.basemap.scale(),
+      zoom: this.map.getZoom(),
+    };
   }
 
   destroy(): void {

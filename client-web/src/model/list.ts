@@ -25,22 +25,35 @@ function matches(p: PublisherState, text: string): boolean {
   if (!text) return true;
   const g = p.fix?.geoloc;
   const hay = [p.jid, g?.text, g?.locality, g?.description, g?.street, g?.area].filter(Boolean).join(" ").toLowerCase();
-  return text.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+  return text
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => hay.includes(w));
 }
 
-/** JIDs of the visible publishers that match `q`, sorted; ties broken by JID (numbers in order) so the order is stable. */
+/**
+ * JIDs of the visible publishers that match `q`, sorted; ties broken by JID (numbers in order) so the order is
+ * stable.
+ */
 export function listRows(publishers: Iterable<PublisherState>, q: ListQuery, now: number): string[] {
   const rows: { p: PublisherState; status: Status; key: number }[] = [];
   for (const p of publishers) {
     if (!isVisible(p) || !matches(p, q.text)) continue;
     const { status } = deriveStatus(p, now, q.staleAfterMs);
     if (q.statuses.size && !q.statuses.has(status)) continue;
-    const key = q.sort === "status" ? STATUS_ORDER[status]
-      : q.sort === "age" ? -(p.fix?.time ?? 0) // freshest first
-      : q.sort === "speed" ? -(p.fix?.speed ?? -1) // fastest first
-      : 0;
+    const key =
+      q.sort === "status"
+        ? STATUS_ORDER[status]
+        : q.sort === "age"
+          ? -(p.fix?.time ?? 0) // freshest first
+          : q.sort === "speed"
+            ? -(p.fix?.speed ?? -1) // fastest first
+            : 0;
     rows.push({ p, status, key });
   }
-  rows.sort((a, b) => a.key - b.key || byName.compare(a.p.jid, b.p.jid) || (a.p.jid < b.p.jid ? -1 : a.p.jid > b.p.jid ? 1 : 0));
+  rows.sort(
+    (a, b) => a.key - b.key || byName.compare(a.p.jid, b.p.jid) || (a.p.jid < b.p.jid ? -1 : a.p.jid > b.p.jid ? 1 : 0),
+  );
   return rows.map((r) => r.p.jid);
 }

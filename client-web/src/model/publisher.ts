@@ -1,7 +1,8 @@
 // The map's state for one publisher and the pure reducer that applies one event to it.
 // Keyed by the publisher's bare JID (the `publisher` attribute the service stamps on every item).
-// Ordering rule (component/PROTOCOL.md, "newest wins"): a fix older than the newest one already applied never replaces it,
-// whether it comes live or from a snapshot, so a reconnect or a late items result cannot move a marker backwards.
+// Ordering rule (component/PROTOCOL.md, "newest wins"): a fix older than the newest one already applied never
+// replaces it, whether it comes live or from a snapshot, so a reconnect or a late items result cannot move a marker
+// backwards.
 import { isStop, parseDateTime, type Geoloc } from "../../../component/src/core/geoloc.ts";
 import type { PublisherPresence } from "../../../component/src/core/presence.ts";
 
@@ -50,12 +51,25 @@ function num(s: string | undefined): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
-/** The drawable fix in a geoloc, or undefined when it has no lat/lon. `fallbackTime` stands in for a missing timestamp. */
+/**
+ * The drawable fix in a geoloc, or undefined when it has no lat/lon. `fallbackTime` stands in for a missing
+ * timestamp.
+ */
 export function toFix(itemId: string, geoloc: Geoloc, fallbackTime: number): Fix | undefined {
-  const lat = num(geoloc.lat), lon = num(geoloc.lon);
+  const lat = num(geoloc.lat),
+    lon = num(geoloc.lon);
   if (lat === undefined || lon === undefined) return undefined;
   const time = (geoloc.timestamp !== undefined ? parseDateTime(geoloc.timestamp) : undefined) ?? fallbackTime;
-  return { itemId, geoloc, lat, lon, time, accuracy: num(geoloc.accuracy ?? geoloc.error), bearing: num(geoloc.bearing), speed: num(geoloc.speed) };
+  return {
+    itemId,
+    geoloc,
+    lat,
+    lon,
+    time,
+    accuracy: num(geoloc.accuracy ?? geoloc.error),
+    bearing: num(geoloc.bearing),
+    speed: num(geoloc.speed),
+  };
 }
 
 /**
@@ -86,7 +100,8 @@ export function reduce(prev: PublisherState | undefined, ev: ModelEvent, now: nu
     case "presence": {
       const cur = p.presence;
       if (cur && ev.presence.since < cur.since) return p; // an older presence (e.g. a snapshot racing a notification)
-      if (cur && cur.since === ev.presence.since && cur.online === ev.presence.online && cur.show === ev.presence.show) return p;
+      if (cur && cur.since === ev.presence.since && cur.online === ev.presence.online && cur.show === ev.presence.show)
+        return p;
       // Only live presence counts as "heard of in this session": a presence snapshot does not say the
       // publisher's location is still visible.
       return { ...p, presence: ev.presence, session: ev.live ? Math.max(p.session, ev.session) : p.session };
@@ -106,7 +121,11 @@ export function reduce(prev: PublisherState | undefined, ev: ModelEvent, now: nu
  * deleted, or this viewer lost access, while the connection was down, so they go; unless this session has already
  * heard of them live (a notification that raced ahead of the snapshot is newer than the snapshot).
  */
-export function missingFromSnapshot(known: Iterable<PublisherState>, listed: ReadonlySet<string>, session: number): string[] {
+export function missingFromSnapshot(
+  known: Iterable<PublisherState>,
+  listed: ReadonlySet<string>,
+  session: number,
+): string[] {
   const gone: string[] = [];
   for (const p of known) if (!listed.has(p.jid) && p.session < session) gone.push(p.jid);
   return gone;

@@ -16,7 +16,12 @@ export interface StatusView {
 
 export const DEFAULT_STALE_AFTER_MS = 120_000;
 
-const SHOW_WORDS: Record<string, string> = { chat: "free to chat", away: "away", xa: "away for a while", dnd: "do not disturb" };
+const SHOW_WORDS: Record<string, string> = {
+  chat: "free to chat",
+  away: "away",
+  xa: "away for a while",
+  dnd: "do not disturb",
+};
 
 /** "just now", "42 s", "5 min", "3 h 20 min", "2 d" */
 export function formatAge(ms: number): string {
@@ -45,7 +50,8 @@ export function deriveStatus(p: PublisherState, now: number, staleAfterMs = DEFA
     const text = pr.since > 0 ? `offline, last seen ${ago(now - pr.since)}` : "offline";
     return { status: "offline", text, stale, fixAge };
   }
-  if (pr.show === "away" || pr.show === "xa" || pr.show === "dnd") return { status: "away", text: SHOW_WORDS[pr.show], stale, fixAge };
+  if (pr.show === "away" || pr.show === "xa" || pr.show === "dnd")
+    return { status: "away", text: SHOW_WORDS[pr.show], stale, fixAge };
   return { status: "online", text: pr.show ? SHOW_WORDS[pr.show] : "online", stale, fixAge };
 }
 

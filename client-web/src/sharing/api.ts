@@ -33,19 +33,45 @@ const LOOKED = "fetched your items";
 
 export function parseReport(command: Element | undefined): Report {
   const x = command?.getChild("x", NS.dataForms);
-  const fields = Object.fromEntries((x?.getChildren("field") ?? []).map((f) => [f.attrs.var as string, f.getChildren("value").map((v) => v.getText())]));
+  const fields = Object.fromEntries(
+    (x?.getChildren("field") ?? []).map((f) => [f.attrs.var as string, f.getChildren("value").map((v) => v.getText())]),
+  );
   const rows = (x?.getChildren("item") ?? []).map((i) => {
-    const cell = (k: string) => i.getChildren("field").find((f) => f.attrs.var === k)?.getChildText("value") ?? "";
-    return { jid: cell("jid"), what: cell("what"), precision: cell("precision"), temporary: cell("temporary"), area: cell("area"), when: cell("when"), count: cell("count") };
+    const cell = (k: string) =>
+      i
+        .getChildren("field")
+        .find((f) => f.attrs.var === k)
+        ?.getChildText("value") ?? "";
+    return {
+      jid: cell("jid"),
+      what: cell("what"),
+      precision: cell("precision"),
+      temporary: cell("temporary"),
+      area: cell("area"),
+      when: cell("when"),
+      count: cell("count"),
+    };
   });
-  return { node: fields.node?.[0], fields, watching: rows.filter((r) => r.what !== LOOKED), looked: rows.filter((r) => r.what === LOOKED) };
+  return {
+    node: fields.node?.[0],
+    fields,
+    watching: rows.filter((r) => r.what !== LOOKED),
+    looked: rows.filter((r) => r.what === LOOKED),
+  };
 }
 
 export class SharingApi {
-  constructor(private readonly iq: Iq, private readonly send: Send, private readonly service: string, readonly me: string) {}
+  constructor(
+    private readonly iq: Iq,
+    private readonly send: Send,
+    private readonly service: string,
+    readonly me: string,
+  ) {}
 
   async report(): Promise<Report> {
-    return parseReport(await this.iq("set", xml("command", { xmlns: NS.commands, node: "who-sees-me", action: "execute" })));
+    return parseReport(
+      await this.iq("set", xml("command", { xmlns: NS.commands, node: "who-sees-me", action: "execute" })),
+    );
   }
 
   private owner(child: Element) {
@@ -53,9 +79,20 @@ export class SharingApi {
   }
 
   configure(fields: Record<string, string | string[]>): Promise<unknown> {
-    return this.owner(xml("configure", { node: this.me }, xml("x", { xmlns: NS.dataForms, type: "submit" },
-      xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS.pubsub}#node_config`)),
-      ...Object.entries(fields).map(([k, v]) => xml("field", { var: k }, ...(Array.isArray(v) ? v : [v]).map((x) => xml("value", {}, x)))))));
+    return this.owner(
+      xml(
+        "configure",
+        { node: this.me },
+        xml(
+          "x",
+          { xmlns: NS.dataForms, type: "submit" },
+          xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS.pubsub}#node_config`)),
+          ...Object.entries(fields).map(([k, v]) =>
+            xml("field", { var: k }, ...(Array.isArray(v) ? v : [v]).map((x) => xml("value", {}, x))),
+          ),
+        ),
+      ),
+    );
   }
 
   /** geo#share_until `ms` from `now` (the "share for 1 hour" button) */
@@ -69,16 +106,32 @@ export class SharingApi {
 
   /** XEP-0060 §8.6.2: the owner's answer to a pending request, a message with the submitted form */
   answer(jid: string, allow: boolean): Promise<void> {
-    return this.send(xml("message", { to: this.service }, xml("x", { xmlns: NS.dataForms, type: "submit" },
-      xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS.pubsub}#subscribe_authorization`)),
-      xml("field", { var: "pubsub#node" }, xml("value", {}, this.me)),
-      xml("field", { var: "pubsub#subscriber_jid" }, xml("value", {}, jid)),
-      xml("field", { var: "pubsub#allow" }, xml("value", {}, allow ? "true" : "false")))));
+    return this.send(
+      xml(
+        "message",
+        { to: this.service },
+        xml(
+          "x",
+          { xmlns: NS.dataForms, type: "submit" },
+          xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS.pubsub}#subscribe_authorization`)),
+          xml("field", { var: "pubsub#node" }, xml("value", {}, this.me)),
+          xml("field", { var: "pubsub#subscriber_jid" }, xml("value", {}, jid)),
+          xml("field", { var: "pubsub#allow" }, xml("value", {}, allow ? "true" : "false")),
+        ),
+      ),
+    );
   }
 
   /** XEP-0080 §4.1: an empty geoloc on the own node */
   stopSharing(): Promise<unknown> {
-    return this.iq("set", xml("pubsub", { xmlns: NS.pubsub }, xml("publish", { node: NS.geoloc }, xml("item", {}, xml("geoloc", { xmlns: NS.geoloc })))));
+    return this.iq(
+      "set",
+      xml(
+        "pubsub",
+        { xmlns: NS.pubsub },
+        xml("publish", { node: NS.geoloc }, xml("item", {}, xml("geoloc", { xmlns: NS.geoloc }))),
+      ),
+    );
   }
 
   /** XEP-0060 §8.4: the node, its history and who may see it, erased */

@@ -17,26 +17,38 @@ const { banner, screen, who, logout } = renderTopbar(document.getElementById("ap
 let session: Session | undefined;
 
 function start(cfg: MapConfig): void {
-  showLogin(screen, cfg, readSaved(), async (login) => {
-    try {
-      session = await openSession({ websocket: login.websocket, jid: login.jid, password: login.password, service: cfg.service, resource: "sharing" });
-    } catch (err) {
-      // A remembered password that no longer works is forgotten (as on the map).
-      if ((err as Error).message.startsWith("Wrong JID or password")) forgetPassword();
-      throw err;
-    }
-    save(login);
-    who.textContent = session.jid;
-    logout.hidden = false;
-    let lostAt: number | undefined;
-    session.onReconnect((lost) => {
-      banner.hidden = !lost;
-      if (lost) renderBanner(banner, { phase: "reconnecting" }, "", (lostAt ??= Date.now()));
-      else lostAt = undefined;
-    });
-    const s = session;
-    await mountSharing(screen, new SharingApi(s.iq, s.send, cfg.service, s.jid));
-  }, "geo presence: my sharing");
+  showLogin(
+    screen,
+    cfg,
+    readSaved(),
+    async (login) => {
+      try {
+        session = await openSession({
+          websocket: login.websocket,
+          jid: login.jid,
+          password: login.password,
+          service: cfg.service,
+          resource: "sharing",
+        });
+      } catch (err) {
+        // A remembered password that no longer works is forgotten (as on the map).
+        if ((err as Error).message.startsWith("Wrong JID or password")) forgetPassword();
+        throw err;
+      }
+      save(login);
+      who.textContent = session.jid;
+      logout.hidden = false;
+      let lostAt: number | undefined;
+      session.onReconnect((lost) => {
+        banner.hidden = !lost;
+        if (lost) renderBanner(banner, { phase: "reconnecting" }, "", (lostAt ??= Date.now()));
+        else lostAt = undefined;
+      });
+      const s = session;
+      await mountSharing(screen, new SharingApi(s.iq, s.send, cfg.service, s.jid));
+    },
+    "geo presence: my sharing",
+  );
 }
 
 logout.addEventListener("click", async () => {
@@ -49,5 +61,6 @@ logout.addEventListener("click", async () => {
 loadConfig().then(start, (err: Error) => {
   banner.hidden = false;
   renderBanner(banner, { phase: "error", reason: err.message });
-  screen.innerHTML = `<main class="login-page"><p class="error">The page cannot start: ${err.message.replace(/[&<>]/g, "")}</p></main>`;
+  const reason = err.message.replace(/[&<>]/g, "");
+  screen.innerHTML = `<main class="login-page"><p class="error">The page cannot start: ${reason}</p></main>`;
 });

@@ -4,13 +4,16 @@
 import type { Report, SharingApi } from "./api.ts";
 import { renderReport } from "./render.ts";
 
-const ERASE_QUESTION = "Erase your location node, its history, who may see you and the record of who looked? This cannot be undone.";
+const ERASE_QUESTION =
+  "Erase your location node, its history, who may see you and the record of who looked? This cannot be undone.";
+
+const ABOUT = "what the geo service knows about your location and who sees it.";
 
 export function mountSharing(el: HTMLElement, api: SharingApi): Promise<void> {
   el.innerHTML = `
     <main id="sharing" class="sharing-page" aria-labelledby="sharing-title">
       <h1 id="sharing-title">My sharing</h1>
-      <p class="hint">Signed in as <b>${api.me.replace(/[&<>]/g, "")}</b>: what the geo service knows about your location and who sees it.</p>
+      <p class="hint">Signed in as <b>${api.me.replace(/[&<>]/g, "")}</b>: ${ABOUT}</p>
       <p id="sharing-status" role="status"></p>
       <p id="sharing-error" class="error" role="alert" hidden></p>
       <div id="report" aria-busy="true"></div>
@@ -33,13 +36,20 @@ export function mountSharing(el: HTMLElement, api: SharingApi): Promise<void> {
   };
   const run = (act: Promise<unknown>, done: string, key?: string) => {
     error.hidden = true;
-    report.querySelectorAll("button").forEach((b) => { b.disabled = true; });
-    void act.then(() => { status.textContent = done; return refresh(key); }).catch((err: Error) => {
-      error.hidden = false;
-      error.textContent = `That did not work: ${err.message || String(err)}`;
-      root.dataset.error = err.message;
-      return refresh(key).catch(() => {});
+    report.querySelectorAll("button").forEach((b) => {
+      b.disabled = true;
     });
+    void act
+      .then(() => {
+        status.textContent = done;
+        return refresh(key);
+      })
+      .catch((err: Error) => {
+        error.hidden = false;
+        error.textContent = `That did not work: ${err.message || String(err)}`;
+        root.dataset.error = err.message;
+        return refresh(key).catch(() => {});
+      });
   };
   status.tabIndex = -1;
 
@@ -53,8 +63,13 @@ export function mountSharing(el: HTMLElement, api: SharingApi): Promise<void> {
       run(api.answer(jid, allow), `${allow ? "Approved" : "Denied"} ${jid}.`, key);
     } else if (b.dataset.act === "exact" || b.dataset.act === "coarse") {
       const exact = new Set(last.fields["geo#exact"] ?? []);
-      if (b.dataset.act === "exact") exact.add(jid); else exact.delete(jid);
-      run(api.configure({ "geo#exact": [...exact] }), `${jid} now sees ${b.dataset.act === "exact" ? "your exact position" : "only the grid cell"}.`, b.dataset.act === "exact" ? `coarse:${jid}` : `exact:${jid}`);
+      if (b.dataset.act === "exact") exact.add(jid);
+      else exact.delete(jid);
+      run(
+        api.configure({ "geo#exact": [...exact] }),
+        `${jid} now sees ${b.dataset.act === "exact" ? "your exact position" : "only the grid cell"}.`,
+        b.dataset.act === "exact" ? `coarse:${jid}` : `exact:${jid}`,
+      );
     } else if (b.dataset.act === "revoke") {
       run(api.setAffiliation(jid, "none"), `${jid} can no longer see you.`);
     } else if (b.id === "share-hour") {

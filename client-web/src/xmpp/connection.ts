@@ -6,7 +6,16 @@ import type { Element } from "@xmpp/xml";
 import { NODES, NS } from "../../../component/src/protocol/ns.ts";
 import type { ModelEvent } from "../model/publisher.ts";
 import { NS_RSM, parseItemsResult, parseNotification } from "./parse.ts";
-import { FEATURE_SUBSCRIPTION_OPTIONS, optionsSet, subidOf, subscribeRequest, type SubscribeOptions } from "./subscribe.ts";
+import {
+  FEATURE_SUBSCRIPTION_OPTIONS,
+  optionsSet,
+  subidOf,
+  subscribeRequest,
+  type SubscribeOptions,
+} from "./subscribe.ts";
+import { describeError, explainLoginError, explainServiceError, ServiceMissing, splitJid } from "./errors.ts";
+
+export { describeError, explainLoginError, explainServiceError, ServiceMissing, splitJid } from "./errors.ts";
 
 export interface ConnectOptions {
   /** ws://localhost:5280/xmpp-websocket */
@@ -54,56 +63,6 @@ export interface Connection {
 
 const PAGE_LIMIT = 100; // at most this many XEP-0059 pages per snapshot, against a service that never ends a result
 
-/** Human words for what went wrong: a SASL or stanza error condition, or the transport's message. */
-export function describeError(err: unknown): string {
-  const e = err as { name?: string; condition?: string; text?: string; message?: string };
-  if (e?.name === "SASLError") return `login failed: ${e.condition ?? "not-authorized"}${e.text ? ` (${e.text})` : ""}`;
-  if (e?.condition) return `${e.condition}${e.text ? `: ${e.text}` : ""}`;
-  return e?.message || String(err);
-}
-
-// RFC 6120 §8.3.3 conditions a server or the service answers with when the service is not there, or refuses us.
-const MISSING = new Set(["service-unavailable", "remote-server-not-found", "remote-server-timeout", "item-not-found", "recipient-unavailable", "feature-not-implemented"]);
-const REFUSED = new Set(["forbidden", "not-authorized", "registration-required", "not-allowed", "subscription-required"]);
-
-/** The service did not answer disco#info, which it always answers (XEP-0030): it is not there. */
-export class ServiceMissing extends Error {
-  constructor(readonly reason: unknown) { super(describeError(reason)); this.name = "ServiceMissing"; }
-}
-
-/** What the person can do about a failed subscribe or snapshot: the service is missing, refuses, or failed. */
-export function explainServiceError(err: unknown, service: string): string {
-  const e = err as { condition?: string };
-  const said = describeError(err);
-  if (err instanceof ServiceMissing && (err.reason as Error)?.name === "TimeoutError") return `The geo service ${service} did not answer (${said}): it may be down; try again later.`;
-  if (err instanceof ServiceMissing || (e?.condition && MISSING.has(e.condition))) return `The geo service ${service} is not there (${said}): check its JID, or ask the operator whether it is running.`;
-  if (e?.condition && REFUSED.has(e.condition)) return `The geo service ${service} refuses this account (${said}): ask its operator to allow your account or domain.`;
-  if ((err as Error)?.name === "TimeoutError") return `The geo service ${service} did not answer (${said}): it may be down; try again later.`;
-  return `The geo service ${service} did not answer as expected: ${said}`;
-}
-
-/** What the person can do about a failed login. */
-export function explainLoginError(err: unknown, websocket: string): string {
-  const e = err as { name?: string; condition?: string };
-  const said = describeError(err);
-  if (e?.name === "SASLError") {
-    return e.condition === "not-authorized"
-      ? `Wrong JID or password (${said}).`
-      : `The server refused the login (${said}).`;
-  }
-  if (/ECONNERROR|ECONNREFUSED|WebSocket|ECONNRESET|ENOTFOUND/i.test(said) || e?.name === "ConnectionError") {
-    return `Cannot reach the server at ${websocket}: check the address and that the server is running (${said}).`;
-  }
-  return said;
-}
-
-export function splitJid(jid: string): { local: string; domain: string } {
-  const bare = jid.split("/")[0];
-  const at = bare.indexOf("@");
-  if (at <= 0 || at === bare.length - 1) throw new Error(`"${jid}" is not a JID like name@example.org`);
-  return { local: bare.slice(0, at), domain: bare.slice(at + 1) };
-}
-
 /** Connects and resolves once online; rejects with a readable message when the first login fails. */
 export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Promise<Connection> {
   const { local, domain } = splitJid(opts.jid);
@@ -117,11 +76,18 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
   let area: string | undefined = opts.area;
   const subids = new Map<string, string | undefined>();
   const withOptions = () => serviceFeatures.has(FEATURE_SUBSCRIPTION_OPTIONS);
-  const optionsFor = (node: string): SubscribeOptions => ({ digestMs: opts.digestMs, bbox: node === NODES.locations ? area : undefined });
+  const optionsFor = (node: string): SubscribeOptions => ({
+    digestMs: opts.digestMs,
+    bbox: node === NODES.locations ? area : undefined,
+  });
 
   const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS.pubsub }, ...children);
 
-  async function items(node: string, s: number, max?: number): Promise<{ events: ModelEvent[]; publishers: Set<string> }> {
+  async function items(
+    node: string,
+    s: number,
+    max?: number,
+  ): Promise<{ events: ModelEvent[]; publishers: Set<string> }> {
     const events: ModelEvent[] = [];
     const publishers = new Set<string>();
     let after: string | undefined;
@@ -155,11 +121,18 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
     // notifications and the snapshot both carry is merged by the model, newest wins.
     // With subscription options (XEP-0060 §6.3.7): a digest, and the view as the area of `locations`. Without, a
     // plain subscribe (§6.1.1): the service refuses options it does not support (§6.3.7: not-acceptable).
-    await Promise.all([NODES.locations, NODES.presence].map(async (node) => {
-      const res = await xmpp.iqCaller.set(subscribeRequest(node, address, withOptions() ? optionsFor(node) : undefined), opts.service);
-      subids.set(node, subidOf(res));
-    }));
-    const presence = items(NODES.presence, s).then((r) => { if (s === session) on.events(r.events); });
+    await Promise.all(
+      [NODES.locations, NODES.presence].map(async (node) => {
+        const res = await xmpp.iqCaller.set(
+          subscribeRequest(node, address, withOptions() ? optionsFor(node) : undefined),
+          opts.service,
+        );
+        subids.set(node, subidOf(res));
+      }),
+    );
+    const presence = items(NODES.presence, s).then((r) => {
+      if (s === session) on.events(r.events);
+    });
     const locations = await items(NODES.locations, s);
     if (s !== session) return; // a newer session took over while this one was loading
     on.events(locations.events);
@@ -189,7 +162,9 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
   // The first session's set-up decides whether the login worked: a service that is missing or refuses is told on
   // the login form. Later sessions (reconnects) say why in the banner and try again.
   let firstSetup: { ok(): void; fail(err: unknown): void } | undefined;
-  const firstReady = new Promise<void>((ok, fail) => { firstSetup = { ok, fail }; });
+  const firstReady = new Promise<void>((ok, fail) => {
+    firstSetup = { ok, fail };
+  });
   firstReady.catch(() => {}); // awaited below once online; a failure before then is not unhandled
   function start(s: number, address: string): void {
     setUp(s, address).then(
@@ -201,10 +176,16 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
       },
       (err) => {
         if (s !== session || stopping) return;
-        if (firstSetup) { firstSetup.fail(err); firstSetup = undefined; return; }
+        if (firstSetup) {
+          firstSetup.fail(err);
+          firstSetup = undefined;
+          return;
+        }
         // The server is there but the service is not (restarting, or misconfigured): say why, try again.
         on.state({ phase: "error", reason: `${explainServiceError(err, opts.service)} Retrying.` });
-        setTimeout(() => { if (s === session && !stopping && xmpp.status === "online") start(s, address); }, RETRY_MS);
+        setTimeout(() => {
+          if (s === session && !stopping && xmpp.status === "online") start(s, address);
+        }, RETRY_MS);
       },
     );
   }
@@ -237,14 +218,22 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
   }
 
   return {
-    get address() { return xmpp.jid?.toString() ?? ""; },
-    get options() { return withOptions(); },
+    get address() {
+      return xmpp.jid?.toString() ?? "";
+    },
+    get options() {
+      return withOptions();
+    },
     async setArea(b) {
       if (b === area) return;
       area = b;
-      if (!withOptions() || xmpp.status !== "online" || !subids.has(NODES.locations)) return; // the next subscribe carries it
+      // otherwise the next subscribe carries it
+      if (!withOptions() || xmpp.status !== "online" || !subids.has(NODES.locations)) return;
       const address = xmpp.jid!.toString();
-      await xmpp.iqCaller.set(optionsSet(NODES.locations, address, subids.get(NODES.locations), optionsFor(NODES.locations)), opts.service);
+      await xmpp.iqCaller.set(
+        optionsSet(NODES.locations, address, subids.get(NODES.locations), optionsFor(NODES.locations)),
+        opts.service,
+      );
     },
     async history(publisher, max) {
       return (await items(publisher, session, max)).events;
@@ -258,7 +247,9 @@ export async function connect(opts: ConnectOptions, on: ConnectionHandlers): Pro
       try {
         await xmpp.send(xml("presence", { to: opts.service, type: "unavailable" }));
         await xmpp.stop();
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     },
   };
 }

@@ -19,7 +19,13 @@ function delayStamp(el: Element | undefined): number | undefined {
  * One <item/> of node `node`. The key is the `publisher` attribute the service stamps on every item
  * (XEP-0060 §7.1.2.3); the node name of a personal node is the same bare JID, so it is the fallback.
  */
-export function itemEvent(node: string, item: Element, live: boolean, session: number, outerStamp?: number): ModelEvent | undefined {
+export function itemEvent(
+  node: string,
+  item: Element,
+  live: boolean,
+  session: number,
+  outerStamp?: number,
+): ModelEvent | undefined {
   const stamp = delayStamp(item) ?? outerStamp;
   if (node === NODES.presence) {
     const el = item.getChild("presence", NS.client);
@@ -31,7 +37,15 @@ export function itemEvent(node: string, item: Element, live: boolean, session: n
   const geoloc = item.getChild("geoloc", NS.geoloc);
   const jid = item.attrs.publisher ?? (node === NODES.locations ? undefined : node);
   if (!geoloc || !jid) return undefined;
-  return { kind: "location", jid, itemId: item.attrs.id ?? "", geoloc: readGeoloc(geoloc), live: live && stamp === undefined, session, stamp };
+  return {
+    kind: "location",
+    jid,
+    itemId: item.attrs.id ?? "",
+    geoloc: readGeoloc(geoloc),
+    live: live && stamp === undefined,
+    session,
+    stamp,
+  };
 }
 
 /** The events in a pubsub notification (<message><event/></message>); [] for any other stanza. */

@@ -4,7 +4,7 @@
 import { client, xml, type Client } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
 import { NS } from "../../../component/src/protocol/ns.ts";
-import { explainLoginError, explainServiceError, ServiceMissing, splitJid } from "./connection.ts";
+import { explainLoginError, explainServiceError, ServiceMissing, splitJid } from "./errors.ts";
 
 export interface SessionOptions {
   websocket: string;
@@ -30,9 +30,18 @@ export interface Session {
 /** Logs in; rejects with a message a person can act on (wrong password, server unreachable, service missing). */
 export async function openSession(o: SessionOptions): Promise<Session> {
   const { local, domain } = splitJid(o.jid);
-  const xmpp: Client = client({ service: o.websocket, domain, username: local, password: o.password, resource: `${o.resource}-${Math.random().toString(36).slice(2, 10)}` });
+  const xmpp: Client = client({
+    service: o.websocket,
+    domain,
+    username: local,
+    password: o.password,
+    resource: `${o.resource}-${Math.random().toString(36).slice(2, 10)}`,
+  });
   xmpp.on("error", () => {}); // reported by start() below, or followed by a reconnect
-  const stop = async () => { xmpp.reconnect.stop(); await xmpp.stop().catch(() => {}); };
+  const stop = async () => {
+    xmpp.reconnect.stop();
+    await xmpp.stop().catch(() => {});
+  };
   try {
     await xmpp.start();
   } catch (err) {
@@ -47,12 +56,14 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   }
   return {
     jid: `${local}@${domain}`,
-    iq: async (type, child) => (await xmpp.iqCaller.request(xml("iq", { type, to: o.service }, child))).getChildElements()[0],
+    iq: async (type, child) =>
+      (await xmpp.iqCaller.request(xml("iq", { type, to: o.service }, child))).getChildElements()[0],
     send: (el) => xmpp.send(el),
-    onReconnect: (f) => xmpp.on("status", (s: string) => {
-      if (s === "disconnect" || s === "connecting") f(true);
-      else if (s === "online") f(false);
-    }),
+    onReconnect: (f) =>
+      xmpp.on("status", (s: string) => {
+        if (s === "disconnect" || s === "connecting") f(true);
+        else if (s === "online") f(false);
+      }),
     stop,
   };
 }

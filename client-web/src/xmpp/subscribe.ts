@@ -15,15 +15,27 @@ export interface SubscribeOptions {
   bbox?: string;
 }
 
-export interface Bounds { south: number; west: number; north: number; east: number }
+export interface Bounds {
+  south: number;
+  west: number;
+  north: number;
+  east: number;
+}
 
 /** "south,west,north,east" clamped to the world, 4 decimals (about 10 m); a view wider than the world is the world. */
 export function bbox(b: Bounds): string {
   const r = (v: number) => String(+v.toFixed(4));
-  const s = Math.max(-90, b.south), n = Math.min(90, b.north);
-  let w = b.west, e = b.east;
-  if (e - w >= 360) { w = -180; e = 180; }
-  else { w = Math.max(-180, w); e = Math.min(180, e); }
+  const s = Math.max(-90, b.south),
+    n = Math.min(90, b.north);
+  let w = b.west,
+    e = b.east;
+  if (e - w >= 360) {
+    w = -180;
+    e = 180;
+  } else {
+    w = Math.max(-180, w);
+    e = Math.min(180, e);
+  }
   return [r(s), r(w), r(n), r(e)].join(",");
 }
 
@@ -31,7 +43,8 @@ export function bbox(b: Bounds): string {
 export function optionsForm(o: SubscribeOptions): Element {
   const field = (v: string, value: string) => xml("field", { var: v }, xml("value", {}, value));
   const fields = [xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, FORM_SUBSCRIBE_OPTIONS))];
-  if (o.digestMs !== undefined) fields.push(field("pubsub#digest", "1"), field("pubsub#digest_frequency", String(Math.round(o.digestMs))));
+  if (o.digestMs !== undefined)
+    fields.push(field("pubsub#digest", "1"), field("pubsub#digest_frequency", String(Math.round(o.digestMs))));
   if (o.bbox !== undefined) fields.push(field("geo#bbox", o.bbox));
   return xml("x", { xmlns: "jabber:x:data", type: "submit" }, ...fields);
 }
@@ -48,7 +61,11 @@ export function subscribeRequest(node: string, jid: string, options?: SubscribeO
 
 /** §6.3.5: change the options of an existing subscription (the subid when the service gave one). */
 export function optionsSet(node: string, jid: string, subid: string | undefined, options: SubscribeOptions): Element {
-  return xml("pubsub", { xmlns: NS.pubsub }, xml("options", subid ? { node, jid, subid } : { node, jid }, optionsForm(options)));
+  return xml(
+    "pubsub",
+    { xmlns: NS.pubsub },
+    xml("options", subid ? { node, jid, subid } : { node, jid }, optionsForm(options)),
+  );
 }
 
 /** The subid of a subscribe result (§6.1.2), if any. */

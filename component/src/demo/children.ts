@@ -44,10 +44,12 @@ export function spawnTs(o: SpawnOptions): Child {
   };
   proc.stdout!.on("data", onData);
   proc.stderr!.on("data", onData);
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code, signal) => {
-    log.end(`--- exited with ${signal ?? code}\n`);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once("exit", (code, signal) => {
+      log.end(`--- exited with ${signal ?? code}\n`);
+      resolve(code);
+    }),
+  );
   return {
     name: o.name,
     proc,
@@ -66,7 +68,12 @@ export function spawnTs(o: SpawnOptions): Child {
 
 export function tail(file: string, lines = 15): string {
   if (!existsSync(file)) return "(no log)";
-  return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `    ${l}`).join("\n");
+  return readFileSync(file, "utf8")
+    .trimEnd()
+    .split("\n")
+    .slice(-lines)
+    .map((l) => `    ${l}`)
+    .join("\n");
 }
 
 /** True when a process with this PID exists (signal 0 checks without sending anything). */

@@ -33,7 +33,14 @@ Start afresh (accounts, stored locations): stop the demo, then delete var/demo.
 
 let args: { publishers?: string; city?: string; mirror?: boolean; help?: boolean };
 try {
-  args = parseArgs({ options: { publishers: { type: "string", short: "n" }, city: { type: "string" }, mirror: { type: "boolean" }, help: { type: "boolean", short: "h" } } }).values;
+  args = parseArgs({
+    options: {
+      publishers: { type: "string", short: "n" },
+      city: { type: "string" },
+      mirror: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  }).values;
 } catch (err) {
   console.error(`demo: ${(err as Error).message}\n${HELP}`);
   process.exit(2);
@@ -76,8 +83,14 @@ function stopAll(code: number): Promise<void> {
       say(`stopping ${c.name} (pid ${c.pid})`);
       await c.stop();
     }
-    if (web) { say("stopping the web map"); await web.close().catch(() => {}); }
-    if (prosody) { say(`stopping prosody (pid ${prosody.pid})`); await prosody.stop(); }
+    if (web) {
+      say("stopping the web map");
+      await web.close().catch(() => {});
+    }
+    if (prosody) {
+      say(`stopping prosody (pid ${prosody.pid})`);
+      await prosody.stop();
+    }
     if (wrotePids) {
       rmSync(PIDS, { force: true });
       say("everything stopped");
@@ -95,45 +108,91 @@ async function main(): Promise<void> {
   say("starting prosody");
   const secret = randomBytes(18).toString("base64url");
   prosody = await startProsody({
-    dataDir: join(VAR, "prosody"), c2sPort: PORTS["XMPP c2s"], componentPort: PORTS["XMPP component"],
-    httpPort: PORTS["Prosody HTTP/WebSocket"], domain: DOMAIN, component: SERVICE, componentSecret: secret,
+    dataDir: join(VAR, "prosody"),
+    c2sPort: PORTS["XMPP c2s"],
+    componentPort: PORTS["XMPP component"],
+    httpPort: PORTS["Prosody HTTP/WebSocket"],
+    domain: DOMAIN,
+    component: SERVICE,
+    componentSecret: secret,
     mirror: args.mirror ?? false,
   });
   savePids();
   const viewer = await registerAccount(prosody.c2sService, DOMAIN, VIEWER.user, VIEWER.password);
-  say(`account viewer@${DOMAIN}: ${viewer === "created" ? "created" : "already there (if its password is not \"viewer\", delete var/demo to start afresh)"}`);
+  const there = 'already there (if its password is not "viewer", delete var/demo to start afresh)';
+  say(`account viewer@${DOMAIN}: ${viewer === "created" ? "created" : there}`);
 
   say("starting the geo service");
   const component = spawnTs({
-    name: "component", cwd: ROOT, args: ["component/src/main.ts"], logFile: join(VAR, "component.log"),
-    env: { GEO_SERVICE: prosody.componentService, GEO_DOMAIN: SERVICE, GEO_SECRET: secret, GEO_DB: join(VAR, "geo.sqlite"), GEO_ACCESS_MODEL: "open" },
+    name: "component",
+    cwd: ROOT,
+    args: ["component/src/main.ts"],
+    logFile: join(VAR, "component.log"),
+    env: {
+      GEO_SERVICE: prosody.componentService,
+      GEO_DOMAIN: SERVICE,
+      GEO_SECRET: secret,
+      GEO_DB: join(VAR, "geo.sqlite"),
+      GEO_ACCESS_MODEL: "open",
+    },
   });
   children.push(component);
   savePids();
-  await waitForService({ server: prosody.c2sService, domain: DOMAIN, ...VIEWER, service: SERVICE }, 30_000, component.exited)
-    .catch((err) => {
-      throw new DemoError(`the geo service did not come up: ${(err as Error).message}\n  ${component.logFile}:\n${tail(component.logFile)}`, 1);
-    });
+  await waitForService(
+    { server: prosody.c2sService, domain: DOMAIN, ...VIEWER, service: SERVICE },
+    30_000,
+    component.exited,
+  ).catch((err) => {
+    throw new DemoError(
+      `the geo service did not come up: ${(err as Error).message}\n  ${component.logFile}:\n${tail(component.logFile)}`,
+      1,
+    );
+  });
   say(`service ${SERVICE} answers`);
 
   say("starting the web map (builds it first if needed)");
   try {
     // The demo's own config.json: this Prosody's WebSocket, and the login form pre-filled with the local viewer
     // (config.json of a deployment has no "demo" part: a password is never in a file the server hands out).
-    web = await startWebServer({ port: PORTS["web map"], host: "127.0.0.1", config: {
-      websocket: `ws://localhost:${PORTS["Prosody HTTP/WebSocket"]}/xmpp-websocket`, service: SERVICE, domain: DOMAIN,
-      basemap: { type: "offline" }, demo: { jid: `${VIEWER.user}@${DOMAIN}`, password: VIEWER.password },
-    } });
+    web = await startWebServer({
+      port: PORTS["web map"],
+      host: "127.0.0.1",
+      config: {
+        websocket: `ws://localhost:${PORTS["Prosody HTTP/WebSocket"]}/xmpp-websocket`,
+        service: SERVICE,
+        domain: DOMAIN,
+        basemap: { type: "offline" },
+        demo: { jid: `${VIEWER.user}@${DOMAIN}`, password: VIEWER.password },
+      },
+    });
   } catch (err) {
     say(`the web map did not start: ${(err as Error).message} (the rest of the demo keeps running)`);
   }
 
   say(`starting ${PUBLISHERS} simulated publishers`);
   const simulator = spawnTs({
-    name: "simulator", cwd: ROOT, logFile: join(VAR, "simulator.log"),
-    args: ["component/src/simulator/main.ts", "--count", String(PUBLISHERS), "--city", CITY,
-      "--churn", "0.5", "--downtime", "20", "--server", prosody.c2sService, "--domain", DOMAIN, "--service", SERVICE,
-      "--progress", "30"],
+    name: "simulator",
+    cwd: ROOT,
+    logFile: join(VAR, "simulator.log"),
+    args: [
+      "component/src/simulator/main.ts",
+      "--count",
+      String(PUBLISHERS),
+      "--city",
+      CITY,
+      "--churn",
+      "0.5",
+      "--downtime",
+      "20",
+      "--server",
+      prosody.c2sService,
+      "--domain",
+      DOMAIN,
+      "--service",
+      SERVICE,
+      "--progress",
+      "30",
+    ],
     echo: (l) => console.log(`  [simulator] ${l}`),
   });
   children.push(simulator);
@@ -142,20 +201,28 @@ async function main(): Promise<void> {
   for (const c of children) {
     void c.exited.then((code) => {
       if (stopping) return;
-      console.error(`demo: ${c.name} (pid ${c.pid}) exited unexpectedly with ${code}; last lines of ${c.logFile}:\n${tail(c.logFile)}`);
+      console.error(
+        `demo: ${c.name} (pid ${c.pid}) exited unexpectedly with ${code}; ` +
+          `last lines of ${c.logFile}:\n${tail(c.logFile)}`,
+      );
       void stopAll(1);
     });
   }
 
   const mapUrl = web ? web.url.replace("127.0.0.1", "localhost") : "(not running, see above)";
+  const db = join(VAR, "geo.sqlite");
+  const serviceLine =
+    `${SERVICE} (component port ${prosody.componentPort}), pid ${component.pid}, ` +
+    `db ${db}, log ${component.logFile}`;
+  const sims = `${accountName("sim-", 0, PUBLISHERS)}..${accountName("sim-", PUBLISHERS - 1, PUBLISHERS)}@${DOMAIN}`;
   console.log(`
 geo presence demo is running (all on 127.0.0.1):
   web map      ${mapUrl}
                log in as viewer@${DOMAIN}, password ${VIEWER.password} (the form is pre-filled)
   XMPP         c2s 127.0.0.1:${prosody.c2sPort}, WebSocket ${prosody.websocketUrl} (domain ${DOMAIN})
   prosody      pid ${prosody.pid}, data ${prosody.dataDir}, log ${join(prosody.dataDir, "prosody.log")}
-  service      ${SERVICE} (component port ${prosody.componentPort}), pid ${component.pid}, db ${join(VAR, "geo.sqlite")}, log ${component.logFile}
-  publishers   ${PUBLISHERS} simulated, ${accountName("sim-", 0, PUBLISHERS)}..${accountName("sim-", PUBLISHERS - 1, PUBLISHERS)}@${DOMAIN} password sim, pid ${simulator.pid}, log ${simulator.logFile}
+  service      ${serviceLine}
+  publishers   ${PUBLISHERS} simulated, ${sims} password sim, pid ${simulator.pid}, log ${simulator.logFile}
 Ctrl-C stops everything.
 `);
 }

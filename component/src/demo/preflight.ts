@@ -5,7 +5,10 @@ import { PROSODY_INSTALL, portInUse, prosodyBinary } from "../../../prosody/serv
 import { alive } from "./children.ts";
 
 export class DemoError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
   }
 }
@@ -15,12 +18,16 @@ export function ensureProsody(log: (l: string) => void): void {
   if (prosodyBinary()) return;
   const root = process.getuid?.() === 0;
   if (!root || !existsSync("/usr/bin/apt-get")) {
-    throw new DemoError(`Prosody is not installed. Install it (as root, on Debian/Ubuntu) with:\n  ${PROSODY_INSTALL}\nthen run npm run demo again.`);
+    throw new DemoError(
+      `Prosody is not installed. Install it (as root, on Debian/Ubuntu) with:\n  ${PROSODY_INSTALL}\n` +
+        "then run npm run demo again.",
+    );
   }
   log(`Prosody is missing: installing it from Debian's packages (${PROSODY_INSTALL})`);
   // Debian's package starts its own system-wide Prosody on 5222: stop it afterwards, ours uses its own config.
   const r = spawnSync("sh", ["-c", `${PROSODY_INSTALL} && (service prosody stop >/dev/null 2>&1 || true)`], {
-    stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
   });
   if (r.status !== 0 || !prosodyBinary()) {
     throw new DemoError(`installing Prosody failed (exit ${r.status}). Run by hand:\n  ${PROSODY_INSTALL}`);
@@ -51,7 +58,8 @@ function holder(port: number): string | undefined {
 export async function checkPorts(ports: Record<string, number>, pidsFile: string): Promise<void> {
   const busy: string[] = [];
   for (const [what, port] of Object.entries(ports)) {
-    if (await portInUse(port)) busy.push(`  127.0.0.1:${port} (${what}) is in use${holder(port) ? ` by ${holder(port)}` : ""}`);
+    if (await portInUse(port))
+      busy.push(`  127.0.0.1:${port} (${what}) is in use${holder(port) ? ` by ${holder(port)}` : ""}`);
   }
   if (busy.length === 0) return;
   const prev = readPids(pidsFile);
@@ -59,10 +67,13 @@ export async function checkPorts(ports: Record<string, number>, pidsFile: string
   let advice: string;
   if (live.length > 0) {
     const pids = live.map(([, pid]) => pid).join(" ");
-    advice = `A previous "npm run demo" is still running (${live.map(([n, p]) => `${n} ${p}`).join(", ")}).\n` +
+    advice =
+      `A previous "npm run demo" is still running (${live.map(([n, p]) => `${n} ${p}`).join(", ")}).\n` +
       `Stop it with Ctrl-C in its terminal, or: kill ${pids}`;
   } else {
-    advice = "Stop whatever holds these ports (ss -ltnp shows it; Debian's own Prosody: service prosody stop), then run npm run demo again.";
+    advice =
+      "Stop whatever holds these ports (ss -ltnp shows it; Debian's own Prosody: service prosody stop), " +
+      "then run npm run demo again.";
   }
   throw new DemoError(`cannot start the demo:\n${busy.join("\n")}\n${advice}`);
 }

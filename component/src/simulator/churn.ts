@@ -23,7 +23,12 @@ export interface ChurnEvent {
  * Whether a churn event starts during the next `dtS` seconds, for a publisher that has `ratePerMin` events per
  * minute on average (a Poisson process), with a mean time away of `meanDownS` seconds.
  */
-export function nextChurn(state: RngState, ratePerMin: number, dtS: number, meanDownS: number): [ChurnEvent | undefined, RngState] {
+export function nextChurn(
+  state: RngState,
+  ratePerMin: number,
+  dtS: number,
+  meanDownS: number,
+): [ChurnEvent | undefined, RngState] {
   const r = new Rng(state);
   if (ratePerMin <= 0) return [undefined, r.state];
   const p = 1 - Math.exp((-ratePerMin * dtS) / 60);

@@ -40,9 +40,42 @@ interface ModeSpec {
 }
 
 export const MODES: Record<Mode, ModeSpec> = {
-  walker: { share: 0.5, cruise: [1.1, 1.7], accel: 0.8, turnRate: 90, wander: 8, leg: [30, 150], pauseChance: 0.2, pause: [5, 40], accuracy: [4, 15], grid: false },
-  cyclist: { share: 0.25, cruise: [3.5, 6.5], accel: 1, turnRate: 40, wander: 3, leg: [100, 400], pauseChance: 0.1, pause: [5, 30], accuracy: [3, 10], grid: false },
-  vehicle: { share: 0.25, cruise: [7, 14], accel: 2, turnRate: 30, wander: 0, leg: [80, 400], pauseChance: 0.3, pause: [5, 45], accuracy: [3, 8], grid: true },
+  walker: {
+    share: 0.5,
+    cruise: [1.1, 1.7],
+    accel: 0.8,
+    turnRate: 90,
+    wander: 8,
+    leg: [30, 150],
+    pauseChance: 0.2,
+    pause: [5, 40],
+    accuracy: [4, 15],
+    grid: false,
+  },
+  cyclist: {
+    share: 0.25,
+    cruise: [3.5, 6.5],
+    accel: 1,
+    turnRate: 40,
+    wander: 3,
+    leg: [100, 400],
+    pauseChance: 0.1,
+    pause: [5, 30],
+    accuracy: [3, 10],
+    grid: false,
+  },
+  vehicle: {
+    share: 0.25,
+    cruise: [7, 14],
+    accel: 2,
+    turnRate: 30,
+    wander: 0,
+    leg: [80, 400],
+    pauseChance: 0.3,
+    pause: [5, 45],
+    accuracy: [3, 8],
+    grid: true,
+  },
 };
 
 const M_PER_DEG = 111_320;

@@ -124,7 +124,11 @@ export type ParseResult = { kind: "ok"; options: SimOptions } | { kind: "help" }
 
 const envName = (k: string) => `SIM_${k.toUpperCase().replace(/-/g, "_")}`;
 
-export function parseOptions(argv: string[], env: Record<string, string | undefined> = {}, randomSeed = 1): ParseResult {
+export function parseOptions(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  randomSeed = 1,
+): ParseResult {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values;
@@ -161,19 +165,26 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (center !== undefined) {
     const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(center);
     const [lat, lon] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-    if (!m || Math.abs(lat) > 85 || Math.abs(lon) > 180) problems.push(`--center ${JSON.stringify(center)}: expected LAT,LON such as 52.52,13.405 (|lat| <= 85)`);
+    if (!m || Math.abs(lat) > 85 || Math.abs(lon) > 180)
+      problems.push(`--center ${JSON.stringify(center)}: expected LAT,LON such as 52.52,13.405 (|lat| <= 85)`);
     else area = { lat, lon, radiusM: area.radiusM, localities: [] };
   }
-  area = { ...area, radiusM: num("radius", area.radiusM, (n) => n >= 10 && n <= 1_000_000, "metres from 10 to 1000000") };
+  area = {
+    ...area,
+    radiusM: num("radius", area.radiusM, (n) => n >= 10 && n <= 1_000_000, "metres from 10 to 1000000"),
+  };
   const domain = get("domain") ?? "localhost";
   const access = get("access-model");
   if (access !== undefined && !["open", "whitelist", "authorize"].includes(access)) {
     problems.push(`--access-model ${JSON.stringify(access)}: expected open, whitelist or authorize`);
   }
   const authorize = get("authorize") ?? "allow";
-  if (!["allow", "deny", "ignore"].includes(authorize)) problems.push(`--authorize ${JSON.stringify(authorize)}: expected allow, deny or ignore`);
+  if (!["allow", "deny", "ignore"].includes(authorize))
+    problems.push(`--authorize ${JSON.stringify(authorize)}: expected allow, deny or ignore`);
   const servers = (get("server") ?? "xmpp://127.0.0.1:5222").split(",").map((s) => s.trim());
-  for (const server of servers) if (!/^xmpp:\/\/[^/]+$/.test(server)) problems.push(`--server ${JSON.stringify(server)}: expected xmpp://HOST:PORT (or several, comma-separated)`);
+  for (const server of servers)
+    if (!/^xmpp:\/\/[^/]+$/.test(server))
+      problems.push(`--server ${JSON.stringify(server)}: expected xmpp://HOST:PORT (or several, comma-separated)`);
   const server = servers[0];
   const options: SimOptions = {
     count,
@@ -191,19 +202,39 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     accessModel: access as AccessModel | undefined,
     authorize: authorize as AuthorizePolicy,
     durationS: num("duration", 0, (n) => n >= 0, "seconds (0 = until Ctrl-C)"),
-    seed: num("seed", randomSeed, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, "an integer from 0 to 4294967295"),
-    concurrency: num("concurrency", 50, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, "an integer from 1 to 10000"),
+    seed: num(
+      "seed",
+      randomSeed,
+      (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32,
+      "an integer from 0 to 4294967295",
+    ),
+    concurrency: num(
+      "concurrency",
+      50,
+      (n) => Number.isInteger(n) && n >= 1 && n <= 10_000,
+      "an integer from 1 to 10000",
+    ),
     noteChance: num("notes", 0.05, (n) => n >= 0 && n <= 1, "a share from 0 to 1"),
     timeoutMs: num("timeout", 10_000, (n) => n >= 100, "milliseconds, at least 100"),
     progressS: num("progress", 10, (n) => n > 0, "seconds"),
     viewers: num("viewers", 0, (n) => Number.isInteger(n) && n >= 0 && n <= 10_000, "an integer from 0 to 10000"),
     viewerModes: [...VIEWER_MODES],
-    digestMs: num("digest-ms", 1000, (n) => Number.isInteger(n) && n >= 0 && n <= 86_400_000, "milliseconds from 0 to 86400000"),
+    digestMs: num(
+      "digest-ms",
+      1000,
+      (n) => Number.isInteger(n) && n >= 0 && n <= 86_400_000,
+      "milliseconds from 0 to 86400000",
+    ),
   };
   const modeName = get("viewer-mode") ?? "all";
-  if (modeName !== "all" && !(VIEWER_MODES as readonly string[]).includes(modeName)) problems.push(`--viewer-mode ${JSON.stringify(modeName)}: expected plain, digest, area or all`);
-  options.viewerModes = modeName === "all" || !(VIEWER_MODES as readonly string[]).includes(modeName) ? [...VIEWER_MODES] : [modeName as ViewerMode];
-  if (get("register") !== undefined && get("no-register") !== undefined) problems.push("--register and --no-register contradict each other");
+  if (modeName !== "all" && !(VIEWER_MODES as readonly string[]).includes(modeName))
+    problems.push(`--viewer-mode ${JSON.stringify(modeName)}: expected plain, digest, area or all`);
+  options.viewerModes =
+    modeName === "all" || !(VIEWER_MODES as readonly string[]).includes(modeName)
+      ? [...VIEWER_MODES]
+      : [modeName as ViewerMode];
+  if (get("register") !== undefined && get("no-register") !== undefined)
+    problems.push("--register and --no-register contradict each other");
   if (problems.length > 0) return { kind: "error", message: `${problems.join("\n")}\nTry --help.` };
   return { kind: "ok", options };
 }

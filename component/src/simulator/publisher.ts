@@ -38,7 +38,10 @@ export class Publisher {
   private serverNo = 0; // index into opts.servers: moves on when a session is lost or a login fails
   private timers = new Set<NodeJS.Timeout>();
 
-  constructor(readonly index: number, private env: PublisherEnv) {
+  constructor(
+    readonly index: number,
+    private env: PublisherEnv,
+  ) {
     const { opts } = env;
     this.user = accountName(opts.prefix, index, opts.count);
     this.mover = createMover(seedFor(opts.seed, index, 0), opts.area);
@@ -53,10 +56,19 @@ export class Publisher {
   async connect(): Promise<boolean> {
     const { opts, stats } = this.env;
     const release = await this.env.acquire();
-    if (this.stopped) { release(); return false; }
+    if (this.stopped) {
+      release();
+      return false;
+    }
     const session = new Session({
-      server: opts.servers[this.serverNo % opts.servers.length], domain: opts.domain, service: opts.service, user: this.user, password: opts.password,
-      resource: `sim${++this.sessionNo}`, timeoutMs: opts.timeoutMs, authorize: opts.authorize,
+      server: opts.servers[this.serverNo % opts.servers.length],
+      domain: opts.domain,
+      service: opts.service,
+      user: this.user,
+      password: opts.password,
+      resource: `sim${++this.sessionNo}`,
+      timeoutMs: opts.timeoutMs,
+      authorize: opts.authorize,
       onLost: (why) => this.lost(session, why),
       ...(this.env.onStanza && { onStanza: (st: Element) => this.env.onStanza!(this.jid, st) }),
     });
@@ -72,7 +84,10 @@ export class Publisher {
     } finally {
       release();
     }
-    if (this.stopped) { await session.logout(); return false; }
+    if (this.stopped) {
+      await session.logout();
+      return false;
+    }
     this.retries = 0;
     this.session = session;
     stats.connects++;
@@ -98,7 +113,9 @@ export class Publisher {
     const session = this.session!;
     this.env.stats.churn[e.kind]++;
     this.down = true;
-    const back = () => { this.down = false; };
+    const back = () => {
+      this.down = false;
+    };
     switch (e.kind) {
       case "drop":
       case "logout":
@@ -106,16 +123,25 @@ export class Publisher {
         this.setOnline(false);
         if (e.kind === "drop") session.drop();
         else void session.logout();
-        this.later(e.downS, async () => { back(); await this.connect(); });
+        this.later(e.downS, async () => {
+          back();
+          await this.connect();
+        });
         break;
       case "away":
         session.presence("away");
-        this.later(e.downS, () => { back(); if (this.session === session) session.presence(); });
+        this.later(e.downS, () => {
+          back();
+          if (this.session === session) session.presence();
+        });
         break;
       case "stop-sharing":
         this.sharing = false;
         this.publish({}); // XEP-0080 §4.1: an empty <geoloc/> means "stopped sharing"
-        this.later(e.downS, () => { back(); this.sharing = true; });
+        this.later(e.downS, () => {
+          back();
+          this.sharing = true;
+        });
         break;
     }
   }
@@ -123,27 +149,35 @@ export class Publisher {
   private publish(g: Geoloc): void {
     const session = this.session!;
     const { stats, opts } = this.env;
-    if (this.pending === session) { stats.skipped++; return; } // the previous fix is not acknowledged yet: do not pile up
+    if (this.pending === session) {
+      stats.skipped++;
+      return;
+    } // the previous fix is not acknowledged yet: do not pile up
     this.pending = session;
     // The first publish of the run carries the access model, so a node it creates is never open to viewers.
     const withOptions = opts.accessModel && !this.configured ? opts.accessModel : undefined;
-    session.publish(g, withOptions).then(
-      (ms) => {
-        stats.ack(ms);
-        if (withOptions) this.configured = true;
-      },
-      (err) => {
-        if (session !== this.session) return; // we dropped that session ourselves: not the service's failure
-        const reason = (err as Error).message;
-        // XEP-0060 §7.1.5: an existing node configured otherwise refuses the options (conflict, precondition-not-met):
-        // not a failure, configure the node instead (§8.2).
-        if (withOptions && !this.configured) this.configure(session);
-        if (withOptions && reason === "conflict") return;
-        const why = `publish: ${reason}`;
-        stats.fail(why);
-        this.env.report(why, `${this.jid}: ${why}`);
-      },
-    ).finally(() => { if (this.pending === session) this.pending = undefined; });
+    session
+      .publish(g, withOptions)
+      .then(
+        (ms) => {
+          stats.ack(ms);
+          if (withOptions) this.configured = true;
+        },
+        (err) => {
+          if (session !== this.session) return; // we dropped that session ourselves: not the service's failure
+          const reason = (err as Error).message;
+          // XEP-0060 §7.1.5: an existing node configured otherwise refuses the options (conflict,
+          // precondition-not-met): not a failure, configure the node instead (§8.2).
+          if (withOptions && !this.configured) this.configure(session);
+          if (withOptions && reason === "conflict") return;
+          const why = `publish: ${reason}`;
+          stats.fail(why);
+          this.env.report(why, `${this.jid}: ${why}`);
+        },
+      )
+      .finally(() => {
+        if (this.pending === session) this.pending = undefined;
+      });
   }
 
   private configure(session: Session): void {
@@ -185,7 +219,10 @@ export class Publisher {
 
   private later(seconds: number, fn: () => unknown): void {
     if (this.stopped) return;
-    const t = setTimeout(() => { this.timers.delete(t); void fn(); }, seconds * 1000);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void fn();
+    }, seconds * 1000);
     this.timers.add(t);
   }
 }

@@ -15,7 +15,13 @@ function hostPort(service: string): { host: string; port: number } {
  * Creates `user@domain` with `password`. An account that exists already is fine ("exists"); anything else
  * (registration disabled, policy violation, timeout) throws with the server's reason.
  */
-export function registerAccount(service: string, domain: string, user: string, password: string, timeoutMs = 10_000): Promise<RegisterResult> {
+export function registerAccount(
+  service: string,
+  domain: string,
+  user: string,
+  password: string,
+  timeoutMs = 10_000,
+): Promise<RegisterResult> {
   const { host, port } = hostPort(service);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
@@ -30,10 +36,16 @@ export function registerAccount(service: string, domain: string, user: string, p
       if (err) reject(err);
       else resolve(res!);
     };
-    const timer = setTimeout(() => finish(new Error(`registering ${user}@${domain}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`registering ${user}@${domain}: no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.setEncoding("utf8"); // decode as a stream: multi-byte characters may straddle chunks
     socket.on("connect", () => {
-      socket.write(`<?xml version='1.0'?><stream:stream to='${escapeXML(domain)}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`);
+      socket.write(
+        `<?xml version='1.0'?><stream:stream to='${escapeXML(domain)}' version='1.0' xmlns='jabber:client' ` +
+          "xmlns:stream='http://etherx.jabber.org/streams'>",
+      );
     });
     socket.on("data", (d: string) => parser.write(d));
     socket.on("error", (err) => finish(new Error(`registering ${user}@${domain} via ${host}:${port}: ${err.message}`)));
@@ -42,11 +54,19 @@ export function registerAccount(service: string, domain: string, user: string, p
     parser.on("element", (el: Element) => {
       if (el.name === "stream:features") {
         if (!el.getChild("register", "http://jabber.org/features/iq-register")) {
-          finish(new Error(`registering ${user}@${domain}: the server does not offer in-band registration (XEP-0077); create the account yourself or enable allow_registration`));
+          finish(
+            new Error(
+              `registering ${user}@${domain}: the server does not offer in-band registration (XEP-0077); ` +
+                "create the account yourself or enable allow_registration",
+            ),
+          );
           return;
         }
-        const iq = xml("iq", { type: "set", id: "reg1", to: domain },
-          xml("query", { xmlns: NS_REGISTER }, xml("username", {}, user), xml("password", {}, password)));
+        const iq = xml(
+          "iq",
+          { type: "set", id: "reg1", to: domain },
+          xml("query", { xmlns: NS_REGISTER }, xml("username", {}, user), xml("password", {}, password)),
+        );
         socket.write(iq.toString());
       } else if (el.name === "iq" && el.attrs.id === "reg1") {
         if (el.attrs.type === "result") return finish(undefined, "created");

@@ -18,7 +18,10 @@ export interface RunIo {
 
 /** A failure the user can act on; `exitCode` 2 = could not start at all. */
 export class SimError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
   }
 }
@@ -48,22 +51,33 @@ async function registerAll(opts: SimOptions, io: RunIo, signal: AbortSignal): Pr
   let created = 0;
   let existed = 0;
   let firstError: Error | undefined;
-  await Promise.all(Array.from({ length: opts.count }, async (_, i) => {
-    const release = await acquire();
-    try {
-      if (signal.aborted || firstError) return;
-      const r = await registerAccount(opts.server, opts.domain, accountName(opts.prefix, i, opts.count), opts.password, opts.timeoutMs);
-      if (r === "created") created++;
-      else existed++;
-    } catch (err) {
-      firstError ??= err as Error;
-    } finally {
-      release();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: opts.count }, async (_, i) => {
+      const release = await acquire();
+      try {
+        if (signal.aborted || firstError) return;
+        const r = await registerAccount(
+          opts.server,
+          opts.domain,
+          accountName(opts.prefix, i, opts.count),
+          opts.password,
+          opts.timeoutMs,
+        );
+        if (r === "created") created++;
+        else existed++;
+      } catch (err) {
+        firstError ??= err as Error;
+      } finally {
+        release();
+      }
+    }),
+  );
   if (firstError) {
     const refused = /ECONNREFUSED/.test(firstError.message);
-    throw new SimError(`${firstError.message}\n${refused ? hint(opts) : "Create the accounts yourself and run with --no-register, or fix the server's registration settings."}`);
+    const advice = refused
+      ? hint(opts)
+      : "Create the accounts yourself and run with --no-register, or fix the server's registration settings.";
+    throw new SimError(`${firstError.message}\n${advice}`);
   }
   io.log(`accounts: ${created} created, ${existed} already there (${Date.now() - t0} ms)`);
 }
@@ -72,8 +86,13 @@ async function registerAll(opts: SimOptions, io: RunIo, signal: AbortSignal): Pr
 export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSignal): Promise<Stats> {
   const first = accountName(opts.prefix, 0, opts.count);
   const last = accountName(opts.prefix, opts.count - 1, opts.count);
-  io.log(`simulating ${opts.count} publishers ${first}..${last}@${opts.domain} via ${opts.server}, service ${opts.service}`);
-  io.log(`  one fix every ${opts.intervalS} s within ${opts.area.radiusM} m of ${opts.area.lat},${opts.area.lon}; churn ${opts.churnPerMin}/min per publisher; seed ${opts.seed} (reproduce with --seed ${opts.seed})`);
+  io.log(
+    `simulating ${opts.count} publishers ${first}..${last}@${opts.domain} via ${opts.server}, service ${opts.service}`,
+  );
+  io.log(
+    `  one fix every ${opts.intervalS} s within ${opts.area.radiusM} m of ${opts.area.lat},${opts.area.lon}; ` +
+      `churn ${opts.churnPerMin}/min per publisher; seed ${opts.seed} (reproduce with --seed ${opts.seed})`,
+  );
   if (opts.register) await registerAll(opts, io, signal);
   const viewers: Viewers | undefined = opts.viewers > 0 ? await startViewers(opts, io) : undefined;
 
@@ -82,7 +101,11 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
   const reported = new Set<string>();
   const acquire = semaphore(opts.concurrency);
   const env = {
-    opts, stats, acquire, now: () => Date.now(), onStanza: io.onStanza,
+    opts,
+    stats,
+    acquire,
+    now: () => Date.now(),
+    onStanza: io.onStanza,
     report(kind: string, detail: string) {
       if (reported.has(kind)) return;
       reported.add(kind);
@@ -94,10 +117,15 @@ export async function runSimulation(opts: SimOptions, io: RunIo, signal: AbortSi
   const intervalMs = opts.intervalS * 1000;
   publishers.forEach((p, i) => {
     // spread the publishers over the interval so the server sees a steady rate, not bursts
-    timers.push(setTimeout(() => {
-      p.tick();
-      timers.push(setInterval(() => p.tick(), intervalMs));
-    }, (intervalMs * i) / opts.count));
+    timers.push(
+      setTimeout(
+        () => {
+          p.tick();
+          timers.push(setInterval(() => p.tick(), intervalMs));
+        },
+        (intervalMs * i) / opts.count,
+      ),
+    );
   });
   let progress: NodeJS.Timeout | undefined;
   const stopAll = async () => {

@@ -38,7 +38,8 @@ export class Session {
       resource: cfg.resource,
       // SCRAM in @xmpp/client is pure JS and costs ~1 s of CPU per login: use PLAIN (loopback or TLS only).
       credentials: async (authenticate, mechanisms) => {
-        if (!mechanisms.includes("PLAIN")) throw new Error(`the server offers no PLAIN login (only ${mechanisms.join(", ")}); allow it on loopback`);
+        if (!mechanisms.includes("PLAIN"))
+          throw new Error(`the server offers no PLAIN login (only ${mechanisms.join(", ")}); allow it on loopback`);
         await authenticate({ username: user, password }, "PLAIN", undefined as never);
       },
       timeout: cfg.timeoutMs,
@@ -47,7 +48,9 @@ export class Session {
     // @xmpp/connection decodes each TCP chunk on its own, garbling a multi-byte character split across two
     // chunks: decode the socket as a stream instead (its "data" then carries strings, which it passes through).
     this.xmpp.on("connect", () => {
-      const socket = (this.xmpp as unknown as { socket?: { setEncoding(e: string): void; setNoDelay?(on: boolean): void } }).socket;
+      const socket = (
+        this.xmpp as unknown as { socket?: { setEncoding(e: string): void; setNoDelay?(on: boolean): void } }
+      ).socket;
       socket?.setEncoding("utf8");
       socket?.setNoDelay?.(true); // a fix is one small write: do not hold it back for the previous one's ACK
     });
@@ -94,10 +97,18 @@ export class Session {
       const fields = x?.getChildren("field") ?? [];
       const value = (v: string) => fields.find((f) => f.attrs.var === v)?.getChildText("value") ?? "";
       if (x?.attrs.type !== "form" || value("FORM_TYPE") !== `${NS.pubsub}#subscribe_authorization`) return;
-      this.send(xml("message", { to: this.cfg.service }, form(`${NS.pubsub}#subscribe_authorization`, {
-        "pubsub#subid": value("pubsub#subid"), "pubsub#node": value("pubsub#node"),
-        "pubsub#subscriber_jid": value("pubsub#subscriber_jid"), "pubsub#allow": policy === "allow" ? "true" : "false",
-      })));
+      this.send(
+        xml(
+          "message",
+          { to: this.cfg.service },
+          form(`${NS.pubsub}#subscribe_authorization`, {
+            "pubsub#subid": value("pubsub#subid"),
+            "pubsub#node": value("pubsub#node"),
+            "pubsub#subscriber_jid": value("pubsub#subscriber_jid"),
+            "pubsub#allow": policy === "allow" ? "true" : "false",
+          }),
+        ),
+      );
     }
   }
 
@@ -113,9 +124,15 @@ export class Session {
    * With `accessModel`, adds XEP-0060 §7.1.5 publish-options, so a node created by this publish is never open.
    */
   async publish(g: Geoloc, accessModel?: AccessModel): Promise<number> {
-    const pubsub = xml("pubsub", { xmlns: NS.pubsub }, xml("publish", { node: NODES.own }, xml("item", {}, geolocElement(g))));
+    const pubsub = xml(
+      "pubsub",
+      { xmlns: NS.pubsub },
+      xml("publish", { node: NODES.own }, xml("item", {}, geolocElement(g))),
+    );
     if (accessModel) {
-      pubsub.c("publish-options").cnode(form("http://jabber.org/protocol/pubsub#publish-options", { "pubsub#access_model": accessModel }));
+      pubsub
+        .c("publish-options")
+        .cnode(form("http://jabber.org/protocol/pubsub#publish-options", { "pubsub#access_model": accessModel }));
     }
     const iq = xml("iq", { type: "set", to: this.cfg.service }, pubsub);
     const t0 = performance.now();
@@ -131,8 +148,11 @@ export class Session {
   async configure(accessModel: AccessModel): Promise<void> {
     const node = `${this.cfg.user}@${this.cfg.domain}`;
     const config = form("http://jabber.org/protocol/pubsub#node_config", { "pubsub#access_model": accessModel });
-    const iq = xml("iq", { type: "set", to: this.cfg.service },
-      xml("pubsub", { xmlns: NS.pubsubOwner }, xml("configure", { node }, config)));
+    const iq = xml(
+      "iq",
+      { type: "set", to: this.cfg.service },
+      xml("pubsub", { xmlns: NS.pubsubOwner }, xml("configure", { node }, config)),
+    );
     try {
       await this.xmpp.iqCaller.request(iq, this.cfg.timeoutMs);
     } catch (err) {
@@ -166,9 +186,12 @@ export class Session {
 
 /** A submitted XEP-0004 data form with a FORM_TYPE. */
 function form(type: string, fields: Record<string, string>): Element {
-  return xml("x", { xmlns: NS.dataForms, type: "submit" },
+  return xml(
+    "x",
+    { xmlns: NS.dataForms, type: "submit" },
     xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, type)),
-    ...Object.entries(fields).map(([k, v]) => xml("field", { var: k }, xml("value", {}, v))));
+    ...Object.entries(fields).map(([k, v]) => xml("field", { var: k }, xml("value", {}, v))),
+  );
 }
 
 function bare(jid: string | undefined): string {

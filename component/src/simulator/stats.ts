@@ -63,7 +63,10 @@ export class Stats {
   private windowStart: number;
   private windowPublishes = 0;
 
-  constructor(readonly startMs: number, readonly target: number) {
+  constructor(
+    readonly startMs: number,
+    readonly target: number,
+  ) {
     this.windowStart = startMs;
   }
 
@@ -117,17 +120,23 @@ export class Stats {
 const ms = (v: number | undefined) => (v === undefined ? "-" : v < 10 ? `${v.toFixed(2)}ms` : `${Math.round(v)}ms`);
 
 export function progressLine(s: Snapshot): string {
-  return `[${s.elapsedS.toFixed(0).padStart(4)}s] online ${s.online}/${s.target}  publishes/s ${s.ratePerS.toFixed(0)}  ` +
-    `ok ${s.publishes}  failed ${s.failed}  errors ${s.errors}  ack p50 ${ms(s.p50)} p99 ${ms(s.p99)}`;
+  return (
+    `[${s.elapsedS.toFixed(0).padStart(4)}s] online ${s.online}/${s.target}  publishes/s ${s.ratePerS.toFixed(0)}  ` +
+    `ok ${s.publishes}  failed ${s.failed}  errors ${s.errors}  ack p50 ${ms(s.p50)} p99 ${ms(s.p99)}`
+  );
 }
 
 export function summary(st: Stats, nowMs: number, cpuS: number): string {
   const wallS = (nowMs - st.startMs) / 1000;
   const lines = [
     `summary: ${wallS.toFixed(1)} s, ${st.target} publishers, ${st.connects} logins`,
-    `  publishes acknowledged ${st.publishes} (${(st.publishes / Math.max(wallS, 0.001)).toFixed(1)}/s), failed ${st.failed}, skipped ${st.skipped}, connection errors ${st.errors}`,
-    `  ack latency p50 ${ms(st.total.quantile(0.5))}  p90 ${ms(st.total.quantile(0.9))}  p99 ${ms(st.total.quantile(0.99))}  max ${ms(st.total.max || undefined)}`,
-    `  churn: ${Object.entries(st.churn).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    `  publishes acknowledged ${st.publishes} (${(st.publishes / Math.max(wallS, 0.001)).toFixed(1)}/s), ` +
+      `failed ${st.failed}, skipped ${st.skipped}, connection errors ${st.errors}`,
+    `  ack latency p50 ${ms(st.total.quantile(0.5))}  p90 ${ms(st.total.quantile(0.9))}  ` +
+      `p99 ${ms(st.total.quantile(0.99))}  max ${ms(st.total.max || undefined)}`,
+    `  churn: ${Object.entries(st.churn)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
     `  simulator CPU ${cpuS.toFixed(1)} s = ${((cpuS / Math.max(wallS, 0.001)) * 100).toFixed(1)}% of one core`,
   ];
   if (st.errorKinds.size > 0) {

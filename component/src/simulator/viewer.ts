@@ -9,7 +9,6 @@ import { startEntity } from "../xmpp/start.ts";
 import type { ViewerMode } from "./options.ts";
 import type { Area } from "./places.ts";
 
-
 export interface ViewerConfig {
   server: string;
   domain: string;
@@ -22,7 +21,11 @@ export interface ViewerConfig {
   area: Area;
 }
 
-export interface ViewerCounts { messages: number; items: number; leaves: number }
+export interface ViewerCounts {
+  messages: number;
+  items: number;
+  leaves: number;
+}
 
 /** geo#bbox for the inner half of the city (south,west,north,east), so publishers enter and leave it. */
 export function innerBox(a: Area): string {
@@ -45,11 +48,17 @@ export class Viewer {
 
   constructor(private cfg: ViewerConfig) {
     this.xmpp = client({
-      service: cfg.server, domain: cfg.domain, resource: `map-${cfg.mode}`, timeout: cfg.timeoutMs,
-      credentials: async (authenticate) => authenticate({ username: cfg.user, password: cfg.password }, "PLAIN", undefined as never),
+      service: cfg.server,
+      domain: cfg.domain,
+      resource: `map-${cfg.mode}`,
+      timeout: cfg.timeoutMs,
+      credentials: async (authenticate) =>
+        authenticate({ username: cfg.user, password: cfg.password }, "PLAIN", undefined as never),
     });
     this.xmpp.reconnect.stop();
-    this.xmpp.on("connect", () => (this.xmpp as unknown as { socket?: { setEncoding(e: string): void } }).socket?.setEncoding("utf8"));
+    this.xmpp.on("connect", () =>
+      (this.xmpp as unknown as { socket?: { setEncoding(e: string): void } }).socket?.setEncoding("utf8"),
+    );
     this.xmpp.on("error", () => {});
     this.xmpp.on("stanza", (st: Element) => this.count(st));
   }
@@ -64,9 +73,18 @@ export class Viewer {
       const pubsub = xml("pubsub", { xmlns: NS.pubsub }, xml("subscribe", { node, jid }));
       // XEP-0060 §6.3.7: subscribe and configure in one request
       if (options) {
-        pubsub.append(xml("options", {}, xml("x", { xmlns: NS.dataForms, type: "submit" },
-          xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS.pubsub}#subscribe_options`)),
-          ...Object.entries(options).map(([k, v]) => xml("field", { var: k }, xml("value", {}, v))))));
+        pubsub.append(
+          xml(
+            "options",
+            {},
+            xml(
+              "x",
+              { xmlns: NS.dataForms, type: "submit" },
+              xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, `${NS.pubsub}#subscribe_options`)),
+              ...Object.entries(options).map(([k, v]) => xml("field", { var: k }, xml("value", {}, v))),
+            ),
+          ),
+        );
       }
       await this.xmpp.iqCaller.request(xml("iq", { type: "set", to: this.cfg.service }, pubsub), this.cfg.timeoutMs);
     }
@@ -83,6 +101,10 @@ export class Viewer {
   }
 
   async stop(): Promise<void> {
-    try { await this.xmpp.stop(); } catch { /* gone already */ }
+    try {
+      await this.xmpp.stop();
+    } catch {
+      /* gone already */
+    }
   }
 }

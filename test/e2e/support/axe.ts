@@ -7,12 +7,20 @@ import type { Page } from "playwright-core";
 
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
-export interface Violation { id: string; impact: string; help: string; nodes: { target: string[] }[] }
+export interface Violation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
 
 export async function audit(p: Page): Promise<Violation[]> {
   if (!(await p.evaluate("typeof window.axe !== 'undefined'"))) await p.evaluate(readFileSync(AXE, "utf8"));
-  const r = await p.evaluate("window.axe.run(document, { resultTypes: ['violations'] })") as { violations: Violation[] };
+  const r = (await p.evaluate("window.axe.run(document, { resultTypes: ['violations'] })")) as {
+    violations: Violation[];
+  };
   return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
-export const summary = (vs: Violation[]) => vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+export const summary = (vs: Violation[]) =>
+  vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);

@@ -10,8 +10,14 @@ export interface StackLike {
 
 export async function publisher(stack: StackLike, user: string, password: string): Promise<Session> {
   const s = new Session({
-    server: stack.prosody.c2sService, domain: stack.prosody.domain ?? "localhost", service: stack.componentJid,
-    user, password, resource: "e2e", timeoutMs: 10_000, onLost: () => {},
+    server: stack.prosody.c2sService,
+    domain: stack.prosody.domain ?? "localhost",
+    service: stack.componentJid,
+    user,
+    password,
+    resource: "e2e",
+    timeoutMs: 10_000,
+    onLost: () => {},
   });
   await s.start();
   s.presence();
