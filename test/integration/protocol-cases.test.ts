@@ -31,6 +31,30 @@ let shared: Stack;
 beforeAll(async () => { shared = await startStack(ERROR_STACK); });
 afterAll(() => shared?.stop());
 
+describe("the comparison", () => {
+  const cmp = (want: string, got: string, captures = new Map<string, string>()) => {
+    const g = parse(got) as LtxElement;
+    return canonical(g) === canonical(resolveWildcards(parse(want) as LtxElement, g, captures));
+  };
+  it("ignores attribute order, declared vs inherited namespaces and whitespace between elements", () => {
+    expect(cmp("<iq a='1' b='2'><x xmlns='n'><y>t</y></x></iq>", "<iq b='2' a='1'>\n <x xmlns='n'>\n<y xmlns='n'> t </y></x></iq>")).toBe(true);
+  });
+  it("sees a value, an attribute, a namespace, a child or the order of children that differ", () => {
+    const want = "<iq a='1'><x xmlns='n'><y>t</y><z/></x></iq>";
+    for (const got of ["<iq a='2'><x xmlns='n'><y>t</y><z/></x></iq>", "<iq a='1' b='1'><x xmlns='n'><y>t</y><z/></x></iq>",
+      "<iq a='1'><x xmlns='m'><y>t</y><z/></x></iq>", "<iq a='1'><x xmlns='n'><y>t</y></x></iq>",
+      "<iq a='1'><x xmlns='n'><z/><y>t</y></x></iq>", "<iq a='1'><x xmlns='n'><y>u</y><z/></x></iq>"]) expect(cmp(want, got), got).toBe(false);
+  });
+  it("matches {any} anywhere in a value, and {$name} once captured only to the same value", () => {
+    expect(cmp("<a s='{any}'>retry in {any} ms</a>", "<a s='x'>retry in 12 ms</a>")).toBe(true);
+    expect(cmp("<a>retry in {any} ms</a>", "<a>retry in 12 s</a>")).toBe(false);
+    const captures = new Map<string, string>();
+    expect(cmp("<a s='{$subid}'/>", "<a s='abc'/>", captures)).toBe(true);
+    expect(cmp("<a s='{$subid}'/>", "<a s='abc'/>", captures)).toBe(true);
+    expect(cmp("<a s='{$subid}'/>", "<a s='abd'/>", captures)).toBe(false);
+  });
+});
+
 describe("wire fixtures", () => {
   it("finds the fixtures", () => expect(CASES.length).toBeGreaterThan(0));
   for (const c of CASES) {
@@ -50,6 +74,7 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
   const consumed = new Set<Element>();
   const captures: Values = new Map();
   const lastIq = new Map<string, string>();
+  const unanswered = new Set<string>(); // user + IQ id: every IQ a case sends has its reply checked
   const recorded: string[] = [];
   let release: (() => void) | undefined;
   try {
@@ -66,7 +91,7 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
       const cl = clients.get(step.user)!;
       if (step.kind === "in") {
         const el = substitute(step.stanza, values, captures);
-        if (el.is("iq")) lastIq.set(step.user, el.attrs.id);
+        if (el.is("iq")) { lastIq.set(step.user, el.attrs.id); unanswered.add(`${step.user} ${el.attrs.id}`); }
         if (step.fault) {
           const f = FAULTS[step.fault];
           if (!f) throw new Error(`${c.file}: unknown fault ${step.fault}`);
@@ -81,6 +106,7 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
       const what = `step ${i + 1} of ${c.name}: <${name}${id ? ` id='${id}'` : ""}/> from the service to ${step.user}`;
       const arrived = await cl.waitFor((s) => !consumed.has(s) && s.name === name && fromService(s) && (id === undefined || s.attrs.id === id), what, 5000);
       consumed.add(arrived);
+      if (id !== undefined) unanswered.delete(`${step.user} ${id}`);
       const got = stanzaOf(arrived);
       release?.();
       release = undefined;
@@ -91,6 +117,7 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
       }
       expect(canonical(got), `${c.file}: ${what}`).toBe(canonical(resolveWildcards(want, got, captures)));
     }
+    expect([...unanswered], `${c.file}: IQs whose reply no <out/> checks`).toEqual([]);
     // nothing else: every message the service sent a user before a last round trip is one the fixture expects
     for (const [u, cl] of clients) {
       const id = "fixture-end";
