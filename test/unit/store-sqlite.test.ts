@@ -1,6 +1,7 @@
 // The SQLite store's group commit (store/sqlite-batch.ts) on real SQLite files: what a second connection sees, the
 // commit records in the WAL, and real failures (a lock held by another connection, a full tmpfs, ext4 shut down as
-// on an I/O error). Mounting needs root, as test/integration/faults-storage.test.ts does.
+// on an I/O error). Mounting needs root, as test/integration/faults-storage.test.ts does. The behaviours every
+// store shares: test/integration/store-contract.test.ts.
 import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
@@ -229,26 +230,5 @@ describe("the SQLite store's group commit", () => {
     await s.commit();
     expect(onDisk()).toBe(false);
     expect(ids(other(file))).toEqual([`${A}/work`]);
-  });
-});
-
-describe("the SQLite store's temporary subscriptions (XEP-0060 §12.5)", () => {
-  it("keeps them across a reopen, as temporary, apart from the persistent ones, and drops them with their node", async () => {
-    const file = tempFile();
-    const s = openSqliteStore(file);
-    s.createNode(A, CONFIG);
-    s.addSubscription({ node: "locations", jid: "pat@localhost", subid: "p1", temporary: false });
-    s.addTemporarySubscription!({ node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true });
-    s.addTemporarySubscription!({ node: A, jid: "vic@localhost/map", subid: "t2", temporary: true });
-    s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/tab", subid: "t3", temporary: true });
-    s.removeTemporarySubscription!("presence", "eve@localhost/tab");
-    s.deleteNode(A);
-    await s.commit();
-    s.close();
-    const again = open(file);
-    expect(again.load().subscriptions.sort((x, y) => x.subid.localeCompare(y.subid))).toEqual([
-      { node: "locations", jid: "pat@localhost", subid: "p1", temporary: false },
-      { node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true },
-    ]);
   });
 });

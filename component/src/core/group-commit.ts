@@ -1,13 +1,15 @@
-// An asynchronous store (PostgreSQL) behind the synchronous Store port: its write methods only record; the shell
-// releases replies and notifications once what was recorded before them is committed ("group commit").
+// Group commit (SQLite and PostgreSQL): Store.commit(changes) puts the changes into the batch of the current
+// event-loop turn (SQLite runs them at once, PostgreSQL only records them); the batch commits after the turn, and the
+// shell releases replies and notifications once what was recorded before them is committed.
 import type { StoredState } from "./store.ts";
 
 export interface GroupCommit {
   /** how many writes were recorded so far (a handler that changed it wrote something) */
   readonly recorded: number;
   /**
-   * Settles once every write recorded so far is committed (durable), or rejects with StoreUnavailable if the
-   * transaction holding them failed. Resolves at once when nothing is pending.
+   * Called without changes (Store.commit(changes) writes them): settles once every write recorded so far is
+   * committed (durable), or rejects with StoreUnavailable if the transaction holding them failed. Resolves at once
+   * when nothing is pending.
    */
   commit(): Promise<void>;
   /**
@@ -25,6 +27,7 @@ export interface GroupCommit {
   end(): Promise<void>;
 }
 
+// every store has commit(changes): onRollback tells a store with group commit
 export function hasGroupCommit<S extends object>(store: S): store is S & GroupCommit {
-  return typeof (store as Partial<GroupCommit>).commit === "function";
+  return typeof (store as Partial<GroupCommit>).onRollback === "function";
 }

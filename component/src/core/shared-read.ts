@@ -3,6 +3,7 @@
 // presence. A read (items, disco#items) is therefore answered from what the store holds now, by the same pure
 // core: the shell awaits the rows, the core decides on them as values.
 import type { PublisherPresence } from "./presence.ts";
+import { MemoryStore } from "../store/memory.ts";
 import { GeoService } from "./service.ts";
 import type { Settings } from "./state.ts";
 import type { StoredState } from "./store.ts";
@@ -27,13 +28,9 @@ export function hasSharedReads<S extends object>(store: S): store is S & SharedR
 
 /** A read-only core over a view: its reads (items, view, visibleNodes) decide on these values alone. */
 export function readerOver(view: ReadView, settings: Settings): GeoService {
-  const noWrites = () => { throw new Error("a read-only view was written to"); };
-  const store = {
-    load: () => view.state, atomically: noWrites, createNode: noWrites, saveConfig: noWrites, setAffiliation: noWrites,
-    putItem: noWrites, deleteItems: noWrites, trim: noWrites, purge: noWrites, deleteNode: noWrites,
-    addSubscription: noWrites, removeSubscription: noWrites, close: () => {},
-  };
-  const core = new GeoService(store, settings, noWrites);
+  const core = new GeoService(new MemoryStore(view.state, { readOnly: true }), settings, () => {
+    throw new Error("a read-only view was written to");
+  });
   for (const p of view.presence) core.state.presence.set(p.jid, p);
   return core;
 }

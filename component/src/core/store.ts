@@ -1,5 +1,6 @@
 // The persistence port, owned by the core. Durability before ack: a write is committed when the call returns, or,
 // with group commit (SQLite and PostgreSQL: core/group-commit.ts), before the shell releases any reply after it.
+import type { Change } from "./changes.ts";
 import type { Item, NodeConfig, PendingRequest, PersonalNode, Subscription } from "./model.ts";
 import type { PublisherPresence } from "./presence.ts";
 
@@ -24,8 +25,15 @@ export class StoreUnavailable extends Error {
 
 export interface Store {
   load(): StoredState;
+  /**
+   * Commits the changes, all or none: if it throws (StoreUnavailable), nothing of them was written. With group
+   * commit (core/group-commit.ts) they are durable once the batch holding them commits. A kind the store does not
+   * keep (a store not shared with other instances and savePresence) is accepted and dropped.
+   */
+  commit(changes: readonly Change[]): void;
   /** runs `writes` as one transaction: all of them are committed or none (then it throws StoreUnavailable) */
   atomically<T>(writes: () => T): T;
+  // The per-write methods below: each commits one Change (store/writes.ts), until the core commits Change values.
   createNode(name: string, config: NodeConfig): void;
   saveConfig(name: string, config: NodeConfig): void;
   /** affiliation "none" removes the row */

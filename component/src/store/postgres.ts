@@ -27,13 +27,16 @@
 import pg from "pg";
 import { randomBytes } from "node:crypto";
 import type { GroupCommit } from "../core/group-commit.ts";
-import type { Item, NodeConfig, PersonalNode, Subscription } from "../core/model.ts";
+import type { Change } from "../core/changes.ts";
 import type { Replicated } from "../core/replica.ts";
 import type { SharedReads } from "../core/shared-read.ts";
 import { StoreUnavailable, type Store, type StoredState } from "../core/store.ts";
-import { CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.ts";
-import { PRESENCE_SQL, readView } from "./postgres-read.ts";
-import { CONFIG_COLUMNS, configOf, configValues, NODE_COLUMNS } from "./config-columns.ts";
+import { POSTGRES } from "./dialect.ts";
+import { announcementOf, CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.ts";
+import { readView } from "./postgres-read.ts";
+import { stateOf, type Rows } from "./rows.ts";
+import { nodeOf, readStatements, writesOf, writeStatements, type ReadKey } from "./statements.ts";
+import { perWrite } from "./writes.ts";
 import { migrate } from "./postgres-schema.ts";
 import { beat, type Heartbeat } from "./postgres-status.ts";
 
@@ -42,56 +45,16 @@ export { MIGRATIONS, migrate } from "./postgres-schema.ts";
 type Op = { name: string; text: string; values: unknown[] };
 interface Batch { ops: Op[]; nodes: Set<string>; done: Promise<void> }
 
-const SQL = {
-  createNode: `INSERT INTO nodes (${NODE_COLUMNS}) VALUES (${["name", ...CONFIG_COLUMNS].map((_, i) => `$${i + 1}`).join(", ")})`,
-  saveConfig: `UPDATE nodes SET ${CONFIG_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(", ")} WHERE name = $${CONFIG_COLUMNS.length + 1}`,
-  setAffiliation: "INSERT INTO affiliations (node, jid, affiliation) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET affiliation = EXCLUDED.affiliation",
-  removeAffiliation: "DELETE FROM affiliations WHERE node = $1 AND jid = $2",
-  // as SQLite's INSERT OR REPLACE: a re-published id becomes the newest (a new seq)
-  putItem: `INSERT INTO items (node, id, publisher, geoloc, published) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (node, id) DO UPDATE SET seq = nextval(pg_get_serial_sequence('items', 'seq')), publisher = EXCLUDED.publisher,
-    geoloc = EXCLUDED.geoloc, published = EXCLUDED.published`,
-  trim: "DELETE FROM items WHERE node = $1 AND seq <= (SELECT seq FROM items WHERE node = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)",
-  deleteItems: "DELETE FROM items WHERE node = $1 AND id = ANY($2::text[])",
-  purge: "DELETE FROM items WHERE node = $1",
-  deleteNode: "DELETE FROM nodes WHERE name = $1",
-  deleteNodeSubs: "DELETE FROM subscriptions WHERE node = $1",
-  addSubscription: "INSERT INTO subscriptions (node, jid, subid, options) VALUES ($1, $2, $3, $4) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, options = EXCLUDED.options",
-  removeSubscription: "DELETE FROM subscriptions WHERE node = $1 AND jid = $2",
-  addTemporary: `INSERT INTO temp_subscriptions (node, jid, subid, instance, options) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid, instance = EXCLUDED.instance, options = EXCLUDED.options`,
-  removeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1 AND jid = $2",
-  deleteNodeTemporary: "DELETE FROM temp_subscriptions WHERE node = $1",
-  addPending: "INSERT INTO pending_requests (node, jid, subid) VALUES ($1, $2, $3) ON CONFLICT (node, jid) DO UPDATE SET subid = EXCLUDED.subid",
-  removePending: "DELETE FROM pending_requests WHERE node = $1 AND jid = $2",
-  deleteNodePending: "DELETE FROM pending_requests WHERE node = $1",
-  addSession: "INSERT INTO sessions (jid, since) VALUES ($1, $2) ON CONFLICT (jid) DO NOTHING",
-  removeSession: "DELETE FROM sessions WHERE jid = $1",
-};
+const WRITES = writeStatements(POSTGRES);
+const READS = { all: readStatements(POSTGRES, false), named: readStatements(POSTGRES, true) };
 
-
-/** Nodes (all, or those named) with their affiliations and items, and their persistent subscriptions. */
+/** Nodes (all, or those named) with their affiliations and items, their subscriptions and pending requests. */
 export async function readState(db: pg.ClientBase, names?: string[]): Promise<StoredState> {
-  const where = (col: string) => (names ? ` WHERE ${col} = ANY($1::text[])` : "");
-  const args = names ? [names] : [];
-  const nodes = new Map<string, PersonalNode>();
-  for (const r of (await db.query(`SELECT ${NODE_COLUMNS} FROM nodes${where("name")}`, args)).rows) {
-    nodes.set(r.name, { name: r.name, config: configOf(r), affiliations: new Map(), items: [] });
-  }
-  for (const r of (await db.query(`SELECT node, jid, affiliation FROM affiliations${where("node")}`, args)).rows) {
-    nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation as "publisher" | "member" | "outcast");
-  }
-  for (const r of (await db.query(`SELECT node, id, publisher, geoloc, published FROM items${where("node")} ORDER BY seq`, args)).rows) {
-    nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: r.geoloc, published: Number(r.published) });
-  }
-  const subscriptions: Subscription[] = (await db.query(`SELECT node, jid, subid, options FROM subscriptions${where("node")}`, args)).rows
-    .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid, temporary: false, ...(r.options && { options: r.options }) }));
-  for (const r of (await db.query(`SELECT node, jid, subid, options FROM temp_subscriptions${where("node")}`, args)).rows) {
-    subscriptions.push({ node: r.node, jid: r.jid, subid: r.subid, temporary: true, ...(r.options && { options: r.options }) });
-  }
-  const pending = (await db.query<{ node: string; jid: string; subid: string }>(`SELECT node, jid, subid FROM pending_requests${where("node")}`, args)).rows
-    .map((r) => ({ node: r.node, jid: r.jid, subid: r.subid }));
-  return { nodes: [...nodes.values()], subscriptions, ...(pending.length && { pending }) };
+  const reads = names ? READS.named : READS.all;
+  const args = names ? [POSTGRES.listValue(names)] : [];
+  const rows: Rows = {};
+  for (const k of Object.keys(reads) as ReadKey[]) rows[k] = (await db.query(reads[k].text, args)).rows;
+  return stateOf(rows, POSTGRES);
 }
 
 export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
@@ -191,7 +154,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     if (dirty.size) await reload([...dirty]).catch((re: Error) => log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`));
   }
 
-  function record(node: string, name: keyof typeof SQL | "presence", values: unknown[]): void {
+  function record(c: Change): void {
     recorded++;
     if (!open) {
       let resolve!: () => void, reject!: (e: unknown) => void;
@@ -204,14 +167,18 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
         chain = chain.then(() => run(batch).then(resolve, reject));
       });
     }
-    open.ops.push({ name: `geo_${name}`, text: name === "presence" ? PRESENCE_SQL : SQL[name], values });
-    if (node) open.nodes.add(node);
+    for (const w of writesOf(POSTGRES, WRITES, c, instance)) open.ops.push({ name: `geo_${w.key}`, text: WRITES[w.key].text, values: w.values });
+    const node = nodeOf(c);
+    if (node !== undefined) open.nodes.add(node);
+    // NOTIFY in the same transaction as the change it announces (store/postgres-listen.ts)
+    const announced = announcementOf(c);
+    if (announced) {
+      const [channel, ...what] = announced;
+      open.ops.push({ name: "geo_notify", text: NOTIFY_SQL, values: [channel, JSON.stringify([instance, ...what])] });
+    }
   }
-  // NOTIFY in the same transaction as the change it announces (store/postgres-listen.ts)
-  function announce(channel: string, ...what: string[]): void {
-    open!.ops.push({ name: "geo_notify", text: NOTIFY_SQL, values: [channel, JSON.stringify([instance, ...what])] });
-  }
-  const nodeChange = (node: string, name: keyof typeof SQL, values: unknown[]) => { record(node, name, values); announce(CHANNEL.node, node); };
+  // recorded into the open batch: it cannot fail here; a failed batch fails commit() (see above)
+  const commit = (changes: readonly Change[]) => { for (const c of changes) record(c); };
 
   let ended: Promise<void> | undefined;
   function end(): Promise<void> {
@@ -239,35 +206,17 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
         c.release();
       }
     },
-    // not a node change: a failed batch does not reload anything for it (presence is not undone either, gate.ts)
-    savePresence: (p) => record("", "presence", [p.jid, p.online, p.show ?? null, p.since]),
-    saveSession: (full, available) => record("", available ? "addSession" : "removeSession", available ? [full, Date.now()] : [full]),
     heartbeat: (h) => beat(pool, { ...h, id: instance, ...(lastCommit !== undefined && { lastCommit }) }),
     sessions: async () => (await pool.query<{ jid: string }>("SELECT jid FROM sessions")).rows.map((r) => r.jid),
     get recorded() { return recorded; },
-    commit(): Promise<void> {
+    commit(changes?: readonly Change[]): Promise<void> {
+      if (changes) commit(changes);
       if (open) return open.done;
       return chain; // everything recorded earlier is in a batch already queued on the chain (its own promise rejects)
     },
+    ...perWrite(commit),
     onRollback(l) { listeners.push(l); },
     atomically: <T>(writes: () => T): T => writes(), // the batch is one transaction
-    createNode: (name, c) => nodeChange(name, "createNode", [name, ...configValues(c)]),
-    saveConfig: (name, c) => nodeChange(name, "saveConfig", [...configValues(c), name]),
-    setAffiliation: (node, jid, a) => nodeChange(node, a === "none" ? "removeAffiliation" : "setAffiliation", a === "none" ? [node, jid] : [node, jid, a]),
-    putItem(node: string, item: Item, maxItems: number) {
-      record(node, "putItem", [node, item.id, item.publisher, JSON.stringify(item.geoloc), item.published]);
-      record(node, "trim", [node, maxItems]);
-    },
-    deleteItems: (node, ids) => record(node, "deleteItems", [node, ids]),
-    trim: (node, maxItems) => record(node, "trim", [node, maxItems]),
-    purge: (node) => record(node, "purge", [node]),
-    deleteNode(node) { record(node, "deleteNode", [node]); record(node, "deleteNodeTemporary", [node]); record(node, "deleteNodePending", [node]); nodeChange(node, "deleteNodeSubs", [node]); },
-    addSubscription(s) { record(s.node, "addSubscription", [s.node, s.jid, s.subid, s.options ? JSON.stringify(s.options) : null]); announce(CHANNEL.sub, s.node, s.jid); },
-    removeSubscription(node, jid) { record(node, "removeSubscription", [node, jid]); announce(CHANNEL.sub, node, jid); },
-    addTemporarySubscription(s) { record(s.node, "addTemporary", [s.node, s.jid, s.subid, instance, s.options ? JSON.stringify(s.options) : null]); announce(CHANNEL.sub, s.node, s.jid); },
-    addPendingRequest(r) { record(r.node, "addPending", [r.node, r.jid, r.subid]); announce(CHANNEL.pending, r.node, r.jid); },
-    removePendingRequest(node, jid) { record(node, "removePending", [node, jid]); announce(CHANNEL.pending, node, jid); },
-    removeTemporarySubscription(node, jid) { record(node, "removeTemporary", [node, jid]); announce(CHANNEL.sub, node, jid); },
     async orphans(mode) {
       // instances alive = those with a listening session (application_name carries the instance id)
       const alive = "SELECT substr(application_name, 21) FROM pg_stat_activity WHERE application_name LIKE 'geo-presence-listen %'";

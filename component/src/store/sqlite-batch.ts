@@ -36,8 +36,8 @@ interface Batch {
 }
 
 export interface Batches extends Omit<GroupCommit, "end"> {
-  /** runs `writes` in a savepoint of the open batch (opening one first); `node` is the node name they change */
-  write<T>(node: string | undefined, writes: () => T): T;
+  /** runs `writes` in a savepoint of the open batch (opening one first); `nodes`: the node names they change */
+  write<T>(nodes: readonly string[], writes: () => T): T;
   /** the open batch deleted rows (called after a successful delete) */
   erased(): void;
   /** commits the open batch now (close) */
@@ -111,9 +111,9 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     b.reject(new StoreUnavailable(reason, { cause: e }));
   }
 
-  function write<T>(node: string | undefined, writes: () => T): T {
+  function write<T>(nodes: readonly string[], writes: () => T): T {
     const b = (open ??= begin());
-    if (node !== undefined && !b.touched.has(node)) b.touched.set(node, current?.(node));
+    for (const node of nodes) if (!b.touched.has(node)) b.touched.set(node, current?.(node));
     recorded++;
     // inside atomically(): its savepoint undoes this write with the others when one fails (all or nothing)
     if (depth > 0) return writes();
