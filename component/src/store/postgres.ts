@@ -36,14 +36,15 @@ import { announcementOf, CHANNEL, listen, NOTIFY_SQL } from "./postgres-listen.t
 import { readView } from "./postgres-read.ts";
 import { stateOf, type Rows } from "./rows.ts";
 import { nodeOf, readStatements, writesOf, writeStatements, type ReadKey } from "./statements.ts";
+import { TurnBatches, type Batch } from "./turn-batch.ts";
 import { perWrite } from "./writes.ts";
-import { migrate } from "./postgres-schema.ts";
+import { migratePostgres } from "./schema.ts";
 import { beat, type Heartbeat } from "./postgres-status.ts";
 
-export { MIGRATIONS, migrate } from "./postgres-schema.ts";
+export { POSTGRES_MIGRATIONS as MIGRATIONS } from "./schema.ts";
 
 type Op = { name: string; text: string; values: unknown[] };
-interface Batch { ops: Op[]; nodes: Set<string>; done: Promise<void> }
+interface PostgresBatch extends Batch { ops: Op[] }
 
 const WRITES = writeStatements(POSTGRES);
 const READS = { all: readStatements(POSTGRES, false), named: readStatements(POSTGRES, true) };
@@ -97,7 +98,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   };
   const first = await pool.connect();
   try {
-    await migrate(first);
+    await migratePostgres(first);
   } finally {
     first.release();
   }
@@ -111,11 +112,11 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     throw e;
   }
 
-  let open: Batch | undefined;
   let chain: Promise<void> = Promise.resolve(); // the last batch's commit (never rejects: failures go to batch.done)
-  let recorded = 0;
   let lastCommit: number | undefined;
-  const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
+  // batches commit one after another on the chain, in the order they were recorded
+  const turns = new TurnBatches<PostgresBatch>((b) => ({ ...b, ops: [] }),
+    (b) => { chain = chain.then(() => run(b).then(b.resolve, b.reject)); });
 
   // nodes whose reload failed after a failed batch (PostgreSQL unreachable): reloaded after the next good commit
   const dirty = new Set<string>();
@@ -124,14 +125,14 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     const reader = await pool.connect();
     try {
       const fresh = await readState(reader, names);
-      for (const l of listeners) l(names, fresh);
+      turns.rolledBack(names, fresh);
       for (const n of names) dirty.delete(n);
     } finally {
       reader.release();
     }
   }
 
-  async function run(batch: Batch): Promise<void> {
+  async function run(batch: PostgresBatch): Promise<void> {
     let client: pg.PoolClient | undefined;
     try {
       client = await pool.connect();
@@ -144,7 +145,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     } catch (e) {
       client?.query("ROLLBACK").catch(() => {});
       client?.release(true); // a failed connection is not reused
-      const names = [...batch.nodes];
+      const names = [...batch.touched.keys()];
       for (const n of names) dirty.add(n);
       await reload([...dirty]).catch((re: Error) =>
         log(`error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`));
@@ -155,21 +156,11 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   }
 
   function record(c: Change): void {
-    recorded++;
-    if (!open) {
-      let resolve!: () => void, reject!: (e: unknown) => void;
-      const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-      done.catch(() => {}); // observed by commit() callers; not an unhandled rejection when nobody waits
-      const batch: Batch = { ops: [], nodes: new Set(), done };
-      open = batch;
-      setImmediate(() => {
-        open = undefined;
-        chain = chain.then(() => run(batch).then(resolve, reject));
-      });
-    }
+    turns.recorded++;
+    const open = turns.current();
     for (const w of writesOf(POSTGRES, WRITES, c, instance)) open.ops.push({ name: `geo_${w.key}`, text: WRITES[w.key].text, values: w.values });
     const node = nodeOf(c);
-    if (node !== undefined) open.nodes.add(node);
+    if (node !== undefined) open.touched.set(node, undefined);
     // NOTIFY in the same transaction as the change it announces (store/postgres-listen.ts)
     const announced = announcementOf(c);
     if (announced) {
@@ -183,7 +174,7 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   let ended: Promise<void> | undefined;
   function end(): Promise<void> {
     ended ??= (async () => {
-      if (open) await open.done.catch(() => {});
+      if (turns.open) await turns.open.done.catch(() => {});
       await chain;
       await listener.end();
       await pool.end();
@@ -208,14 +199,14 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     },
     heartbeat: (h) => beat(pool, { ...h, id: instance, ...(lastCommit !== undefined && { lastCommit }) }),
     sessions: async () => (await pool.query<{ jid: string }>("SELECT jid FROM sessions")).rows.map((r) => r.jid),
-    get recorded() { return recorded; },
+    get recorded() { return turns.recorded; },
     commit(changes?: readonly Change[]): Promise<void> {
       if (changes) commit(changes);
-      if (open) return open.done;
+      if (turns.open) return turns.open.done;
       return chain; // everything recorded earlier is in a batch already queued on the chain (its own promise rejects)
     },
     ...perWrite(commit),
-    onRollback(l) { listeners.push(l); },
+    onRollback: turns.onRollback,
     atomically: <T>(writes: () => T): T => writes(), // the batch is one transaction
     async orphans(mode) {
       // instances alive = those with a listening session (application_name carries the instance id)

@@ -23,16 +23,12 @@
 import type Database from "better-sqlite3";
 import type { GroupCommit } from "../core/group-commit.ts";
 import { StoreUnavailable, type StoredState } from "../core/store.ts";
+import { TurnBatches, type Batch } from "./turn-batch.ts";
 
-interface Batch {
-  /** node names written, with their state before the batch (when `current` is known) */
-  touched: Map<string, StoredState | undefined>;
+interface SqliteBatch extends Batch {
   /** the batch deleted rows: erase them from the WAL after the commit (store/sqlite.ts) */
   erase: boolean;
   settled: boolean;
-  done: Promise<void>;
-  resolve(): void;
-  reject(e: unknown): void;
 }
 
 export interface Batches extends Omit<GroupCommit, "end"> {
@@ -53,26 +49,13 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     release: db.prepare("RELEASE w"),
     undo: db.prepare("ROLLBACK TO w"),
   };
-  let open: Batch | undefined;
-  let recorded = 0;
+  // BEGIN IMMEDIATE: SQLITE_BUSY after the busy timeout: no batch, this write fails
+  const turns = new TurnBatches<SqliteBatch>((b) => { sql.begin.run(); return { ...b, erase: false, settled: false }; }, finish);
   let depth = 0; // 1 while a write or an atomically() runs in its savepoint
-  const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
   let current: ((name: string) => StoredState) | undefined;
   const nothingPending = Promise.resolve();
 
-  function begin(): Batch {
-    sql.begin.run(); // SQLITE_BUSY after the busy timeout: no batch, this write fails
-    let resolve!: () => void, reject!: (e: unknown) => void;
-    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    done.catch(() => {}); // observed by commit() callers; not an unhandled rejection when nobody waits
-    const b: Batch = { touched: new Map(), erase: false, settled: false, done, resolve, reject };
-    setImmediate(() => finish(b));
-    return b;
-  }
-
-  function finish(b: Batch): void {
-    if (open !== b) return; // flushed already, or failed
-    open = undefined;
+  function finish(b: SqliteBatch): void {
     try {
       sql.commit.run();
     } catch (e) {
@@ -84,7 +67,7 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     b.resolve();
   }
 
-  function stateBefore(b: Batch, names: string[]): StoredState | undefined {
+  function stateBefore(b: SqliteBatch, names: string[]): StoredState | undefined {
     try {
       return readBack(names);
     } catch { /* the storage cannot be read either: what memory held at the first write */ }
@@ -97,24 +80,24 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     return fresh;
   }
 
-  function failed(b: Batch, e: unknown): void {
+  function failed(b: SqliteBatch, e: unknown): void {
     if (b.settled) return;
     b.settled = true;
-    if (open === b) open = undefined;
+    turns.close(b);
     if (db.inTransaction) {
       try { sql.rollback.run(); } catch { /* SQLite rolls back what it could not commit */ }
     }
     const names = [...b.touched.keys()];
     const fresh = names.length ? stateBefore(b, names) : undefined;
-    if (fresh) for (const l of listeners) l(names, fresh);
+    if (fresh) turns.rolledBack(names, fresh);
     const reason = e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
     b.reject(new StoreUnavailable(reason, { cause: e }));
   }
 
   function write<T>(nodes: readonly string[], writes: () => T): T {
-    const b = (open ??= begin());
+    const b = turns.current();
     for (const node of nodes) if (!b.touched.has(node)) b.touched.set(node, current?.(node));
-    recorded++;
+    turns.recorded++;
     // inside atomically(): its savepoint undoes this write with the others when one fails (all or nothing)
     if (depth > 0) return writes();
     sql.savepoint.run();
@@ -137,11 +120,11 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
 
   return {
     write,
-    erased() { if (open) open.erase = true; },
-    flush() { if (open) finish(open); },
-    get recorded() { return recorded; },
-    commit: () => open?.done ?? nothingPending,
-    onRollback(l) { listeners.push(l); },
+    erased() { if (turns.open) turns.open.erase = true; },
+    flush() { const b = turns.open; if (b && turns.close(b)) finish(b); },
+    get recorded() { return turns.recorded; },
+    commit: () => turns.open?.done ?? nothingPending,
+    onRollback: turns.onRollback,
     rememberFrom(c) { current = c; },
   };
 }

@@ -8,32 +8,10 @@ import type { Change } from "../core/changes.ts";
 import { StoreUnavailable, type Store } from "../core/store.ts";
 import { SQLITE } from "./dialect.ts";
 import { stateOf, type Rows } from "./rows.ts";
+import { migrateSqlite } from "./schema.ts";
 import { batches } from "./sqlite-batch.ts";
 import { erases, nodeOf, readStatements, writesOf, writeStatements, type ReadKey } from "./statements.ts";
 import { perWrite } from "./writes.ts";
-
-const MIGRATIONS = [
-  `CREATE TABLE nodes (name TEXT PRIMARY KEY, access_model TEXT NOT NULL, max_items INTEGER NOT NULL, title TEXT NOT NULL);
-   CREATE TABLE items (seq INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,
-     id TEXT NOT NULL, publisher TEXT NOT NULL, geoloc TEXT NOT NULL, published INTEGER NOT NULL, UNIQUE (node, id));
-   CREATE INDEX items_by_node ON items (node, seq);
-   CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
-     affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
-   CREATE TABLE subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
-  // coarse sharing: grid size in km, 0 = precise
-  `ALTER TABLE nodes ADD COLUMN coarse_km REAL NOT NULL DEFAULT 0;`,
-  // XEP-0060 §12.5 temporary subscriptions: kept across a restart of the service, then confirmed with the viewer's
-  // session (xmpp/confirm.ts) or ended, so a map whose tab is still open keeps receiving; options as below
-  `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, options TEXT, PRIMARY KEY (node, jid));`,
-  // precision per viewer: geo#exact, the bare JIDs that see the exact fix, separated by spaces
-  `ALTER TABLE nodes ADD COLUMN exact TEXT NOT NULL DEFAULT '';`,
-  // geo#share_until: epoch ms, NULL = no end
-  `ALTER TABLE nodes ADD COLUMN share_until INTEGER;`,
-  // XEP-0060 §6.3 subscription options as JSON (core/sub-options.ts); NULL = the defaults
-  `ALTER TABLE subscriptions ADD COLUMN options TEXT;`,
-  // XEP-0060 §8.6 subscription requests waiting for the owner: a restart keeps them
-  `CREATE TABLE pending_requests (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
-];
 
 export interface SqliteOptions {
   /**
@@ -62,11 +40,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
   db.pragma("foreign_keys = ON");
   // Location is sensitive: deleted rows are overwritten with zeros, not left in free pages.
   db.pragma("secure_delete = ON");
-  const version = db.pragma("user_version", { simple: true }) as number;
-  db.transaction(() => {
-    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  })();
+  migrateSqlite(db);
 
   const statements = writeStatements(SQLITE);
   const prepared = new Map<string, Database.Statement>();
