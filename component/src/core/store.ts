@@ -27,8 +27,9 @@ export interface Store {
   load(): StoredState;
   /**
    * Commits the changes, all or none: if it throws (StoreUnavailable), nothing of them was written. With group
-   * commit (core/group-commit.ts) they are durable once the batch holding them commits. A kind the store does not
-   * keep (a store not shared with other instances and savePresence) is accepted and dropped.
+   * commit (core/group-commit.ts) they are durable once the batch holding them commits. Every kind is taken; one the
+   * store does not keep (savePresence and saveSession: only a store shared by several instances needs them) is
+   * dropped.
    */
   commit(changes: readonly Change[]): void;
   /** runs `writes` as one transaction: all of them are committed or none (then it throws StoreUnavailable) */
