@@ -43,12 +43,14 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
   migrateSqlite(db);
 
   const statements = writeStatements(SQLITE);
+  // prepared at first use: the statements of kinds SQLite does not keep name tables it does not have
   const prepared = new Map<string, Database.Statement>();
   const prepare = (text: string) => {
     let st = prepared.get(text);
     if (!st) prepared.set(text, (st = db.prepare(text)));
     return st;
   };
+  const kept = (c: Change) => !SQLITE.ignores.has(c.kind);
   const reads = { all: readStatements(SQLITE, false), named: readStatements(SQLITE, true) };
   /** the rows of `keys`, of every node or (`names`) of those */
   const read = (keys: readonly ReadKey[], names?: readonly string[]): Rows => Object.fromEntries(keys.map((k) =>
@@ -68,14 +70,16 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
   const readBack = (names: string[]) => stateOf(read(["nodes", "affiliations", "items", "subscriptions"], names), SQLITE);
   const batch = batches(db, readBack, checkpoint);
   // one savepoint of the open batch (store/sqlite-batch.ts): all of the changes, or none
-  const commit = (changes: readonly Change[]) => {
-    const kept = changes.filter((c) => !SQLITE.ignores.has(c.kind));
-    if (!kept.length) return;
+  const commit = (all: readonly Change[]) => {
+    const changes = all.every(kept) ? all : all.filter(kept);
+    if (!changes.length) return;
+    const nodes: string[] = [];
+    for (const c of changes) { const node = nodeOf(c); if (node !== undefined) nodes.push(node); }
     guarded(() => {
-      batch.write(kept.flatMap((c) => nodeOf(c) ?? []), () => {
-        for (const c of kept) for (const w of writesOf(SQLITE, statements, c)) prepare(statements[w.key].text).run(...w.values);
+      batch.write(nodes, () => {
+        for (const c of changes) for (const w of writesOf(SQLITE, statements, c)) prepare(statements[w.key].text).run(...w.values);
       });
-      if (kept.some(erases)) batch.erased();
+      if (changes.some(erases)) batch.erased();
     });
   };
   const end = () => {
