@@ -1,6 +1,6 @@
-// The PostgreSQL store against a private PostgreSQL: the same behaviours as SQLite, migrations, group commit
-// (an acknowledged publish is committed; a failed commit is answered and undone), and the component process with
-// GEO_DB=postgres://... surviving kill -9 without losing an acknowledged publish.
+// The PostgreSQL store against a private PostgreSQL: migrations, group commit (an acknowledged publish is committed;
+// a failed commit is answered and undone), and the component process with GEO_DB=postgres://... surviving kill -9
+// without losing an acknowledged publish. The behaviours every store shares: store-contract.test.ts.
 import { xml } from "@xmpp/client";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Item, NodeConfig } from "../../component/src/core/model.ts";
 import { StoreUnavailable } from "../../component/src/core/store.ts";
 import { MIGRATIONS, openPostgresStore, type PostgresStore } from "../../component/src/store/postgres.ts";
+import { withWrites, type PerWrite } from "../support/store-writes.ts";
 import { startProsody } from "../../prosody/server.ts";
 import { connectClient, geoloc, IqError, isEvent, publishEl, pubsub, type TestClient } from "../support/client.ts";
 import { startComponent } from "../support/component-process.ts";
@@ -33,34 +34,14 @@ async function sql(url: string, text: string, params: unknown[] = []): Promise<p
   try { return await c.query(text, params); } finally { await c.end(); }
 }
 
-async function open(url: string): Promise<PostgresStore> {
-  const s = await openPostgresStore(url);
+async function open(url: string): Promise<PostgresStore & PerWrite> {
+  const s = withWrites(await openPostgresStore(url));
   cleanup.push(() => s.end());
   return s;
 }
 
 const CONFIG: NodeConfig = { accessModel: "open", maxItems: 3, title: "", coarseKm: 0, exact: [] };
 const item = (id: string, lat = 1): Item => ({ id, publisher: "alice@localhost", geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" }, published: 1_700_000_000_000 + lat });
-
-describe("pending authorization requests (XEP-0060 §8.6)", () => {
-  it("are stored, survive a restart of the store and go with an answer or with their node", async () => {
-    const url = await freshDb();
-    const s = await open(url);
-    s.createNode("alice@localhost", { ...CONFIG, accessModel: "authorize" });
-    s.addPendingRequest!({ node: "alice@localhost", jid: "bob@localhost", subid: "s1" });
-    s.addPendingRequest!({ node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" });
-    await s.commit();
-    const again = await open(url);
-    expect(again.load().pending!.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
-      { node: "alice@localhost", jid: "bob@localhost", subid: "s1" }, { node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" }]);
-    again.removePendingRequest!("alice@localhost", "bob@localhost");
-    await again.commit();
-    expect((await open(url)).load().pending).toEqual([{ node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" }]);
-    again.deleteNode("alice@localhost");
-    await again.commit();
-    expect((await open(url)).load().pending ?? []).toEqual([]);
-  });
-});
 
 describe("schema migrations", () => {
   it("creates the schema in an empty database and records its version; opening again changes nothing", async () => {
@@ -89,93 +70,18 @@ describe("schema migrations", () => {
   });
 });
 
-describe("the store's behaviour (as SQLite's)", () => {
-  let url: string, s: PostgresStore;
+describe("group commit on PostgreSQL", () => {
+  let url: string, s: PostgresStore & PerWrite;
   beforeAll(async () => { url = await freshDb(); s = await open(url); });
   const reload = async () => (await open(url)).load();
-
-  it("creates a node and keeps the newest max_items items, a re-published id becoming the newest", async () => {
-    s.atomically(() => { s.createNode("alice@localhost", CONFIG); s.putItem("alice@localhost", item("a", 1), 3); });
-    for (const [id, lat] of [["b", 2], ["c", 3], ["a", 4], ["d", 5]] as const) s.putItem("alice@localhost", item(id, lat), 3);
-    await s.commit();
-    const [node] = (await reload()).nodes;
-    expect(node.config).toEqual(CONFIG);
-    expect(node.items.map((i) => i.id)).toEqual(["c", "a", "d"]);
-    expect(node.items[1]).toEqual(item("a", 4)); // JSON payload and epoch ms intact, non-ASCII included
-  });
-
-  it("deletes items by id and purges", async () => {
-    s.deleteItems("alice@localhost", ["c", "d"]);
-    await s.commit();
-    expect((await reload()).nodes[0].items.map((i) => i.id)).toEqual(["a"]);
-    s.purge("alice@localhost");
-    await s.commit();
-    expect((await reload()).nodes[0].items).toEqual([]);
-  });
-
-  it("saves configuration and trims to a smaller max_items", async () => {
-    for (const id of ["p", "q", "r"]) s.putItem("alice@localhost", item(id), 3);
-    s.atomically(() => { s.saveConfig("alice@localhost", { accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0, exact: [] }); s.trim("alice@localhost", 1); });
-    await s.commit();
-    const [node] = (await reload()).nodes;
-    expect(node.config).toEqual({ accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0, exact: [] });
-    expect(node.items.map((i) => i.id)).toEqual(["r"]);
-  });
-
-  it("sets, replaces and removes affiliations", async () => {
-    s.setAffiliation("alice@localhost", "bob@localhost", "member");
-    s.setAffiliation("alice@localhost", "carol@localhost", "publisher");
-    s.setAffiliation("alice@localhost", "bob@localhost", "outcast");
-    s.setAffiliation("alice@localhost", "carol@localhost", "none");
-    await s.commit();
-    expect([...(await reload()).nodes[0].affiliations]).toEqual([["bob@localhost", "outcast"]]);
-  });
-
-  it("adds, replaces and removes persistent subscriptions", async () => {
-    s.addSubscription({ node: "locations", jid: "bob@localhost", subid: "s1", temporary: false });
-    s.addSubscription({ node: "alice@localhost", jid: "bob@localhost", subid: "s2", temporary: false });
-    s.addSubscription({ node: "alice@localhost", jid: "bob@localhost", subid: "s3", temporary: false });
-    s.addSubscription({ node: "presence", jid: "dan@localhost", subid: "s4", temporary: false });
-    s.removeSubscription("presence", "dan@localhost");
-    await s.commit();
-    expect((await reload()).subscriptions.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
-      { node: "locations", jid: "bob@localhost", subid: "s1", temporary: false },
-      { node: "alice@localhost", jid: "bob@localhost", subid: "s3", temporary: false },
-    ]);
-  });
-
-  it("keeps a subscription's options (XEP-0060 §6.3), persistent and temporary, and replaces them", async () => {
-    const digest = { deliver: true, digest: true, digestFrequency: 250 };
-    s.addSubscription({ node: "presence", jid: "eve@localhost", subid: "o1", temporary: false, options: digest });
-    s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/map", subid: "o2", temporary: true, options: { ...digest, deliver: false } });
-    await s.commit();
-    const subs = (await reload()).subscriptions.filter((x) => x.node === "presence");
-    expect(subs.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
-      { node: "presence", jid: "eve@localhost", subid: "o1", temporary: false, options: digest },
-      { node: "presence", jid: "eve@localhost/map", subid: "o2", temporary: true, options: { ...digest, deliver: false } },
-    ]);
-    s.addSubscription({ node: "presence", jid: "eve@localhost", subid: "o1", temporary: false });
-    s.removeTemporarySubscription!("presence", "eve@localhost/map");
-    s.removeSubscription("presence", "eve@localhost");
-    await s.commit();
-    expect((await reload()).subscriptions.filter((x) => x.node === "presence")).toEqual([]);
-  });
-
-  it("deletes a node with its items, affiliations and subscriptions", async () => {
-    s.deleteNode("alice@localhost");
-    await s.commit();
-    expect(await reload()).toEqual({ nodes: [], subscriptions: [{ node: "locations", jid: "bob@localhost", subid: "s1", temporary: false }] });
-    expect((await sql(url, "SELECT count(*)::int AS n FROM items")).rows[0].n).toBe(0);
-    expect((await sql(url, "SELECT count(*)::int AS n FROM affiliations")).rows[0].n).toBe(0);
-  });
 
   it("commits the writes of one event-loop turn in one transaction", async () => {
     const count = async () => Number((await sql(url, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).rows[0].xact_commit);
     s.createNode("bulk@localhost", { ...CONFIG, maxItems: 500 });
-    await s.commit();
+    await s.durable();
     const before = await count();
     for (let i = 0; i < 200; i++) s.putItem("bulk@localhost", item(`b${i}`, i), 500);
-    await s.commit();
+    await s.durable();
     const after = await count();
     // the stats also count this test's own queries (a few per call of count()); 200 transactions would be far more
     expect(after - before).toBeLessThan(10);
@@ -185,13 +91,13 @@ describe("the store's behaviour (as SQLite's)", () => {
   it("fails the whole batch and hands back the touched nodes' stored state when a commit fails", async () => {
     const other = await open(url);
     other.createNode("race@localhost", CONFIG); // another instance created it first
-    await other.commit();
+    await other.durable();
     const rolledBack: Array<[string[], number]> = [];
     s.onRollback((names, fresh) => rolledBack.push([names, fresh.nodes.length]));
     s.createNode("race@localhost", CONFIG);
     s.putItem("race@localhost", item("x"), 3);
     s.putItem("bulk@localhost", item("same-batch"), 500);
-    const err = await s.commit().catch((e: unknown) => e);
+    const err = await s.durable().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreUnavailable);
     expect((err as Error).message).toMatch(/duplicate key/);
     expect(rolledBack).toEqual([[["race@localhost", "bulk@localhost"], 2]]);
@@ -200,7 +106,7 @@ describe("the store's behaviour (as SQLite's)", () => {
     expect(state.nodes.find((n) => n.name === "bulk@localhost")!.items.some((i) => i.id === "same-batch")).toBe(false);
     // the next batch works on a fresh connection
     s.putItem("bulk@localhost", item("next"), 500);
-    await s.commit();
+    await s.durable();
     expect((await reload()).nodes.find((n) => n.name === "bulk@localhost")!.items.at(-1)!.id).toBe("next");
   });
 });

@@ -72,7 +72,11 @@ describe("changes as values", () => {
   it("an approval is one commit: when it fails, the request still waits and nothing else changed", () => {
     const real = openSqliteStore(":memory:");
     let failing = false;
-    const store: Store = { ...real, load: () => real.load(), atomically: (w) => (failing ? (() => { throw new StoreUnavailable("disk full"); })() : real.atomically(w)) };
+    const store: Store = {
+      ...real,
+      load: () => real.load(),
+      commit: (changes) => (failing ? (() => { throw new StoreUnavailable("disk full"); })() : real.commit(changes)),
+    };
     const svc = make(store);
     svc.publish("pat@localhost/phone", fix(1, "authorize"), 0);
     const r = svc.subscribe("val@localhost", "pat@localhost", "val@localhost");

@@ -5,22 +5,22 @@ import { describe, expect, it } from "vitest";
 import { formOf } from "../../component/src/protocol/node-config.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
+import type { ChangeKind } from "../../component/src/core/changes.ts";
 import { StoreUnavailable, type Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
-/** The real SQLite store whose `failing` method throws, as SQLITE_FULL would, after the earlier writes ran. */
-function flaky(): { store: Store; failing: Set<keyof Store> } {
+/** The real SQLite store whose commit throws, as SQLITE_FULL would, when it holds a change of a `failing` kind. */
+function flaky(): { store: Store; failing: Set<ChangeKind> } {
   const real = openSqliteStore(":memory:");
-  const failing = new Set<keyof Store>();
-  const store = new Proxy(real, {
-    get(target, key: keyof Store) {
-      const f = target[key] as (...a: unknown[]) => unknown;
-      return (...a: unknown[]) => {
-        if (failing.has(key)) throw new StoreUnavailable("SQLITE_FULL: database or disk is full");
-        return f.apply(target, a);
-      };
+  const failing = new Set<ChangeKind>();
+  const store: Store = {
+    load: () => real.load(),
+    commit(changes) {
+      if (changes.some((c) => failing.has(c.kind))) throw new StoreUnavailable("SQLITE_FULL: database or disk is full");
+      real.commit(changes);
     },
-  });
+    close: () => real.close(),
+  };
   return { store, failing };
 }
 

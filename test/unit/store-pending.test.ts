@@ -31,7 +31,7 @@ describe("pending authorization requests with SQLite", () => {
     const subid = r.ok ? r.value.subscription.subid : "";
     const w = first.svc.subscribe("wes@localhost/map", "pat@localhost", "wes@localhost");
     expect(w.ok && w.value.state).toBe("pending");
-    await (first.store as unknown as { commit(): Promise<void> }).commit();
+    await (first.store as unknown as { durable(): Promise<void> }).durable();
     first.store.close();
 
     const second = open();
@@ -42,7 +42,7 @@ describe("pending authorization requests with SQLite", () => {
     expect(second.svc.unsubscribe("wes@localhost/map", "pat@localhost", "wes@localhost").ok).toBe(true);
     const a = second.svc.answerAuthorization("pat@localhost/laptop", { node: "pat@localhost", jid: "val@localhost", subid, allow: true });
     expect(a.ok && a.value.notifications[0]).toEqual({ to: "val@localhost", event: { kind: "subscription", node: "pat@localhost", jid: "val@localhost", state: "subscribed" } });
-    await (second.store as unknown as { commit(): Promise<void> }).commit();
+    await (second.store as unknown as { durable(): Promise<void> }).durable();
     second.store.close();
 
     const third = open();

@@ -1,6 +1,7 @@
 // The SQLite store's group commit (store/sqlite-batch.ts) on real SQLite files: what a second connection sees, the
 // commit records in the WAL, and real failures (a lock held by another connection, a full tmpfs, ext4 shut down as
-// on an I/O error). Mounting needs root, as test/integration/faults-storage.test.ts does.
+// on an I/O error). Mounting needs root, as test/integration/faults-storage.test.ts does. The behaviours every
+// store shares: test/integration/store-contract.test.ts.
 import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
@@ -10,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Item, NodeConfig } from "../../component/src/core/model.ts";
 import { StoreUnavailable, type StoredState } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { withWrites } from "../support/store-writes.ts";
 
 const cleanup: Array<() => unknown> = [];
 afterEach(() => { for (const f of cleanup.splice(0).reverse()) { try { f(); } catch { /* best effort */ } } });
@@ -25,7 +27,7 @@ function tempFile(): string {
 }
 
 function open(file: string, busyTimeoutMs?: number) {
-  const s = openSqliteStore(file, { busyTimeoutMs });
+  const s = withWrites(openSqliteStore(file, { busyTimeoutMs }));
   cleanup.push(() => s.close());
   return s;
 }
@@ -83,13 +85,13 @@ describe("the SQLite store's group commit", () => {
     const file = tempFile();
     const s = open(file);
     const reader = other(file);
-    await s.commit(); // nothing pending
+    await s.durable(); // nothing pending
     const before = commitsInWal(file); // the schema's
     s.createNode(A, CONFIG);
     for (let i = 0; i < 10; i++) s.putItem(A, item(`i${i}`), 20);
     expect(ids(reader)).toEqual([]);
     expect(commitsInWal(file)).toBe(before);
-    await s.commit();
+    await s.durable();
     expect(ids(reader)).toHaveLength(10);
     expect(commitsInWal(file)).toBe(before + 1);
   });
@@ -105,7 +107,7 @@ describe("the SQLite store's group commit", () => {
     expect(() => s.atomically(() => { s.putItem(A, item("undone"), 20); s.createNode(A, CONFIG); })).toThrow(StoreUnavailable);
     expect(() => s.atomically(() => { s.putItem(A, item("undone too"), 20); s.createNode(A, CONFIG); })).toThrow(StoreUnavailable);
     s.putItem(A, item("kept2"), 20);
-    await s.commit();
+    await s.durable();
     expect(ids(other(file))).toEqual([`${A}/kept1`, `${A}/kept2`]);
     expect(commitsInWal(file)).toBe(before + 1);
   });
@@ -114,7 +116,7 @@ describe("the SQLite store's group commit", () => {
     const file = tempFile();
     const s = open(file, 50);
     s.createNode(A, CONFIG);
-    await s.commit();
+    await s.durable();
     const locker = other(file);
     locker.exec("BEGIN IMMEDIATE");
     const t0 = performance.now();
@@ -124,7 +126,7 @@ describe("the SQLite store's group commit", () => {
     locker.exec("COMMIT");
     // the same turn: the lock is free again, and the other connection's commit is no obstacle
     s.putItem(A, item("free"), 20);
-    await s.commit();
+    await s.durable();
     expect(ids(other(file))).toEqual([`${A}/free`]);
   });
 
@@ -134,7 +136,7 @@ describe("the SQLite store's group commit", () => {
     s.createNode(A, CONFIG);
     s.putItem(A, item("committed"), 20);
     s.addSubscription({ node: A, jid: "v@localhost", subid: "s1", temporary: false });
-    await s.commit();
+    await s.durable();
     const events: string[] = [];
     let rolledBack: [string[], StoredState] | undefined;
     s.onRollback((names, fresh) => { events.push("rollback"); rolledBack = [names, fresh]; });
@@ -143,7 +145,7 @@ describe("the SQLite store's group commit", () => {
     s.putItem(A, item("lost", "y".repeat(8000)), 20);
     s.addSubscription({ node: A, jid: "w@localhost", subid: "s2", temporary: false });
     s.atomically(() => { s.createNode(B, CONFIG); s.putItem(B, item("lost-too"), 20); });
-    const failed = s.commit().then(() => events.push("resolved"), (e: unknown) => { events.push("rejected"); return e; });
+    const failed = s.durable().then(() => events.push("resolved"), (e: unknown) => { events.push("rejected"); return e; });
     expect(await failed).toBeInstanceOf(StoreUnavailable);
     expect((await failed as StoreUnavailable).reason).toMatch(/SQLITE_FULL/);
     expect(events).toEqual(["rollback", "rejected"]);
@@ -155,7 +157,7 @@ describe("the SQLite store's group commit", () => {
 
     unlinkSync(filler);
     s.putItem(A, item("after"), 20);
-    await s.commit();
+    await s.durable();
     expect(ids(other(file))).toEqual([`${A}/committed`, `${A}/after`]);
   });
 
@@ -164,14 +166,14 @@ describe("the SQLite store's group commit", () => {
     const s = open(file);
     s.createNode(A, CONFIG);
     s.putItem(A, item("committed"), 20);
-    await s.commit();
+    await s.durable();
     let rolledBack: [string[], StoredState] | undefined;
     s.onRollback((names, fresh) => { rolledBack = [names, fresh]; });
-    const idle = s.commit(); // nothing pending
+    const idle = s.durable(); // nothing pending
     fill(file);
 
     s.putItem(A, item("lost"), 20);
-    const batch = s.commit();
+    const batch = s.durable();
     // a batch larger than SQLite's page cache (16 MB with better-sqlite3) spills to the WAL before its commit; on a
     // full disk that fails with SQLITE_FULL and SQLite rolls back the transaction, the writes before it included
     const huge = "y".repeat(500_000);
@@ -183,7 +185,7 @@ describe("the SQLite store's group commit", () => {
     expect(rolledBack![1].nodes.map((n) => n.items.map((i) => i.id))).toEqual([["committed"]]);
     await expect(batch).rejects.toThrow(StoreUnavailable);
     await expect(idle).resolves.toBeUndefined();
-    await expect(s.commit()).resolves.toBeUndefined();
+    await expect(s.durable()).resolves.toBeUndefined();
     expect(ids(other(file))).toEqual([`${A}/committed`]);
   });
 
@@ -192,7 +194,7 @@ describe("the SQLite store's group commit", () => {
     const s = open(file);
     s.createNode(A, CONFIG);
     s.putItem(A, item("committed"), 20);
-    await s.commit();
+    await s.durable();
     const remembered = (name: string): StoredState => ({ nodes: [{ name, config: CONFIG, affiliations: new Map(), items: [item(`as remembered by ${name}`)] }], subscriptions: [] });
     s.rememberFrom!(remembered);
     let rolledBack: [string[], StoredState] | undefined;
@@ -202,13 +204,13 @@ describe("the SQLite store's group commit", () => {
     s.atomically(() => { s.createNode(B, CONFIG); s.putItem(B, item("lost too"), 20); });
     // EXT4_IOC_SHUTDOWN, as in faults-storage.test.ts: every later write and read of the file system fails
     execFileSync("python3", ["-c", "import fcntl,os,struct,sys; fd=os.open(sys.argv[1], os.O_RDONLY); fcntl.ioctl(fd, 0x8004587D, struct.pack('I', 2))", join(file, "../..")]);
-    await expect(s.commit()).rejects.toThrow(StoreUnavailable);
+    await expect(s.durable()).rejects.toThrow(StoreUnavailable);
     expect(rolledBack).toEqual([[A, B], { nodes: [...remembered(A).nodes, ...remembered(B).nodes], subscriptions: [] }]);
   });
 
   it("close() commits what is pending", () => {
     const file = tempFile();
-    const s = openSqliteStore(file);
+    const s = withWrites(openSqliteStore(file));
     s.createNode(A, CONFIG);
     s.putItem(A, item("last words"), 20);
     s.close();
@@ -222,33 +224,12 @@ describe("the SQLite store's group commit", () => {
     s.createNode(A, CONFIG);
     s.putItem(A, item("home", secret), 20);
     s.putItem(A, item("work"), 20);
-    await s.commit();
+    await s.durable();
     const onDisk = () => [file, `${file}-wal`].some((f) => existsSync(f) && readFileSync(f).includes(secret));
     expect(onDisk()).toBe(true);
     s.deleteItems(A, ["home"]);
-    await s.commit();
+    await s.durable();
     expect(onDisk()).toBe(false);
     expect(ids(other(file))).toEqual([`${A}/work`]);
-  });
-});
-
-describe("the SQLite store's temporary subscriptions (XEP-0060 §12.5)", () => {
-  it("keeps them across a reopen, as temporary, apart from the persistent ones, and drops them with their node", async () => {
-    const file = tempFile();
-    const s = openSqliteStore(file);
-    s.createNode(A, CONFIG);
-    s.addSubscription({ node: "locations", jid: "pat@localhost", subid: "p1", temporary: false });
-    s.addTemporarySubscription!({ node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true });
-    s.addTemporarySubscription!({ node: A, jid: "vic@localhost/map", subid: "t2", temporary: true });
-    s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/tab", subid: "t3", temporary: true });
-    s.removeTemporarySubscription!("presence", "eve@localhost/tab");
-    s.deleteNode(A);
-    await s.commit();
-    s.close();
-    const again = open(file);
-    expect(again.load().subscriptions.sort((x, y) => x.subid.localeCompare(y.subid))).toEqual([
-      { node: "locations", jid: "pat@localhost", subid: "p1", temporary: false },
-      { node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true },
-    ]);
   });
 });

@@ -122,7 +122,7 @@ describe("sessions known from before a reconnect", () => {
     first.presence("eve@localhost/tab", true, undefined, 0, 0);
     first.subscribe("vic@localhost/map", "locations", "vic@localhost/map");
     first.subscribe("eve@localhost/tab", "presence", "eve@localhost/tab");
-    await store.commit();
+    await store.durable();
     // the next run loads both as temporary, with no session known: vic's tab is still open, eve's closed meanwhile
     const core = new GeoService(store, settings, () => "s2");
     expect(core.unconfirmedTemporary().sort()).toEqual(["eve@localhost/tab", "vic@localhost/map"]);

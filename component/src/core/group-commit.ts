@@ -1,15 +1,16 @@
-// An asynchronous store (PostgreSQL) behind the synchronous Store port: its write methods only record; the shell
-// releases replies and notifications once what was recorded before them is committed ("group commit").
+// Group commit (SQLite and PostgreSQL): Store.commit(changes) puts the changes into the batch of the current
+// event-loop turn (SQLite runs them at once, PostgreSQL only records them); the batch commits after the turn, and the
+// shell releases replies and notifications once what was recorded before them is committed.
 import type { StoredState } from "./store.ts";
 
 export interface GroupCommit {
   /** how many writes were recorded so far (a handler that changed it wrote something) */
   readonly recorded: number;
   /**
-   * Settles once every write recorded so far is committed (durable), or rejects with StoreUnavailable if the
-   * transaction holding them failed. Resolves at once when nothing is pending.
+   * Settles once every write recorded so far (Store.commit(changes)) is committed (durable), or rejects with
+   * StoreUnavailable if the transaction holding them failed. Resolves at once when nothing is pending.
    */
-  commit(): Promise<void>;
+  durable(): Promise<void>;
   /**
    * Called, before the failed commit's promise rejects, with the durable state of the nodes the failed transaction
    * touched (a name missing from `fresh.nodes` no longer exists): memory must be set back to it.
@@ -26,5 +27,5 @@ export interface GroupCommit {
 }
 
 export function hasGroupCommit<S extends object>(store: S): store is S & GroupCommit {
-  return typeof (store as Partial<GroupCommit>).commit === "function";
+  return typeof (store as Partial<GroupCommit>).onRollback === "function";
 }

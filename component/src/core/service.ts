@@ -24,7 +24,7 @@ import { publish, type PublishRequest } from "./publish.ts";
 import type { RemoteChange } from "./replica.ts";
 import { endSharing, nextDeadline, type Ended } from "./share-until.ts";
 import { State, type Settings } from "./state.ts";
-import { commitChanges, type Store, type StoredState } from "./store.ts";
+import type { Store, StoredState } from "./store.ts";
 import { getOptions, setOptions } from "./sub-ops.ts";
 import { subscribe, subscriptionsOf, unsubscribe } from "./subscribe.ts";
 import { recordReads, watchReport, type WatchReport } from "./watchers.ts";
@@ -44,7 +44,7 @@ class Context implements Core {
   }
 
   commit(changes: readonly Change[]): void {
-    commitChanges(this.store, changes); // durable first: a throw leaves memory as it was
+    this.store.commit(changes); // durable first: a throw leaves memory as it was
     for (const c of changes) apply(this.state, c);
   }
 

@@ -3,6 +3,7 @@
 // presence. A read (items, disco#items) is therefore answered from what the store holds now, by the same pure
 // core: the shell awaits the rows, the core decides on them as values.
 import type { PublisherPresence } from "./presence.ts";
+import { MemoryStore } from "./memory-store.ts";
 import { GeoService } from "./service.ts";
 import { isDue } from "./share-until.ts";
 import type { Settings } from "./state.ts";
@@ -17,9 +18,8 @@ export interface ReadView {
 /** A store that answers reads from the shared database. `node`: a personal node, or undefined for all nodes
  * (each with its latest item only: enough for `locations`, `presence` and disco#items of the service). */
 export interface SharedReads {
+  /** publishers' presence comes from the instance that owns each publisher (its savePresence changes) */
   readView(node: string | undefined): Promise<ReadView>;
-  /** records a publisher's presence (written by the instance that owns the publisher) */
-  savePresence(p: PublisherPresence): void;
 }
 
 export function hasSharedReads<S extends object>(store: S): store is S & SharedReads {
@@ -30,13 +30,9 @@ export function hasSharedReads<S extends object>(store: S): store is S & SharedR
  * share_until, as the stored rows say. */
 export function readerOver(view: ReadView, settings: Settings, now: number): GeoService {
   for (const n of view.state.nodes) n.sharingEnded = isDue(n, now);
-  const noWrites = () => { throw new Error("a read-only view was written to"); };
-  const store = {
-    load: () => view.state, atomically: noWrites, createNode: noWrites, saveConfig: noWrites, setAffiliation: noWrites,
-    putItem: noWrites, deleteItems: noWrites, trim: noWrites, purge: noWrites, deleteNode: noWrites,
-    addSubscription: noWrites, removeSubscription: noWrites, close: () => {},
-  };
-  const core = new GeoService(store, settings, noWrites);
+  const core = new GeoService(new MemoryStore(view.state, { readOnly: true }), settings, () => {
+    throw new Error("a read-only view was written to");
+  });
   for (const p of view.presence) core.applyRemote({ kind: "savePresence", presence: p });
   return core;
 }

@@ -12,13 +12,27 @@
 // asserts < 1 s). LISTEN starts before the store's initial snapshot, so nothing committed in between is missed.
 // If the listening connection is lost, changes may be missed: on reconnecting it reloads everything ("all").
 import pg from "pg";
+import type { Change } from "../core/changes.ts";
 import type { RemoteChange } from "../core/replica.ts";
 import type { Subscription } from "../core/model.ts";
+import type { StoredState } from "../core/store.ts";
 
 export const CHANNEL = { node: "geo_node", sub: "geo_sub", pending: "geo_pending" } as const;
 export const NOTIFY_SQL = "SELECT pg_notify($1, $2)";
 
-type Read = (names?: string[]) => Promise<import("../core/store.ts").StoredState>;
+/** What a change announces to the other instances: its channel and what to read back; items and presence nothing. */
+export function announcementOf(c: Change): [string, ...string[]] | undefined {
+  switch (c.kind) {
+    case "createNode": case "saveConfig": case "setAffiliation": case "deleteNode": return [CHANNEL.node, c.node];
+    case "addSubscription": return [CHANNEL.sub, c.subscription.node, c.subscription.jid];
+    case "removeSubscription": return [CHANNEL.sub, c.node, c.jid];
+    case "addPending": return [CHANNEL.pending, c.request.node, c.request.jid];
+    case "removePending": return [CHANNEL.pending, c.node, c.jid];
+    default: return undefined;
+  }
+}
+
+type Read = (names?: string[]) => Promise<StoredState>;
 
 export interface Listener {
   onChange(l: (c: RemoteChange) => void): void;

@@ -1,34 +1,37 @@
-// Reads for core/shared-read.ts: what PostgreSQL holds now, for one personal node or for all nodes (each with
-// its latest item), plus publishers' presence rows.
+// Reads of the shared store: the stored state (loading, reloads, other instances' changes), and for
+// core/shared-read.ts what PostgreSQL holds now, for one personal node or for all nodes (each with its latest
+// item), plus publishers' presence rows.
 import type pg from "pg";
 import { normaliseBare } from "../core/jid.ts";
-import type { NodeConfig, PersonalNode } from "../core/model.ts";
 import type { PublisherPresence, Show } from "../core/presence.ts";
 import type { ReadView } from "../core/shared-read.ts";
-import { configOf, NODE_COLUMNS } from "./config-columns.ts";
+import type { StoredState } from "../core/store.ts";
+import { POSTGRES } from "./dialect.ts";
+import { nodesOf, stateOf, type Rows } from "./rows.ts";
+import { readStatements, type ReadKey } from "./statements.ts";
 
-export const PRESENCE_SQL = `INSERT INTO presence (jid, online, show, since) VALUES ($1, $2, $3, $4)
-  ON CONFLICT (jid) DO UPDATE SET online = EXCLUDED.online, show = EXCLUDED.show, since = EXCLUDED.since`;
+const READS = { all: readStatements(POSTGRES, false), named: readStatements(POSTGRES, true) };
+const LATEST_ITEMS = "SELECT DISTINCT ON (node) node, id, publisher, geoloc, published FROM items ORDER BY node, seq DESC";
+
+/** Nodes (all, or those named) with their affiliations and items, their subscriptions and pending requests. */
+export async function readState(db: pg.ClientBase, names?: string[]): Promise<StoredState> {
+  const reads = names ? READS.named : READS.all;
+  const args = names ? [POSTGRES.listValue(names)] : [];
+  const rows: Rows = {};
+  for (const k of Object.keys(reads) as ReadKey[]) rows[k] = (await db.query(reads[k].text, args)).rows;
+  return stateOf(rows, POSTGRES);
+}
 
 export async function readView(db: pg.ClientBase, node: string | undefined): Promise<ReadView> {
   const name = node === undefined ? undefined : normaliseBare(node);
   if (node !== undefined && name === undefined) return { state: { nodes: [], subscriptions: [] }, presence: [] };
   const one = name !== undefined;
-  const args = one ? [name] : [];
-  const nodes = new Map<string, PersonalNode>();
-  for (const r of (await db.query(`SELECT ${NODE_COLUMNS} FROM nodes${one ? " WHERE name = $1" : ""}`, args)).rows) {
-    nodes.set(r.name, { name: r.name, config: configOf(r), affiliations: new Map(), items: [] });
-  }
-  for (const r of (await db.query(`SELECT node, jid, affiliation FROM affiliations${one ? " WHERE node = $1" : ""}`, args)).rows) {
-    nodes.get(r.node)?.affiliations.set(r.jid, r.affiliation);
-  }
-  const items = one
-    ? "SELECT node, id, publisher, geoloc, published FROM items WHERE node = $1 ORDER BY seq"
-    : "SELECT DISTINCT ON (node) node, id, publisher, geoloc, published FROM items ORDER BY node, seq DESC";
-  for (const r of (await db.query(items, args)).rows) {
-    nodes.get(r.node)?.items.push({ id: r.id, publisher: r.publisher, geoloc: r.geoloc, published: Number(r.published) });
-  }
-  const presence: PublisherPresence[] = (await db.query(`SELECT jid, online, show, since FROM presence${one ? " WHERE jid = $1" : ""}`, args)).rows
+  const reads = one ? READS.named : READS.all;
+  const args = one ? [POSTGRES.listValue([name])] : [];
+  const nodes = (await db.query(reads.nodes.text, args)).rows;
+  const affiliations = (await db.query(reads.affiliations.text, args)).rows;
+  const items = (await db.query(one ? reads.items.text : LATEST_ITEMS, args)).rows;
+  const presence: PublisherPresence[] = (await db.query(`SELECT jid, online, show, since FROM presence${one ? " WHERE jid = $1" : ""}`, one ? [name] : [])).rows
     .map((r) => ({ jid: r.jid, online: r.online, ...(r.show && { show: r.show as Show }), since: Number(r.since) }));
-  return { state: { nodes: [...nodes.values()], subscriptions: [] }, presence };
+  return { state: { nodes: nodesOf({ nodes, affiliations, items }, POSTGRES), subscriptions: [] }, presence };
 }

@@ -4,9 +4,9 @@
 // BEGIN + COMMIT took ~20% of the component's busy time with one per publish, ~6% with one per event-loop turn
 // (~7 publishes each). So the writes of one turn share one transaction: the first write opens it (BEGIN IMMEDIATE)
 // and schedules its COMMIT after the turn's handlers ran (setImmediate). Writes still execute at once, on the one
-// connection, so a constraint or a lock is reported to the core synchronously as before; each (or each
-// atomically() with the writes in it) runs in its own SAVEPOINT, so a failed one is undone alone and the batch
-// keeps the others. The shell (xmpp/service.ts, xmpp/gate.ts) holds replies and notifications until commit()
+// connection, so a constraint or a lock is reported to the core synchronously as before; each commit(changes) runs in its
+// own SAVEPOINT, so a failed one is undone alone (all of its changes) and the batch keeps the others. The shell
+// (xmpp/iq.ts, xmpp/gate.ts) holds replies and notifications until durable()
 // settles: an acknowledged write is committed (synchronous=NORMAL in WAL: it survives the process being killed)
 // before its ack leaves.
 //
@@ -15,7 +15,7 @@
 //
 // A failed batch (its COMMIT failed, or SQLite rolled the whole transaction back by itself after an I/O error,
 // SQLITE_FULL or SQLITE_NOMEM in a statement) loses every write in it while memory holds them: the listeners of
-// onRollback get the stored state of the nodes it touched, then its commit() promise rejects. That state is read
+// onRollback get the stored state of the nodes it touched, then its durable() promise rejects. That state is read
 // back from the database. The error that failed a commit often fails reads too (an ext4 file system shut down on
 // an error refuses both: test/integration/faults-storage.test.ts), so each node's state is also taken from
 // `current` (memory, which equals the stored state until the core writes: it writes durable first) at the batch's
@@ -23,21 +23,17 @@
 import type Database from "better-sqlite3";
 import type { GroupCommit } from "../core/group-commit.ts";
 import { StoreUnavailable, type StoredState } from "../core/store.ts";
+import { TurnBatches, type Batch } from "./turn-batch.ts";
 
-interface Batch {
-  /** node names written, with their state before the batch (when `current` is known) */
-  touched: Map<string, StoredState | undefined>;
+interface SqliteBatch extends Batch {
   /** the batch deleted rows: erase them from the WAL after the commit (store/sqlite.ts) */
   erase: boolean;
   settled: boolean;
-  done: Promise<void>;
-  resolve(): void;
-  reject(e: unknown): void;
 }
 
 export interface Batches extends Omit<GroupCommit, "end"> {
-  /** runs `writes` in a savepoint of the open batch (opening one first); `node` is the node name they change */
-  write<T>(node: string | undefined, writes: () => T): T;
+  /** runs `writes` in a savepoint of the open batch (opening one first); `nodes`: the node names they change */
+  write<T>(nodes: readonly string[], writes: () => T): T;
   /** the open batch deleted rows (called after a successful delete) */
   erased(): void;
   /** commits the open batch now (close) */
@@ -53,26 +49,12 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     release: db.prepare("RELEASE w"),
     undo: db.prepare("ROLLBACK TO w"),
   };
-  let open: Batch | undefined;
-  let recorded = 0;
-  let depth = 0; // 1 while a write or an atomically() runs in its savepoint
-  const listeners: Array<(names: string[], fresh: StoredState) => void> = [];
+  // BEGIN IMMEDIATE: SQLITE_BUSY after the busy timeout: no batch, this write fails
+  const turns = new TurnBatches<SqliteBatch>((b) => { sql.begin.run(); return { ...b, erase: false, settled: false }; }, finish);
   let current: ((name: string) => StoredState) | undefined;
   const nothingPending = Promise.resolve();
 
-  function begin(): Batch {
-    sql.begin.run(); // SQLITE_BUSY after the busy timeout: no batch, this write fails
-    let resolve!: () => void, reject!: (e: unknown) => void;
-    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    done.catch(() => {}); // observed by commit() callers; not an unhandled rejection when nobody waits
-    const b: Batch = { touched: new Map(), erase: false, settled: false, done, resolve, reject };
-    setImmediate(() => finish(b));
-    return b;
-  }
-
-  function finish(b: Batch): void {
-    if (open !== b) return; // flushed already, or failed
-    open = undefined;
+  function finish(b: SqliteBatch): void {
     try {
       sql.commit.run();
     } catch (e) {
@@ -84,7 +66,7 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     b.resolve();
   }
 
-  function stateBefore(b: Batch, names: string[]): StoredState | undefined {
+  function stateBefore(b: SqliteBatch, names: string[]): StoredState | undefined {
     try {
       return readBack(names);
     } catch { /* the storage cannot be read either: what memory held at the first write */ }
@@ -97,35 +79,30 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     return fresh;
   }
 
-  function failed(b: Batch, e: unknown): void {
+  function failed(b: SqliteBatch, e: unknown): void {
     if (b.settled) return;
     b.settled = true;
-    if (open === b) open = undefined;
+    turns.close(b);
     if (db.inTransaction) {
       try { sql.rollback.run(); } catch { /* SQLite rolls back what it could not commit */ }
     }
     const names = [...b.touched.keys()];
     const fresh = names.length ? stateBefore(b, names) : undefined;
-    if (fresh) for (const l of listeners) l(names, fresh);
+    if (fresh) turns.rolledBack(names, fresh);
     const reason = e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
     b.reject(new StoreUnavailable(reason, { cause: e }));
   }
 
-  function write<T>(node: string | undefined, writes: () => T): T {
-    const b = (open ??= begin());
-    if (node !== undefined && !b.touched.has(node)) b.touched.set(node, current?.(node));
-    recorded++;
-    // inside atomically(): its savepoint undoes this write with the others when one fails (all or nothing)
-    if (depth > 0) return writes();
+  function write<T>(nodes: readonly string[], writes: () => T): T {
+    const b = turns.current();
+    for (const node of nodes) if (!b.touched.has(node)) b.touched.set(node, current?.(node));
+    turns.recorded++;
     sql.savepoint.run();
-    depth++;
     try {
       const r = writes();
-      depth--;
       sql.release.run();
       return r;
     } catch (e) {
-      depth = 0;
       if (db.inTransaction) {
         try { sql.undo.run(); sql.release.run(); } catch { /* checked below */ }
       }
@@ -137,11 +114,11 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
 
   return {
     write,
-    erased() { if (open) open.erase = true; },
-    flush() { if (open) finish(open); },
-    get recorded() { return recorded; },
-    commit: () => open?.done ?? nothingPending,
-    onRollback(l) { listeners.push(l); },
+    erased() { if (turns.open) turns.open.erase = true; },
+    flush() { const b = turns.open; if (b && turns.close(b)) finish(b); },
+    get recorded() { return turns.recorded; },
+    durable: () => turns.open?.done ?? nothingPending,
+    onRollback: turns.onRollback,
     rememberFrom(c) { current = c; },
   };
 }

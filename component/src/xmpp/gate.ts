@@ -10,7 +10,7 @@ export function gatedNotify(durable: GroupCommit, outbox: Sink, core: GeoService
   let released: Promise<void> = Promise.resolve();
   return (n) => {
     if (!n.length) return;
-    const committed = durable.commit();
+    const committed = durable.durable();
     released = released.then(() => committed.then(
       () => outbox.push(n),
       // The batch failed and memory was set back: its item, retract, purge, delete and subscription events did not

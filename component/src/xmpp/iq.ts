@@ -28,7 +28,7 @@ export function iqMiddleware(entity: Component, durable: GroupCommit | undefined
     // if this IQ's own writes fail to commit, memory was set back (onRollback) and it is answered as if the store had
     // refused at once; a reply that wrote nothing waits for the commit and leaves either way
     const wrote = durable !== undefined && durable.recorded !== before;
-    const committed = durable?.commit().then(() => undefined, (e: unknown) => (wrote ? unavailable(e) : undefined));
+    const committed = durable?.durable().then(() => undefined, (e: unknown) => (wrote ? unavailable(e) : undefined));
     return answered.then(
       async (reply) => {
         const failed = await committed;

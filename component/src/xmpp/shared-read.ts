@@ -23,7 +23,7 @@ export interface Shared {
 }
 
 async function reader(s: Shared, node: string | undefined) {
-  await s.durable.commit().catch(() => {}); // a failed batch was set back; the database is the truth either way
+  await s.durable.durable().catch(() => {}); // a failed batch was set back; the database is the truth either way
   // share_until as the stored rows say, at this time
   return readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings, s.now());
 }
@@ -61,7 +61,7 @@ export function replayFromStore(s: Shared, notify: (n: readonly Notification[]) 
     for (const x of n) {
       if (!x.delayed || x.event.kind !== "item") continue;
       const event = x.event;
-      void s.durable.commit().catch(() => {})
+      void s.durable.durable().catch(() => {})
         .then(() => s.store.readView(event.node))
         .then((v) => {
           const node = v.state.nodes[0];
