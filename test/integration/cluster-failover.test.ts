@@ -25,12 +25,23 @@ let loser: ComponentProcess | undefined;
 const procs: ComponentProcess[] = [];
 const clients: TestClient[] = [];
 
-interface Pub { c: TestClient; acked: Array<{ seq: number; at: number }>; timeouts: number[] }
+interface Pub {
+  c: TestClient;
+  acked: Array<{ seq: number; at: number }>;
+  timeouts: number[];
+}
 
 async function inParallel<T>(n: number, limit: number, f: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => { while (next < n) { const i = next++; out[i] = await f(i); } }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await f(i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -73,7 +84,8 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
     const maps = viewers.map(() => new Map<string, number[]>());
     const cursors = viewers.map(() => 0);
     const seen = (i: number) => {
-      const m = maps[i], got = viewers[i].received;
+      const m = maps[i],
+        got = viewers[i].received;
       for (; cursors[i] < got.length; cursors[i]++) {
         for (const it of got[cursors[i]].getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? []) {
           if (!m.has(it.attrs.publisher)) m.set(it.attrs.publisher, []);
@@ -89,18 +101,26 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
       await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: i === 0 ? v.jid : v.bare })));
     }
 
-    const pubs: Pub[] = (await inParallel(PUBLISHERS, 10, (i) => ejabberdUser(ejd, `p${String(i).padStart(3, "0")}`)))
-      .map((c) => ({ c, acked: [], timeouts: [] }));
+    const pubs: Pub[] = (
+      await inParallel(PUBLISHERS, 10, (i) => ejabberdUser(ejd, `p${String(i).padStart(3, "0")}`))
+    ).map((c) => ({ c, acked: [], timeouts: [] }));
     clients.push(...pubs.map((p) => p.c));
 
     let running = true;
     const onAck: Array<() => void> = [];
-    const until = (done: () => boolean, what: string, ms: number) => new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-      const check = () => { if (done()) { clearTimeout(t); onAck.splice(onAck.indexOf(check), 1); resolve(); } };
-      onAck.push(check);
-      check();
-    });
+    const until = (done: () => boolean, what: string, ms: number) =>
+      new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+        const check = () => {
+          if (done()) {
+            clearTimeout(t);
+            onAck.splice(onAck.indexOf(check), 1);
+            resolve();
+          }
+        };
+        onAck.push(check);
+        check();
+      });
     const loop = async (p: Pub, i: number) => {
       // staggered starts: publishes spread over the pacing period, so the kill finds some in flight
       await new Promise((r) => setTimeout(r, (i * PACE_MS) / PUBLISHERS));
@@ -108,10 +128,21 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
       for (let seq = 1; running; seq++) {
         for (;;) {
           const id = `p${++iq}`;
-          const answer = p.c.waitFor((s) => s.is("iq") && s.attrs.id === id, `ack ${id}`, RETRY_MS).catch(() => undefined);
-          await p.c.send(xml("iq", { type: "set", to: ejd.component, id }, publishEl(geoloc({ lat: 52.5, lon: 13.4, text: seq }), undefined, `f${seq}`)));
+          const answer = p.c
+            .waitFor((s) => s.is("iq") && s.attrs.id === id, `ack ${id}`, RETRY_MS)
+            .catch(() => undefined);
+          await p.c.send(
+            xml(
+              "iq",
+              { type: "set", to: ejd.component, id },
+              publishEl(geoloc({ lat: 52.5, lon: 13.4, text: seq }), undefined, `f${seq}`),
+            ),
+          );
           const r = await answer;
-          if (r?.attrs.type === "result") { p.acked.push({ seq, at: Date.now() }); break; }
+          if (r?.attrs.type === "result") {
+            p.acked.push({ seq, at: Date.now() });
+            break;
+          }
           if (r) throw new Error(`${p.c.bare}: ${r.toString()}`);
           p.timeouts.push(Date.now());
           if (!running) return;
@@ -131,7 +162,11 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
     const winner = await Promise.race(procs.slice(2).map((p) => p.logged("took slot", 5000).then(() => p)));
     loser = procs.slice(2).find((p) => p !== winner)!;
     // every publisher acknowledged 3 more times after the kill
-    await until(() => pubs.every((p) => p.acked.filter((a) => a.at > killAt).length >= 3), "3 acks of every publisher after the kill", 20_000);
+    await until(
+      () => pubs.every((p) => p.acked.filter((a) => a.at > killAt).length >= 3),
+      "3 acks of every publisher after the kill",
+      20_000,
+    );
     running = false;
     await Promise.all(loops);
 
@@ -140,11 +175,16 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
     // from the kill to its first ack after it (an upper bound: it includes the publisher's pacing and the 400 ms
     // retry granularity). The service's own window: from the kill to the standby's "connected" log line.
     const gaps = pubs.map((p) => p.acked.find((a) => a.at > killAt)!.at - killAt).sort((a, b) => a - b);
-    const connectedLine = winner.output().split("\n").find((l) => l.includes(" connected to "))!;
+    const connectedLine = winner
+      .output()
+      .split("\n")
+      .find((l) => l.includes(" connected to "))!;
     const window = Date.parse(connectedLine.slice(0, 24)) - killAt;
     const hit = pubs.filter((p) => p.timeouts.some((t) => t > killAt)).length;
-    console.log(`failover: standby connected ${window} ms after the kill; first ack after the kill: max ${gaps.at(-1)} ms, ` +
-      `median ${gaps[gaps.length >> 1]} ms; ${hit} publishers had an unanswered publish; ${pubs.reduce((n, p) => n + p.acked.length, 0)} acked publishes`);
+    console.log(
+      `failover: standby connected ${window} ms after the kill; first ack after the kill: max ${gaps.at(-1)} ms, ` +
+        `median ${gaps[gaps.length >> 1]} ms; ${hit} publishers had an unanswered publish; ${pubs.reduce((n, p) => n + p.acked.length, 0)} acked publishes`,
+    );
     expect(window).toBeLessThan(2000);
     expect(gaps.at(-1)).toBeLessThan(2000);
 
@@ -154,18 +194,35 @@ describe("two instances and a standby on ejabberd, 100 publishers", () => {
     const rows = (await c.query<{ node: string; id: string }>("SELECT node, id FROM items")).rows;
     await c.end();
     const stored = new Set(rows.map((r) => `${r.node} ${r.id}`));
-    const missing = pubs.flatMap((p) => p.acked.filter((a) => !stored.has(`${p.c.bare} f${a.seq}`)).map((a) => `${p.c.bare} f${a.seq}`));
+    const missing = pubs.flatMap((p) =>
+      p.acked.filter((a) => !stored.has(`${p.c.bare} f${a.seq}`)).map((a) => `${p.c.bare} f${a.seq}`),
+    );
     expect(missing).toEqual([]);
 
     // viewers converge to every publisher's last acknowledged fix, and saw each publisher's fixes in order
     const last = new Map(pubs.map((p) => [p.c.bare, p.acked[p.acked.length - 1].seq]));
     for (const [i, v] of viewers.entries()) {
       const m = maps[i];
-      await v.waitFor(() => (seen(i), pubs.every((p) => m.get(p.c.bare)?.at(-1) === last.get(p.c.bare))), "convergence", 15_000)
-        .catch(() => { throw new Error(`viewer${i} did not converge: ${pubs.filter((p) => m.get(p.c.bare)?.at(-1) !== last.get(p.c.bare)).map((p) => `${p.c.bare} saw ${m.get(p.c.bare)?.at(-1)} acked ${last.get(p.c.bare)}`).slice(0, 5)}`); });
+      await v
+        .waitFor(
+          () => (seen(i), pubs.every((p) => m.get(p.c.bare)?.at(-1) === last.get(p.c.bare))),
+          "convergence",
+          15_000,
+        )
+        .catch(() => {
+          throw new Error(
+            `viewer${i} did not converge: ${pubs
+              .filter((p) => m.get(p.c.bare)?.at(-1) !== last.get(p.c.bare))
+              .map((p) => `${p.c.bare} saw ${m.get(p.c.bare)?.at(-1)} acked ${last.get(p.c.bare)}`)
+              .slice(0, 5)}`,
+          );
+        });
       for (const p of pubs) {
         const got = m.get(p.c.bare)!;
-        expect(got.every((n, k) => k === 0 || n >= got[k - 1]), `${p.c.bare} at viewer${i}: ${got}`).toBe(true);
+        expect(
+          got.every((n, k) => k === 0 || n >= got[k - 1]),
+          `${p.c.bare} at viewer${i}: ${got}`,
+        ).toBe(true);
       }
     }
   });

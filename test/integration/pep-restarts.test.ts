@@ -22,14 +22,25 @@ const KINDS = ["component stop", "component kill -9", "Prosody restart"] as cons
 const CAPS = "http://jabber.org/protocol/caps";
 
 const cleanup: Array<() => unknown> = [];
-afterAll(async () => { for (const f of cleanup.splice(0).reverse()) { try { await f(); } catch { /* best effort */ } } });
+afterAll(async () => {
+  for (const f of cleanup.splice(0).reverse()) {
+    try {
+      await f();
+    } catch {
+      /* best effort */
+    }
+  }
+});
 
 /** Every location item the viewer was notified of, live (not replayed with <delay/>), by item id. */
 function arrivals(all: Element[], publisher: string): string[] {
   return all.flatMap((s) => {
     const items = s.is("message") ? s.getChild("event", NS_EVENT)?.getChild("items") : undefined;
     if (!items || items.attrs.node === "presence") return [];
-    return items.getChildren("item").filter((i) => i.attrs.publisher === publisher && !i.getChild("delay", "urn:xmpp:delay")).map((i) => String(i.attrs.id));
+    return items
+      .getChildren("item")
+      .filter((i) => i.attrs.publisher === publisher && !i.getChild("delay", "urn:xmpp:delay"))
+      .map((i) => String(i.attrs.id));
   });
 }
 
@@ -49,7 +60,15 @@ it(`delivers every PEP fix exactly once across ${CYCLES} restarts of the compone
   const notified: Element[] = []; // what every viewer session received, in order
   const clients: TestClient[] = [];
   const login = async (name: string, resource: string) => {
-    const c = await connectClient({ service: prosody.c2sService, domain: prosody.domain, username: name, password: "pw", resource, pubsub: prosody.component, timeoutMs: 10_000 });
+    const c = await connectClient({
+      service: prosody.c2sService,
+      domain: prosody.domain,
+      username: name,
+      password: "pw",
+      resource,
+      pubsub: prosody.component,
+      timeoutMs: 10_000,
+    });
     clients.push(c);
     cleanup.push(() => c.stop());
     return c;
@@ -57,7 +76,9 @@ it(`delivers every PEP fix exactly once across ${CYCLES} restarts of the compone
   /** The map's way: directed presence to the service, then a temporary subscription from the full JID. */
   const viewer = async () => {
     const v = await login("vic", "map");
-    v.xmpp.on("stanza", (s: Element) => { if (s.is("message")) notified.push(s); });
+    v.xmpp.on("stanza", (s: Element) => {
+      if (s.is("message")) notified.push(s);
+    });
     await v.send(xml("presence", { to: prosody.component }));
     await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
     return v;
@@ -70,9 +91,13 @@ it(`delivers every PEP fix exactly once across ${CYCLES} restarts of the compone
     if (first) await u.send(xml("presence", { to: prosody.component, type: "subscribe" }));
     return u;
   };
-  const capsFrom = (u: TestClient) => u.received.filter((s) => s.is("presence") && s.attrs.from === prosody.component && !s.attrs.type && !!s.getChild("c", CAPS)).length;
+  const capsFrom = (u: TestClient) =>
+    u.received.filter(
+      (s) => s.is("presence") && s.attrs.from === prosody.component && !s.attrs.type && !!s.getChild("c", CAPS),
+    ).length;
   /** The service announced its geoloc+notify caps to `u` again: from then on mod_pep sends it u's events. */
-  const announced = (u: TestClient, before: number, what: string) => u.waitFor(() => capsFrom(u) > before, `the service's caps presence ${what}`, 30_000);
+  const announced = (u: TestClient, before: number, what: string) =>
+    u.waitFor(() => capsFrom(u) > before, `the service's caps presence ${what}`, 30_000);
 
   let v = await viewer();
   let u = await pepUser(true);
@@ -85,8 +110,16 @@ it(`delivers every PEP fix exactly once across ${CYCLES} restarts of the compone
     const kind = KINDS[(k - 1) % KINDS.length];
     const caps = capsFrom(u);
     if (kind === "Prosody restart") {
-      const ports = { c2sPort: prosody.c2sPort, componentPort: prosody.componentPort, httpPort: prosody.httpPort, componentSecret: prosody.componentSecret };
-      const connections = comp.output().split("\n").filter((l) => l.includes(" connected to ")).length;
+      const ports = {
+        c2sPort: prosody.c2sPort,
+        componentPort: prosody.componentPort,
+        httpPort: prosody.httpPort,
+        componentSecret: prosody.componentSecret,
+      };
+      const connections = comp
+        .output()
+        .split("\n")
+        .filter((l) => l.includes(" connected to ")).length;
       await prosody.stop();
       prosody = await startProsody({ dataDir, ...ports });
       await race(comp.connected(connections + 1));
@@ -110,6 +143,8 @@ it(`delivers every PEP fix exactly once across ${CYCLES} restarts of the compone
   // every PEP fix arrived once, in order; none came twice (mod_pep's resend of the last one is a repeat)
   expect(arrivals(notified, "pia@localhost")).toEqual(Array.from({ length: CYCLES + 1 }, (_, k) => `fix${k}`));
   expect(lostAcks(load.acks, db)).toEqual([]);
-  console.log(`${CYCLES} restarts (${KINDS.join(", ")} in turn) under 50 publishers: ${load.acks.length} publishes acknowledged, ${stats.failed} failed while the service was down, none lost`);
+  console.log(
+    `${CYCLES} restarts (${KINDS.join(", ")} in turn) under 50 publishers: ${load.acks.length} publishes acknowledged, ${stats.failed} failed while the service was down, none lost`,
+  );
   expect(comp.output()).not.toMatch(/ error: (?!connect ECONNREFUSED|sending notifications failed)/);
 }, 240_000);

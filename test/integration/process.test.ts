@@ -13,7 +13,11 @@ import { MAIN, startComponent } from "../support/component-process.ts";
 const ROOT = new URL("../..", import.meta.url).pathname;
 
 function run(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [...MAIN, ...args], { cwd: ROOT, env: { ...process.env, GEO_SECRET: "", ...env }, encoding: "utf8" });
+  return spawnSync(process.execPath, [...MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, GEO_SECRET: "", ...env },
+    encoding: "utf8",
+  });
 }
 
 describe("the command line", () => {
@@ -39,7 +43,9 @@ describe("the command line", () => {
 
 describe("durability and reconnection", () => {
   const cleanup: Array<() => Promise<unknown> | unknown> = [];
-  afterAll(async () => { for (const f of cleanup.reverse()) await f(); });
+  afterAll(async () => {
+    for (const f of cleanup.reverse()) await f();
+  });
 
   it("keeps every acknowledged publish, configuration and subscription across kill -9, and relearns presence", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "geo-proc-"));
@@ -52,13 +58,20 @@ describe("durability and reconnection", () => {
 
     const connect = async (name: string) => {
       prosody.register(name, "pw");
-      const c = await connectClient({ service: prosody.c2sService, domain: "localhost", username: name, password: "pw", pubsub: prosody.component });
+      const c = await connectClient({
+        service: prosody.c2sService,
+        domain: "localhost",
+        username: name,
+        password: "pw",
+        pubsub: prosody.component,
+      });
       cleanup.push(() => c.stop());
       return c;
     };
     const pub: TestClient = await connect("pat");
     pub.xmpp.on("stanza", (s) => {
-      if (s.is("presence") && s.attrs.type === "subscribe") void pub.send(xml("presence", { to: s.attrs.from, type: "subscribed" }));
+      if (s.is("presence") && s.attrs.type === "subscribe")
+        void pub.send(xml("presence", { to: s.attrs.from, type: "subscribed" }));
     });
     await pub.send(xml("presence"));
     const watcher = await connect("wendy");
@@ -68,13 +81,33 @@ describe("durability and reconnection", () => {
 
     const acked: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const r = await pub.iq("set", publishEl(geoloc({ lat: 10 + i / 100, lon: 20, text: `fix ${i} – ünïcode` }), undefined, `k${i}`));
+      const r = await pub.iq(
+        "set",
+        publishEl(geoloc({ lat: 10 + i / 100, lon: 20, text: `fix ${i} – ünïcode` }), undefined, `k${i}`),
+      );
       acked.push(r.getChild("pubsub")!.getChild("publish")!.getChild("item")!.attrs.id);
     }
-    await watcher.waitFor((s) => isEvent(s, "presence", (i) => i.attrs.id === "pat@localhost" && !i.getChild("presence")!.attrs.type), "pat online");
+    await watcher.waitFor(
+      (s) => isEvent(s, "presence", (i) => i.attrs.id === "pat@localhost" && !i.getChild("presence")!.attrs.type),
+      "pat online",
+    );
 
-    await pub.iq("set", xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub#owner" }, xml("configure", { node: "pat@localhost" },
-      xml("x", { xmlns: "jabber:x:data", type: "submit" }, xml("field", { var: "pubsub#title" }, xml("value", {}, "Pat's van"))))));
+    await pub.iq(
+      "set",
+      xml(
+        "pubsub",
+        { xmlns: "http://jabber.org/protocol/pubsub#owner" },
+        xml(
+          "configure",
+          { node: "pat@localhost" },
+          xml(
+            "x",
+            { xmlns: "jabber:x:data", type: "submit" },
+            xml("field", { var: "pubsub#title" }, xml("value", {}, "Pat's van")),
+          ),
+        ),
+      ),
+    );
 
     comp.proc.kill("SIGKILL");
     await new Promise((r) => comp.proc.once("exit", r));
@@ -87,16 +120,32 @@ describe("durability and reconnection", () => {
     const got = items.getChild("pubsub")!.getChild("items")!.getChildren("item");
     expect(got.map((i) => i.attrs.id)).toEqual(acked.slice(-20));
     expect(got[19].getChild("geoloc")!.getChildText("text")).toBe("fix 29 – ünïcode");
-    const cfg = await pub.iq("get", xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub#owner" }, xml("configure", { node: "pat@localhost" })));
+    const cfg = await pub.iq(
+      "get",
+      xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub#owner" }, xml("configure", { node: "pat@localhost" })),
+    );
     expect(cfg.toString()).toContain("<value>Pat's van</value>");
     // the persistent subscription survived: a new publish reaches the watcher
     await pub.iq("set", publishEl(geoloc({ lat: 1, lon: 2 }), undefined, "after-restart"));
-    await watcher.waitFor((s) => isEvent(s, "pat@localhost", (i) => i.attrs.id === "after-restart"), "the post-restart notification");
+    await watcher.waitFor(
+      (s) => isEvent(s, "pat@localhost", (i) => i.attrs.id === "after-restart"),
+      "the post-restart notification",
+    );
     // presence relearned by probe: pat is online again on node presence
-    await watcher.waitFor((s) => watcher.received.indexOf(s) >= before && isEvent(s, "presence", (i) => i.attrs.id === "pat@localhost" && !i.getChild("presence")!.attrs.type), "pat online after the probe");
+    await watcher.waitFor(
+      (s) =>
+        watcher.received.indexOf(s) >= before &&
+        isEvent(s, "presence", (i) => i.attrs.id === "pat@localhost" && !i.getChild("presence")!.attrs.type),
+      "pat online after the probe",
+    );
 
     // Prosody restarts: the component reconnects with backoff, state intact
-    const ports = { c2sPort: prosody.c2sPort, componentPort: prosody.componentPort, httpPort: prosody.httpPort, componentSecret: prosody.componentSecret };
+    const ports = {
+      c2sPort: prosody.c2sPort,
+      componentPort: prosody.componentPort,
+      httpPort: prosody.httpPort,
+      componentSecret: prosody.componentSecret,
+    };
     await prosody.stop();
     await new Promise<void>((resolve) => {
       const check = () => (comp.output().includes("disconnected from") ? resolve() : setTimeout(check, 20));

@@ -12,17 +12,34 @@ import { connectClient, geoloc, NS_EVENT, publishEl, pubsub, type TestClient } f
 import { startComponent } from "../support/component-process.ts";
 
 const cleanup: Array<() => unknown> = [];
-afterEach(async () => { for (const f of cleanup.splice(0).reverse()) { try { await f(); } catch { /* best effort */ } } });
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) {
+    try {
+      await f();
+    } catch {
+      /* best effort */
+    }
+  }
+});
 
 async function login(p: Prosody, username: string, resource: string): Promise<TestClient> {
-  const c = await connectClient({ service: p.c2sService, domain: p.domain, username, password: "pw", resource, pubsub: p.component });
+  const c = await connectClient({
+    service: p.c2sService,
+    domain: p.domain,
+    username,
+    password: "pw",
+    resource,
+    pubsub: p.component,
+  });
   cleanup.push(() => c.stop());
   return c;
 }
 
 /** The presence items of `jid` in a notification on node `presence` (several may share one message). */
-const presencesIn = (s: Element, jid: string) => (s.getChild("event", NS_EVENT)?.getChild("items", undefined)?.getChildren("item") ?? [])
-  .filter((i) => i.attrs.id === jid && i.parent?.attrs.node === "presence").map((i) => i.getChild("presence", "jabber:client"));
+const presencesIn = (s: Element, jid: string) =>
+  (s.getChild("event", NS_EVENT)?.getChild("items", undefined)?.getChildren("item") ?? [])
+    .filter((i) => i.attrs.id === jid && i.parent?.attrs.node === "presence")
+    .map((i) => i.getChild("presence", "jabber:client"));
 const online = (jid: string) => (s: Element) => presencesIn(s, jid).some((p) => !!p && p.attrs.type === undefined);
 
 it("shows offline the sessions that ended in a Prosody crash, and ends their temporary subscriptions (XEP-0060 §12.5)", async () => {
@@ -51,14 +68,22 @@ it("shows offline the sessions that ended in a Prosody crash, and ends their tem
   }
 
   await first.kill9();
-  holder.prosody = await startProsody({ dataDir, c2sPort: first.c2sPort, componentPort: first.componentPort, httpPort: first.httpPort, componentSecret: first.componentSecret });
+  holder.prosody = await startProsody({
+    dataDir,
+    c2sPort: first.c2sPort,
+    componentPort: first.componentPort,
+    httpPort: first.httpPort,
+    componentSecret: first.componentSecret,
+  });
   const second = holder.prosody;
   await comp.connected(2);
   // alice's, bob's and vic's sessions ended without a word; the component knew them (pat never sent it presence)
   await comp.logged("restarted while the service was away");
   // told by the uptime, or (within its one-second resolution) by asking each session, which the restarted Prosody
   // answers for as gone (RFC 6121 §8.5.3.1)
-  expect(comp.output()).toMatch(/localhost restarted while the service was away \(up \d+ s, the service was away \d+ s\): 3 sessions it had then are offline now|localhost may have restarted while the service was away \(up \d+ s, the service was away \d+ s\): asked the 3 sessions known from before \(XEP-0199 ping\); 0 answered and stay online, 3 are offline now/);
+  expect(comp.output()).toMatch(
+    /localhost restarted while the service was away \(up \d+ s, the service was away \d+ s\): 3 sessions it had then are offline now|localhost may have restarted while the service was away \(up \d+ s, the service was away \d+ s\): asked the 3 sessions known from before \(XEP-0199 ping\); 0 answered and stay online, 3 are offline now/,
+  );
 
   // bob comes back, alice does not
   const pat2 = await login(second, "pat", "desk");
@@ -68,13 +93,24 @@ it("shows offline the sessions that ended in a Prosody crash, and ends their tem
   await pat2.waitFor(online("bob@localhost"), "bob online again");
 
   const snapshot = await pat2.iq("get", pubsub(xml("items", { node: "presence" })));
-  const state = new Map(snapshot.getChild("pubsub")!.getChild("items")!.getChildren("item")
-    .map((i) => [String(i.attrs.id), i.getChild("presence", "jabber:client")!.attrs.type ?? "available"]));
+  const state = new Map(
+    snapshot
+      .getChild("pubsub")!
+      .getChild("items")!
+      .getChildren("item")
+      .map((i) => [String(i.attrs.id), i.getChild("presence", "jabber:client")!.attrs.type ?? "available"]),
+  );
   expect(Object.fromEntries(state)).toEqual({ "alice@localhost": "unavailable", "bob@localhost": "available" });
 
   // vic's temporary subscription ended with its session; its persistent ones (none) are all that is left
   const vic2 = await login(second, "vic", "map2");
   const subs = await vic2.iq("get", pubsub(xml("subscriptions")));
-  expect(subs.getChild("pubsub")!.getChild("subscriptions")!.getChildren("subscription").map((s) => s.attrs.jid)).toEqual([]);
+  expect(
+    subs
+      .getChild("pubsub")!
+      .getChild("subscriptions")!
+      .getChildren("subscription")
+      .map((s) => s.attrs.jid),
+  ).toEqual([]);
   expect(comp.output()).not.toMatch(/ error: (?!connect ECONNREFUSED|sending notifications failed)/);
 }, 60_000);

@@ -12,7 +12,8 @@ describe("bench options", () => {
   });
 
   it("refuses an --in-flight that is not a whole number from 1 to 1000, naming the flag", () => {
-    for (const bad of ["0", "-3", "2.5", "many", "1001"]) expect(() => read(`--in-flight=${bad}`)).toThrow(/--in-flight takes a whole number from 1 to 1000/);
+    for (const bad of ["0", "-3", "2.5", "many", "1001"])
+      expect(() => read(`--in-flight=${bad}`)).toThrow(/--in-flight takes a whole number from 1 to 1000/);
   });
 
   it("runs the issue's six figures, digests/areas and the knee in --quick, all ten otherwise, and what --only names in any mode", () => {
@@ -31,7 +32,8 @@ describe("bench options", () => {
   });
 
   it("bounds the knee search: a single step per arm in --smoke, doubling then bisection within about 3 minutes otherwise", () => {
-    const smoke = read("--smoke").knee, full = read().knee;
+    const smoke = read("--smoke").knee,
+      full = read().knee;
     expect(smoke.bisect).toBe(0);
     expect(smoke.start).toEqual(smoke.max); // one count per mode and arm
     expect(full.bisect).toBe(2);

@@ -9,7 +9,4 @@ export const PRESENCE = "presence";
 /** "my own node", as in a PEP publish */
 export const OWN_NODE = "http://jabber.org/protocol/geoloc";
 
-export type NodeView =
-  | { kind: "personal"; node: PersonalNode }
-  | { kind: "locations" }
-  | { kind: "presence" };
+export type NodeView = { kind: "personal"; node: PersonalNode } | { kind: "locations" } | { kind: "presence" };

@@ -29,7 +29,12 @@ export function recordReads(state: State, viewer: string, publishers: Iterable<s
     if (!log) state.reads.set(p, (log = new Map()));
     const e = log.get(who);
     log.delete(who); // re-inserted: Map order = least recently read first
-    log.set(who, e && now - e.first <= READ_LOG.windowMs ? { ...e, last: now, count: e.count + 1 } : { jid: who, first: now, last: now, count: 1 });
+    log.set(
+      who,
+      e && now - e.first <= READ_LOG.windowMs
+        ? { ...e, last: now, count: e.count + 1 }
+        : { jid: who, first: now, last: now, count: 1 },
+    );
     prune(log, now);
   }
 }
@@ -65,7 +70,11 @@ export interface WatchReport {
 export function watchReport(core: Core, owner: string, now: number): WatchReport | undefined {
   const node = core.state.nodes.get(bare(owner));
   if (!node || !may(core.settings, owner, node, "own")) return undefined;
-  const byAffiliation = (a: string) => [...node.affiliations].filter(([, x]) => x === a).map(([jid]) => jid).sort();
+  const byAffiliation = (a: string) =>
+    [...node.affiliations]
+      .filter(([, x]) => x === a)
+      .map(([jid]) => jid)
+      .sort();
   const log = core.state.reads.get(node.name);
   if (log) prune(log, now);
   return {
@@ -90,7 +99,13 @@ export function watchers(core: Core, node: PersonalNode): Watcher[] {
   for (const via of ["node", LOCATIONS, PRESENCE] as const) {
     for (const s of core.state.subscriptions.get(via === "node" ? node.name : via)?.values() ?? []) {
       if (bare(s.jid) === node.name || !may(core.settings, s.jid, node, "see")) continue;
-      out.push({ jid: s.jid, via, precision: precisionFor(node, s.jid), temporary: s.temporary, ...(s.options?.area && { area: s.options.area }) });
+      out.push({
+        jid: s.jid,
+        via,
+        precision: precisionFor(node, s.jid),
+        temporary: s.temporary,
+        ...(s.options?.area && { area: s.options.area }),
+      });
     }
   }
   return out;

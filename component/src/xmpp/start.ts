@@ -19,9 +19,18 @@ export async function startEntity(entity: Startable): Promise<void> {
   if (entity.status !== "offline") throw new Error("Connection is not offline");
   let off = () => {};
   const online = new Promise<void>((resolve, reject) => {
-    const onOnline = () => { off(); resolve(); };
-    const onError = (e: Error) => { off(); reject(e); };
-    off = () => { entity.off("online", onOnline); entity.off("error", onError); };
+    const onOnline = () => {
+      off();
+      resolve();
+    };
+    const onError = (e: Error) => {
+      off();
+      reject(e);
+    };
+    off = () => {
+      entity.off("online", onOnline);
+      entity.off("error", onError);
+    };
     entity.on("online", onOnline);
     entity.on("error", onError);
   });
