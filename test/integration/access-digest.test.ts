@@ -80,15 +80,20 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 describe("access on the digest and area paths", () => {
-  it("a member sees the whitelist publisher in its digest; a stranger and an area stranger never learn of it", async () => {
-    await secret.iq("set", publishEl(geoloc({ lat: 10.1, lon: 10.1 }), undefined, "s1"));
-    await open.iq("set", publishEl(geoloc({ lat: 10.2, lon: 10.2 }), undefined, "c1"));
-    const digest = await got(friend, "s1");
-    expect(eventItems(digest, "locations").find((i) => i.attrs.id === "s1")!.attrs.publisher).toBe("secret@localhost");
-    await Promise.all([got(friend, "c1"), got(stranger, "c1"), got(local, "c1")]);
-    expect(mentionsSecret(stranger)).toBe(false);
-    expect(mentionsSecret(local)).toBe(false);
-  });
+  it(
+    "a member sees the whitelist publisher in its digest; " + "a stranger and an area stranger never learn of it",
+    async () => {
+      await secret.iq("set", publishEl(geoloc({ lat: 10.1, lon: 10.1 }), undefined, "s1"));
+      await open.iq("set", publishEl(geoloc({ lat: 10.2, lon: 10.2 }), undefined, "c1"));
+      const digest = await got(friend, "s1");
+      expect(eventItems(digest, "locations").find((i) => i.attrs.id === "s1")!.attrs.publisher).toBe(
+        "secret@localhost",
+      );
+      await Promise.all([got(friend, "c1"), got(stranger, "c1"), got(local, "c1")]);
+      expect(mentionsSecret(stranger)).toBe(false);
+      expect(mentionsSecret(local)).toBe(false);
+    },
+  );
 
   it("a revoked member sees nothing more of the publisher", async () => {
     await secret.iq(

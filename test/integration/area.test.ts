@@ -55,36 +55,39 @@ async function since(from: number): Promise<Element[]> {
 const mentionsHidden = () => vic.received.some((s) => s.toString().includes("hid@localhost"));
 
 describe("area subscriptions", () => {
-  it("across the antimeridian: entering brings the item, moving inside keeps it coming, leaving is told once", async () => {
-    await vic.iq(
-      "set",
-      pubsub(
-        xml("subscribe", { node: "locations", jid: vic.jid }),
-        xml("options", {}, form({ "geo#bbox": "-20,170,-10,-170" })),
-      ),
-    );
-    let mark = vic.received.length;
-    await pa.iq("set", publishEl(geoloc({ lat: -15, lon: 100 }), undefined, "far"));
-    expect(await since(mark)).toEqual([]);
-    await pa.iq("set", publishEl(geoloc({ lat: -15, lon: 175 }), undefined, "east"));
-    await vic.waitFor((s) => eventItems(s, "pa@localhost").some((i) => i.attrs.id === "east"), "entering");
-    await pa.iq("set", publishEl(geoloc({ lat: -15, lon: -175 }), undefined, "west"));
-    await vic.waitFor(
-      (s) => eventItems(s, "pa@localhost").some((i) => i.attrs.id === "west"),
-      "across the antimeridian",
-    );
-    mark = vic.received.length;
-    await pa.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "home"));
-    await pa.iq("set", publishEl(geoloc({ lat: 1.1, lon: 1 }), undefined, "home2"));
-    const got = await since(mark);
-    expect(got).toHaveLength(1);
-    expect(eventItems(got[0], "pa@localhost", true).map((r) => r.attrs.id)).toEqual(["west"]);
-    // a standard reader (the map's) takes it as "the item it shows is gone"
-    expect(parseNotification(got[0], 1)).toEqual([
-      { kind: "retract", jid: "pa@localhost", itemId: "west", session: 1 },
-    ]);
-    expect(mentionsHidden()).toBe(false);
-  });
+  it(
+    "across the antimeridian: " + "entering brings the item, moving inside keeps it coming, leaving is told once",
+    async () => {
+      await vic.iq(
+        "set",
+        pubsub(
+          xml("subscribe", { node: "locations", jid: vic.jid }),
+          xml("options", {}, form({ "geo#bbox": "-20,170,-10,-170" })),
+        ),
+      );
+      let mark = vic.received.length;
+      await pa.iq("set", publishEl(geoloc({ lat: -15, lon: 100 }), undefined, "far"));
+      expect(await since(mark)).toEqual([]);
+      await pa.iq("set", publishEl(geoloc({ lat: -15, lon: 175 }), undefined, "east"));
+      await vic.waitFor((s) => eventItems(s, "pa@localhost").some((i) => i.attrs.id === "east"), "entering");
+      await pa.iq("set", publishEl(geoloc({ lat: -15, lon: -175 }), undefined, "west"));
+      await vic.waitFor(
+        (s) => eventItems(s, "pa@localhost").some((i) => i.attrs.id === "west"),
+        "across the antimeridian",
+      );
+      mark = vic.received.length;
+      await pa.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "home"));
+      await pa.iq("set", publishEl(geoloc({ lat: 1.1, lon: 1 }), undefined, "home2"));
+      const got = await since(mark);
+      expect(got).toHaveLength(1);
+      expect(eventItems(got[0], "pa@localhost", true).map((r) => r.attrs.id)).toEqual(["west"]);
+      // a standard reader (the map's) takes it as "the item it shows is gone"
+      expect(parseNotification(got[0], 1)).toEqual([
+        { kind: "retract", jid: "pa@localhost", itemId: "west", session: 1 },
+      ]);
+      expect(mentionsHidden()).toBe(false);
+    },
+  );
 
   it("changing the area replays the newly visible publishers' latest items and never a hidden one", async () => {
     const mark = vic.received.length;

@@ -91,54 +91,58 @@ const itemsOf = async (c: TestClient, node: string) =>
   (await c.iq("get", pubsub(xml("items", { node })))).getChild("pubsub")!.getChild("items")!.getChildren("item");
 
 describe("an authorize node", () => {
-  it("answers pending, asks the owner with the §8.6.1 form, and on approval the viewer sees the publisher everywhere", async () => {
-    const pat = await authorizePublisher("pat");
-    const val = await stack.viewer("val");
-    await val.iq("set", pubsub(xml("subscribe", { node: "presence", jid: val.jid })));
-    await val.iq("set", pubsub(xml("subscribe", { node: "locations", jid: val.jid })));
-    expect(await itemsOf(val, "locations")).toEqual([]);
+  it(
+    "answers pending, asks the owner with the §8.6.1 form, " +
+      "and on approval the viewer sees the publisher everywhere",
+    async () => {
+      const pat = await authorizePublisher("pat");
+      const val = await stack.viewer("val");
+      await val.iq("set", pubsub(xml("subscribe", { node: "presence", jid: val.jid })));
+      await val.iq("set", pubsub(xml("subscribe", { node: "locations", jid: val.jid })));
+      expect(await itemsOf(val, "locations")).toEqual([]);
 
-    const r = await val.iq("set", pubsub(xml("subscribe", { node: "pat@localhost", jid: val.jid })));
-    const sub = r.getChild("pubsub")!.getChild("subscription")!;
-    expect(sub.attrs).toMatchObject({ node: "pat@localhost", jid: val.jid, subscription: "pending" });
-    const request = await pat.waitFor(isRequest("pat@localhost", val.jid), "the authorization form");
-    expect(request.attrs.type).toBeUndefined(); // a normal message: kept by the server if the owner is offline
-    expect(formFields(request)).toMatchObject({ "pubsub#subid": sub.attrs.subid, "pubsub#allow": "false" });
-    // still invisible while pending
-    expect((await val.iqError("get", pubsub(xml("items", { node: "pat@localhost" })))).condition).toBe(
-      "item-not-found",
-    );
+      const r = await val.iq("set", pubsub(xml("subscribe", { node: "pat@localhost", jid: val.jid })));
+      const sub = r.getChild("pubsub")!.getChild("subscription")!;
+      expect(sub.attrs).toMatchObject({ node: "pat@localhost", jid: val.jid, subscription: "pending" });
+      const request = await pat.waitFor(isRequest("pat@localhost", val.jid), "the authorization form");
+      expect(request.attrs.type).toBeUndefined(); // a normal message: kept by the server if the owner is offline
+      expect(formFields(request)).toMatchObject({ "pubsub#subid": sub.attrs.subid, "pubsub#allow": "false" });
+      // still invisible while pending
+      expect((await val.iqError("get", pubsub(xml("items", { node: "pat@localhost" })))).condition).toBe(
+        "item-not-found",
+      );
 
-    await answer(pat, request, true);
-    await val.waitFor(isSubscriptionState("pat@localhost", "subscribed"), "the approval");
-    await val.waitFor((s) => isEvent(s, "pat@localhost", (i) => i.attrs.id === "first"), "the last item");
-    expect((await itemsOf(val, "locations")).map((i) => i.attrs.publisher)).toEqual(["pat@localhost"]);
-    await val.waitFor((s) => isEvent(s, "presence", (i) => i.attrs.id === "pat@localhost"), "pat's presence");
-    await pat.iq("set", publishEl(geoloc({ lat: 45.2, lon: 7.7 }), undefined, "second"));
-    await val.waitFor((s) => isEvent(s, "pat@localhost", (i) => i.attrs.id === "second"), "a live notification");
-    // the approval is stored (a member affiliation), so it survives a restart
-    const db = new Database(stack.dbFile, { readonly: true });
-    try {
-      expect(db.prepare("SELECT jid, affiliation FROM affiliations WHERE node = ?").all("pat@localhost")).toEqual([
-        { jid: "val@localhost", affiliation: "member" },
-      ]);
-    } finally {
-      db.close();
-    }
-    // the owner revokes it like any membership: the subscription ends
-    await pat.iq(
-      "set",
-      owner(
-        xml(
-          "affiliations",
-          { node: "pat@localhost" },
-          xml("affiliation", { jid: "val@localhost", affiliation: "none" }),
+      await answer(pat, request, true);
+      await val.waitFor(isSubscriptionState("pat@localhost", "subscribed"), "the approval");
+      await val.waitFor((s) => isEvent(s, "pat@localhost", (i) => i.attrs.id === "first"), "the last item");
+      expect((await itemsOf(val, "locations")).map((i) => i.attrs.publisher)).toEqual(["pat@localhost"]);
+      await val.waitFor((s) => isEvent(s, "presence", (i) => i.attrs.id === "pat@localhost"), "pat's presence");
+      await pat.iq("set", publishEl(geoloc({ lat: 45.2, lon: 7.7 }), undefined, "second"));
+      await val.waitFor((s) => isEvent(s, "pat@localhost", (i) => i.attrs.id === "second"), "a live notification");
+      // the approval is stored (a member affiliation), so it survives a restart
+      const db = new Database(stack.dbFile, { readonly: true });
+      try {
+        expect(db.prepare("SELECT jid, affiliation FROM affiliations WHERE node = ?").all("pat@localhost")).toEqual([
+          { jid: "val@localhost", affiliation: "member" },
+        ]);
+      } finally {
+        db.close();
+      }
+      // the owner revokes it like any membership: the subscription ends
+      await pat.iq(
+        "set",
+        owner(
+          xml(
+            "affiliations",
+            { node: "pat@localhost" },
+            xml("affiliation", { jid: "val@localhost", affiliation: "none" }),
+          ),
         ),
-      ),
-    );
-    await val.waitFor(isSubscriptionState("pat@localhost", "none"), "the end of the subscription");
-    expect(await itemsOf(val, "locations")).toEqual([]);
-  });
+      );
+      await val.waitFor(isSubscriptionState("pat@localhost", "none"), "the end of the subscription");
+      expect(await itemsOf(val, "locations")).toEqual([]);
+    },
+  );
 
   it("on denial tells the viewer none and shows nothing", async () => {
     const dan = await authorizePublisher("dan");

@@ -68,22 +68,26 @@ describe("two instances on one PostgreSQL", () => {
     expect(A.service.core.node(alice.bare)?.items).toHaveLength(1);
   });
 
-  it("a subscription made through the viewer's instance reaches the publisher's instance, which then notifies the viewer", async () => {
-    const learned = A.nextRemote(
-      (c) => c.kind === "subscription" && c.jid === viewer.bare,
-      "the viewer's subscription",
-    );
-    await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.bare })));
-    const acked = Date.now();
-    await learned;
-    expect(Date.now() - acked).toBeLessThan(BOUND_MS);
-    expect(A.service.core.subscription(alice.bare, viewer.bare) !== undefined).toBe(true);
-    await alice.iq("set", fix(52.2));
-    await viewer.waitFor(
-      (s) => isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.2"),
-      "alice's event",
-    );
-  });
+  it(
+    "a subscription made through the viewer's instance reaches the publisher's instance, " +
+      "which then notifies the viewer",
+    async () => {
+      const learned = A.nextRemote(
+        (c) => c.kind === "subscription" && c.jid === viewer.bare,
+        "the viewer's subscription",
+      );
+      await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.bare })));
+      const acked = Date.now();
+      await learned;
+      expect(Date.now() - acked).toBeLessThan(BOUND_MS);
+      expect(A.service.core.subscription(alice.bare, viewer.bare) !== undefined).toBe(true);
+      await alice.iq("set", fix(52.2));
+      await viewer.waitFor(
+        (s) => isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.2"),
+        "alice's event",
+      );
+    },
+  );
 
   it("a subscription to locations through one instance makes the other send every publisher's events", async () => {
     const learned = A.nextRemote(
@@ -105,29 +109,33 @@ describe("two instances on one PostgreSQL", () => {
     ).toHaveLength(1);
   });
 
-  it("a temporary subscription (XEP-0060 §12.5) through the viewer's instance reaches the publisher's instance and ends there when the viewer's resource goes offline", async () => {
-    await viewer.send(xml("presence", { to: ejd.component })); // directed presence: full-JID subscriptions are temporary
-    const learned = A.nextRemote(
-      (c) => c.kind === "subscription" && c.jid === viewer.jid && !!c.subscription?.temporary,
-      "the temporary subscription",
-    );
-    await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.jid })));
-    await learned;
-    await alice.iq("set", fix(52.25));
-    await viewer.waitFor(
-      (s) =>
-        s.attrs.to === viewer.jid &&
-        isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.25"),
-      "the event to the full JID",
-    );
-    const ended = A.nextRemote(
-      (c) => c.kind === "subscription" && c.jid === viewer.jid && !c.subscription,
-      "the end of the temporary subscription",
-    );
-    await viewer.send(xml("presence", { to: ejd.component, type: "unavailable" }));
-    await ended;
-    expect(A.service.core.subscription(alice.bare, viewer.jid) !== undefined).toBe(false);
-  });
+  it(
+    "a temporary subscription (XEP-0060 §12.5) through the viewer's instance reaches " +
+      "the publisher's instance and ends there when the viewer's resource goes offline",
+    async () => {
+      await viewer.send(xml("presence", { to: ejd.component })); // directed presence: full-JID subscriptions are temporary
+      const learned = A.nextRemote(
+        (c) => c.kind === "subscription" && c.jid === viewer.jid && !!c.subscription?.temporary,
+        "the temporary subscription",
+      );
+      await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.jid })));
+      await learned;
+      await alice.iq("set", fix(52.25));
+      await viewer.waitFor(
+        (s) =>
+          s.attrs.to === viewer.jid &&
+          isEvent(s, alice.bare, (i) => i.getChild("geoloc")?.getChildText("lat") === "52.25"),
+        "the event to the full JID",
+      );
+      const ended = A.nextRemote(
+        (c) => c.kind === "subscription" && c.jid === viewer.jid && !c.subscription,
+        "the end of the temporary subscription",
+      );
+      await viewer.send(xml("presence", { to: ejd.component, type: "unavailable" }));
+      await ended;
+      expect(A.service.core.subscription(alice.bare, viewer.jid) !== undefined).toBe(false);
+    },
+  );
 
   it("an unsubscribe through the viewer's instance stops the publisher's instance's fan-out to it", async () => {
     const learned = A.nextRemote(
@@ -139,73 +147,84 @@ describe("two instances on one PostgreSQL", () => {
     expect(A.service.core.subscription(alice.bare, viewer.bare) !== undefined).toBe(false);
   });
 
-  it("an access-model change through the owner's instance takes effect on the other instance's reads within the bound", async () => {
-    const items = () => viewer.iq("get", pubsub(xml("items", { node: alice.bare })));
-    expect((await items()).getChild("pubsub")?.getChild("items")?.getChildren("item").length).toBeGreaterThan(0);
-    const learned = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare, "alice's new configuration");
-    await alice.iq("set", owner(xml("configure", { node: alice.bare }, form("whitelist"))));
-    const acked = Date.now();
-    await learned;
-    expect(Date.now() - acked).toBeLessThan(BOUND_MS);
-    // XEP-0060 §6.5.9.11 / component/PROTOCOL.md: a node the viewer may not see answers item-not-found
-    const err = await viewer.iqError("get", pubsub(xml("items", { node: alice.bare })));
-    expect(err.condition).toBe("item-not-found");
-    // and the publisher's instance no longer sends alice's events to the viewer's locations subscription
-    expect(
-      A.service.core.notifyNode(A.service.core.node(alice.bare)!, { kind: "purge", node: alice.bare }).map((n) => n.to),
-    ).not.toContain(viewer.bare);
-    // an affiliation through the owner's instance lets the viewer see again
-    const member = B.nextRemote(
-      (c) => c.kind === "node" && c.name === alice.bare && c.node?.affiliations.get(viewer.bare) === "member",
-      "the membership",
-    );
-    await alice.iq(
-      "set",
-      owner(xml("affiliations", { node: alice.bare }, xml("affiliation", { jid: viewer.bare, affiliation: "member" }))),
-    );
-    await member;
-    expect((await items()).getChild("pubsub")?.getChild("items")?.getChildren("item").length).toBeGreaterThan(0);
-  });
-
-  it("a share_until that has passed, set through the owner's instance, ends sharing on the other instance too", async () => {
-    const count = async () =>
-      (await viewer.iq("get", pubsub(xml("items", { node: alice.bare }))))
-        .getChild("pubsub")!
-        .getChild("items")!
-        .getChildren("item").length;
-    expect(await count()).toBeGreaterThan(0);
-    const shareUntil = (value: string) =>
-      alice.iq(
+  it(
+    "an access-model change through the owner's instance takes " +
+      "effect on the other instance's reads within the bound",
+    async () => {
+      const items = () => viewer.iq("get", pubsub(xml("items", { node: alice.bare })));
+      expect((await items()).getChild("pubsub")?.getChild("items")?.getChildren("item").length).toBeGreaterThan(0);
+      const learned = B.nextRemote((c) => c.kind === "node" && c.name === alice.bare, "alice's new configuration");
+      await alice.iq("set", owner(xml("configure", { node: alice.bare }, form("whitelist"))));
+      const acked = Date.now();
+      await learned;
+      expect(Date.now() - acked).toBeLessThan(BOUND_MS);
+      // XEP-0060 §6.5.9.11 / component/PROTOCOL.md: a node the viewer may not see answers item-not-found
+      const err = await viewer.iqError("get", pubsub(xml("items", { node: alice.bare })));
+      expect(err.condition).toBe("item-not-found");
+      // and the publisher's instance no longer sends alice's events to the viewer's locations subscription
+      expect(
+        A.service.core
+          .notifyNode(A.service.core.node(alice.bare)!, { kind: "purge", node: alice.bare })
+          .map((n) => n.to),
+      ).not.toContain(viewer.bare);
+      // an affiliation through the owner's instance lets the viewer see again
+      const member = B.nextRemote(
+        (c) => c.kind === "node" && c.name === alice.bare && c.node?.affiliations.get(viewer.bare) === "member",
+        "the membership",
+      );
+      await alice.iq(
         "set",
         owner(
-          xml(
-            "configure",
-            { node: alice.bare },
-            xml(
-              "x",
-              { xmlns: "jabber:x:data", type: "submit" },
-              xml("field", { var: "geo#share_until" }, xml("value", {}, value)),
-            ),
-          ),
+          xml("affiliations", { node: alice.bare }, xml("affiliation", { jid: viewer.bare, affiliation: "member" })),
         ),
       );
-    const ended = B.nextRemote(
-      (c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil !== undefined,
-      "the deadline",
-    );
-    await shareUntil("2020-01-01T00:00:00Z");
-    await ended;
-    expect(B.service.core.node(alice.bare)!.sharingEnded).toBe(true); // B's own fan-out and replays
-    expect(await count()).toBe(0); // B's reads from PostgreSQL
-    const resumed = B.nextRemote(
-      (c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil === undefined,
-      "the cleared deadline",
-    );
-    await shareUntil("");
-    await resumed;
-    expect(B.service.core.node(alice.bare)!.sharingEnded).toBe(false);
-    expect(await count()).toBeGreaterThan(0);
-  });
+      await member;
+      expect((await items()).getChild("pubsub")?.getChild("items")?.getChildren("item").length).toBeGreaterThan(0);
+    },
+  );
+
+  it(
+    "a share_until that has passed, set through the owner's instance, " + "ends sharing on the other instance too",
+    async () => {
+      const count = async () =>
+        (await viewer.iq("get", pubsub(xml("items", { node: alice.bare }))))
+          .getChild("pubsub")!
+          .getChild("items")!
+          .getChildren("item").length;
+      expect(await count()).toBeGreaterThan(0);
+      const shareUntil = (value: string) =>
+        alice.iq(
+          "set",
+          owner(
+            xml(
+              "configure",
+              { node: alice.bare },
+              xml(
+                "x",
+                { xmlns: "jabber:x:data", type: "submit" },
+                xml("field", { var: "geo#share_until" }, xml("value", {}, value)),
+              ),
+            ),
+          ),
+        );
+      const ended = B.nextRemote(
+        (c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil !== undefined,
+        "the deadline",
+      );
+      await shareUntil("2020-01-01T00:00:00Z");
+      await ended;
+      expect(B.service.core.node(alice.bare)!.sharingEnded).toBe(true); // B's own fan-out and replays
+      expect(await count()).toBe(0); // B's reads from PostgreSQL
+      const resumed = B.nextRemote(
+        (c) => c.kind === "node" && c.name === alice.bare && c.node?.config.shareUntil === undefined,
+        "the cleared deadline",
+      );
+      await shareUntil("");
+      await resumed;
+      expect(B.service.core.node(alice.bare)!.sharingEnded).toBe(false);
+      expect(await count()).toBeGreaterThan(0);
+    },
+  );
 
   it("a node deleted through the owner's instance is gone on the other, with its subscriptions", async () => {
     await viewer.iq("set", pubsub(xml("subscribe", { node: alice.bare, jid: viewer.bare })));
@@ -261,17 +280,20 @@ describe("reads of another instance's publisher, from PostgreSQL", () => {
     expect(B.service.core.presenceOf(bob.bare) !== undefined).toBe(false); // not from B's memory
   });
 
-  it("replays the stored latest item on subscribe (XEP-0060 §6.1.7), not the one in the viewer's instance's memory", async () => {
-    const before = viewer.received.length; // the viewer's stanzas reach B, whose memory holds bob's first fix only
-    await viewer.iq("set", pubsub(xml("subscribe", { node: bob.bare, jid: viewer.bare })));
-    const replay = await viewer.waitFor(
-      (s) => viewer.received.indexOf(s) >= before && isEvent(s, bob.bare) && !!s.getChild("delay", "urn:xmpp:delay"),
-      "the replayed item",
-    );
-    expect(replay.getChild("event")!.getChild("items")!.getChild("item")!.getChild("geoloc")!.getChildText("lat")).toBe(
-      "12",
-    );
-  });
+  it(
+    "replays the stored latest item on subscribe (XEP-0060 §6.1.7), " + "not the one in the viewer's instance's memory",
+    async () => {
+      const before = viewer.received.length; // the viewer's stanzas reach B, whose memory holds bob's first fix only
+      await viewer.iq("set", pubsub(xml("subscribe", { node: bob.bare, jid: viewer.bare })));
+      const replay = await viewer.waitFor(
+        (s) => viewer.received.indexOf(s) >= before && isEvent(s, bob.bare) && !!s.getChild("delay", "urn:xmpp:delay"),
+        "the replayed item",
+      );
+      expect(
+        replay.getChild("event")!.getChild("items")!.getChild("item")!.getChild("geoloc")!.getChildText("lat"),
+      ).toBe("12");
+    },
+  );
 
   it("answers disco#items of the publisher's node with the stored item ids", async () => {
     const ids = (await bob.iq("get", pubsub(xml("items", { node: bob.bare }))))

@@ -102,57 +102,66 @@ describe("digest subscriptions", () => {
     expect(subs.getChild("pubsub")!.getChild("subscriptions")!.getChildren("subscription")).toHaveLength(0);
   });
 
-  it("gathers a period into one <items node='locations'>: newest per publisher, stop-sharing and retraction kept, split at 64 KiB, nothing of a hidden publisher", async () => {
-    await vic.iq(
-      "set",
-      pubsub(
-        xml("subscribe", { node: "locations", jid: vic.jid }),
-        xml("options", {}, form({ "pubsub#digest": "1", "pubsub#digest_frequency": "60000" })),
-      ),
-    );
-    const [p0, p1, p2, ...rest] = pubs;
-    // the first change after a quiet spell leaves at once, alone
-    const start = vic.received.length;
-    await p0.iq("set", publishEl(geoloc({ lat: 0, lon: 0 }), undefined, "primer"));
-    await vic.waitFor((s) => eventItems(s, "locations").some((i) => i.attrs.id === "primer"), "the first digest");
-    // the period: nothing leaves for a minute
-    const mark = vic.received.length;
-    await p0.iq("set", publishEl(big(1), undefined, "p0-old"));
-    await p0.iq("set", publishEl(big(2), undefined, "p0-new"));
-    await p1.iq("set", publishEl(geoloc({}), undefined, "p1-stop"));
-    await p1.iq("set", publishEl(big(3), undefined, "p1-back"));
-    await p2.iq("set", publishEl(big(4), undefined, "p2-gone"));
-    await p2.iq("set", pubsub(xml("retract", { node: "dp2@localhost" }, xml("item", { id: "p2-gone" }))));
-    for (const [i, c] of rest.entries()) await c.iq("set", publishEl(big(10 + i), undefined, `r${i}`));
-    await secret.iq("set", publishEl(geoloc({ lat: 8, lon: 8 }), undefined, "hidden"));
-    await vic.iq("get", xml("ping", { xmlns: "urn:xmpp:ping" })); // a round trip: anything sent so far has arrived
-    expect(vic.received.length).toBe(mark);
-    // options set §6.3.5: digest off, so the period ends now
-    await vic.iq("set", setOptions(vic, { "pubsub#digest": "false" }));
-    const last = `r${rest.length - 1}`;
-    await vic.waitFor((s) => eventItems(s, "locations").some((i) => i.attrs.id === last), "the digest");
-    const got = vic.received.slice(mark);
-    const retractAt = got.findIndex((s) => eventItems(s, "dp2@localhost", true).some((r) => r.attrs.id === "p2-gone"));
-    const parts = digests(mark);
-    expect(retractAt).toBeGreaterThanOrEqual(0);
-    expect(retractAt).toBeLessThan(got.indexOf(parts[0])); // the retraction before the items
-    const items = parts.flatMap((s) => eventItems(s, "locations"));
-    expect(items.map((i) => i.attrs.id)).toEqual(["p0-new", "p1-stop", "p1-back", ...rest.map((_, i) => `r${i}`)]);
-    expect(items.map((i) => i.attrs.publisher)).toEqual([
-      "dp0@localhost",
-      "dp1@localhost",
-      "dp1@localhost",
-      ...rest.map((c) => c.bare),
-    ]);
-    expect(parts.length).toBeGreaterThan(1);
-    for (const s of parts) expect(Buffer.byteLength(s.toString())).toBeLessThanOrEqual(64 * 1024 + 200); // + Prosody's stamping
-    expect(vic.received.slice(start).some((s) => JSON.stringify(s.toString()).includes("secret@localhost"))).toBe(
-      false,
-    );
-    // live again
-    await p0.iq("set", publishEl(geoloc({ lat: 5, lon: 5 }), undefined, "live"));
-    await vic.waitFor((s) => eventItems(s, "dp0@localhost").some((i) => i.attrs.id === "live"), "a live notification");
-  });
+  it(
+    "gathers a period into one <items node='locations'>: " +
+      "newest per publisher, stop-sharing and retraction kept, split at 64 KiB, nothing of a hidden publisher",
+    async () => {
+      await vic.iq(
+        "set",
+        pubsub(
+          xml("subscribe", { node: "locations", jid: vic.jid }),
+          xml("options", {}, form({ "pubsub#digest": "1", "pubsub#digest_frequency": "60000" })),
+        ),
+      );
+      const [p0, p1, p2, ...rest] = pubs;
+      // the first change after a quiet spell leaves at once, alone
+      const start = vic.received.length;
+      await p0.iq("set", publishEl(geoloc({ lat: 0, lon: 0 }), undefined, "primer"));
+      await vic.waitFor((s) => eventItems(s, "locations").some((i) => i.attrs.id === "primer"), "the first digest");
+      // the period: nothing leaves for a minute
+      const mark = vic.received.length;
+      await p0.iq("set", publishEl(big(1), undefined, "p0-old"));
+      await p0.iq("set", publishEl(big(2), undefined, "p0-new"));
+      await p1.iq("set", publishEl(geoloc({}), undefined, "p1-stop"));
+      await p1.iq("set", publishEl(big(3), undefined, "p1-back"));
+      await p2.iq("set", publishEl(big(4), undefined, "p2-gone"));
+      await p2.iq("set", pubsub(xml("retract", { node: "dp2@localhost" }, xml("item", { id: "p2-gone" }))));
+      for (const [i, c] of rest.entries()) await c.iq("set", publishEl(big(10 + i), undefined, `r${i}`));
+      await secret.iq("set", publishEl(geoloc({ lat: 8, lon: 8 }), undefined, "hidden"));
+      await vic.iq("get", xml("ping", { xmlns: "urn:xmpp:ping" })); // a round trip: anything sent so far has arrived
+      expect(vic.received.length).toBe(mark);
+      // options set §6.3.5: digest off, so the period ends now
+      await vic.iq("set", setOptions(vic, { "pubsub#digest": "false" }));
+      const last = `r${rest.length - 1}`;
+      await vic.waitFor((s) => eventItems(s, "locations").some((i) => i.attrs.id === last), "the digest");
+      const got = vic.received.slice(mark);
+      const retractAt = got.findIndex((s) =>
+        eventItems(s, "dp2@localhost", true).some((r) => r.attrs.id === "p2-gone"),
+      );
+      const parts = digests(mark);
+      expect(retractAt).toBeGreaterThanOrEqual(0);
+      expect(retractAt).toBeLessThan(got.indexOf(parts[0])); // the retraction before the items
+      const items = parts.flatMap((s) => eventItems(s, "locations"));
+      expect(items.map((i) => i.attrs.id)).toEqual(["p0-new", "p1-stop", "p1-back", ...rest.map((_, i) => `r${i}`)]);
+      expect(items.map((i) => i.attrs.publisher)).toEqual([
+        "dp0@localhost",
+        "dp1@localhost",
+        "dp1@localhost",
+        ...rest.map((c) => c.bare),
+      ]);
+      expect(parts.length).toBeGreaterThan(1);
+      for (const s of parts) expect(Buffer.byteLength(s.toString())).toBeLessThanOrEqual(64 * 1024 + 200); // + Prosody's stamping
+      expect(vic.received.slice(start).some((s) => JSON.stringify(s.toString()).includes("secret@localhost"))).toBe(
+        false,
+      );
+      // live again
+      await p0.iq("set", publishEl(geoloc({ lat: 5, lon: 5 }), undefined, "live"));
+      await vic.waitFor(
+        (s) => eventItems(s, "dp0@localhost").some((i) => i.attrs.id === "live"),
+        "a live notification",
+      );
+    },
+  );
 
   it("shows the current values (§6.3.2) and refuses bad ones without changing them (§6.3.5)", async () => {
     const r = await vic.iq("get", pubsub(xml("options", { node: "locations", jid: vic.jid })));

@@ -107,47 +107,52 @@ describe("ejabberd domain_balancing bare_source with two component connections",
     expect(senders.filter((s) => bodiesFrom(b, s.bare.split("@")[0]).length).length).toBeGreaterThan(0);
   });
 
-  it("gives an extra connection nothing, drops a free slot's stanzas, and gives the slot to the next new connection", async () => {
-    const [a, b] = instances;
-    const names = (i: Instance, tag: string) =>
-      senders.map((s) => s.bare.split("@")[0]).filter((w) => bodiesFrom(i, w).includes(tag));
-    const ownedByA = names(a, "0");
-    const ownedByB = names(b, "0");
-    // a third connection while component_number is 2: accepted, but no slot
-    const extra = await connectInstance("extra");
-    const burst = async (tag: string) => {
-      for (const s of senders) await s.send(xml("message", { to: ejd.component, type: "chat" }, xml("body", {}, tag)));
-    };
-    await burst("x");
-    await until(
-      [a, b],
-      () => names(a, "x").length + names(b, "x").length === senders.length,
-      "the burst with three connections",
-    );
-    // kill -9 of an instance, as the kernel sees it: the TCP connection just closes
-    a.entity.reconnect.stop();
-    (a.entity.socket as unknown as { destroy(): void }).destroy();
-    await new Promise<void>((r) => a.entity.once("disconnect", () => r()));
-    await burst("lost");
-    await until(
-      [b],
-      () => names(b, "lost").length === ownedByB.length,
-      "b's share of the burst while a's slot is free",
-    );
-    const c = await connectInstance("c");
-    await burst("after");
-    await until(
-      [b, c],
-      () => names(b, "after").length + names(c, "after").length === senders.length,
-      "the burst after c connected",
-    );
-    // c took a's slot: a's senders now reach c, and only what was sent after it connected (nothing was queued)
-    expect(names(c, "after").sort()).toEqual([...ownedByA].sort());
-    for (const w of ownedByA) expect(bodiesFrom(c, w)).toEqual(["after"]);
-    // the extra connection never inherited the free slot
-    expect(extra.got.filter((st) => st.is("message"))).toEqual([]);
-    a.entity.stop().catch(() => {});
-  });
+  it(
+    "gives an extra connection nothing, drops a free slot's stanzas, " +
+      "and gives the slot to the next new connection",
+    async () => {
+      const [a, b] = instances;
+      const names = (i: Instance, tag: string) =>
+        senders.map((s) => s.bare.split("@")[0]).filter((w) => bodiesFrom(i, w).includes(tag));
+      const ownedByA = names(a, "0");
+      const ownedByB = names(b, "0");
+      // a third connection while component_number is 2: accepted, but no slot
+      const extra = await connectInstance("extra");
+      const burst = async (tag: string) => {
+        for (const s of senders)
+          await s.send(xml("message", { to: ejd.component, type: "chat" }, xml("body", {}, tag)));
+      };
+      await burst("x");
+      await until(
+        [a, b],
+        () => names(a, "x").length + names(b, "x").length === senders.length,
+        "the burst with three connections",
+      );
+      // kill -9 of an instance, as the kernel sees it: the TCP connection just closes
+      a.entity.reconnect.stop();
+      (a.entity.socket as unknown as { destroy(): void }).destroy();
+      await new Promise<void>((r) => a.entity.once("disconnect", () => r()));
+      await burst("lost");
+      await until(
+        [b],
+        () => names(b, "lost").length === ownedByB.length,
+        "b's share of the burst while a's slot is free",
+      );
+      const c = await connectInstance("c");
+      await burst("after");
+      await until(
+        [b, c],
+        () => names(b, "after").length + names(c, "after").length === senders.length,
+        "the burst after c connected",
+      );
+      // c took a's slot: a's senders now reach c, and only what was sent after it connected (nothing was queued)
+      expect(names(c, "after").sort()).toEqual([...ownedByA].sort());
+      for (const w of ownedByA) expect(bodiesFrom(c, w)).toEqual(["after"]);
+      // the extra connection never inherited the free slot
+      expect(extra.got.filter((st) => st.is("message"))).toEqual([]);
+      a.entity.stop().catch(() => {});
+    },
+  );
 
   it("routes the answer to an IQ sent from the shared domain to the connection owning the answering user", async () => {
     const [, b, , c] = instances;

@@ -113,77 +113,84 @@ describe("slow readers", () => {
     expect(comp.alive()).toBe(true);
   }, 150_000);
 
-  it("bounds what the component buffers when Prosody stops reading its stream, then delivers the newest positions in order", async () => {
-    const limits = { maxInFlightBytes: 256 * 1024, maxQueued: 500 };
-    const stack = await startStack({ outbox: limits });
-    cleanup.push(() => stack.stop());
-    const VIEWERS = 20;
-    const viewers: TestClient[] = [];
-    for (let i = 0; i < VIEWERS; i++) {
-      const v = await stack.viewer(`fan${i}`);
-      await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
-      viewers.push(v);
-    }
-    const pub = await stack.user("pia");
-    await pub.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "n-start"));
-    await Promise.all(
-      viewers.map((v) =>
-        v.waitFor((s) => isEvent(s, "pia@localhost", (i) => i.attrs.id === "n-start"), "the first position"),
-      ),
-    );
-
-    const socket = stack.entity.socket as unknown as { writableLength: number };
-    const box = stack.service.outbox;
-    process.kill(stack.prosody.pid, "SIGSTOP"); // Prosody stops reading the component's stream (and everything else)
-    let maxWritable = 0;
-    const PUBLISHES = 2000;
-    const text = "ü".repeat(450);
-    try {
-      // the publishes arrive as if through Prosody (the in-process seam: the entity's parsed-element event)
-      for (let i = 0; i < PUBLISHES; i++) {
-        stack.entity.emit(
-          "element",
-          xml(
-            "iq",
-            { type: "set", id: `n${i}`, from: "pia@localhost/phone", to: stack.componentJid },
-            publishEl(geoloc({ lat: 10 + i / 1000, lon: 20, text }), undefined, `n-${i}`),
-          ),
-        );
-        if (i % 50 === 49) {
-          await new Promise<void>((r) => setImmediate(r)); // let the outbox flush as it would between reads
-          maxWritable = Math.max(maxWritable, socket.writableLength);
-        }
+  it(
+    "bounds what the component buffers when Prosody stops reading its stream, " +
+      "then delivers the newest positions in order",
+    async () => {
+      const limits = { maxInFlightBytes: 256 * 1024, maxQueued: 500 };
+      const stack = await startStack({ outbox: limits });
+      cleanup.push(() => stack.stop());
+      const VIEWERS = 20;
+      const viewers: TestClient[] = [];
+      for (let i = 0; i < VIEWERS; i++) {
+        const v = await stack.viewer(`fan${i}`);
+        await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
+        viewers.push(v);
       }
-      await new Promise<void>((r) => setImmediate(r));
-      maxWritable = Math.max(maxWritable, socket.writableLength);
-      // unbounded, this would be 2000 x 20 notifications of ~1.2 kB: ~48 MB in Node's socket buffer
-      console.log(
-        `Prosody stopped: ${PUBLISHES} publishes x ${VIEWERS} viewers; socket buffer peaked at ${(maxWritable / 1024).toFixed(0)} kB ` +
-          `(IQ results included), outbox peak ${box.peakQueued} waiting, ${box.shed} superseded locations shed`,
+      const pub = await stack.user("pia");
+      await pub.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "n-start"));
+      await Promise.all(
+        viewers.map((v) =>
+          v.waitFor((s) => isEvent(s, "pia@localhost", (i) => i.attrs.id === "n-start"), "the first position"),
+        ),
       );
-      expect(box.peakQueued).toBeLessThanOrEqual(limits.maxQueued + VIEWERS);
-      expect(maxWritable).toBeLessThan(4 * 1024 * 1024);
-      expect(box.shed).toBeGreaterThan((PUBLISHES * VIEWERS) / 2);
-    } finally {
-      process.kill(stack.prosody.pid, "SIGCONT");
-    }
-    // every viewer ends on the newest position, having seen positions only in increasing order
-    for (const v of viewers) {
-      await v.waitFor(
-        (s) => isEvent(s, "pia@localhost", (i) => i.attrs.id === `n-${PUBLISHES - 1}`),
-        "the newest position",
-        30_000,
-      );
-      const seen = v.received
-        .flatMap((s: Element) =>
-          (s.getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? []).map((i) => String(i.attrs.id)),
-        )
-        .filter((id) => /^n-\d+$/.test(id))
-        .map((id) => Number(id.slice(2)));
-      expect(seen).toEqual([...seen].sort((a, b) => a - b));
-      expect(seen.length).toBeLessThan(PUBLISHES);
-    }
-    const items = await viewers[0].iq("get", pubsub(xml("items", { node: "pia@localhost", max_items: "1" })));
-    expect(items.getChild("pubsub")!.getChild("items")!.getChild("item")!.attrs.id).toBe(`n-${PUBLISHES - 1}`);
-  }, 120_000);
+
+      const socket = stack.entity.socket as unknown as { writableLength: number };
+      const box = stack.service.outbox;
+      process.kill(stack.prosody.pid, "SIGSTOP"); // Prosody stops reading the component's stream (and everything else)
+      let maxWritable = 0;
+      const PUBLISHES = 2000;
+      const text = "ü".repeat(450);
+      try {
+        // the publishes arrive as if through Prosody (the in-process seam: the entity's parsed-element event)
+        for (let i = 0; i < PUBLISHES; i++) {
+          stack.entity.emit(
+            "element",
+            xml(
+              "iq",
+              { type: "set", id: `n${i}`, from: "pia@localhost/phone", to: stack.componentJid },
+              publishEl(geoloc({ lat: 10 + i / 1000, lon: 20, text }), undefined, `n-${i}`),
+            ),
+          );
+          if (i % 50 === 49) {
+            await new Promise<void>((r) => setImmediate(r)); // let the outbox flush as it would between reads
+            maxWritable = Math.max(maxWritable, socket.writableLength);
+          }
+        }
+        await new Promise<void>((r) => setImmediate(r));
+        maxWritable = Math.max(maxWritable, socket.writableLength);
+        // unbounded, this would be 2000 x 20 notifications of ~1.2 kB: ~48 MB in Node's socket buffer
+        console.log(
+          `Prosody stopped: ${PUBLISHES} publishes x ${VIEWERS} viewers; socket buffer peaked at ${(maxWritable / 1024).toFixed(0)} kB ` +
+            `(IQ results included), outbox peak ${box.peakQueued} waiting, ${box.shed} superseded locations shed`,
+        );
+        expect(box.peakQueued).toBeLessThanOrEqual(limits.maxQueued + VIEWERS);
+        expect(maxWritable).toBeLessThan(4 * 1024 * 1024);
+        expect(box.shed).toBeGreaterThan((PUBLISHES * VIEWERS) / 2);
+      } finally {
+        process.kill(stack.prosody.pid, "SIGCONT");
+      }
+      // every viewer ends on the newest position, having seen positions only in increasing order
+      for (const v of viewers) {
+        await v.waitFor(
+          (s) => isEvent(s, "pia@localhost", (i) => i.attrs.id === `n-${PUBLISHES - 1}`),
+          "the newest position",
+          30_000,
+        );
+        const seen = v.received
+          .flatMap((s: Element) =>
+            (s.getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? []).map((i) =>
+              String(i.attrs.id),
+            ),
+          )
+          .filter((id) => /^n-\d+$/.test(id))
+          .map((id) => Number(id.slice(2)));
+        expect(seen).toEqual([...seen].sort((a, b) => a - b));
+        expect(seen.length).toBeLessThan(PUBLISHES);
+      }
+      const items = await viewers[0].iq("get", pubsub(xml("items", { node: "pia@localhost", max_items: "1" })));
+      expect(items.getChild("pubsub")!.getChild("items")!.getChild("item")!.attrs.id).toBe(`n-${PUBLISHES - 1}`);
+    },
+    120_000,
+  );
 });

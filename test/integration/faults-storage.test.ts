@@ -122,59 +122,65 @@ async function setup(
 const big = (lat: number) => geoloc({ lat, lon: 2, text: "x".repeat(1000) });
 
 describe("storage failures", () => {
-  it("answers resource-constraint while another connection holds the database lock, changes nothing, and recovers", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "geo-lock-"));
-    const dbFile = join(dir, "geo.sqlite");
-    const { pub, newcomer, viewer } = await setup(dbFile);
-    const nodes = ["pat@localhost", "nina@localhost"];
-    const before = await snapshot(viewer, ["pat@localhost"]);
-    const rows = itemRows(dbFile);
+  it(
+    "answers resource-constraint while another connection holds the database lock, " + "changes nothing, and recovers",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "geo-lock-"));
+      const dbFile = join(dir, "geo.sqlite");
+      const { pub, newcomer, viewer } = await setup(dbFile);
+      const nodes = ["pat@localhost", "nina@localhost"];
+      const before = await snapshot(viewer, ["pat@localhost"]);
+      const rows = itemRows(dbFile);
 
-    const locker = new Database(dbFile, { timeout: 0 });
-    cleanup.push(() => locker.close());
-    locker.exec("BEGIN IMMEDIATE"); // SQLite's write lock, held as a backup or an operator's shell would
-    await expectStorageError(pub, publishEl(big(2), undefined, "a2"));
-    await expectStorageError(pub, publishEl(geoloc({ lat: 3, lon: 3 }), undefined, "a1")); // replacing an item
-    await expectStorageError(newcomer, publishEl(geoloc({ lat: 4, lon: 4 }))); // would create nina's node
-    await expectStorageError(
-      pub,
-      xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub#owner" }, xml("purge", { node: "pat@localhost" })),
-    );
-    // reads keep working and show the state from before the fault
-    expect(await snapshot(viewer, ["pat@localhost"])).toBe(before);
-    expect((await viewer.iqError("get", pubsub(xml("items", { node: "nina@localhost" })))).condition).toBe(
-      "item-not-found",
-    );
-    locker.exec("ROLLBACK");
-    expect(itemRows(dbFile)).toEqual(rows);
+      const locker = new Database(dbFile, { timeout: 0 });
+      cleanup.push(() => locker.close());
+      locker.exec("BEGIN IMMEDIATE"); // SQLite's write lock, held as a backup or an operator's shell would
+      await expectStorageError(pub, publishEl(big(2), undefined, "a2"));
+      await expectStorageError(pub, publishEl(geoloc({ lat: 3, lon: 3 }), undefined, "a1")); // replacing an item
+      await expectStorageError(newcomer, publishEl(geoloc({ lat: 4, lon: 4 }))); // would create nina's node
+      await expectStorageError(
+        pub,
+        xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub#owner" }, xml("purge", { node: "pat@localhost" })),
+      );
+      // reads keep working and show the state from before the fault
+      expect(await snapshot(viewer, ["pat@localhost"])).toBe(before);
+      expect((await viewer.iqError("get", pubsub(xml("items", { node: "nina@localhost" })))).condition).toBe(
+        "item-not-found",
+      );
+      locker.exec("ROLLBACK");
+      expect(itemRows(dbFile)).toEqual(rows);
 
-    await pub.iq("set", publishEl(big(5), undefined, "a3"));
-    await newcomer.iq("set", publishEl(geoloc({ lat: 6, lon: 6 })));
-    const after = await snapshot(viewer, nodes);
-    expect(after).toContain("a1=1,a3=5");
-    expect(after).toMatch(/nina@localhost.*\| .*=6$/);
-    expect(itemRows(dbFile)).toEqual([...rows, "pat@localhost/a3", expect.stringMatching(/^nina@localhost\//)]);
-  });
+      await pub.iq("set", publishEl(big(5), undefined, "a3"));
+      await newcomer.iq("set", publishEl(geoloc({ lat: 6, lon: 6 })));
+      const after = await snapshot(viewer, nodes);
+      expect(after).toContain("a1=1,a3=5");
+      expect(after).toMatch(/nina@localhost.*\| .*=6$/);
+      expect(itemRows(dbFile)).toEqual([...rows, "pat@localhost/a3", expect.stringMatching(/^nina@localhost\//)]);
+    },
+  );
 
-  it("answers resource-constraint when the disk is full, changes nothing, and recovers when space is freed", async () => {
-    const dir = tmpfs(2048);
-    const dbFile = join(dir, "geo.sqlite");
-    const { pub, newcomer, viewer } = await setup(dbFile);
-    const before = await snapshot(viewer, ["pat@localhost"]);
-    const rows = itemRows(dbFile);
+  it(
+    "answers resource-constraint when the disk is full, " + "changes nothing, and recovers when space is freed",
+    async () => {
+      const dir = tmpfs(2048);
+      const dbFile = join(dir, "geo.sqlite");
+      const { pub, newcomer, viewer } = await setup(dbFile);
+      const before = await snapshot(viewer, ["pat@localhost"]);
+      const rows = itemRows(dbFile);
 
-    const filler = fill(dir);
-    for (let i = 0; i < 5; i++) await expectStorageError(pub, publishEl(big(10 + i), undefined, `full${i}`));
-    await expectStorageError(newcomer, publishEl(big(20)));
-    expect(await snapshot(viewer, ["pat@localhost"])).toBe(before);
-    unlinkSync(filler);
-    expect(itemRows(dbFile)).toEqual(rows);
+      const filler = fill(dir);
+      for (let i = 0; i < 5; i++) await expectStorageError(pub, publishEl(big(10 + i), undefined, `full${i}`));
+      await expectStorageError(newcomer, publishEl(big(20)));
+      expect(await snapshot(viewer, ["pat@localhost"])).toBe(before);
+      unlinkSync(filler);
+      expect(itemRows(dbFile)).toEqual(rows);
 
-    await pub.iq("set", publishEl(big(30), undefined, "a2"));
-    await newcomer.iq("set", publishEl(big(31)));
-    expect(await snapshot(viewer, ["pat@localhost"])).toContain("a1=1,a2=30");
-    expect(itemRows(dbFile)).toHaveLength(rows.length + 2);
-  });
+      await pub.iq("set", publishEl(big(30), undefined, "a2"));
+      await newcomer.iq("set", publishEl(big(31)));
+      expect(await snapshot(viewer, ["pat@localhost"])).toContain("a1=1,a2=30");
+      expect(itemRows(dbFile)).toHaveLength(rows.length + 2);
+    },
+  );
 
   it("answers resource-constraint when the filesystem stops taking writes, and keeps serving reads", async () => {
     const dir = ext4(16);

@@ -573,94 +573,99 @@ function condition(reply: Element): string | undefined {
 }
 
 describe("hostile input through Prosody", () => {
-  it(`never crashes, answers every IQ exactly once and changes nothing on an error (${RUNS} generated cases, seed ${SEED})`, async () => {
-    // a baseline the fuzz may legitimately change (and that is restored when it does)
-    const baseline = async () => {
-      await fuzz.iq(
-        "set",
-        publishEl(xml("geoloc", { xmlns: NS_GEOLOC }, xml("lat", {}, "3"), xml("lon", {}, "4")), NS_GEOLOC, "keep-1"),
-      );
-    };
-    await baseline();
-    const victimBefore = await victimState();
-    let state = await snapshot(fuzz);
-    const counts = { cases: 0, iqs: 0, results: 0, errors: 0, stanzas: 0, sizedAccepted: 0, sizedRefused: 0 };
-    const conditions = new Map<string, number>();
+  it(
+    `never crashes, ` +
+      `answers every IQ exactly once and changes nothing on an error (${RUNS} generated cases, seed ${SEED})`,
+    async () => {
+      // a baseline the fuzz may legitimately change (and that is restored when it does)
+      const baseline = async () => {
+        await fuzz.iq(
+          "set",
+          publishEl(xml("geoloc", { xmlns: NS_GEOLOC }, xml("lat", {}, "3"), xml("lon", {}, "4")), NS_GEOLOC, "keep-1"),
+        );
+      };
+      await baseline();
+      const victimBefore = await victimState();
+      let state = await snapshot(fuzz);
+      const counts = { cases: 0, iqs: 0, results: 0, errors: 0, stanzas: 0, sizedAccepted: 0, sizedRefused: 0 };
+      const conditions = new Map<string, number>();
 
-    const run = await fc.check(
-      fc.asyncProperty(anyCase, async (c) => {
-        counts.cases++;
-        const seenBefore = fuzz.received.length;
-        let errored = false;
-        let lastId: string | undefined;
-        if (c.kind === "stanza") {
-          counts.stanzas++;
-          await fuzz.send(c.el);
-        } else {
-          counts.iqs++;
-          const { id, reply } = await exchange(fuzz, c.type, c.to, c.children);
-          lastId = id;
-          expect(["result", "error"]).toContain(reply.attrs.type);
-          if (reply.attrs.type === "error") {
-            errored = true;
-            counts.errors++;
-            const cond = condition(reply);
-            expect(cond, `an error without a defined condition: ${reply.toString().slice(0, 500)}`).toBeDefined();
-            expect(
-              cond,
-              `an unexpected throw in the component: ${c.children.map(String).join("").slice(0, 500)}`,
-            ).not.toBe("internal-server-error");
-            conditions.set(cond!, (conditions.get(cond!) ?? 0) + 1);
-          } else counts.results++;
-          if (c.sized) {
-            // XEP-0060 §7.1.3.4: the cap is on the payload's bytes; just under it passes whole, just over is refused
-            if (c.sized.bytes <= CAP) {
-              expect(reply.attrs.type, `a valid ${c.sized.bytes}-byte payload`).toBe("result");
-              counts.sizedAccepted++;
-              const back = await exchange(fuzz, "get", SERVICE, [
-                xml("pubsub", { xmlns: NS_PUBSUB }, xml("items", { node: ME }, xml("item", { id: c.sized.id }))),
-              ]);
-              const got = back.reply.getChild("pubsub")!.getChild("items")!.getChild("item")!.getChild("geoloc")!;
-              for (const f of c.sized.payload.getChildElements()) expect(got.getChildText(f.name)).toBe(f.getText());
-            } else {
-              expect(condition(reply)).toBe("not-acceptable");
-              expect(reply.getChild("error")!.getChild("payload-too-big", `${NS_PUBSUB}#errors`)).toBeDefined();
-              counts.sizedRefused++;
+      const run = await fc.check(
+        fc.asyncProperty(anyCase, async (c) => {
+          counts.cases++;
+          const seenBefore = fuzz.received.length;
+          let errored = false;
+          let lastId: string | undefined;
+          if (c.kind === "stanza") {
+            counts.stanzas++;
+            await fuzz.send(c.el);
+          } else {
+            counts.iqs++;
+            const { id, reply } = await exchange(fuzz, c.type, c.to, c.children);
+            lastId = id;
+            expect(["result", "error"]).toContain(reply.attrs.type);
+            if (reply.attrs.type === "error") {
+              errored = true;
+              counts.errors++;
+              const cond = condition(reply);
+              expect(cond, `an error without a defined condition: ${reply.toString().slice(0, 500)}`).toBeDefined();
+              expect(
+                cond,
+                `an unexpected throw in the component: ${c.children.map(String).join("").slice(0, 500)}`,
+              ).not.toBe("internal-server-error");
+              conditions.set(cond!, (conditions.get(cond!) ?? 0) + 1);
+            } else counts.results++;
+            if (c.sized) {
+              // XEP-0060 §7.1.3.4: the cap is on the payload's bytes; just under it passes whole, just over is refused
+              if (c.sized.bytes <= CAP) {
+                expect(reply.attrs.type, `a valid ${c.sized.bytes}-byte payload`).toBe("result");
+                counts.sizedAccepted++;
+                const back = await exchange(fuzz, "get", SERVICE, [
+                  xml("pubsub", { xmlns: NS_PUBSUB }, xml("items", { node: ME }, xml("item", { id: c.sized.id }))),
+                ]);
+                const got = back.reply.getChild("pubsub")!.getChild("items")!.getChild("item")!.getChild("geoloc")!;
+                for (const f of c.sized.payload.getChildElements()) expect(got.getChildText(f.name)).toBe(f.getText());
+              } else {
+                expect(condition(reply)).toBe("not-acceptable");
+                expect(reply.getChild("error")!.getChild("payload-too-big", `${NS_PUBSUB}#errors`)).toBeDefined();
+                counts.sizedRefused++;
+              }
             }
           }
-        }
-        // a ping after the case: its reply comes after any reply the case could still produce
-        const ping = await exchange(fuzz, "get", SERVICE, [xml("ping", { xmlns: "urn:xmpp:ping" })]);
-        expect(ping.reply.attrs.type).toBe("result");
-        if (lastId)
-          expect(fuzz.received.slice(seenBefore).filter((s) => s.is("iq") && s.attrs.id === lastId)).toEqual([]);
-        expect(comp.alive(), comp.output().slice(-2000)).toBe(true);
-        expect(comp.output()).not.toMatch(/ error: /);
-        const now = await snapshot(fuzz);
-        if (errored) expect(now).toBe(state);
-        state = now;
-        if (state.startsWith("error:") || !state.includes('id="keep-1"')) {
-          await baseline();
-          state = await snapshot(fuzz);
-        }
-        expect(await victimState()).toBe(victimBefore);
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-    if (run.failed) {
-      // the counterexample can be megabytes of XML: print it cut down
-      throw new Error(
-        `case ${run.numRuns} of seed ${SEED} failed: ${describeCase(run.counterexample![0])}\n${String(run.errorInstance).slice(0, 3000)}`,
+          // a ping after the case: its reply comes after any reply the case could still produce
+          const ping = await exchange(fuzz, "get", SERVICE, [xml("ping", { xmlns: "urn:xmpp:ping" })]);
+          expect(ping.reply.attrs.type).toBe("result");
+          if (lastId)
+            expect(fuzz.received.slice(seenBefore).filter((s) => s.is("iq") && s.attrs.id === lastId)).toEqual([]);
+          expect(comp.alive(), comp.output().slice(-2000)).toBe(true);
+          expect(comp.output()).not.toMatch(/ error: /);
+          const now = await snapshot(fuzz);
+          if (errored) expect(now).toBe(state);
+          state = now;
+          if (state.startsWith("error:") || !state.includes('id="keep-1"')) {
+            await baseline();
+            state = await snapshot(fuzz);
+          }
+          expect(await victimState()).toBe(victimBefore);
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
       );
-    }
+      if (run.failed) {
+        // the counterexample can be megabytes of XML: print it cut down
+        throw new Error(
+          `case ${run.numRuns} of seed ${SEED} failed: ${describeCase(run.counterexample![0])}\n${String(run.errorInstance).slice(0, 3000)}`,
+        );
+      }
 
-    console.log(
-      `fuzz: ${counts.cases} cases (seed ${SEED}): ${counts.iqs} IQs (${counts.results} results, ${counts.errors} errors: ` +
-        `${[...conditions].map(([k, v]) => `${k} ${v}`).join(", ")}), ${counts.stanzas} presence/message stanzas; ` +
-        `near-cap payloads: ${counts.sizedAccepted} accepted, ${counts.sizedRefused} refused`,
-    );
-    expect(counts.cases).toBe(RUNS);
-  }, 300_000);
+      console.log(
+        `fuzz: ${counts.cases} cases (seed ${SEED}): ${counts.iqs} IQs (${counts.results} results, ${counts.errors} errors: ` +
+          `${[...conditions].map(([k, v]) => `${k} ${v}`).join(", ")}), ${counts.stanzas} presence/message stanzas; ` +
+          `near-cap payloads: ${counts.sizedAccepted} accepted, ${counts.sizedRefused} refused`,
+      );
+      expect(counts.cases).toBe(RUNS);
+    },
+    300_000,
+  );
 });
 
 // ---- UTF-8 cut anywhere between TCP writes -----------------------------------------------------------------

@@ -111,16 +111,19 @@ describe("a viewer who may not see a publisher", () => {
     }
   });
 
-  it("gets the nonexistent-node error on subscribe, except that an authorize node takes a request (pending)", async () => {
-    for (const node of ["wanda@localhost", "otis@localhost"]) {
-      expect(await answer(vic, "set", pubsub(xml("subscribe", { node, jid: vic.jid })), node), node).toBe(
-        await answer(vic, "set", pubsub(xml("subscribe", { node: GHOST, jid: vic.jid })), GHOST),
-      );
-    }
-    // XEP-0060 §6.1.6: asking is what authorize is for; the owner chose to be askable (README threat model)
-    const r = await vic.iq("set", pubsub(xml("subscribe", { node: "arty@localhost", jid: vic.jid })));
-    expect(r.getChild("pubsub")!.getChild("subscription")!.attrs.subscription).toBe("pending");
-  });
+  it(
+    "gets the nonexistent-node error on subscribe, " + "except that an authorize node takes a request (pending)",
+    async () => {
+      for (const node of ["wanda@localhost", "otis@localhost"]) {
+        expect(await answer(vic, "set", pubsub(xml("subscribe", { node, jid: vic.jid })), node), node).toBe(
+          await answer(vic, "set", pubsub(xml("subscribe", { node: GHOST, jid: vic.jid })), GHOST),
+        );
+      }
+      // XEP-0060 §6.1.6: asking is what authorize is for; the owner chose to be askable (README threat model)
+      const r = await vic.iq("set", pubsub(xml("subscribe", { node: "arty@localhost", jid: vic.jid })));
+      expect(r.getChild("pubsub")!.getChild("subscription")!.attrs.subscription).toBe("pending");
+    },
+  );
 
   it("finds no trace of them in discovery, the aggregate nodes or its subscriptions", async () => {
     const replies = [
@@ -149,32 +152,39 @@ describe("a viewer who may not see a publisher", () => {
     for (const jid of HIDDEN) expect(seen).toContain(jid);
   });
 
-  it("receives no notification about them while they publish and change presence; the control viewer receives all", async () => {
-    for (const [name, p] of Object.entries(hidden)) {
-      await p.iq("set", publishEl(geoloc({ lat: 11, lon: 11, text: "secret" }), undefined, `${name}-1`));
-      await p.send(xml("presence", { to: stack.componentJid }, xml("show", {}, "away")));
-      await p.send(xml("presence", { to: stack.componentJid, type: "unavailable" }));
-    }
-    for (const jid of HIDDEN) {
-      const name = jid.split("@")[0];
-      await ctrl.waitFor((s) => isEvent(s, jid, (i) => i.attrs.id === `${name}-1`), `ctrl: ${name}'s fix`);
-      await ctrl.waitFor(
-        (s) =>
-          isEvent(s, "presence", (i) => i.attrs.id === jid && i.getChild("presence")?.getChildText("show") === "away"),
-        `ctrl: ${name} away`,
-      );
-      await ctrl.waitFor(
-        (s) =>
-          isEvent(s, "presence", (i) => i.attrs.id === jid && i.getChild("presence")?.attrs.type === "unavailable"),
-        `ctrl: ${name} offline`,
-      );
-    }
-    // one FIFO for every notification: once vic has the marker, anything about them would have arrived before it
-    const marker = await stack.user("marker");
-    await marker.iq("set", publishEl(geoloc({ lat: 2, lon: 2 }), undefined, "marker"));
-    await vic.waitFor((s) => isEvent(s, "marker@localhost", (i) => i.attrs.id === "marker"), "the marker");
-    const everything = vic.received.map(String).join("\n");
-    for (const jid of HIDDEN) expect(everything).not.toContain(jid.split("@")[0]);
-    expect(everything).not.toContain("secret");
-  });
+  it(
+    "receives no notification about them while they publish and change presence; " + "the control viewer receives all",
+    async () => {
+      for (const [name, p] of Object.entries(hidden)) {
+        await p.iq("set", publishEl(geoloc({ lat: 11, lon: 11, text: "secret" }), undefined, `${name}-1`));
+        await p.send(xml("presence", { to: stack.componentJid }, xml("show", {}, "away")));
+        await p.send(xml("presence", { to: stack.componentJid, type: "unavailable" }));
+      }
+      for (const jid of HIDDEN) {
+        const name = jid.split("@")[0];
+        await ctrl.waitFor((s) => isEvent(s, jid, (i) => i.attrs.id === `${name}-1`), `ctrl: ${name}'s fix`);
+        await ctrl.waitFor(
+          (s) =>
+            isEvent(
+              s,
+              "presence",
+              (i) => i.attrs.id === jid && i.getChild("presence")?.getChildText("show") === "away",
+            ),
+          `ctrl: ${name} away`,
+        );
+        await ctrl.waitFor(
+          (s) =>
+            isEvent(s, "presence", (i) => i.attrs.id === jid && i.getChild("presence")?.attrs.type === "unavailable"),
+          `ctrl: ${name} offline`,
+        );
+      }
+      // one FIFO for every notification: once vic has the marker, anything about them would have arrived before it
+      const marker = await stack.user("marker");
+      await marker.iq("set", publishEl(geoloc({ lat: 2, lon: 2 }), undefined, "marker"));
+      await vic.waitFor((s) => isEvent(s, "marker@localhost", (i) => i.attrs.id === "marker"), "the marker");
+      const everything = vic.received.map(String).join("\n");
+      for (const jid of HIDDEN) expect(everything).not.toContain(jid.split("@")[0]);
+      expect(everything).not.toContain("secret");
+    },
+  );
 });

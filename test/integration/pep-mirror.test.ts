@@ -80,30 +80,37 @@ describe("mirror mode (XEP-0356)", () => {
     expect(stack.service.mirror.enabledFor("anyone@localhost")).toBe(true);
   });
 
-  it("writes a fix published to the service onto the publisher's PEP node: a roster contact with +notify gets it, publisher = the publisher", async () => {
-    const alice = await stack.user("alice", "phone");
-    const carol = await stack.user("carol", "laptop");
-    await befriend(carol, alice);
-    await wantGeolocNotify(carol);
-    const r = await alice.iq("set", publishEl(geoloc({ lat: 52.5, lon: 13.4, accuracy: 5 })));
-    const id = r.getChild("pubsub")!.getChild("publish")!.getChild("item")!.attrs.id;
-    const ev = await carol.waitFor(isPepEvent("alice@localhost", id), "the mirrored item from alice's PEP node");
-    expect(ev.attrs.type).toBe("headline");
-    expect(pepItem(ev).attrs.publisher).toBe("alice@localhost");
-    expect(pepItem(ev).getChild("geoloc", NS_GEOLOC)!.getChildText("lat")).toBe("52.5");
-    // and it is alice's real PEP item: her own items query shows it
-    const own = await alice.iq("get", pubsub(xml("items", { node: NS_GEOLOC })), alice.bare);
-    expect(own.getChild("pubsub")!.getChild("items")!.getChild("item")!.attrs.id).toBe(id);
-  });
+  it(
+    "writes a fix published to the service onto the publisher's PEP node: " +
+      "a roster contact with +notify gets it, publisher = the publisher",
+    async () => {
+      const alice = await stack.user("alice", "phone");
+      const carol = await stack.user("carol", "laptop");
+      await befriend(carol, alice);
+      await wantGeolocNotify(carol);
+      const r = await alice.iq("set", publishEl(geoloc({ lat: 52.5, lon: 13.4, accuracy: 5 })));
+      const id = r.getChild("pubsub")!.getChild("publish")!.getChild("item")!.attrs.id;
+      const ev = await carol.waitFor(isPepEvent("alice@localhost", id), "the mirrored item from alice's PEP node");
+      expect(ev.attrs.type).toBe("headline");
+      expect(pepItem(ev).attrs.publisher).toBe("alice@localhost");
+      expect(pepItem(ev).getChild("geoloc", NS_GEOLOC)!.getChildText("lat")).toBe("52.5");
+      // and it is alice's real PEP item: her own items query shows it
+      const own = await alice.iq("get", pubsub(xml("items", { node: NS_GEOLOC })), alice.bare);
+      expect(own.getChild("pubsub")!.getChild("items")!.getChild("item")!.attrs.id).toBe(id);
+    },
+  );
 
-  it("learns a publisher's presence through the presence permission, without a subscription or directed presence", async () => {
-    const erin = await stack.user("erin"); // never answers the service's subscription request
-    await erin.iq("set", publishEl(geoloc({ lat: 1, lon: 1 })));
-    await erin.send(xml("presence")); // plain initial presence, broadcast to no one
-    await viewer.waitFor(presenceIs("erin@localhost", false), "erin online");
-    await erin.stop();
-    await viewer.waitFor(presenceIs("erin@localhost", true), "erin offline");
-  });
+  it(
+    "learns a publisher's presence through the presence permission, " + "without a subscription or directed presence",
+    async () => {
+      const erin = await stack.user("erin"); // never answers the service's subscription request
+      await erin.iq("set", publishEl(geoloc({ lat: 1, lon: 1 })));
+      await erin.send(xml("presence")); // plain initial presence, broadcast to no one
+      await viewer.waitFor(presenceIs("erin@localhost", false), "erin online");
+      await erin.stop();
+      await viewer.waitFor(presenceIs("erin@localhost", true), "erin offline");
+    },
+  );
 
   it("recognises its own mirrored fix coming back as a PEP event and drops it: viewers get it once", async () => {
     const bob = await stack.user("bob", "phone");
@@ -153,75 +160,78 @@ describe("mirror mode (XEP-0356)", () => {
     expect(stack.service.mirror.recent.has("dave@localhost", "d1")).toBe(false);
   });
 
-  it("mirrors what anyone may see: with coarse sharing the PEP node gets the grid cell, never the exact fix", async () => {
-    const gina = await stack.user("gina", "phone");
-    const hank = await stack.user("hank", "laptop");
-    await befriend(hank, gina);
-    await wantGeolocNotify(hank);
-    await gina.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "g0"));
-    await gina.iq(
-      "set",
-      owner(
-        xml(
-          "configure",
-          { node: "gina@localhost" },
+  it(
+    "mirrors what anyone may see: " + "with coarse sharing the PEP node gets the grid cell, never the exact fix",
+    async () => {
+      const gina = await stack.user("gina", "phone");
+      const hank = await stack.user("hank", "laptop");
+      await befriend(hank, gina);
+      await wantGeolocNotify(hank);
+      await gina.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "g0"));
+      await gina.iq(
+        "set",
+        owner(
           xml(
-            "x",
-            { xmlns: "jabber:x:data", type: "submit" },
-            xml("field", { var: "geo#coarse_km" }, xml("value", {}, "10")),
-            xml("field", { var: "geo#exact" }, xml("value", {}, "hank@localhost")),
+            "configure",
+            { node: "gina@localhost" },
+            xml(
+              "x",
+              { xmlns: "jabber:x:data", type: "submit" },
+              xml("field", { var: "geo#coarse_km" }, xml("value", {}, "10")),
+              xml("field", { var: "geo#exact" }, xml("value", {}, "hank@localhost")),
+            ),
           ),
         ),
-      ),
-    );
-    const exact = {
-      lat: "45.764043",
-      lon: "4.835659",
-      accuracy: "3",
-      street: "Place Bellecour",
-      timestamp: "2026-12-02T10:00:00Z",
-    };
-    await gina.iq("set", publishEl(geoloc(exact), undefined, "g1"));
-    const ev = await hank.waitFor(isPepEvent("gina@localhost", "g1"), "g1 on gina's PEP node");
-    // hank is on geo#exact at the service, but a PEP node has one payload for all contacts: the coarse one
-    const got = Object.fromEntries(
-      pepItem(ev)
-        .getChild("geoloc", NS_GEOLOC)!
-        .getChildElements()
-        .map((e) => [e.name, e.getText()]),
-    );
-    expect(got).toEqual(coarsen(exact, 10));
-    expect(ev.toString()).not.toContain("Bellecour");
-    // geo#share_until passed: the PEP node gets the empty geoloc (XEP-0080 §4.1), and later fixes are not mirrored
-    await gina.iq(
-      "set",
-      owner(
-        xml(
-          "configure",
-          { node: "gina@localhost" },
+      );
+      const exact = {
+        lat: "45.764043",
+        lon: "4.835659",
+        accuracy: "3",
+        street: "Place Bellecour",
+        timestamp: "2026-12-02T10:00:00Z",
+      };
+      await gina.iq("set", publishEl(geoloc(exact), undefined, "g1"));
+      const ev = await hank.waitFor(isPepEvent("gina@localhost", "g1"), "g1 on gina's PEP node");
+      // hank is on geo#exact at the service, but a PEP node has one payload for all contacts: the coarse one
+      const got = Object.fromEntries(
+        pepItem(ev)
+          .getChild("geoloc", NS_GEOLOC)!
+          .getChildElements()
+          .map((e) => [e.name, e.getText()]),
+      );
+      expect(got).toEqual(coarsen(exact, 10));
+      expect(ev.toString()).not.toContain("Bellecour");
+      // geo#share_until passed: the PEP node gets the empty geoloc (XEP-0080 §4.1), and later fixes are not mirrored
+      await gina.iq(
+        "set",
+        owner(
           xml(
-            "x",
-            { xmlns: "jabber:x:data", type: "submit" },
-            xml("field", { var: "geo#share_until" }, xml("value", {}, "2020-01-01T00:00:00Z")),
+            "configure",
+            { node: "gina@localhost" },
+            xml(
+              "x",
+              { xmlns: "jabber:x:data", type: "submit" },
+              xml("field", { var: "geo#share_until" }, xml("value", {}, "2020-01-01T00:00:00Z")),
+            ),
           ),
         ),
-      ),
-    );
-    const stop = await hank.waitFor(
-      (s) =>
-        s.is("message") &&
-        s.attrs.from === "gina@localhost" &&
-        s
-          .getChild("event", NS_EVENT)
-          ?.getChild("items")
-          ?.getChild("item")
-          ?.getChild("geoloc", NS_GEOLOC)
-          ?.getChildElements().length === 0,
-      "the stop on gina's PEP node",
-    );
-    expect(pepItem(stop).attrs.publisher).toBe("gina@localhost");
-    await gina.iq("set", publishEl(geoloc({ lat: 45.7, lon: 4.8 }), undefined, "g2"));
-    expect(stack.service.mirror.recent.has("gina@localhost", "g2")).toBe(false); // recorded before any mirror write
-    expect(stack.service.mirror.recent.has("gina@localhost", "g1")).toBe(true); // (as the earlier fix was)
-  });
+      );
+      const stop = await hank.waitFor(
+        (s) =>
+          s.is("message") &&
+          s.attrs.from === "gina@localhost" &&
+          s
+            .getChild("event", NS_EVENT)
+            ?.getChild("items")
+            ?.getChild("item")
+            ?.getChild("geoloc", NS_GEOLOC)
+            ?.getChildElements().length === 0,
+        "the stop on gina's PEP node",
+      );
+      expect(pepItem(stop).attrs.publisher).toBe("gina@localhost");
+      await gina.iq("set", publishEl(geoloc({ lat: 45.7, lon: 4.8 }), undefined, "g2"));
+      expect(stack.service.mirror.recent.has("gina@localhost", "g2")).toBe(false); // recorded before any mirror write
+      expect(stack.service.mirror.recent.has("gina@localhost", "g1")).toBe(true); // (as the earlier fix was)
+    },
+  );
 });

@@ -137,17 +137,20 @@ describe("abuse limits", () => {
   });
   afterAll(() => limited?.stop());
 
-  it("refuses a publisher over its rate with policy-violation type wait and the limit, and changes nothing", async () => {
-    const fast = await limited.user("speedy");
-    const other = await limited.user("calm");
-    for (let i = 0; i < 3; i++) await fast.iq("set", publishEl(geoloc({ lat: i, lon: i }), undefined, `f${i}`));
-    const e = await fast.iqError("set", publishEl(geoloc({ lat: 9, lon: 9 }), undefined, "f3"));
-    const [type, condition, text, ...rest] = errorOf(e.reply);
-    expect([type, condition, rest]).toEqual(["wait", "policy-violation urn:ietf:params:xml:ns:xmpp-stanzas", []]);
-    expect(text).toMatch(/^rate limit: at most 1 publishes per second \(burst 3\); retry in \d+ ms$/);
-    expect((await itemsOf(fast, "speedy@localhost")).map((i) => i.attrs.id)).toEqual(["f0", "f1", "f2"]);
-    await other.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }))); // the limit is per publisher
-  });
+  it(
+    "refuses a publisher over its rate with policy-violation type wait and the limit, " + "and changes nothing",
+    async () => {
+      const fast = await limited.user("speedy");
+      const other = await limited.user("calm");
+      for (let i = 0; i < 3; i++) await fast.iq("set", publishEl(geoloc({ lat: i, lon: i }), undefined, `f${i}`));
+      const e = await fast.iqError("set", publishEl(geoloc({ lat: 9, lon: 9 }), undefined, "f3"));
+      const [type, condition, text, ...rest] = errorOf(e.reply);
+      expect([type, condition, rest]).toEqual(["wait", "policy-violation urn:ietf:params:xml:ns:xmpp-stanzas", []]);
+      expect(text).toMatch(/^rate limit: at most 1 publishes per second \(burst 3\); retry in \d+ ms$/);
+      expect((await itemsOf(fast, "speedy@localhost")).map((i) => i.attrs.id)).toEqual(["f0", "f1", "f2"]);
+      await other.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }))); // the limit is per publisher
+    },
+  );
 
   it("refuses a payload over the configured cap with not-acceptable + payload-too-big and the sizes", async () => {
     const big = await limited.user("bigmouth");
@@ -196,58 +199,61 @@ describe("coarse sharing", () => {
     timestamp: "2026-11-26T10:00:00Z",
   };
 
-  it("sends every viewer not on geo#exact the grid cell, the same for each of them, and says so in meta-data", async () => {
-    const c = await stack.user("cora");
-    const other = await stack.viewer("otto");
-    await other.iq("set", pubsub(xml("subscribe", { node: "locations", jid: other.jid })));
-    await c.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "before"));
-    await c.iq("set", owner(xml("configure", { node: "cora@localhost" }, configForm({ "geo#coarse_km": "5" }))));
-    await c.iq("set", publishEl(geoloc(precise), undefined, "coarse"));
-    const expected = coarsen(precise, 5);
-    const seen = await Promise.all(
-      [viewer, other].map((v) =>
-        v.waitFor((s) => isEvent(s, "cora@localhost", (i) => i.attrs.id === "coarse"), "the coarse fix"),
-      ),
-    );
-    const payloads = seen.map((s) =>
-      s.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.getChild("geoloc")!,
-    );
-    for (const g of payloads) {
-      expect(Object.fromEntries(g.getChildElements().map((e) => [e.name, e.getText()]))).toEqual(expected);
-    }
-    expect(payloads[0].toString()).toBe(payloads[1].toString());
-    expect(expected.lat).not.toBe(precise.lat);
-    const items = await itemsOf(viewer, "cora@localhost");
-    expect(
-      items
-        .find((i) => i.attrs.id === "coarse")!
-        .getChild("geoloc")!
-        .getChildText("lat"),
-    ).toBe(expected.lat);
-    // the exact fix is what is stored (issue 21): the owner reads it back whole; viewers only ever got the cell
-    const own = await itemsOf(c, "cora@localhost");
-    expect(
-      Object.fromEntries(
-        own
+  it(
+    "sends every viewer not on geo#exact the grid cell, " + "the same for each of them, and says so in meta-data",
+    async () => {
+      const c = await stack.user("cora");
+      const other = await stack.viewer("otto");
+      await other.iq("set", pubsub(xml("subscribe", { node: "locations", jid: other.jid })));
+      await c.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "before"));
+      await c.iq("set", owner(xml("configure", { node: "cora@localhost" }, configForm({ "geo#coarse_km": "5" }))));
+      await c.iq("set", publishEl(geoloc(precise), undefined, "coarse"));
+      const expected = coarsen(precise, 5);
+      const seen = await Promise.all(
+        [viewer, other].map((v) =>
+          v.waitFor((s) => isEvent(s, "cora@localhost", (i) => i.attrs.id === "coarse"), "the coarse fix"),
+        ),
+      );
+      const payloads = seen.map((s) =>
+        s.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.getChild("geoloc")!,
+      );
+      for (const g of payloads) {
+        expect(Object.fromEntries(g.getChildElements().map((e) => [e.name, e.getText()]))).toEqual(expected);
+      }
+      expect(payloads[0].toString()).toBe(payloads[1].toString());
+      expect(expected.lat).not.toBe(precise.lat);
+      const items = await itemsOf(viewer, "cora@localhost");
+      expect(
+        items
           .find((i) => i.attrs.id === "coarse")!
           .getChild("geoloc")!
-          .getChildElements()
-          .map((e) => [e.name, e.getText()]),
-      ),
-    ).toEqual(precise);
-    const info = await viewer.iq(
-      "get",
-      xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node: "cora@localhost" }),
-    );
-    const meta = Object.fromEntries(
-      info
-        .getChild("query")!
-        .getChild("x")!
-        .getChildren("field")
-        .map((f) => [f.attrs.var, f.getChildText("value")]),
-    );
-    expect(meta["geo#coarse_km"]).toBe("5");
-  });
+          .getChildText("lat"),
+      ).toBe(expected.lat);
+      // the exact fix is what is stored (issue 21): the owner reads it back whole; viewers only ever got the cell
+      const own = await itemsOf(c, "cora@localhost");
+      expect(
+        Object.fromEntries(
+          own
+            .find((i) => i.attrs.id === "coarse")!
+            .getChild("geoloc")!
+            .getChildElements()
+            .map((e) => [e.name, e.getText()]),
+        ),
+      ).toEqual(precise);
+      const info = await viewer.iq(
+        "get",
+        xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node: "cora@localhost" }),
+      );
+      const meta = Object.fromEntries(
+        info
+          .getChild("query")!
+          .getChild("x")!
+          .getChildren("field")
+          .map((f) => [f.attrs.var, f.getChildText("value")]),
+      );
+      expect(meta["geo#coarse_km"]).toBe("5");
+    },
+  );
 
   it("shows viewers the history from before it was turned on as grid cells, and refuses an unusable grid", async () => {
     const d = await stack.user("dina");

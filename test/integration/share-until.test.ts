@@ -53,57 +53,61 @@ describe("geo#share_until, live", () => {
   });
   afterAll(() => stack?.stop());
 
-  it("at the deadline tells the viewers with an empty geoloc, then shows the items to the owner only, new fixes included", async () => {
-    const sam = await stack.user("sam");
-    const other = await stack.user("other");
-    const v = await stack.viewer("vera");
-    await sam.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "s1"));
-    await other.iq("set", publishEl(geoloc({ lat: 2, lon: 2 }), undefined, "o1"));
-    await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
-    // a malformed deadline is refused and changes nothing
-    const bad = await sam.iqError(
-      "set",
-      owner(
-        xml(
-          "configure",
-          { node: "sam@localhost" },
+  it(
+    "at the deadline tells the viewers with an empty geoloc, " +
+      "then shows the items to the owner only, new fixes included",
+    async () => {
+      const sam = await stack.user("sam");
+      const other = await stack.user("other");
+      const v = await stack.viewer("vera");
+      await sam.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "s1"));
+      await other.iq("set", publishEl(geoloc({ lat: 2, lon: 2 }), undefined, "o1"));
+      await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
+      // a malformed deadline is refused and changes nothing
+      const bad = await sam.iqError(
+        "set",
+        owner(
           xml(
-            "x",
-            { xmlns: "jabber:x:data", type: "submit" },
-            xml("field", { var: "geo#share_until" }, xml("value", {}, "in an hour")),
+            "configure",
+            { node: "sam@localhost" },
+            xml(
+              "x",
+              { xmlns: "jabber:x:data", type: "submit" },
+              xml("field", { var: "geo#share_until" }, xml("value", {}, "in an hour")),
+            ),
           ),
         ),
-      ),
-    );
-    expect(bad.condition).toBe("bad-request");
-    expect(await formValue(sam, "geo#share_until")).toBe("");
-    const until = new Date(Date.now() + 1500).toISOString();
-    await configure(sam, { "geo#share_until": until });
-    expect(await formValue(sam, "geo#share_until")).toBe(until);
-    expect(await ids(v, "sam@localhost")).toEqual(["sam@localhost:s1"]);
-    const stop = await v.waitFor(isStop("sam@localhost"), "the stop at the deadline");
-    expect(stop.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.attrs.publisher).toBe(
-      "sam@localhost",
-    );
-    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(until));
-    expect(await ids(v, "sam@localhost")).toEqual([]);
-    expect(await ids(v, "locations")).toEqual(["other@localhost:o1"]);
-    expect(await ids(sam, "sam@localhost")).toEqual(["sam@localhost:s1"]);
-    // a fix after the deadline reaches nobody but the owner: the viewer gets other's later fix and not sam's
-    await sam.iq("set", publishEl(geoloc({ lat: 3, lon: 3 }), undefined, "s2"));
-    await other.iq("set", publishEl(geoloc({ lat: 4, lon: 4 }), undefined, "o2"));
-    await v.waitFor((s) => isEvent(s, "other@localhost", (i) => i.attrs.id === "o2"), "other's later fix");
-    expect(v.received.filter((s) => isEvent(s, "sam@localhost", (i) => i.attrs.id === "s2"))).toEqual([]);
-    expect(await ids(sam, "sam@localhost")).toEqual(["sam@localhost:s1", "sam@localhost:s2"]);
-    // cleared: sharing resumes with the next fix
-    await configure(sam, { "geo#share_until": "" });
-    expect(await ids(v, "sam@localhost")).toEqual(["sam@localhost:s1", "sam@localhost:s2"]);
-    await sam.iq("set", publishEl(geoloc({ lat: 5, lon: 5 }), undefined, "s3"));
-    await v.waitFor(
-      (s) => isEvent(s, "sam@localhost", (i) => i.attrs.id === "s3"),
-      "sam's fix after clearing the deadline",
-    );
-  });
+      );
+      expect(bad.condition).toBe("bad-request");
+      expect(await formValue(sam, "geo#share_until")).toBe("");
+      const until = new Date(Date.now() + 1500).toISOString();
+      await configure(sam, { "geo#share_until": until });
+      expect(await formValue(sam, "geo#share_until")).toBe(until);
+      expect(await ids(v, "sam@localhost")).toEqual(["sam@localhost:s1"]);
+      const stop = await v.waitFor(isStop("sam@localhost"), "the stop at the deadline");
+      expect(stop.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.attrs.publisher).toBe(
+        "sam@localhost",
+      );
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(until));
+      expect(await ids(v, "sam@localhost")).toEqual([]);
+      expect(await ids(v, "locations")).toEqual(["other@localhost:o1"]);
+      expect(await ids(sam, "sam@localhost")).toEqual(["sam@localhost:s1"]);
+      // a fix after the deadline reaches nobody but the owner: the viewer gets other's later fix and not sam's
+      await sam.iq("set", publishEl(geoloc({ lat: 3, lon: 3 }), undefined, "s2"));
+      await other.iq("set", publishEl(geoloc({ lat: 4, lon: 4 }), undefined, "o2"));
+      await v.waitFor((s) => isEvent(s, "other@localhost", (i) => i.attrs.id === "o2"), "other's later fix");
+      expect(v.received.filter((s) => isEvent(s, "sam@localhost", (i) => i.attrs.id === "s2"))).toEqual([]);
+      expect(await ids(sam, "sam@localhost")).toEqual(["sam@localhost:s1", "sam@localhost:s2"]);
+      // cleared: sharing resumes with the next fix
+      await configure(sam, { "geo#share_until": "" });
+      expect(await ids(v, "sam@localhost")).toEqual(["sam@localhost:s1", "sam@localhost:s2"]);
+      await sam.iq("set", publishEl(geoloc({ lat: 5, lon: 5 }), undefined, "s3"));
+      await v.waitFor(
+        (s) => isEvent(s, "sam@localhost", (i) => i.attrs.id === "s3"),
+        "sam's fix after clearing the deadline",
+      );
+    },
+  );
 
   it("a deadline set in the past ends sharing at once", async () => {
     const pia = await stack.user("pia");

@@ -130,36 +130,39 @@ describe("slixmpp as a viewer and a publisher", () => {
     for (const i of all) expect(i.publisher).toMatch(/^[^@/]+@localhost$/); // every item, of whichever publisher
   });
 
-  it("shows a user who only publishes to its own PEP node with slixmpp, and its disconnect as unavailable", async () => {
-    await login("sxpep");
-    // the user adds the service as a contact (subscribe) and shares presence back: slixmpp approves the service's
-    // own request by itself (auto_authorize), as most clients do when they asked first
-    await sx.call("presence", { client: "sxpep" });
-    await sx.call("presence", { client: "sxpep", to: service, type: "subscribe" });
-    expect(
-      await sx.call("pep_publish", {
-        client: "sxpep",
-        id: "pep-1",
-        geoloc: { lat: 40.4168, lon: -3.7038, text: NOTE },
-      }),
-    ).toEqual({ id: "pep-1" });
-    const ev = await sx.waitEvent(itemsOf("sxpep@localhost", hasId("pep-1")), "sxpep's PEP fix on locations");
-    expect(ev.items).toEqual([
-      {
-        id: "pep-1",
-        publisher: "sxpep@localhost",
-        geoloc: expect.objectContaining({ lat: 40.4168, lon: -3.7038, text: NOTE }),
-      },
-    ]);
-    const presence = (type: string) =>
-      itemsOf("presence", (i) => "id" in i && i.id === "sxpep@localhost" && i.presence === type);
-    await sx.waitEvent(presence("available"), "sxpep available on presence");
-    await sx.call("disconnect", { client: "sxpep" });
-    const gone = await sx.waitEvent(presence("unavailable"), "sxpep unavailable on presence");
-    expect(gone.items).toEqual([
-      { id: "sxpep@localhost", publisher: "sxpep@localhost", presence: "unavailable", from: "sxpep@localhost" },
-    ]);
-  });
+  it(
+    "shows a user who only publishes to its own PEP node with slixmpp, " + "and its disconnect as unavailable",
+    async () => {
+      await login("sxpep");
+      // the user adds the service as a contact (subscribe) and shares presence back: slixmpp approves the service's
+      // own request by itself (auto_authorize), as most clients do when they asked first
+      await sx.call("presence", { client: "sxpep" });
+      await sx.call("presence", { client: "sxpep", to: service, type: "subscribe" });
+      expect(
+        await sx.call("pep_publish", {
+          client: "sxpep",
+          id: "pep-1",
+          geoloc: { lat: 40.4168, lon: -3.7038, text: NOTE },
+        }),
+      ).toEqual({ id: "pep-1" });
+      const ev = await sx.waitEvent(itemsOf("sxpep@localhost", hasId("pep-1")), "sxpep's PEP fix on locations");
+      expect(ev.items).toEqual([
+        {
+          id: "pep-1",
+          publisher: "sxpep@localhost",
+          geoloc: expect.objectContaining({ lat: 40.4168, lon: -3.7038, text: NOTE }),
+        },
+      ]);
+      const presence = (type: string) =>
+        itemsOf("presence", (i) => "id" in i && i.id === "sxpep@localhost" && i.presence === type);
+      await sx.waitEvent(presence("available"), "sxpep available on presence");
+      await sx.call("disconnect", { client: "sxpep" });
+      const gone = await sx.waitEvent(presence("unavailable"), "sxpep unavailable on presence");
+      expect(gone.items).toEqual([
+        { id: "sxpep@localhost", publisher: "sxpep@localhost", presence: "unavailable", from: "sxpep@localhost" },
+      ]);
+    },
+  );
 });
 
 describe("multi-item events", () => {

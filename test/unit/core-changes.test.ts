@@ -63,26 +63,30 @@ describe("changes as values", () => {
     expect(b.subscribers("locations")).toEqual(a.subscribers("locations"));
   });
 
-  it("a deleted node takes its pending requests, subscriptions and presence with it, here and on other instances (XEP-0060 §8.4)", () => {
-    const a = make(),
-      b = make();
-    const made = [
-      a.publish("pat@localhost/phone", fix(1, "authorize"), 0),
-      a.subscribe("val@localhost", "pat@localhost", "val@localhost"),
-    ];
-    for (const c of made.flatMap((r) => (r.ok ? r.value.changes : []))) b.applyRemote(c);
-    a.presence("pat@localhost/phone", true, undefined, 0, 1);
-    b.applyRemote({ kind: "savePresence", presence: { jid: "pat@localhost", online: true, since: 1 } });
-    expect(a.pendingRequests("pat@localhost")).toHaveLength(1);
-    expect(b.pendingRequests("pat@localhost")).toHaveLength(1);
-    expect(a.deleteNode("pat@localhost", "pat@localhost").ok).toBe(true);
-    b.applyRemote({ kind: "node", name: "pat@localhost", node: undefined });
-    for (const svc of [a, b]) {
-      expect(svc.pendingRequests()).toEqual([]);
-      expect(svc.presenceOf("pat@localhost")).toBeUndefined();
-      expect(svc.node("pat@localhost")).toBeUndefined();
-    }
-  });
+  it(
+    "a deleted node takes its pending requests, " +
+      "subscriptions and presence with it, here and on other instances (XEP-0060 §8.4)",
+    () => {
+      const a = make(),
+        b = make();
+      const made = [
+        a.publish("pat@localhost/phone", fix(1, "authorize"), 0),
+        a.subscribe("val@localhost", "pat@localhost", "val@localhost"),
+      ];
+      for (const c of made.flatMap((r) => (r.ok ? r.value.changes : []))) b.applyRemote(c);
+      a.presence("pat@localhost/phone", true, undefined, 0, 1);
+      b.applyRemote({ kind: "savePresence", presence: { jid: "pat@localhost", online: true, since: 1 } });
+      expect(a.pendingRequests("pat@localhost")).toHaveLength(1);
+      expect(b.pendingRequests("pat@localhost")).toHaveLength(1);
+      expect(a.deleteNode("pat@localhost", "pat@localhost").ok).toBe(true);
+      b.applyRemote({ kind: "node", name: "pat@localhost", node: undefined });
+      for (const svc of [a, b]) {
+        expect(svc.pendingRequests()).toEqual([]);
+        expect(svc.presenceOf("pat@localhost")).toBeUndefined();
+        expect(svc.node("pat@localhost")).toBeUndefined();
+      }
+    },
+  );
 
   it("an approval is one commit: when it fails, the request still waits and nothing else changed", () => {
     const real = openSqliteStore(":memory:");

@@ -109,29 +109,37 @@ describe("notifications batched per recipient and node", () => {
     expect(data.length).toBeGreaterThan(MAX_MESSAGE_BYTES);
   });
 
-  it("puts replayed items of locations (an area's newly visible publishers) in one message, each with its <delay/>", () => {
-    const replay = (publisher: string): Notification => ({
-      to: "v@l/a",
-      delayed: true,
-      event: {
-        kind: "item",
-        node: "locations",
-        item: { id: `${publisher}#1`, publisher, geoloc: { lat: "1", lon: "2" }, published: 1_700_000_000_000 } as Item,
-      },
-    });
-    const ms = messages([replay("a@l"), replay("b@l"), item("v@l/a", "a@l", 2)]);
-    expect(ms.map(summary)).toEqual(["v@l/a locations: a@l#1,b@l#1", "v@l/a a@l: a@l#2"]);
-    const evs = parseNotification(ms[0], 1);
-    expect(
-      evs.map((e) => [(e as { jid: string }).jid, (e as { live: boolean }).live, (e as { stamp?: number }).stamp]),
-    ).toEqual([
-      ["a@l", false, 1_700_000_000_000],
-      ["b@l", false, 1_700_000_000_000],
-    ]);
-    // leaving an area: a retraction the map's parser reads as "that item is gone"
-    const [leave] = messages([{ to: "v@l/a", event: { kind: "retract", node: "a@l", ids: ["a@l#1"], leave: true } }]);
-    expect(parseNotification(leave, 1)).toEqual([{ kind: "retract", jid: "a@l", itemId: "a@l#1", session: 1 }]);
-  });
+  it(
+    "puts replayed items of locations (an area's newly visible publishers) in one message, " + "each with its <delay/>",
+    () => {
+      const replay = (publisher: string): Notification => ({
+        to: "v@l/a",
+        delayed: true,
+        event: {
+          kind: "item",
+          node: "locations",
+          item: {
+            id: `${publisher}#1`,
+            publisher,
+            geoloc: { lat: "1", lon: "2" },
+            published: 1_700_000_000_000,
+          } as Item,
+        },
+      });
+      const ms = messages([replay("a@l"), replay("b@l"), item("v@l/a", "a@l", 2)]);
+      expect(ms.map(summary)).toEqual(["v@l/a locations: a@l#1,b@l#1", "v@l/a a@l: a@l#2"]);
+      const evs = parseNotification(ms[0], 1);
+      expect(
+        evs.map((e) => [(e as { jid: string }).jid, (e as { live: boolean }).live, (e as { stamp?: number }).stamp]),
+      ).toEqual([
+        ["a@l", false, 1_700_000_000_000],
+        ["b@l", false, 1_700_000_000_000],
+      ]);
+      // leaving an area: a retraction the map's parser reads as "that item is gone"
+      const [leave] = messages([{ to: "v@l/a", event: { kind: "retract", node: "a@l", ids: ["a@l#1"], leave: true } }]);
+      expect(parseNotification(leave, 1)).toEqual([{ kind: "retract", jid: "a@l", itemId: "a@l#1", session: 1 }]);
+    },
+  );
 
   it("is read whole by the map's parser", () => {
     const [m] = messages([item("v@l/a", "p@l", 1), item("v@l/a", "p@l", 2)]);

@@ -68,20 +68,24 @@ describe("XML mapping", () => {
     expect(out).toContain("to='a&apos;b@localhost/x&lt;y'");
   });
 
-  it("maps error values to RFC 6120 types, with <text/> before the XEP-0060 application condition (RFC 6120 §8.3.2)", () => {
-    expect(
-      errorElement({
-        condition: "bad-request",
-        pubsub: "invalid-payload",
-        text: "lat: not a decimal number",
-      }).toString(),
-    ).toBe(
-      '<error type="modify"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
-        '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">lat: not a decimal number</text>' +
-        '<invalid-payload xmlns="http://jabber.org/protocol/pubsub#errors"/></error>',
-    );
-    expect(errorElement({ condition: "forbidden" }).attrs.type).toBe("auth");
-  });
+  it(
+    "maps error values to RFC 6120 types, " +
+      "with <text/> before the XEP-0060 application condition (RFC 6120 §8.3.2)",
+    () => {
+      expect(
+        errorElement({
+          condition: "bad-request",
+          pubsub: "invalid-payload",
+          text: "lat: not a decimal number",
+        }).toString(),
+      ).toBe(
+        '<error type="modify"><bad-request xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>' +
+          '<text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas" xml:lang="en">lat: not a decimal number</text>' +
+          '<invalid-payload xmlns="http://jabber.org/protocol/pubsub#errors"/></error>',
+      );
+      expect(errorElement({ condition: "forbidden" }).attrs.type).toBe("auth");
+    },
+  );
 
   it("round-trips a presence item payload", () => {
     const p = { jid: "alice@localhost", online: false, since: Date.parse("2026-11-26T10:05:00Z") };
@@ -140,43 +144,46 @@ describe("the node configuration table (XEP-0060 §8.2, §5.4, §7.1.5)", () => 
     for (const f of meta) expect([f.value].flat(), f.var).toEqual(form[f.var]);
   });
 
-  it("reads a form field by field, refusing an unknown field, a repeated one and a value over the settings' limit", () => {
-    const read = formOf({
-      "pubsub#access_model": "whitelist",
-      "pubsub#itemreply": "publisher",
-      "geo#exact": ["b@localhost", "a@localhost", "b@localhost"],
-    });
-    expect(read).toEqual({
-      ok: true,
-      value: [
-        { var: "pubsub#access_model", change: { accessModel: "whitelist" } },
-        { var: "pubsub#itemreply", change: {} },
-        { var: "geo#exact", change: { exact: ["a@localhost", "b@localhost"] } },
-      ],
-    });
-    const unknown = formOf({ "pubsub#deliver_payloads": "1" });
-    expect(!unknown.ok && unknown.error.condition).toBe("not-acceptable");
-    const twice = readNodeConfig(
-      {
-        fields: [
-          { var: "pubsub#title", values: ["a"] },
-          { var: "pubsub#title", values: ["b"] },
+  it(
+    "reads a form field by field, refusing an unknown field, " + "a repeated one and a value over the settings' limit",
+    () => {
+      const read = formOf({
+        "pubsub#access_model": "whitelist",
+        "pubsub#itemreply": "publisher",
+        "geo#exact": ["b@localhost", "a@localhost", "b@localhost"],
+      });
+      expect(read).toEqual({
+        ok: true,
+        value: [
+          { var: "pubsub#access_model", change: { accessModel: "whitelist" } },
+          { var: "pubsub#itemreply", change: {} },
+          { var: "geo#exact", change: { exact: ["a@localhost", "b@localhost"] } },
         ],
-      },
-      { maxItemsLimit: 10 },
-    );
-    expect(!twice.ok && twice.error.condition).toBe("bad-request");
-    const over = formOf({ "pubsub#max_items": "11" }, { maxItemsLimit: 10 });
-    expect(!over.ok && over.error).toMatchObject({
-      condition: "not-acceptable",
-      pubsub: "max-items-exceeded",
-      text: "pubsub#max_items must be 1-10",
-    });
-    expect(formOf({ "pubsub#max_items": "max" }, { maxItemsLimit: 10 })).toEqual({
-      ok: true,
-      value: [{ var: "pubsub#max_items", change: { maxItems: 10 } }],
-    });
-  });
+      });
+      const unknown = formOf({ "pubsub#deliver_payloads": "1" });
+      expect(!unknown.ok && unknown.error.condition).toBe("not-acceptable");
+      const twice = readNodeConfig(
+        {
+          fields: [
+            { var: "pubsub#title", values: ["a"] },
+            { var: "pubsub#title", values: ["b"] },
+          ],
+        },
+        { maxItemsLimit: 10 },
+      );
+      expect(!twice.ok && twice.error.condition).toBe("bad-request");
+      const over = formOf({ "pubsub#max_items": "11" }, { maxItemsLimit: 10 });
+      expect(!over.ok && over.error).toMatchObject({
+        condition: "not-acceptable",
+        pubsub: "max-items-exceeded",
+        text: "pubsub#max_items must be 1-10",
+      });
+      expect(formOf({ "pubsub#max_items": "max" }, { maxItemsLimit: 10 })).toEqual({
+        ok: true,
+        value: [{ var: "pubsub#max_items", change: { maxItems: 10 } }],
+      });
+    },
+  );
 });
 
 describe("the subscription options form (XEP-0060 §6.3.2)", () => {

@@ -140,25 +140,28 @@ describe("a publisher session", () => {
     expect(fake.received.find((e) => e.name === "presence" && e.attrs.type === "unavailable")).toBeDefined();
   });
 
-  it("publishes to its own node, with publish-options when asked, and reads replies split inside a character", async () => {
-    const { session, fake, stanzas } = await online();
-    const ms = await session.publish({ lat: "52.5", lon: "13.4", text: "Kaffeepause ☕" }, "whitelist");
-    expect(ms).toBeGreaterThan(0);
-    const iq = fake.received.find((e) => e.name === "iq" && e.getChild("pubsub"))!;
-    const pubsub = iq.getChild("pubsub", "http://jabber.org/protocol/pubsub")!;
-    expect(iq.attrs.to).toBe("geo.localhost");
-    expect(pubsub.getChild("publish")!.attrs.node).toBe("http://jabber.org/protocol/geoloc");
-    expect(pubsub.getChild("publish")!.getChild("item")!.getChild("geoloc")!.getChildText("text")).toBe(
-      "Kaffeepause ☕",
-    );
-    const fields = pubsub.getChild("publish-options")!.getChild("x")!.getChildren("field");
-    expect(fields.map((f) => [f.attrs.var, f.getChildText("value")])).toEqual([
-      ["FORM_TYPE", "http://jabber.org/protocol/pubsub#publish-options"],
-      ["pubsub#access_model", "whitelist"],
-    ]);
-    expect(stanzas.find((st) => st.is("message"))!.getChildText("body")).toBe("Neukölln 東京");
-    await session.logout();
-  });
+  it(
+    "publishes to its own node, with publish-options when asked, " + "and reads replies split inside a character",
+    async () => {
+      const { session, fake, stanzas } = await online();
+      const ms = await session.publish({ lat: "52.5", lon: "13.4", text: "Kaffeepause ☕" }, "whitelist");
+      expect(ms).toBeGreaterThan(0);
+      const iq = fake.received.find((e) => e.name === "iq" && e.getChild("pubsub"))!;
+      const pubsub = iq.getChild("pubsub", "http://jabber.org/protocol/pubsub")!;
+      expect(iq.attrs.to).toBe("geo.localhost");
+      expect(pubsub.getChild("publish")!.attrs.node).toBe("http://jabber.org/protocol/geoloc");
+      expect(pubsub.getChild("publish")!.getChild("item")!.getChild("geoloc")!.getChildText("text")).toBe(
+        "Kaffeepause ☕",
+      );
+      const fields = pubsub.getChild("publish-options")!.getChild("x")!.getChildren("field");
+      expect(fields.map((f) => [f.attrs.var, f.getChildText("value")])).toEqual([
+        ["FORM_TYPE", "http://jabber.org/protocol/pubsub#publish-options"],
+        ["pubsub#access_model", "whitelist"],
+      ]);
+      expect(stanzas.find((st) => st.is("message"))!.getChildText("body")).toBe("Neukölln 東京");
+      await session.logout();
+    },
+  );
 
   it("reports a connection it did not close as lost, and not one it dropped itself", async () => {
     const a = await online();

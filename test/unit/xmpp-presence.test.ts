@@ -159,45 +159,49 @@ describe("sessions known from before a reconnect", () => {
     expect(kept.core.availableResources().length).toBe(3);
   });
 
-  it("after a restart of the service, asks the sessions of stored temporary subscriptions and keeps those that answer", async () => {
-    const store = openSqliteStore(":memory:");
-    const settings = { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) };
-    const first = new GeoService(store, settings, () => "s1");
-    first.presence("vic@localhost/map", true, undefined, 0, 0);
-    first.presence("eve@localhost/tab", true, undefined, 0, 0);
-    first.subscribe("vic@localhost/map", "locations", "vic@localhost/map");
-    first.subscribe("eve@localhost/tab", "presence", "eve@localhost/tab");
-    await store.commit();
-    // the next run loads both as temporary, with no session known: vic's tab is still open, eve's closed meanwhile
-    const core = new GeoService(store, settings, () => "s2");
-    expect(core.unconfirmedTemporary().sort()).toEqual(["eve@localhost/tab", "vic@localhost/map"]);
-    const ctx: PresenceContext = {
-      core,
-      domain: "geo.localhost",
-      now: () => 1_000,
-      notify: () => {},
-      send: () => {},
-      announced: new Set(),
-      unconfirmed: new Set(core.unconfirmedTemporary()),
-    };
-    const logs: string[] = [];
-    const request = async (iq: Element) => {
-      if (iq.attrs.to !== "vic@localhost/map") throw new Error("service-unavailable");
-      return xml("iq", { type: "result" });
-    };
-    await confirmSessions(
-      { ctx, server: "localhost", request, now: () => 1_000, log: (l) => logs.push(l), current: () => true },
-      undefined,
-    );
-    expect(core.subscriptionsOf("vic@localhost/map")).toMatchObject({
-      ok: true,
-      value: [{ node: "locations", temporary: true }],
-    });
-    expect(core.subscriptionsOf("eve@localhost/tab")).toEqual({ ok: true, value: [] });
-    expect(core.availableResources()).toEqual(["vic@localhost/map"]); // so that its session's end ends it (§12.5)
-    expect(core.unconfirmedTemporary()).toEqual([]);
-    expect(logs).toEqual([
-      "temporary subscriptions from the last run: asked their 2 sessions (XEP-0199 ping); 1 answered and keep them, 1 ended",
-    ]);
-  });
+  it(
+    "after a restart of the service, " +
+      "asks the sessions of stored temporary subscriptions and keeps those that answer",
+    async () => {
+      const store = openSqliteStore(":memory:");
+      const settings = { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) };
+      const first = new GeoService(store, settings, () => "s1");
+      first.presence("vic@localhost/map", true, undefined, 0, 0);
+      first.presence("eve@localhost/tab", true, undefined, 0, 0);
+      first.subscribe("vic@localhost/map", "locations", "vic@localhost/map");
+      first.subscribe("eve@localhost/tab", "presence", "eve@localhost/tab");
+      await store.commit();
+      // the next run loads both as temporary, with no session known: vic's tab is still open, eve's closed meanwhile
+      const core = new GeoService(store, settings, () => "s2");
+      expect(core.unconfirmedTemporary().sort()).toEqual(["eve@localhost/tab", "vic@localhost/map"]);
+      const ctx: PresenceContext = {
+        core,
+        domain: "geo.localhost",
+        now: () => 1_000,
+        notify: () => {},
+        send: () => {},
+        announced: new Set(),
+        unconfirmed: new Set(core.unconfirmedTemporary()),
+      };
+      const logs: string[] = [];
+      const request = async (iq: Element) => {
+        if (iq.attrs.to !== "vic@localhost/map") throw new Error("service-unavailable");
+        return xml("iq", { type: "result" });
+      };
+      await confirmSessions(
+        { ctx, server: "localhost", request, now: () => 1_000, log: (l) => logs.push(l), current: () => true },
+        undefined,
+      );
+      expect(core.subscriptionsOf("vic@localhost/map")).toMatchObject({
+        ok: true,
+        value: [{ node: "locations", temporary: true }],
+      });
+      expect(core.subscriptionsOf("eve@localhost/tab")).toEqual({ ok: true, value: [] });
+      expect(core.availableResources()).toEqual(["vic@localhost/map"]); // so that its session's end ends it (§12.5)
+      expect(core.unconfirmedTemporary()).toEqual([]);
+      expect(logs).toEqual([
+        "temporary subscriptions from the last run: asked their 2 sessions (XEP-0199 ping); 1 answered and keep them, 1 ended",
+      ]);
+    },
+  );
 });
