@@ -113,7 +113,8 @@ describe("two instances on one PostgreSQL", () => {
     "a temporary subscription (XEP-0060 §12.5) through the viewer's instance reaches " +
       "the publisher's instance and ends there when the viewer's resource goes offline",
     async () => {
-      await viewer.send(xml("presence", { to: ejd.component })); // directed presence: full-JID subscriptions are temporary
+      // directed presence: full-JID subscriptions are temporary
+      await viewer.send(xml("presence", { to: ejd.component }));
       const learned = A.nextRemote(
         (c) => c.kind === "subscription" && c.jid === viewer.jid && !!c.subscription?.temporary,
         "the temporary subscription",

@@ -325,7 +325,8 @@ const pubsubAction = fc.oneof(
     ),
   fc
     .array(fc.constantFrom("publish", "items", "subscribe", "retract"), { minLength: 2, maxLength: 3 })
-    .map((names) => xml("pubsub", { xmlns: NS_PUBSUB }, ...names.map((n) => xml(n, { node: ME })))), // duplicate actions
+    // duplicate actions
+    .map((names) => xml("pubsub", { xmlns: NS_PUBSUB }, ...names.map((n) => xml(n, { node: ME })))),
 );
 
 const ownerAction = fc.oneof(

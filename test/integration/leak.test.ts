@@ -1,5 +1,5 @@
-// Nothing about a publisher reaches a viewer who may not see it, by any path (component/PROTOCOL.md "Access"): the answers
-// are the same as for a node that does not exist, and no notification about it arrives, while a control viewer
+// Nothing about a publisher reaches a viewer who may not see it, by any path (component/PROTOCOL.md "Access"): the
+// answers are the same as for a node that does not exist, and no notification about it arrives, while a control viewer
 // who may see the same publishers receives every event (so the test cannot pass by nothing being sent at all).
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";

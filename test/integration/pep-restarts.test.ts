@@ -85,7 +85,9 @@ it(
       await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
       return v;
     };
-    /** A user of any XMPP client: shares presence with the service (first time: adds it as a contact), publishes to PEP. */
+    /**
+     * A user of any XMPP client: shares presence with the service (first time: adds it as a contact), publishes to PEP.
+     */
     const pepUser = async (first: boolean) => {
       const u = await login("pia", "phone");
       autoApprove(u);

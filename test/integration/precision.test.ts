@@ -134,7 +134,8 @@ describe("precision per viewer", () => {
   it(
     "sends `locations` notifications and answers items queries " + "(leaf and `locations`) at each viewer's precision",
     async () => {
-      const [el, cl] = [await stack.user("ella", "locations"), await stack.user("cole", "locations")]; // second sessions, on locations only
+      // second sessions, on locations only
+      const [el, cl] = [await stack.user("ella", "locations"), await stack.user("cole", "locations")];
       for (const v of [el, cl]) await v.send(xml("presence", { to: stack.componentJid }));
       for (const v of [el, cl]) await v.iq("set", pubsub(xml("subscribe", { node: "locations", jid: v.jid })));
       await publish(2, "p2");

@@ -122,7 +122,8 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
           password: PASSWORD,
           pubsub: stack.componentJid,
         });
-        await cl.send(xml("presence")); // available, as a client is after login (RFC 6121 §4.2): messages to its bare JID reach it
+        // available, as a client is after login (RFC 6121 §4.2): messages to its bare JID reach it
+        await cl.send(xml("presence"));
         clients.set(u, cl);
         values.set(u, cl.bare);
         values.set(`${u}.full`, cl.jid);

@@ -146,7 +146,8 @@ describe("revoking a viewer", () => {
           ),
         ),
       );
-      expect(report(await execute(wanda)).rows.find((r) => r.jid === mia.jid)!.precision).toBe("coarse"); // still subscribed
+      // still subscribed
+      expect(report(await execute(wanda)).rows.find((r) => r.jid === mia.jid)!.precision).toBe("coarse");
       await setAffiliation("mia@localhost", "none");
       // XEP-0060 §8.8.4: the subscriber is told its subscription is none
       await mia.waitFor(

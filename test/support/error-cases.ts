@@ -29,7 +29,9 @@ export interface ErrorCase {
   request: (me: Sender) => Request;
   /** a fault held while the request is sent: returns its release */
   fault?: (dbFile: string) => () => void;
-  /** RFC 6120 §8.3: type, defined condition, <text/> ("" = none), the pubsub#errors condition (if any) and its feature */
+  /**
+   * RFC 6120 §8.3: type, defined condition, <text/> ("" = none), the pubsub#errors condition (if any) and its feature
+   */
   expect: { type: ErrorType; condition: string; text: string | RegExp; app?: string; feature?: string };
 }
 

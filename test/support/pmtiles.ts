@@ -20,7 +20,9 @@ interface Entry {
   length: number;
 }
 
-/** PMTiles v3 §4: entries as four varint columns (delta tile ids, run lengths, lengths, offsets + 1 or 0 = contiguous). */
+/**
+ * PMTiles v3 §4: entries as four varint columns (delta tile ids, run lengths, lengths, offsets + 1 or 0 = contiguous).
+ */
 function directory(entries: Entry[]): Buffer {
   const out: number[] = [];
   varint(out, entries.length);

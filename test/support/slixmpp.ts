@@ -1,6 +1,6 @@
 // slixmpp, a client library nobody here wrote, for the integration tests: starts test/support/slixmpp/driver.py
-// with Debian's /usr/bin/python3 (python3-slixmpp is installed for that python only: component/PLATFORM.md) and speaks its JSON
-// lines. A missing python or slixmpp fails loudly with the install command.
+// with Debian's /usr/bin/python3 (python3-slixmpp is installed for that python only: component/PLATFORM.md) and speaks
+// its JSON lines. A missing python or slixmpp fails loudly with the install command.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";

@@ -22,7 +22,8 @@ describe("bench options", () => {
     () => {
       expect([...read("--quick").figures]).toEqual([1, 3, 4, 5, 6, 9, 10]);
       expect([...read().figures]).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
-      expect([...read("--smoke").figures]).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]); // CI keeps every figure's code running
+      // CI keeps every figure's code running
+      expect([...read("--smoke").figures]).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect([...read("--quick", "--only", "7,8").figures]).toEqual([7, 8]);
     },
   );
@@ -44,7 +45,8 @@ describe("bench options", () => {
       expect(smoke.bisect).toBe(0);
       expect(smoke.start).toEqual(smoke.max); // one count per mode and arm
       expect(full.bisect).toBe(2);
-      expect(full.seconds * (Math.log2(full.max.cities / full.start.cities) + 1 + full.bisect)).toBeLessThanOrEqual(15); // steps x seconds per arm and mode
+      // steps x seconds per arm and mode
+      expect(full.seconds * (Math.log2(full.max.cities / full.start.cities) + 1 + full.bisect)).toBeLessThanOrEqual(15);
       expect(read("--quick").knee).toEqual(full);
     },
   );

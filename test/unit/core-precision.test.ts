@@ -37,7 +37,8 @@ describe("viewFor: what one viewer sees of a fix", () => {
           publisher: "hal@localhost",
         })!.geoloc,
       ).toEqual(item.geoloc);
-      expect([precisionFor(n, "ELLA@localhost"), precisionFor(node(0), "cole@localhost")]).toEqual(["coarse", "exact"]); // JIDs arrive normalised
+      // JIDs arrive normalised
+      expect([precisionFor(n, "ELLA@localhost"), precisionFor(node(0), "cole@localhost")]).toEqual(["coarse", "exact"]);
     },
   );
 

@@ -1,4 +1,5 @@
-// Another instance's committed change (core/replica.ts) put into this instance's memory by core/apply.ts: values in, state out.
+// Another instance's committed change (core/replica.ts) put into this instance's memory by core/apply.ts: values in,
+// state out.
 import { describe, expect, it } from "vitest";
 import { apply as applyRemote } from "../../component/src/core/apply.ts";
 import { DEFAULT_SETTINGS, State } from "../../component/src/core/state.ts";

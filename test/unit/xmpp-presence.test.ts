@@ -103,7 +103,8 @@ describe("sessions known from before a reconnect", () => {
       const to = String(iq.attrs.to);
       asked.push(iq.getChild("ping") ? `ping ${to}` : `last ${to}`);
       if (iq.getChild("ping")) {
-        if (!alive.has(to)) throw new Error("service-unavailable"); // RFC 6121 §8.5.3.1: the server answers for a gone session
+        // RFC 6121 §8.5.3.1: the server answers for a gone session
+        if (!alive.has(to)) throw new Error("service-unavailable");
         return xml("iq", { type: "result" });
       }
       if (uptime === undefined) throw new Error("service-unavailable");
@@ -133,8 +134,10 @@ describe("sessions known from before a reconnect", () => {
       "ping vic@localhost/map",
     ]);
     expect(r.core.availableResources().sort()).toEqual(["bob@localhost/phone", "vic@localhost/map"]);
-    expect(r.core.subscriptionsOf("vic@localhost/map")).toMatchObject({ ok: true, value: [{ node: "presence" }] }); // still subscribed
-    expect(r.told.map((n) => n.to).sort()).toEqual(["pat@localhost", "vic@localhost/map"]); // alice went offline; vic still watches
+    // still subscribed
+    expect(r.core.subscriptionsOf("vic@localhost/map")).toMatchObject({ ok: true, value: [{ node: "presence" }] });
+    // alice went offline; vic still watches
+    expect(r.told.map((n) => n.to).sort()).toEqual(["pat@localhost", "vic@localhost/map"]);
     expect(r.logs).toEqual([
       expect.stringContaining(
         "asked the 3 sessions known from before (XEP-0199 ping); 2 answered and stay online, 1 are offline now",

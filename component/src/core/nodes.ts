@@ -1,5 +1,5 @@
-// The node names with a meaning of their own (component/PROTOCOL.md), and a node as one viewer may know it. The one home
-// every other file imports them from.
+// The node names with a meaning of their own (component/PROTOCOL.md), and a node as one viewer may know it. The one
+// home every other file imports them from.
 import type { PersonalNode } from "./model.ts";
 
 /** the collection of every personal node the requester may see */

@@ -26,9 +26,9 @@ function readBoolean(v: string): boolean | undefined {
 }
 
 /**
- * The options after applying a submitted form to `current`. XEP-0060 §6.3.7 / component/PROTOCOL.md: a field the service does
- * not offer is refused with not-acceptable; a malformed value with bad-request + invalid-options (§6.3.5). Nothing
- * is applied on an error.
+ * The options after applying a submitted form to `current`. XEP-0060 §6.3.7 / component/PROTOCOL.md: a field the
+ * service does not offer is refused with not-acceptable; a malformed value with bad-request + invalid-options
+ * (§6.3.5). Nothing is applied on an error.
  */
 export function applyOptionsForm(
   current: SubscriptionOptions,

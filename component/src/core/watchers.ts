@@ -20,7 +20,9 @@ function prune(log: Map<string, ReadEntry>, now: number): void {
   }
 }
 
-/** `viewer` fetched items of each of `publishers` at `now` (an items request, XEP-0060 §6.5). The owner is not logged. */
+/**
+ * `viewer` fetched items of each of `publishers` at `now` (an items request, XEP-0060 §6.5). The owner is not logged.
+ */
 export function recordReads(state: State, viewer: string, publishers: Iterable<string>, now: number): void {
   const who = bare(viewer);
   for (const p of new Set(publishers)) {
@@ -93,7 +95,10 @@ export function watchReport(core: Core, owner: string, now: number): WatchReport
   };
 }
 
-/** Everyone subscribed now to what the node publishes: its own subscribers, and those of `locations`/`presence` who may see it. */
+/**
+ * Everyone subscribed now to what the node publishes: its own subscribers, and those of `locations`/`presence` who may
+ * see it.
+ */
 export function watchers(core: Core, node: PersonalNode): Watcher[] {
   const out: Watcher[] = [];
   for (const via of ["node", LOCATIONS, PRESENCE] as const) {

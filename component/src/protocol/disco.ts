@@ -48,7 +48,9 @@ export const SERVICE_FEATURES = [
   NS.commands,
 ];
 
-/** The service's disco#info; `node` set when answering a XEP-0115 §6.2 `node#ver` query (same identity and features). */
+/**
+ * The service's disco#info; `node` set when answering a XEP-0115 §6.2 `node#ver` query (same identity and features).
+ */
 export function serviceInfo(node?: string): Element {
   const q = xml(
     "query",

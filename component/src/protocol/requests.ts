@@ -68,7 +68,8 @@ function optionsOf(pubsub: Element, action: string): Result<{ publish?: Element;
   if (publish.length && action !== "publish")
     return fail("bad-request", undefined, "publish-options go with a publish (XEP-0060 §7.1.5)");
   if (options.length && action !== "options") {
-    // XEP-0060 §6.3.7: <options/> follows <subscribe/>; a node or jid it names (the schema allows them) is the subscribe's
+    // XEP-0060 §6.3.7: <options/> follows <subscribe/>; a node or jid it names (the schema allows them) is the
+    // subscribe's.
     const sub = pubsub.getChild("subscribe");
     const { node, jid } = options[0].attrs;
     if (

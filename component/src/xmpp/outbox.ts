@@ -100,7 +100,9 @@ export class Outbox {
     setImmediate(() => this.flush());
   }
 
-  /** Keeps the newest location per (viewer, node, publisher); then, if still over the cap, drops the oldest locations. */
+  /**
+   * Keeps the newest location per (viewer, node, publisher); then, if still over the cap, drops the oldest locations.
+   */
   private shedSuperseded(): void {
     const before = this.shed;
     if (this.episodeShed === undefined) {
