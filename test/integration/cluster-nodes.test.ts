@@ -346,7 +346,8 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
           () =>
             reject(
               new Error(
-                `not acknowledged after the kill: ${pubs.filter((p) => !p.acked.some((a) => a.at > killAt)).map((p) => p.c.bare)}`,
+                "not acknowledged after the kill: " +
+                  pubs.filter((p) => !p.acked.some((a) => a.at > killAt)).map((p) => p.c.bare),
               ),
             ),
           10_000,
@@ -455,14 +456,16 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
       clients.push(again);
       await pictures[1].load(again);
       const ackedAfter = (load: Load, who: string) => load.acks.find((a) => a.publisher === who && a.at > lostAt);
+      const ackedAgain = (load: Load, prefix: string) => names(prefix).filter((n) => ackedAfter(load, n)).length;
       await Promise.race([
         new Promise<void>((resolve, reject) => {
           const t = setTimeout(
             () =>
               reject(
                 new Error(
-                  `after the node was lost: node 2's publishers offline ${offlineSeen.size}/20, online again ${onlineAfter.size}/20, ` +
-                    `acknowledged again: node 1 ${names("na").filter((n) => ackedAfter(loadA, n)).length}/20, node 2 ${names("nb").filter((n) => ackedAfter(loadB, n)).length}/20`,
+                  `after the node was lost: node 2's publishers offline ${offlineSeen.size}/20, ` +
+                    `online again ${onlineAfter.size}/20, ` +
+                    `acknowledged again: node 1 ${ackedAgain(loadA, "na")}/20, node 2 ${ackedAgain(loadB, "nb")}/20`,
                 ),
               ),
             30_000,

@@ -101,7 +101,8 @@ function canon(el: Element): string {
     .sort()
     .map((k) => ` ${k}="${el.attrs[k]}"`)
     .join("");
-  return `<${el.name}${attrs}>${el.children.map((c) => (typeof c === "string" ? c : canon(c as Element))).join("")}</${el.name}>`;
+  const children = el.children.map((c) => (typeof c === "string" ? c : canon(c as Element))).join("");
+  return `<${el.name}${attrs}>${children}</${el.name}>`;
 }
 
 /** Nodes, configuration, affiliations and subscriptions as clients can read them. */
@@ -168,8 +169,10 @@ describe("faults under load from the simulator", () => {
       );
       const lost = lostAcks(load.acks, s.db);
       console.log(
-        `kill -9 under load: ${load.acks.length} publishes acknowledged (${ackedBeforeKill} before the kill), ${stats.failed} failed ` +
-          `while the component was down or being killed, ${lost.length} acknowledged but lost; from the kill to all ${COUNT} online and publishing again: ${recovered - killedAt} ms`,
+        `kill -9 under load: ${load.acks.length} publishes acknowledged (${ackedBeforeKill} before the kill), ` +
+          `${stats.failed} failed while the component was down or being killed, ` +
+          `${lost.length} acknowledged but lost; ` +
+          `from the kill to all ${COUNT} online and publishing again: ${recovered - killedAt} ms`,
       );
       expect(lost).toEqual([]);
       expect(load.acks.length).toBeGreaterThan(ackedBeforeKill + COUNT);
@@ -252,8 +255,9 @@ describe("faults under load from the simulator", () => {
       );
       const lost = lostAcks(load.acks, s.db);
       console.log(
-        `Prosody restart under load: down ${back - stoppedAt} ms, reconnect gaps ${gaps.join(", ")} ms, all ${COUNT} publishers ` +
-          `back ${recovered - back} ms after the component reconnected; ${load.acks.length} acknowledged, ${stats.failed} failed, ${lost.length} lost`,
+        `Prosody restart under load: down ${back - stoppedAt} ms, reconnect gaps ${gaps.join(", ")} ms, ` +
+          `all ${COUNT} publishers back ${recovered - back} ms after the component reconnected; ` +
+          `${load.acks.length} acknowledged, ${stats.failed} failed, ${lost.length} lost`,
       );
       expect(lost).toEqual([]);
       expect(storedItems(s.db).size).toBe(COUNT + 1);

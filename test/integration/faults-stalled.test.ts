@@ -90,15 +90,18 @@ describe("slow readers", () => {
       .trim()
       .split("\n")
       .map((l) => l.trim().split(/\s+/))
-      .map(
-        ([, recvQ, sendQ, local]) =>
-          `${local.endsWith(`:${port}`) ? "viewer recv" : "Prosody send"}-Q ${(Number(local.endsWith(`:${port}`) ? recvQ : sendQ) / 1024).toFixed(0)} kB`,
-      );
+      .map(([, recvQ, sendQ, local]) => {
+        const viewerSide = local.endsWith(`:${port}`);
+        const kB = (Number(viewerSide ? recvQ : sendQ) / 1024).toFixed(0);
+        return `${viewerSide ? "viewer recv" : "Prosody send"}-Q ${kB} kB`;
+      });
 
     console.log(
-      `stalled viewer: over ${window} ms the healthy viewer got ${notified} notifications; component RSS ${base.comp.toFixed(0)} -> ` +
-        `peak ${peak.comp.toFixed(0)} MB; Prosody RSS ${base.prosody.toFixed(0)} -> peak ${peak.prosody.toFixed(0)} MB (it holds the stalled ` +
-        `viewer's unread stream); the stalled socket read ${socket.bytesRead - base.read} bytes meanwhile; kernel queues: ${queues.join(", ")}`,
+      `stalled viewer: over ${window} ms the healthy viewer got ${notified} notifications; ` +
+        `component RSS ${base.comp.toFixed(0)} -> peak ${peak.comp.toFixed(0)} MB; ` +
+        `Prosody RSS ${base.prosody.toFixed(0)} -> peak ${peak.prosody.toFixed(0)} MB ` +
+        "(it holds the stalled viewer's unread stream); " +
+        `the stalled socket read ${socket.bytesRead - base.read} bytes meanwhile; kernel queues: ${queues.join(", ")}`,
     );
     expect(socket.bytesRead).toBe(base.read);
     expect(peak.comp - base.comp).toBeLessThan(48);
@@ -161,7 +164,8 @@ describe("slow readers", () => {
         maxWritable = Math.max(maxWritable, socket.writableLength);
         // unbounded, this would be 2000 x 20 notifications of ~1.2 kB: ~48 MB in Node's socket buffer
         console.log(
-          `Prosody stopped: ${PUBLISHES} publishes x ${VIEWERS} viewers; socket buffer peaked at ${(maxWritable / 1024).toFixed(0)} kB ` +
+          `Prosody stopped: ${PUBLISHES} publishes x ${VIEWERS} viewers; ` +
+            `socket buffer peaked at ${(maxWritable / 1024).toFixed(0)} kB ` +
             `(IQ results included), outbox peak ${box.peakQueued} waiting, ${box.shed} superseded locations shed`,
         );
         expect(box.peakQueued).toBeLessThanOrEqual(limits.maxQueued + VIEWERS);

@@ -194,7 +194,8 @@ describe("storage failures", () => {
     // as when ext4 meets an error or its device goes away. Node has no ioctl(); python3 (in Debian) does it.
     execFileSync("python3", [
       "-c",
-      "import fcntl,os,struct,sys; fd=os.open(sys.argv[1], os.O_RDONLY); fcntl.ioctl(fd, 0x8004587D, struct.pack('I', 2))",
+      "import fcntl,os,struct,sys; fd=os.open(sys.argv[1], os.O_RDONLY); " +
+        "fcntl.ioctl(fd, 0x8004587D, struct.pack('I', 2))",
       dir,
     ]);
     for (let i = 0; i < 3; i++) await expectStorageError(pub, publishEl(big(40 + i), undefined, `ro${i}`));

@@ -653,13 +653,15 @@ describe("hostile input through Prosody", () => {
       );
       if (run.failed) {
         // the counterexample can be megabytes of XML: print it cut down
+        const failure = String(run.errorInstance).slice(0, 3000);
         throw new Error(
-          `case ${run.numRuns} of seed ${SEED} failed: ${describeCase(run.counterexample![0])}\n${String(run.errorInstance).slice(0, 3000)}`,
+          `case ${run.numRuns} of seed ${SEED} failed: ${describeCase(run.counterexample![0])}\n${failure}`,
         );
       }
 
       console.log(
-        `fuzz: ${counts.cases} cases (seed ${SEED}): ${counts.iqs} IQs (${counts.results} results, ${counts.errors} errors: ` +
+        `fuzz: ${counts.cases} cases (seed ${SEED}): ` +
+          `${counts.iqs} IQs (${counts.results} results, ${counts.errors} errors: ` +
           `${[...conditions].map(([k, v]) => `${k} ${v}`).join(", ")}), ${counts.stanzas} presence/message stanzas; ` +
           `near-cap payloads: ${counts.sizedAccepted} accepted, ${counts.sizedRefused} refused`,
       );
@@ -684,7 +686,8 @@ describe("non-ASCII split across TCP chunks", () => {
         fc.asyncProperty(nonAscii, fc.nat(), async (t, cutSeed) => {
           const id = `u${++runs}`;
           const head =
-            `<iq type='set' id='${id}' from='alice@localhost/r' to='${SERVICE}'><pubsub xmlns='${NS_PUBSUB}'><publish node='${NS_GEOLOC}'>` +
+            `<iq type='set' id='${id}' from='alice@localhost/r' to='${SERVICE}'>` +
+            `<pubsub xmlns='${NS_PUBSUB}'><publish node='${NS_GEOLOC}'>` +
             `<item id='${id}'><geoloc xmlns='${NS_GEOLOC}'><lat>1</lat><lon>2</lon><text>`;
           const stanza = Buffer.from(`${head}${t}</text></geoloc></item></publish></pubsub></iq>`, "utf8");
           // the cut falls inside the text, so often inside a multi-byte character

@@ -150,7 +150,8 @@ it(
     expect(arrivals(notified, "pia@localhost")).toEqual(Array.from({ length: CYCLES + 1 }, (_, k) => `fix${k}`));
     expect(lostAcks(load.acks, db)).toEqual([]);
     console.log(
-      `${CYCLES} restarts (${KINDS.join(", ")} in turn) under 50 publishers: ${load.acks.length} publishes acknowledged, ${stats.failed} failed while the service was down, none lost`,
+      `${CYCLES} restarts (${KINDS.join(", ")} in turn) under 50 publishers: ` +
+        `${load.acks.length} publishes acknowledged, ${stats.failed} failed while the service was down, none lost`,
     );
     expect(comp.output()).not.toMatch(/ error: (?!connect ECONNREFUSED|sending notifications failed)/);
   },

@@ -228,7 +228,8 @@ function registerInBand(stack: Stack, username: string): Promise<void> {
     sock.on("error", done);
     sock.on("connect", () =>
       sock.write(
-        `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${stack.prosody.domain}' version='1.0'>`,
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' " +
+          `to='${stack.prosody.domain}' version='1.0'>`,
       ),
     );
     sock.on("data", (d: string) => {
@@ -236,7 +237,8 @@ function registerInBand(stack: Stack, username: string): Promise<void> {
       if (!asked && buf.includes("</stream:features>")) {
         asked = true;
         sock.write(
-          `<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${username}</username><password>${PASSWORD}</password></query></iq>`,
+          "<iq type='set' id='reg'><query xmlns='jabber:iq:register'>" +
+            `<username>${username}</username><password>${PASSWORD}</password></query></iq>`,
         );
       }
       const reply = /<iq[^>]*id=['"]reg['"][^>]*>|<iq[^>]*type=['"](?:result|error)['"][^>]*>/.exec(buf);

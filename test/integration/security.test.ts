@@ -116,7 +116,8 @@ describe("spoofing", () => {
     // Prosody's own config loader, as the server would read the file
     if (!existsSync("/usr/lib/prosody/core/configmanager.lua"))
       throw new Error(`Prosody is not installed. Install it with: ${PROSODY_INSTALL}`);
-    const lua = `package.path="/usr/lib/prosody/?.lua;"..package.path; package.cpath="/usr/lib/prosody/?.so;"..package.cpath
+    const lua = `package.path="/usr/lib/prosody/?.lua;"..package.path
+      package.cpath="/usr/lib/prosody/?.so;"..package.cpath
       local cm = require "core.configmanager"; assert(cm.load(${JSON.stringify(file)}))
       print(tostring(cm.get("geo.example.org", "component_secret")))`;
     const read = (env: Record<string, string>) => {

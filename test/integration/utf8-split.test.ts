@@ -15,8 +15,9 @@ it("decodes UTF-8 as a stream when TCP splits a character between two reads", as
 
   const text = "Grüße aus Köln";
   const publish = Buffer.from(
-    "<iq type='set' id='pub' from='alice@localhost/r' to='geo.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>" +
-      "<publish node='http://jabber.org/protocol/geoloc'><item id='i1'><geoloc xmlns='http://jabber.org/protocol/geoloc'>" +
+    "<iq type='set' id='pub' from='alice@localhost/r' to='geo.localhost'>" +
+      "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='http://jabber.org/protocol/geoloc'>" +
+      "<item id='i1'><geoloc xmlns='http://jabber.org/protocol/geoloc'>" +
       `<lat>50.9</lat><lon>6.9</lon><text>${text}</text></geoloc></item></publish></pubsub></iq>`,
     "utf8",
   );

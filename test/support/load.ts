@@ -188,8 +188,10 @@ export class Picture {
         ([p, s]) =>
           `${p}: ${s.online === undefined ? "no presence" : s.online ? "online" : "offline"}, ${s.locations} locations`,
       );
+    const online = all.filter(([, s]) => s.online).length;
+    const moving = all.filter(([, s]) => s.locations >= 2).length;
     return (
-      `${all.length} publishers seen, ${all.filter(([, s]) => s.online).length} online, ${all.filter(([, s]) => s.locations >= 2).length} with 2+ locations` +
+      `${all.length} publishers seen, ${online} online, ${moving} with 2+ locations` +
       (shown.length ? `; e.g. ${shown.join("; ")}` : "")
     );
   }

@@ -43,7 +43,8 @@ export async function startScriptedPeer(domain = "geo.localhost"): Promise<Scrip
       } else if (received.includes("<stream:stream") && !received.includes("STREAM-OPEN")) {
         received += "STREAM-OPEN";
         s.write(
-          `<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='${domain}'>`,
+          "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' " +
+            `xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='${domain}'>`,
         );
       }
     });

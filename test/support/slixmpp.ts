@@ -165,7 +165,8 @@ export class Slixmpp {
 export async function startSlixmpp(): Promise<Slixmpp> {
   if (!existsSync(PYTHON))
     throw new Error(
-      `${PYTHON} is missing; the slixmpp tests need Debian's python3 and python3-slixmpp. Install them with: ${SLIXMPP_INSTALL}`,
+      `${PYTHON} is missing; the slixmpp tests need Debian's python3 and python3-slixmpp. ` +
+        `Install them with: ${SLIXMPP_INSTALL}`,
     );
   // PYTHONDONTWRITEBYTECODE: no __pycache__ next to the scripts in the work tree
   const proc = spawn(PYTHON, [DRIVER], {

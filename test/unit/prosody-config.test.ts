@@ -40,7 +40,8 @@ describe("Prosody's GC parameters", () => {
   it("are accepted by Prosody's util.gc on this Lua", () => {
     if (!existsSync("/usr/lib/prosody/util/gc.lua"))
       throw new Error(`Prosody is not installed. Install it with: ${PROSODY_INSTALL}`);
-    const lua = `package.path="/usr/lib/prosody/?.lua;"..package.path; package.cpath="/usr/lib/prosody/?.so;"..package.cpath
+    const lua = `package.path="/usr/lib/prosody/?.lua;"..package.path
+      package.cpath="/usr/lib/prosody/?.so;"..package.cpath
       local ${GC_TUNING}
       local ok, err = require("util.gc").configure(gc, { mode = "incremental", threshold = 105, speed = 500 })
       print(ok and "ok" or err)`;

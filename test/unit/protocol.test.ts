@@ -55,9 +55,11 @@ describe("XML mapping", () => {
       },
     ]);
     expect(out).toBe(
-      "<message type='headline' from='geo.localhost' to='bob@localhost/web'><event xmlns=\"http://jabber.org/protocol/pubsub#event\">" +
+      "<message type='headline' from='geo.localhost' to='bob@localhost/web'>" +
+        '<event xmlns="http://jabber.org/protocol/pubsub#event">' +
         '<items node="alice@localhost"><item id="ae890ac52d0df67ed7cfdf51b644e901" publisher="alice@localhost">' +
-        '<geoloc xmlns="http://jabber.org/protocol/geoloc"><lat>1</lat><lon>2</lon></geoloc></item></items></event></message>',
+        '<geoloc xmlns="http://jabber.org/protocol/geoloc"><lat>1</lat><lon>2</lon></geoloc>' +
+        "</item></items></event></message>",
     );
   });
 

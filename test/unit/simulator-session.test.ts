@@ -6,7 +6,10 @@ import { Session } from "../../component/src/simulator/session.ts";
 import { registerAccount } from "../../component/src/simulator/register.ts";
 import { semaphore } from "../../component/src/simulator/run.ts";
 
-const HEADER = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='localhost' version='1.0'>`;
+const HEADER =
+  "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' " +
+  "id='s1' from='localhost' version='1.0'>";
+const STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
 interface Fake {
   server: Server;
@@ -70,13 +73,15 @@ describe("a publisher session", () => {
     const fake = await fakeServer(
       (n) =>
         n === 0
-          ? "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
+          ? "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" +
+            "<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>"
           : "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
       (el, sock) => {
         if (el.name === "auth") sock.write("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
         if (el.name === "iq" && el.getChild("bind")) {
           sock.write(
-            `<iq type='result' id='${el.attrs.id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>sim-0001@localhost/sim1</jid></bind></iq>`,
+            `<iq type='result' id='${el.attrs.id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>` +
+              "<jid>sim-0001@localhost/sim1</jid></bind></iq>",
           );
         }
         if (el.name === "iq" && el.getChild("pubsub")) {
@@ -198,8 +203,7 @@ describe("in-band registration", () => {
 
   it("accepts an account that exists already", async () => {
     const fake = await registrar(
-      (id) =>
-        `<iq type='error' id='${id}'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
+      (id) => `<iq type='error' id='${id}'><error type='cancel'><conflict xmlns='${STANZAS}'/></error></iq>`,
     );
     expect(await registerAccount(fake.url, "localhost", "sim-0001", "pw")).toBe("exists");
   });
@@ -207,7 +211,8 @@ describe("in-band registration", () => {
   it("explains a refusal with the server's condition and text", async () => {
     const fake = await registrar(
       (id) =>
-        `<iq type='error' id='${id}'><error type='cancel'><not-allowed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>Registration disabled</text></error></iq>`,
+        `<iq type='error' id='${id}'><error type='cancel'><not-allowed xmlns='${STANZAS}'/>` +
+        `<text xmlns='${STANZAS}'>Registration disabled</text></error></iq>`,
     );
     await expect(registerAccount(fake.url, "localhost", "sim-0001", "pw")).rejects.toThrow(
       "not-allowed (Registration disabled)",

@@ -203,7 +203,8 @@ describe("sessions known from before a reconnect", () => {
       expect(core.availableResources()).toEqual(["vic@localhost/map"]); // so that its session's end ends it (§12.5)
       expect(core.unconfirmedTemporary()).toEqual([]);
       expect(logs).toEqual([
-        "temporary subscriptions from the last run: asked their 2 sessions (XEP-0199 ping); 1 answered and keep them, 1 ended",
+        "temporary subscriptions from the last run: asked their 2 sessions (XEP-0199 ping); " +
+          "1 answered and keep them, 1 ended",
       ]);
     },
   );

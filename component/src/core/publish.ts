@@ -100,7 +100,9 @@ function rateLimit(core: Core, who: string, now: number): { ok: false; error: Se
     error: {
       condition: "policy-violation",
       type: "wait",
-      text: `rate limit: at most ${limit.perSecond} publishes per second (burst ${limit.burst}); retry in ${t.retryAfterMs} ms`,
+      text:
+        `rate limit: at most ${limit.perSecond} publishes per second (burst ${limit.burst}); ` +
+        `retry in ${t.retryAfterMs} ms`,
     },
   };
 }

@@ -173,7 +173,8 @@ export function serialiseBatch(from: string, batch: readonly Notification[]): { 
     const node = nodeOf(n.event);
     // the message around the items counts too: the whole stanza stays under the limit
     const envelope = byteLength(
-      `<message type='headline' from='${esc(from)}' to='${esc(n.to)}'><event xmlns="${NS.pubsubEvent}"><items node="${esc(node)}"></items></event></message>`,
+      `<message type='headline' from='${esc(from)}' to='${esc(n.to)}'>` +
+        `<event xmlns="${NS.pubsubEvent}"><items node="${esc(node)}"></items></event></message>`,
     );
     const group: Group = { to: n.to, node, parts: [f.xml], bytes: envelope + f.bytes, headline: true };
     groups.push(group);

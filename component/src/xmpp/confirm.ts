@@ -70,8 +70,9 @@ export async function confirmSessions(o: ConfirmOptions, awaySince: number | und
     : `up ${uptime} s, the service was away ${Math.round(awayMs / 1000)} s`;
   const verdict = restartVerdict(uptime, awayMs);
   if (verdict === "kept-running") {
+    const sessions = ctx.unconfirmed.size;
     log(
-      `${server} kept running (${known}): ${ctx.unconfirmed.size} sessions known from before and not heard from since stay online`,
+      `${server} kept running (${known}): ${sessions} sessions known from before and not heard from since stay online`,
     );
     ctx.unconfirmed.clear();
     return;
@@ -85,7 +86,8 @@ export async function confirmSessions(o: ConfirmOptions, awaySince: number | und
   const { asked, gone, ended } = await pingUnconfirmed(o);
   if (!o.current()) return;
   log(
-    `${server} may have restarted while the service was away (${known}): asked the ${asked.length} sessions known from before (XEP-0199 ping); ` +
+    `${server} may have restarted while the service was away (${known}): ` +
+      `asked the ${asked.length} sessions known from before (XEP-0199 ping); ` +
       `${asked.length - gone.size} answered and stay online, ${ended} are offline now`,
   );
 }

@@ -58,9 +58,9 @@ export function ingestPepEvent(ctx: IngestContext, stats: IngestStats, ev: PepEv
     if (!r.ok) {
       // a notification has no IQ to answer: the error is logged and the fix dropped
       stats.invalid++;
-      ctx.log(
-        `pep: dropped ${who}'s item ${id}: ${r.error.condition}${r.error.pubsub ? `/${r.error.pubsub}` : ""}${r.error.text ? `: ${r.error.text}` : ""}`,
-      );
+      const pubsub = r.error.pubsub ? `/${r.error.pubsub}` : "";
+      const text = r.error.text ? `: ${r.error.text}` : "";
+      ctx.log(`pep: dropped ${who}'s item ${id}: ${r.error.condition}${pubsub}${text}`);
       continue;
     }
     stats.ingested++;

@@ -40,7 +40,8 @@ export class Mirror {
     ].join(", ");
     this.log(
       p.pubsubSet
-        ? `mode for ${p.host}: mirror (XEP-0356 ${perms}): accepted fixes are also written to publishers' PEP geoloc nodes`
+        ? `mode for ${p.host}: mirror (XEP-0356 ${perms}): ` +
+            "accepted fixes are also written to publishers' PEP geoloc nodes"
         : `mode for ${p.host}: no mirror (XEP-0356 ${perms}: no IQ permission on ${NS.pubsub})`,
     );
   }

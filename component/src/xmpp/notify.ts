@@ -27,7 +27,8 @@ export function notificationPath({ entity, core, durable, clock, log, limits }: 
     (e) =>
       log(
         e.phase === "shedding"
-          ? `warning: notifications are made faster than Prosody takes them (${e.queued} waiting): dropping superseded locations, every viewer keeps each publisher's newest`
+          ? `warning: notifications are made faster than Prosody takes them (${e.queued} waiting): ` +
+              "dropping superseded locations, every viewer keeps each publisher's newest"
           : `notifications caught up: ${e.shed} superseded locations were dropped`,
       ),
   );
