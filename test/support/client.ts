@@ -163,6 +163,14 @@ export function isEvent(s: Element, node: string, pred: (item: Element) => boole
   return s.is("message") && items?.attrs.node === node && items.getChildren("item").some(pred);
 }
 
+/** The publishers of every item `c` received in a notification so far. */
+export const publishersSeen = (c: TestClient) =>
+  new Set(
+    c.received
+      .flatMap((m) => m.getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? [])
+      .map((i) => i.attrs.publisher),
+  );
+
 /**
  * Every <item/> (or, with `retracts`, every <retract/>) of a notification, in order: one message may carry several
  * (XEP-0060 §7.1.2.1), so readers never stop at the first. [] for any other stanza or another node.

@@ -4,6 +4,7 @@
 import { component, type Component } from "@xmpp/component";
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
+import pg from "pg";
 import type { RemoteChange } from "../../component/src/core/replica.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../component/src/core/state.ts";
 import { registerAccount } from "../../component/src/simulator/register.ts";
@@ -96,4 +97,15 @@ export async function ownerOf(user: TestClient, instances: Instance[]): Promise<
   const found = instances.filter((i) => i.senders.has(user.bare));
   if (found.length !== 1) throw new Error(`${user.bare} reached ${found.length} instances`);
   return found[0];
+}
+
+/** The rows of one query on the PostgreSQL database `db`, on a connection of its own. */
+export async function queryRows<T extends pg.QueryResultRow>(db: string, text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: db });
+  await c.connect();
+  try {
+    return (await c.query<T>(text)).rows;
+  } finally {
+    await c.end();
+  }
 }

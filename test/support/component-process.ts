@@ -1,6 +1,6 @@
 // The component as an operator runs it (`npm run component`'s entry point) in a child process, for tests that kill
 // it, restart it or watch its memory.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import type { Prosody } from "../../prosody/server.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -84,3 +84,31 @@ export function startComponent(
     },
   };
 }
+
+/** The first of `ps` to take a slot (a standby logs "took slot"); the others keep waiting. */
+export const tookSlot = (ps: ComponentProcess[], ms = 5000) =>
+  new Promise<ComponentProcess>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new Error(`no standby took a slot within ${ms} ms:\n${ps.map((p) => p.output()).join("\n")}`)),
+      ms,
+    );
+    for (const p of ps)
+      p.logged("took slot", ms).then(
+        () => {
+          clearTimeout(t);
+          resolve(p);
+        },
+        () => {},
+      );
+  });
+
+/** The operator's view (`npm run component -- --status`) of the instances sharing the PostgreSQL `db`. */
+export const componentStatus = (db: string) =>
+  new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [...MAIN, "--status"],
+      { cwd: ROOT, env: { ...process.env, GEO_DB: db } },
+      (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out)),
+    ),
+  );

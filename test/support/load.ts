@@ -251,3 +251,20 @@ export async function latestItems(v: TestClient): Promise<Map<string, string>> {
       .map((i: Element) => [String(i.attrs.publisher), String(i.attrs.id)]),
   );
 }
+
+/**
+ * Resolves once `done()` holds, checked on a short period (it reads several sources: acks of many sessions,
+ * presence); rejects with `failure()` after `ms`.
+ */
+export function pollUntil(done: () => boolean, ms: number, failure: () => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(failure()), ms);
+    const check = () => {
+      if (done()) {
+        clearTimeout(t);
+        resolve();
+      } else setTimeout(check, 100);
+    };
+    check();
+  });
+}
