@@ -155,9 +155,22 @@ if (slots !== undefined) {
   // heartbeat for --status: what this instance serves now
   const held = lock;
   const beat = () => {
-    const online = new Set(running.core.availableResources().map((j) => j.split("/")[0]).filter((b) => running.core.node(b) !== undefined));
+    const online = new Set(
+      running.core
+        .availableResources()
+        .map((j) => j.split("/")[0])
+        .filter((b) => running.core.node(b) !== undefined),
+    );
     const temporary = running.core.heldTemporary();
-    void (store as PostgresStore).heartbeat({ slot: held.slot, role: role ?? "primary", service, publishers: online.size, subscriptions: temporary, outbox: running.outbox.pending })
+    void (store as PostgresStore)
+      .heartbeat({
+        slot: held.slot,
+        role: role ?? "primary",
+        service,
+        publishers: online.size,
+        subscriptions: temporary,
+        outbox: running.outbox.pending,
+      })
       .catch((e: Error) => log(`error: writing the heartbeat failed: ${e.message}`));
   };
   entity.once("online", beat);

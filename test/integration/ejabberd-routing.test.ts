@@ -9,17 +9,29 @@ import { registerAccount } from "../../component/src/simulator/register.ts";
 import { connectClient, type TestClient } from "../support/client.ts";
 import { startEjabberd, type Ejabberd } from "../support/ejabberd.ts";
 
-interface Instance { name: string; entity: Component; got: Element[]; waiters: Array<() => void> }
+interface Instance {
+  name: string;
+  entity: Component;
+  got: Element[];
+  waiters: Array<() => void>;
+}
 
 let ejd: Ejabberd;
 const instances: Instance[] = [];
 const clients: TestClient[] = [];
 
-async function connectInstance(name: string, service = ejd.componentService, domain = ejd.component): Promise<Instance> {
+async function connectInstance(
+  name: string,
+  service = ejd.componentService,
+  domain = ejd.component,
+): Promise<Instance> {
   const entity = component({ service, domain, password: ejd.componentSecret });
   entity.on("error", () => {});
   const inst: Instance = { name, entity, got: [], waiters: [] };
-  entity.on("stanza", (s: Element) => { inst.got.push(s); for (const w of inst.waiters.splice(0)) w(); });
+  entity.on("stanza", (s: Element) => {
+    inst.got.push(s);
+    for (const w of inst.waiters.splice(0)) w();
+  });
   entity.on("connect", () => entity.socket?.setEncoding("utf8"));
   await entity.start();
   instances.push(inst);
@@ -29,16 +41,30 @@ async function connectInstance(name: string, service = ejd.componentService, dom
 function until(insts: Instance[], done: () => boolean, what: string, ms = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    const check = () => { if (done()) { clearTimeout(t); resolve(); } else for (const i of insts) i.waiters.push(check); };
+    const check = () => {
+      if (done()) {
+        clearTimeout(t);
+        resolve();
+      } else for (const i of insts) i.waiters.push(check);
+    };
     check();
   });
 }
 
-const bodiesFrom = (inst: Instance, who: string) => inst.got.filter((s) => s.is("message") && String(s.attrs.from).startsWith(`${who}@`)).map((s) => s.getChildText("body"));
+const bodiesFrom = (inst: Instance, who: string) =>
+  inst.got
+    .filter((s) => s.is("message") && String(s.attrs.from).startsWith(`${who}@`))
+    .map((s) => s.getChildText("body"));
 
 async function user(name: string): Promise<TestClient> {
   await registerAccount(ejd.c2sService, ejd.domain, name, "pw");
-  const c = await connectClient({ service: ejd.c2sService, domain: ejd.domain, username: name, password: "pw", pubsub: ejd.component });
+  const c = await connectClient({
+    service: ejd.c2sService,
+    domain: ejd.domain,
+    username: name,
+    password: "pw",
+    pubsub: ejd.component,
+  });
   clients.push(c);
   return c;
 }
@@ -48,7 +74,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.stop()));
-  for (const i of instances) { i.entity.reconnect.stop(); try { await i.entity.stop(); } catch { /* gone */ } }
+  for (const i of instances) {
+    i.entity.reconnect.stop();
+    try {
+      await i.entity.stop();
+    } catch {
+      /* gone */
+    }
+  }
   await ejd?.stop();
 });
 
@@ -59,7 +92,9 @@ describe("ejabberd domain_balancing bare_source with two component connections",
     const a = await connectInstance("a");
     const b = await connectInstance("b");
     for (let i = 0; i < 12; i++) senders.push(await user(`s${i}`));
-    for (let k = 0; k < 5; k++) for (const s of senders) await s.send(xml("message", { to: ejd.component, type: "chat" }, xml("body", {}, `${k}`)));
+    for (let k = 0; k < 5; k++)
+      for (const s of senders)
+        await s.send(xml("message", { to: ejd.component, type: "chat" }, xml("body", {}, `${k}`)));
     const total = () => a.got.length + b.got.length;
     await until([a, b], () => total() >= 60, "60 messages");
     for (const s of senders) {
@@ -72,45 +107,75 @@ describe("ejabberd domain_balancing bare_source with two component connections",
     expect(senders.filter((s) => bodiesFrom(b, s.bare.split("@")[0]).length).length).toBeGreaterThan(0);
   });
 
-  it("gives an extra connection nothing, drops a free slot's stanzas, and gives the slot to the next new connection", async () => {
-    const [a, b] = instances;
-    const names = (i: Instance, tag: string) => senders.map((s) => s.bare.split("@")[0]).filter((w) => bodiesFrom(i, w).includes(tag));
-    const ownedByA = names(a, "0");
-    const ownedByB = names(b, "0");
-    // a third connection while component_number is 2: accepted, but no slot
-    const extra = await connectInstance("extra");
-    const burst = async (tag: string) => { for (const s of senders) await s.send(xml("message", { to: ejd.component, type: "chat" }, xml("body", {}, tag))); };
-    await burst("x");
-    await until([a, b], () => names(a, "x").length + names(b, "x").length === senders.length, "the burst with three connections");
-    // kill -9 of an instance, as the kernel sees it: the TCP connection just closes
-    a.entity.reconnect.stop();
-    (a.entity.socket as unknown as { destroy(): void }).destroy();
-    await new Promise<void>((r) => a.entity.once("disconnect", () => r()));
-    await burst("lost");
-    await until([b], () => names(b, "lost").length === ownedByB.length, "b's share of the burst while a's slot is free");
-    const c = await connectInstance("c");
-    await burst("after");
-    await until([b, c], () => names(b, "after").length + names(c, "after").length === senders.length, "the burst after c connected");
-    // c took a's slot: a's senders now reach c, and only what was sent after it connected (nothing was queued)
-    expect(names(c, "after").sort()).toEqual([...ownedByA].sort());
-    for (const w of ownedByA) expect(bodiesFrom(c, w)).toEqual(["after"]);
-    // the extra connection never inherited the free slot
-    expect(extra.got.filter((st) => st.is("message"))).toEqual([]);
-    a.entity.stop().catch(() => {});
-  });
+  it(
+    "gives an extra connection nothing, drops a free slot's stanzas, " +
+      "and gives the slot to the next new connection",
+    async () => {
+      const [a, b] = instances;
+      const names = (i: Instance, tag: string) =>
+        senders.map((s) => s.bare.split("@")[0]).filter((w) => bodiesFrom(i, w).includes(tag));
+      const ownedByA = names(a, "0");
+      const ownedByB = names(b, "0");
+      // a third connection while component_number is 2: accepted, but no slot
+      const extra = await connectInstance("extra");
+      const burst = async (tag: string) => {
+        for (const s of senders)
+          await s.send(xml("message", { to: ejd.component, type: "chat" }, xml("body", {}, tag)));
+      };
+      await burst("x");
+      await until(
+        [a, b],
+        () => names(a, "x").length + names(b, "x").length === senders.length,
+        "the burst with three connections",
+      );
+      // kill -9 of an instance, as the kernel sees it: the TCP connection just closes
+      a.entity.reconnect.stop();
+      (a.entity.socket as unknown as { destroy(): void }).destroy();
+      await new Promise<void>((r) => a.entity.once("disconnect", () => r()));
+      await burst("lost");
+      await until(
+        [b],
+        () => names(b, "lost").length === ownedByB.length,
+        "b's share of the burst while a's slot is free",
+      );
+      const c = await connectInstance("c");
+      await burst("after");
+      await until(
+        [b, c],
+        () => names(b, "after").length + names(c, "after").length === senders.length,
+        "the burst after c connected",
+      );
+      // c took a's slot: a's senders now reach c, and only what was sent after it connected (nothing was queued)
+      expect(names(c, "after").sort()).toEqual([...ownedByA].sort());
+      for (const w of ownedByA) expect(bodiesFrom(c, w)).toEqual(["after"]);
+      // the extra connection never inherited the free slot
+      expect(extra.got.filter((st) => st.is("message"))).toEqual([]);
+      a.entity.stop().catch(() => {});
+    },
+  );
 
   it("routes the answer to an IQ sent from the shared domain to the connection owning the answering user", async () => {
     const [, b, , c] = instances;
     // each connection asks every sender; the answer (from the sender's bare JID) follows bare_source, not the asker
-    for (const inst of [b, c]) for (const s of senders) {
-      void inst.entity.send(xml("iq", { type: "get", to: s.jid, from: ejd.component, id: `${inst.name}-${s.bare}` }, xml("ping", { xmlns: "urn:xmpp:ping" })));
-    }
-    const answers = (i: Instance) => i.got.filter((s) => s.is("iq") && (s.attrs.type === "result" || s.attrs.type === "error"));
+    for (const inst of [b, c])
+      for (const s of senders) {
+        void inst.entity.send(
+          xml(
+            "iq",
+            { type: "get", to: s.jid, from: ejd.component, id: `${inst.name}-${s.bare}` },
+            xml("ping", { xmlns: "urn:xmpp:ping" }),
+          ),
+        );
+      }
+    const answers = (i: Instance) =>
+      i.got.filter((s) => s.is("iq") && (s.attrs.type === "result" || s.attrs.type === "error"));
     await until([b, c], () => answers(b).length + answers(c).length >= 2 * senders.length, "every answer");
     for (const inst of [b, c]) {
       for (const r of answers(inst)) {
         const who = String(r.attrs.from).split("@")[0];
-        expect(bodiesFrom(inst, who).length, `${r.attrs.id} answered by ${who} reached ${inst.name}`).toBeGreaterThan(0);
+        expect(bodiesFrom(inst, who).length, `${r.attrs.id} answered by ${who} reached ${inst.name}`).toBeGreaterThan(
+          0,
+        );
       }
     }
   });
@@ -118,11 +183,25 @@ describe("ejabberd domain_balancing bare_source with two component connections",
   it("brings answers back to the asker through its private subdomain (global_routes: false)", async () => {
     const p1 = await connectInstance("p1", ejd.privateServices["i1.geo.localhost"], "i1.geo.localhost");
     const p2 = await connectInstance("p2", ejd.privateServices["i2.geo.localhost"], "i2.geo.localhost");
-    for (const [inst, host] of [[p1, "i1.geo.localhost"], [p2, "i2.geo.localhost"]] as const) {
-      for (const s of senders) void inst.entity.send(xml("iq", { type: "get", to: s.jid, from: host, id: `${host}-${s.bare}` }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+    for (const [inst, host] of [
+      [p1, "i1.geo.localhost"],
+      [p2, "i2.geo.localhost"],
+    ] as const) {
+      for (const s of senders)
+        void inst.entity.send(
+          xml(
+            "iq",
+            { type: "get", to: s.jid, from: host, id: `${host}-${s.bare}` },
+            xml("ping", { xmlns: "urn:xmpp:ping" }),
+          ),
+        );
     }
     const answers = (i: Instance) => i.got.filter((s) => s.is("iq") && s.attrs.type === "result");
-    await until([p1, p2], () => answers(p1).length >= senders.length && answers(p2).length >= senders.length, "every answer on its asker");
+    await until(
+      [p1, p2],
+      () => answers(p1).length >= senders.length && answers(p2).length >= senders.length,
+      "every answer on its asker",
+    );
     expect(answers(p1).every((r) => r.attrs.id.startsWith("i1."))).toBe(true);
     expect(answers(p2).every((r) => r.attrs.id.startsWith("i2."))).toBe(true);
   });

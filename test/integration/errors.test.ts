@@ -10,7 +10,9 @@ import type { TestClient } from "../support/client.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(ERROR_STACK); });
+beforeAll(async () => {
+  stack = await startStack(ERROR_STACK);
+});
 afterAll(() => stack?.stop());
 
 let n = 0;
@@ -18,7 +20,10 @@ let n = 0;
 async function send(c: TestClient, r: Request): Promise<Element> {
   if ("iq" in r) return (await c.iqError(r.iq, r.child)).reply.getChild("error")!;
   const id = `m${++n}`;
-  const reply = c.waitFor((s) => s.is("message") && s.attrs.type === "error" && s.attrs.id === id, `the message error to ${id}`);
+  const reply = c.waitFor(
+    (s) => s.is("message") && s.attrs.type === "error" && s.attrs.id === id,
+    `the message error to ${id}`,
+  );
   await c.send(xml("message", { to: stack.componentJid, id }, r.message));
   return (await reply).getChild("error")!;
 }
@@ -31,7 +36,11 @@ describe("errors as xmpp.js reads them", () => {
       for (const b of c.before?.(me) ?? []) await u.iq(b.iq, b.child);
       const release = c.fault?.(stack.dbFile);
       let el: Element;
-      try { el = await send(u, c.request(me)); } finally { release?.(); }
+      try {
+        el = await send(u, c.request(me));
+      } finally {
+        release?.();
+      }
       const e = XMPPError.fromElement(el);
       // the application condition as name and attributes: Prosody re-serialises attributes in no fixed order
       const app = e.application && { name: e.application.name, attrs: { ...e.application.attrs } };
@@ -39,7 +48,10 @@ describe("errors as xmpp.js reads them", () => {
         type: c.expect.type,
         condition: c.expect.condition,
         text: typeof c.expect.text === "string" ? c.expect.text : expect.stringMatching(c.expect.text),
-        application: c.expect.app && { name: c.expect.app, attrs: { xmlns: NS_PUBSUB_ERRORS, ...(c.expect.feature && { feature: c.expect.feature }) } },
+        application: c.expect.app && {
+          name: c.expect.app,
+          attrs: { xmlns: NS_PUBSUB_ERRORS, ...(c.expect.feature && { feature: c.expect.feature }) },
+        },
       });
       // nothing else in <error/>: the condition, the text if any, the application condition if any
       expect(el.getChildElements()).toHaveLength(1 + (c.expect.text === "" ? 0 : 1) + (c.expect.app ? 1 : 0));

@@ -24,9 +24,14 @@ describe("several items per notification", () => {
     const before = vic.received.length;
     const sent = stack.service.outbox.messages;
     // sent without waiting for the replies: the service handles the burst in few event-loop turns
-    const replies = Array.from({ length: N }, (_, i) => pat.iq("set", publishEl(geoloc({ lat: i, lon: 1 }), NS_GEOLOC, `b${i}`)));
+    const replies = Array.from({ length: N }, (_, i) =>
+      pat.iq("set", publishEl(geoloc({ lat: i, lon: 1 }), NS_GEOLOC, `b${i}`)),
+    );
     await Promise.all(replies);
-    await vic.waitFor((s) => eventItems(s, "pat@localhost").some((i) => i.attrs.id === `b${N - 1}`), "the last item of the burst");
+    await vic.waitFor(
+      (s) => eventItems(s, "pat@localhost").some((i) => i.attrs.id === `b${N - 1}`),
+      "the last item of the burst",
+    );
     const messages = vic.received.slice(before).filter((s) => eventItems(s, "pat@localhost").length > 0);
     const ids = messages.flatMap((s) => eventItems(s, "pat@localhost").map((i) => i.attrs.id));
     expect(ids).toEqual(Array.from({ length: N }, (_, i) => `b${i}`));

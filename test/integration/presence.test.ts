@@ -20,13 +20,17 @@ afterAll(() => stack?.stop());
 const presencesOf = (s: Element, jid: string): Element[] => {
   const item = s.getChild("event", NS_EVENT)?.getChild("items");
   if (!s.is("message") || item?.attrs.node !== "presence") return [];
-  return item.getChildren("item").filter((i) => i.attrs.id === jid).map((i) => i.getChild("presence", "jabber:client")!);
+  return item
+    .getChildren("item")
+    .filter((i) => i.attrs.id === jid)
+    .map((i) => i.getChild("presence", "jabber:client")!);
 };
-const isPresence = (jid: string, state: "online" | "offline" | string) => (s: Element) => presencesOf(s, jid).some((p) => {
-  if (state === "offline") return p.attrs.type === "unavailable";
-  if (state === "online") return p.attrs.type === undefined && !p.getChild("show");
-  return p.attrs.type === undefined && p.getChildText("show") === state;
-});
+const isPresence = (jid: string, state: "online" | "offline" | string) => (s: Element) =>
+  presencesOf(s, jid).some((p) => {
+    if (state === "offline") return p.attrs.type === "unavailable";
+    if (state === "online") return p.attrs.type === undefined && !p.getChild("show");
+    return p.attrs.type === undefined && p.getChildText("show") === state;
+  });
 
 describe("presence", () => {
   it("learns presence from directed presence and tells presence subscribers, item id = publisher", async () => {
@@ -44,11 +48,15 @@ describe("presence", () => {
   it("asks a new publisher for a presence subscription and learns presence through it", async () => {
     const q = await stack.user("quinn");
     q.xmpp.on("stanza", (s: Element) => {
-      if (s.is("presence") && s.attrs.type === "subscribe") void q.send(xml("presence", { to: s.attrs.from, type: "subscribed" }));
+      if (s.is("presence") && s.attrs.type === "subscribe")
+        void q.send(xml("presence", { to: s.attrs.from, type: "subscribed" }));
     });
     await q.send(xml("presence")); // initial presence: no directed presence to the service
     await q.iq("set", publishEl(geoloc({ lat: 2, lon: 2 })));
-    await q.waitFor((s) => s.is("presence") && s.attrs.type === "subscribe" && s.attrs.from === stack.componentJid, "the subscription request");
+    await q.waitFor(
+      (s) => s.is("presence") && s.attrs.type === "subscribe" && s.attrs.from === stack.componentJid,
+      "the subscription request",
+    );
     // once approved, the server sends the service the current presence, then every broadcast
     await viewer.waitFor(isPresence("quinn@localhost", "online"), "quinn online via subscription");
     await q.send(xml("presence", {}, xml("show", {}, "dnd")));
@@ -83,7 +91,13 @@ describe("presence", () => {
     await t.iq("set", publishEl(geoloc({ lat: 5, lon: 5 }), undefined, "first"));
     await viewer.waitFor(isPresence("tom@localhost", "online"), "tom online");
     // publish and disconnect back to back: the service processes them in this order
-    void t.send(xml("iq", { type: "set", to: stack.componentJid, id: "last" }, publishEl(geoloc({ lat: 6, lon: 6 }), undefined, "last")));
+    void t.send(
+      xml(
+        "iq",
+        { type: "set", to: stack.componentJid, id: "last" },
+        publishEl(geoloc({ lat: 6, lon: 6 }), undefined, "last"),
+      ),
+    );
     t.drop();
     await viewer.waitFor(isPresence("tom@localhost", "offline"), "tom offline");
     const ix = (pred: (s: Element) => boolean) => viewer.received.findIndex(pred);
@@ -95,9 +109,16 @@ describe("presence", () => {
 
   it("answers the presence snapshot, or one publisher by item id", async () => {
     const r = await viewer.iq("get", pubsub(xml("items", { node: "presence" })));
-    const ids = r.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id);
+    const ids = r
+      .getChild("pubsub")!
+      .getChild("items")!
+      .getChildren("item")
+      .map((i) => i.attrs.id);
     expect(ids).toEqual(expect.arrayContaining(["pia@localhost", "rita@localhost", "sam@localhost"]));
-    const one = await viewer.iq("get", pubsub(xml("items", { node: "presence" }, xml("item", { id: "rita@localhost" }))));
+    const one = await viewer.iq(
+      "get",
+      pubsub(xml("items", { node: "presence" }, xml("item", { id: "rita@localhost" }))),
+    );
     const items = one.getChild("pubsub")!.getChild("items")!.getChildren("item");
     expect(items).toHaveLength(1);
     expect(items[0].getChild("presence")!.attrs.type).toBe("unavailable");

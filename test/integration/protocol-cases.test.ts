@@ -12,7 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, type TestClient } from "../support/client.ts";
 import { ERROR_STACK } from "../support/error-cases.ts";
 import { startStack, type Stack } from "../support/stack.ts";
-import { canonical, loadCases, placeholders, pretty, resolveWildcards, substitute, type Values, type WireCase } from "../support/wire-cases.ts";
+import {
+  canonical,
+  loadCases,
+  placeholders,
+  pretty,
+  resolveWildcards,
+  substitute,
+  type Values,
+  type WireCase,
+} from "../support/wire-cases.ts";
 
 const RECORD = process.env.FIXTURE_RECORD === "1";
 const CASES = loadCases();
@@ -23,12 +32,17 @@ const FAULTS: Record<string, (dbFile: string) => () => void> = {
   "lock-database": (dbFile) => {
     const db = new Database(dbFile, { timeout: 0 });
     db.exec("BEGIN IMMEDIATE");
-    return () => { db.exec("ROLLBACK"); db.close(); };
+    return () => {
+      db.exec("ROLLBACK");
+      db.close();
+    };
   },
 };
 
 let shared: Stack;
-beforeAll(async () => { shared = await startStack(ERROR_STACK); });
+beforeAll(async () => {
+  shared = await startStack(ERROR_STACK);
+});
 afterAll(() => shared?.stop());
 
 describe("the comparison", () => {
@@ -37,13 +51,24 @@ describe("the comparison", () => {
     return canonical(g) === canonical(resolveWildcards(parse(want) as LtxElement, g, captures));
   };
   it("ignores attribute order, declared vs inherited namespaces and whitespace between elements", () => {
-    expect(cmp("<iq a='1' b='2'><x xmlns='n'><y>t</y></x></iq>", "<iq b='2' a='1'>\n <x xmlns='n'>\n<y xmlns='n'> t </y></x></iq>")).toBe(true);
+    expect(
+      cmp(
+        "<iq a='1' b='2'><x xmlns='n'><y>t</y></x></iq>",
+        "<iq b='2' a='1'>\n <x xmlns='n'>\n<y xmlns='n'> t </y></x></iq>",
+      ),
+    ).toBe(true);
   });
   it("sees a value, an attribute, a namespace, a child or the order of children that differ", () => {
     const want = "<iq a='1'><x xmlns='n'><y>t</y><z/></x></iq>";
-    for (const got of ["<iq a='2'><x xmlns='n'><y>t</y><z/></x></iq>", "<iq a='1' b='1'><x xmlns='n'><y>t</y><z/></x></iq>",
-      "<iq a='1'><x xmlns='m'><y>t</y><z/></x></iq>", "<iq a='1'><x xmlns='n'><y>t</y></x></iq>",
-      "<iq a='1'><x xmlns='n'><z/><y>t</y></x></iq>", "<iq a='1'><x xmlns='n'><y>u</y><z/></x></iq>"]) expect(cmp(want, got), got).toBe(false);
+    for (const got of [
+      "<iq a='2'><x xmlns='n'><y>t</y><z/></x></iq>",
+      "<iq a='1' b='1'><x xmlns='n'><y>t</y><z/></x></iq>",
+      "<iq a='1'><x xmlns='m'><y>t</y><z/></x></iq>",
+      "<iq a='1'><x xmlns='n'><y>t</y></x></iq>",
+      "<iq a='1'><x xmlns='n'><z/><y>t</y></x></iq>",
+      "<iq a='1'><x xmlns='n'><y>u</y><z/></x></iq>",
+    ])
+      expect(cmp(want, got), got).toBe(false);
   });
   it("matches {any} anywhere in a value, and {$name} once captured only to the same value", () => {
     expect(cmp("<a s='{any}'>retry in {any} ms</a>", "<a s='x'>retry in 12 ms</a>")).toBe(true);
@@ -61,16 +86,24 @@ describe("wire fixtures", () => {
     it(c.name, async () => {
       if (!c.ownStack) return runCase(shared, c);
       const own = await startStack(ERROR_STACK);
-      try { await runCase(own, c); } finally { await own.stop(); }
+      try {
+        await runCase(own, c);
+      } finally {
+        await own.stop();
+      }
     });
   }
 });
 
 async function runCase(stack: Stack, c: WireCase): Promise<void> {
   const slug = c.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
-  const values: Values = new Map([["service", stack.componentJid], ["domain", stack.prosody.domain]]);
+  const values: Values = new Map([
+    ["service", stack.componentJid],
+    ["domain", stack.prosody.domain],
+  ]);
   const clients = new Map<string, TestClient>();
-  const fromService = (s: Element) => s.attrs.from === stack.componentJid || String(s.attrs.from).startsWith(`${stack.componentJid}/`);
+  const fromService = (s: Element) =>
+    s.attrs.from === stack.componentJid || String(s.attrs.from).startsWith(`${stack.componentJid}/`);
   const consumed = new Set<Element>();
   const captures: Values = new Map();
   const lastIq = new Map<string, string>();
@@ -78,20 +111,32 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
   const recorded: string[] = [];
   let release: (() => void) | undefined;
   try {
-    await Promise.all(c.users.map(async (u) => {
-      const username = `${slug}-${u}`;
-      await registerInBand(stack, username);
-      const cl = await connectClient({ service: stack.prosody.c2sService, domain: stack.prosody.domain, username, password: PASSWORD, pubsub: stack.componentJid });
-      await cl.send(xml("presence")); // available, as a client is after login (RFC 6121 §4.2): messages to its bare JID reach it
-      clients.set(u, cl);
-      values.set(u, cl.bare);
-      values.set(`${u}.full`, cl.jid);
-    }));
+    await Promise.all(
+      c.users.map(async (u) => {
+        const username = `${slug}-${u}`;
+        await registerInBand(stack, username);
+        const cl = await connectClient({
+          service: stack.prosody.c2sService,
+          domain: stack.prosody.domain,
+          username,
+          password: PASSWORD,
+          pubsub: stack.componentJid,
+        });
+        // available, as a client is after login (RFC 6121 §4.2): messages to its bare JID reach it
+        await cl.send(xml("presence"));
+        clients.set(u, cl);
+        values.set(u, cl.bare);
+        values.set(`${u}.full`, cl.jid);
+      }),
+    );
     for (const [i, step] of c.steps.entries()) {
       const cl = clients.get(step.user)!;
       if (step.kind === "in") {
         const el = substitute(step.stanza, values, captures);
-        if (el.is("iq")) { lastIq.set(step.user, el.attrs.id); unanswered.add(`${step.user} ${el.attrs.id}`); }
+        if (el.is("iq")) {
+          lastIq.set(step.user, el.attrs.id);
+          unanswered.add(`${step.user} ${el.attrs.id}`);
+        }
         if (step.fault) {
           const f = FAULTS[step.fault];
           if (!f) throw new Error(`${c.file}: unknown fault ${step.fault}`);
@@ -104,7 +149,11 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
       const name = want?.name ?? step.stanzaName ?? "iq";
       const id = name === "iq" ? (want?.attrs.id ?? lastIq.get(step.user)) : undefined;
       const what = `step ${i + 1} of ${c.name}: <${name}${id ? ` id='${id}'` : ""}/> from the service to ${step.user}`;
-      const arrived = await cl.waitFor((s) => !consumed.has(s) && s.name === name && fromService(s) && (id === undefined || s.attrs.id === id), what, 5000);
+      const arrived = await cl.waitFor(
+        (s) => !consumed.has(s) && s.name === name && fromService(s) && (id === undefined || s.attrs.id === id),
+        what,
+        5000,
+      );
       consumed.add(arrived);
       if (id !== undefined) unanswered.delete(`${step.user} ${id}`);
       const got = stanzaOf(arrived);
@@ -124,8 +173,14 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
       void cl.send(xml("iq", { type: "get", to: stack.componentJid, id }, xml("ping", { xmlns: "urn:xmpp:ping" })));
       await cl.waitFor((s) => s.is("iq") && s.attrs.id === id, `the last round trip of ${u}`);
       const extra = cl.received.filter((s) => s.is("message") && fromService(s) && !consumed.has(s));
-      if (RECORD) for (const s of extra) console.log(`${c.file}: unclaimed, for ${u}:\n${pretty(placeholders(stanzaOf(s), values), "    ")}`);
-      else expect(extra.map((s) => canonical(stanzaOf(s))), `${c.file}: messages to ${u} the fixture does not expect`).toEqual([]);
+      if (RECORD)
+        for (const s of extra)
+          console.log(`${c.file}: unclaimed, for ${u}:\n${pretty(placeholders(stanzaOf(s), values), "    ")}`);
+      else
+        expect(
+          extra.map((s) => canonical(stanzaOf(s))),
+          `${c.file}: messages to ${u} the fixture does not expect`,
+        ).toEqual([]);
     }
   } finally {
     release?.();
@@ -134,10 +189,13 @@ async function runCase(stack: Stack, c: WireCase): Promise<void> {
   if (RECORD && recorded.length) {
     const text = readFileSync(c.file, "utf8");
     let n = 0;
-    writeFileSync(c.file, text.replace(/^([ \t]*)(<out\b[^>]*?)\s*\/>/gm, (m, ind: string, open: string) => {
-      const r = recorded[n++];
-      return r === undefined ? m : `${ind}${open}>\n${r}\n${ind}</out>`;
-    }));
+    writeFileSync(
+      c.file,
+      text.replace(/^([ \t]*)(<out\b[^>]*?)\s*\/>/gm, (m, ind: string, open: string) => {
+        const r = recorded[n++];
+        return r === undefined ? m : `${ind}${open}>\n${r}\n${ind}</out>`;
+      }),
+    );
   }
 }
 
@@ -160,15 +218,28 @@ function registerInBand(stack: Stack, username: string): Promise<void> {
     const sock = connect(Number(port), hostname);
     let buf = "";
     let asked = false;
-    const done = (e?: Error) => { sock.end("</stream:stream>"); sock.destroy(); if (e) reject(e); else resolve(); };
+    const done = (e?: Error) => {
+      sock.end("</stream:stream>");
+      sock.destroy();
+      if (e) reject(e);
+      else resolve();
+    };
     sock.setEncoding("utf8");
     sock.on("error", done);
-    sock.on("connect", () => sock.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${stack.prosody.domain}' version='1.0'>`));
+    sock.on("connect", () =>
+      sock.write(
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' " +
+          `to='${stack.prosody.domain}' version='1.0'>`,
+      ),
+    );
     sock.on("data", (d: string) => {
       buf += d;
       if (!asked && buf.includes("</stream:features>")) {
         asked = true;
-        sock.write(`<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>${username}</username><password>${PASSWORD}</password></query></iq>`);
+        sock.write(
+          "<iq type='set' id='reg'><query xmlns='jabber:iq:register'>" +
+            `<username>${username}</username><password>${PASSWORD}</password></query></iq>`,
+        );
       }
       const reply = /<iq[^>]*id=['"]reg['"][^>]*>|<iq[^>]*type=['"](?:result|error)['"][^>]*>/.exec(buf);
       if (!reply) return;

@@ -1,7 +1,16 @@
 // Publishing, validation, notifications and items against a real Prosody and the real component.
 import { xml } from "@xmpp/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventItems, geoloc, isEvent, NS_EVENT, NS_GEOLOC, publishEl, pubsub, type TestClient } from "../support/client.ts";
+import {
+  eventItems,
+  geoloc,
+  isEvent,
+  NS_EVENT,
+  NS_GEOLOC,
+  publishEl,
+  pubsub,
+  type TestClient,
+} from "../support/client.ts";
 import { startStack, type Stack } from "../support/stack.ts";
 
 let stack: Stack;
@@ -31,7 +40,10 @@ describe("service discovery", () => {
   it("lists locations, presence and visible personal nodes in disco#items", async () => {
     await alice.iq("set", publishEl(geoloc({ lat: 1, lon: 2 })));
     const r = await bob.iq("get", xml("query", { xmlns: "http://jabber.org/protocol/disco#items" }));
-    const nodes = r.getChild("query")!.getChildren("item").map((i) => i.attrs.node);
+    const nodes = r
+      .getChild("query")!
+      .getChildren("item")
+      .map((i) => i.attrs.node);
     expect(nodes).toEqual(expect.arrayContaining(["locations", "presence", "alice@localhost"]));
   });
 
@@ -39,8 +51,18 @@ describe("service discovery", () => {
     const r = await bob.iq("get", xml("query", { xmlns: DISCO_INFO, node: "alice@localhost" }));
     const q = r.getChild("query")!;
     expect(q.getChild("identity")!.attrs.type).toBe("leaf");
-    const fields = Object.fromEntries(q.getChild("x", "jabber:x:data")!.getChildren("field").map((f) => [f.attrs.var, f.getChildText("value")]));
-    expect(fields).toMatchObject({ FORM_TYPE: "http://jabber.org/protocol/pubsub#meta-data", "pubsub#itemreply": "publisher", "pubsub#access_model": "open", "pubsub#owner": "alice@localhost" });
+    const fields = Object.fromEntries(
+      q
+        .getChild("x", "jabber:x:data")!
+        .getChildren("field")
+        .map((f) => [f.attrs.var, f.getChildText("value")]),
+    );
+    expect(fields).toMatchObject({
+      FORM_TYPE: "http://jabber.org/protocol/pubsub#meta-data",
+      "pubsub#itemreply": "publisher",
+      "pubsub#access_model": "open",
+      "pubsub#owner": "alice@localhost",
+    });
     const loc = await bob.iq("get", xml("query", { xmlns: DISCO_INFO, node: "locations" }));
     expect(loc.getChild("query")!.getChild("identity")!.attrs.type).toBe("collection");
   });
@@ -53,7 +75,10 @@ describe("service discovery", () => {
 
 describe("publish", () => {
   it("auto-creates the own node, returns the item id and notifies with publisher = bare JID", async () => {
-    const r = await alice.iq("set", publishEl(geoloc({ lat: 52.52, lon: 13.405, accuracy: 12, timestamp: "2026-11-26T10:00:00Z" })));
+    const r = await alice.iq(
+      "set",
+      publishEl(geoloc({ lat: 52.52, lon: 13.405, accuracy: 12, timestamp: "2026-11-26T10:00:00Z" })),
+    );
     const pub = r.getChild("pubsub")!.getChild("publish")!;
     expect(pub.attrs.node).toBe("alice@localhost");
     const id = pub.getChild("item")!.attrs.id;
@@ -69,8 +94,13 @@ describe("publish", () => {
     const el = publishEl(geoloc({ lat: 10, lon: 10 }), "alice@localhost", "forged");
     el.getChild("publish")!.getChild("item")!.attrs.publisher = "mallory@localhost";
     await alice.iq("set", el);
-    const msg = await bob.waitFor((s) => isEvent(s, "alice@localhost", (i) => i.attrs.id === "forged"), "the forged item");
-    expect(msg.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.attrs.publisher).toBe("alice@localhost");
+    const msg = await bob.waitFor(
+      (s) => isEvent(s, "alice@localhost", (i) => i.attrs.id === "forged"),
+      "the forged item",
+    );
+    expect(msg.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.attrs.publisher).toBe(
+      "alice@localhost",
+    );
   });
 
   it("fills a missing timestamp with the receive time", async () => {
@@ -78,7 +108,12 @@ describe("publish", () => {
     const r = await alice.iq("set", publishEl(geoloc({ lat: 5, lon: 6 })));
     const id = r.getChild("pubsub")!.getChild("publish")!.getChild("item")!.attrs.id;
     const items = await bob.iq("get", pubsub(xml("items", { node: "alice@localhost" }, xml("item", { id }))));
-    const ts = items.getChild("pubsub")!.getChild("items")!.getChild("item")!.getChild("geoloc")!.getChildText("timestamp")!;
+    const ts = items
+      .getChild("pubsub")!
+      .getChild("items")!
+      .getChild("item")!
+      .getChild("geoloc")!
+      .getChildText("timestamp")!;
     expect(Date.parse(ts)).toBeGreaterThanOrEqual(before);
   });
 
@@ -113,7 +148,14 @@ describe("publish", () => {
   });
 
   it("refuses two items in one publish", async () => {
-    const el = pubsub(xml("publish", { node: NS_GEOLOC }, xml("item", {}, geoloc({ lat: 1, lon: 1 })), xml("item", {}, geoloc({ lat: 2, lon: 2 }))));
+    const el = pubsub(
+      xml(
+        "publish",
+        { node: NS_GEOLOC },
+        xml("item", {}, geoloc({ lat: 1, lon: 1 })),
+        xml("item", {}, geoloc({ lat: 2, lon: 2 })),
+      ),
+    );
     const e = await alice.iqError("set", el);
     expect([e.condition, e.pubsubCondition]).toEqual(["bad-request", "invalid-payload"]);
   });
@@ -124,7 +166,10 @@ describe("publish", () => {
   });
 
   it("refuses a payload over the cap with not-acceptable + payload-too-big", async () => {
-    const e = await alice.iqError("set", publishEl(geoloc({ lat: 1, lon: 1, text: "x".repeat(1000), description: "y".repeat(1000) })));
+    const e = await alice.iqError(
+      "set",
+      publishEl(geoloc({ lat: 1, lon: 1, text: "x".repeat(1000), description: "y".repeat(1000) })),
+    );
     expect([e.condition, e.pubsubCondition]).toEqual(["not-acceptable", "payload-too-big"]);
   });
 
@@ -139,17 +184,29 @@ describe("publish", () => {
     const r = await alice.iq("set", publishEl(geoloc({})));
     const id = r.getChild("pubsub")!.getChild("publish")!.getChild("item")!.attrs.id;
     const msg = await bob.waitFor((s) => isEvent(s, "alice@localhost", (i) => i.attrs.id === id), "the stop");
-    expect(msg.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.getChild("geoloc")!.children).toHaveLength(0);
+    expect(
+      msg.getChild("event", NS_EVENT)!.getChild("items")!.getChild("item")!.getChild("geoloc")!.children,
+    ).toHaveLength(0);
   });
 
   it("round-trips non-ASCII text byte for byte through a burst", async () => {
     const carol = await stack.user("carol");
     const texts = Array.from({ length: 150 }, (_, i) => `Grüße aus Köln ${i} — 東京 🚲 ${"ß".repeat(i % 37)}`);
-    await Promise.all(texts.map((text, i) => carol.iq("set", publishEl(geoloc({ lat: 50.9, lon: 6.9, text }), NS_GEOLOC, `u${i}`))));
+    await Promise.all(
+      texts.map((text, i) => carol.iq("set", publishEl(geoloc({ lat: 50.9, lon: 6.9, text }), NS_GEOLOC, `u${i}`))),
+    );
     for (const [i, text] of texts.entries()) {
-      const msg = await bob.waitFor((s) => isEvent(s, "carol@localhost", (it) => it.attrs.id === `u${i}`), `carol's item u${i}`);
+      const msg = await bob.waitFor(
+        (s) => isEvent(s, "carol@localhost", (it) => it.attrs.id === `u${i}`),
+        `carol's item u${i}`,
+      );
       // one message may carry several items (XEP-0060 §7.1.2.1): read the one with this id
-      expect(eventItems(msg).find((it) => it.attrs.id === `u${i}`)!.getChild("geoloc")!.getChildText("text")).toBe(text);
+      expect(
+        eventItems(msg)
+          .find((it) => it.attrs.id === `u${i}`)!
+          .getChild("geoloc")!
+          .getChildText("text"),
+      ).toBe(text);
     }
   });
 });
@@ -161,14 +218,28 @@ describe("items", () => {
     const r = await bob.iq("get", pubsub(xml("items", { node: "dave@localhost" })));
     const items = r.getChild("pubsub")!.getChild("items")!.getChildren("item");
     expect(items.map((i) => i.attrs.id)).toEqual(Array.from({ length: 20 }, (_, i) => `d${i + 5}`));
-    expect(items.every((i) => i.attrs.publisher === "dave@localhost" && i.getChild("delay", "urn:xmpp:delay"))).toBe(true);
+    expect(items.every((i) => i.attrs.publisher === "dave@localhost" && i.getChild("delay", "urn:xmpp:delay"))).toBe(
+      true,
+    );
     const last2 = await bob.iq("get", pubsub(xml("items", { node: "dave@localhost", max_items: "2" })));
-    expect(last2.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id)).toEqual(["d23", "d24"]);
+    expect(
+      last2
+        .getChild("pubsub")!
+        .getChild("items")!
+        .getChildren("item")
+        .map((i) => i.attrs.id),
+    ).toEqual(["d23", "d24"]);
   });
 
   it("gives the latest item of every visible publisher on node locations", async () => {
     const r = await bob.iq("get", pubsub(xml("items", { node: "locations" })));
-    const byPublisher = new Map(r.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => [i.attrs.publisher, i.attrs.id]));
+    const byPublisher = new Map(
+      r
+        .getChild("pubsub")!
+        .getChild("items")!
+        .getChildren("item")
+        .map((i) => [i.attrs.publisher, i.attrs.id]),
+    );
     expect(byPublisher.get("dave@localhost")).toBe("d24");
     expect(byPublisher.has("alice@localhost")).toBe(true);
   });
@@ -192,7 +263,13 @@ describe("subscriptions", () => {
     const frank = await stack.user("frank");
     await frank.iq("set", pubsub(xml("subscribe", { node: "locations", jid: frank.bare })));
     const list = await frank.iq("get", pubsub(xml("subscriptions")));
-    expect(list.getChild("pubsub")!.getChild("subscriptions")!.getChildren("subscription").map((s) => s.attrs.node)).toEqual(["locations"]);
+    expect(
+      list
+        .getChild("pubsub")!
+        .getChild("subscriptions")!
+        .getChildren("subscription")
+        .map((s) => s.attrs.node),
+    ).toEqual(["locations"]);
     await frank.iq("set", pubsub(xml("unsubscribe", { node: "locations", jid: frank.bare })));
     const e = await frank.iqError("set", pubsub(xml("unsubscribe", { node: "locations", jid: frank.bare })));
     expect([e.condition, e.pubsubCondition]).toEqual(["unexpected-request", "not-subscribed"]);

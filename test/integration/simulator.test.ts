@@ -39,7 +39,18 @@ class Watch {
 
   private get(jid: string): Seen {
     let s = this.by.get(jid);
-    if (!s) this.by.set(jid, (s = { everPositioned: false, everOnline: false, wentOffline: false, cameBack: false, wentAway: false, stoppedSharing: false }));
+    if (!s)
+      this.by.set(
+        jid,
+        (s = {
+          everPositioned: false,
+          everOnline: false,
+          wentOffline: false,
+          cameBack: false,
+          wentAway: false,
+          stoppedSharing: false,
+        }),
+      );
     return s;
   }
 
@@ -57,7 +68,8 @@ class Watch {
         if (g.text !== undefined) {
           this.notes++;
           const known = Object.values(NOTES).flat() as string[];
-          if (!known.includes(g.text) || !CITIES.berlin.localities.includes(g.locality ?? "")) this.garbled.push(`${g.text} / ${g.locality}`);
+          if (!known.includes(g.text) || !CITIES.berlin.localities.includes(g.locality ?? ""))
+            this.garbled.push(`${g.text} / ${g.locality}`);
         }
         if (g.lat === undefined) s.stoppedSharing = true;
         else s.everPositioned = true;
@@ -80,8 +92,18 @@ class Watch {
     const test = () => check([...this.by.values()]);
     if (test()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for: ${what}\n${JSON.stringify(Object.fromEntries(this.by), null, 1)}`)), timeoutMs);
-      this.waiters.push({ check: test, done: () => { clearTimeout(timer); resolve(); } });
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`timed out waiting for: ${what}\n${JSON.stringify(Object.fromEntries(this.by), null, 1)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        check: test,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 }
@@ -106,9 +128,32 @@ describe("the simulator against Prosody and the service", () => {
   });
 
   it("shows every publisher with position and presence, shows churn, and everyone leaves on stop", async () => {
-    const parsed = parseOptions(["--count", String(COUNT), "--interval", "0.25", "--churn", "6", "--downtime", "2",
-      "--seed", "7", "--prefix", prefix, "--server", stack.prosody.c2sService, "--domain", stack.prosody.domain,
-      "--service", stack.componentJid, "--concurrency", "20", "--timeout", "5000", "--notes", "0.3"]);
+    const parsed = parseOptions([
+      "--count",
+      String(COUNT),
+      "--interval",
+      "0.25",
+      "--churn",
+      "6",
+      "--downtime",
+      "2",
+      "--seed",
+      "7",
+      "--prefix",
+      prefix,
+      "--server",
+      stack.prosody.c2sService,
+      "--domain",
+      stack.prosody.domain,
+      "--service",
+      stack.componentJid,
+      "--concurrency",
+      "20",
+      "--timeout",
+      "5000",
+      "--notes",
+      "0.3",
+    ]);
     if (parsed.kind !== "ok") throw new Error(JSON.stringify(parsed));
     const opts: SimOptions = parsed.options;
     const lines: string[] = [];
@@ -116,15 +161,25 @@ describe("the simulator against Prosody and the service", () => {
     const run: Promise<Stats> = runSimulation(opts, { log: (l) => lines.push(l) }, controller.signal);
     // fails the waits below if the run ends (or throws) before we stop it
     const failed = new Promise<never>((_, reject) => {
-      run.then(() => { if (!controller.signal.aborted) reject(new Error(`the simulation ended early:\n${lines.join("\n")}`)); }, reject);
+      run.then(() => {
+        if (!controller.signal.aborted) reject(new Error(`the simulation ended early:\n${lines.join("\n")}`));
+      }, reject);
     });
     const race = (p: Promise<void>) => Promise.race([p, failed]);
 
-    await race(watch.until(`all ${COUNT} publishers positioned and online`, (all) =>
-      all.filter((s) => s.everPositioned && s.everOnline).length === COUNT));
+    await race(
+      watch.until(
+        `all ${COUNT} publishers positioned and online`,
+        (all) => all.filter((s) => s.everPositioned && s.everOnline).length === COUNT,
+      ),
+    );
     // the snapshot query agrees: one presence item per publisher
     const items = await viewer.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node: NODES.presence })));
-    const ids = items.getChild("pubsub", NS.pubsub)!.getChild("items")!.getChildren("item").map((i: Element) => i.attrs.id as string);
+    const ids = items
+      .getChild("pubsub", NS.pubsub)!
+      .getChild("items")!
+      .getChildren("item")
+      .map((i: Element) => i.attrs.id as string);
     expect(ids.filter((id: string) => id.startsWith(prefix)).length).toBe(COUNT);
 
     await race(watch.until("a publisher going offline and coming back", (all) => all.some((s) => s.cameBack)));
@@ -133,7 +188,11 @@ describe("the simulator against Prosody and the service", () => {
 
     controller.abort();
     const stats = await run;
-    await watch.until("every publisher offline after the stop", (all) => all.length === COUNT && all.every((s) => s.online === false), 15_000);
+    await watch.until(
+      "every publisher offline after the stop",
+      (all) => all.length === COUNT && all.every((s) => s.online === false),
+      15_000,
+    );
     expect(stats.failedRun()).toBe(false);
     expect(stats.failed).toBe(0);
     expect(stats.churn.drop + stats.churn.logout).toBeGreaterThan(0);
@@ -144,9 +203,28 @@ describe("the simulator against Prosody and the service", () => {
 
   it("configures the access model of each node: whitelisted publishers stay invisible to the viewer", async () => {
     const hidden = `${prefix}wl-`;
-    const parsed = parseOptions(["--count", "3", "--interval", "0.25", "--churn", "0", "--duration", "2", "--seed", "8",
-      "--prefix", hidden, "--access-model", "whitelist", "--server", stack.prosody.c2sService,
-      "--domain", stack.prosody.domain, "--service", stack.componentJid]);
+    const parsed = parseOptions([
+      "--count",
+      "3",
+      "--interval",
+      "0.25",
+      "--churn",
+      "0",
+      "--duration",
+      "2",
+      "--seed",
+      "8",
+      "--prefix",
+      hidden,
+      "--access-model",
+      "whitelist",
+      "--server",
+      stack.prosody.c2sService,
+      "--domain",
+      stack.prosody.domain,
+      "--service",
+      stack.componentJid,
+    ]);
     if (parsed.kind !== "ok") throw new Error(JSON.stringify(parsed));
     const lines: string[] = [];
     const stats = await runSimulation(parsed.options, { log: (l) => lines.push(l) }, new AbortController().signal);
@@ -154,7 +232,10 @@ describe("the simulator against Prosody and the service", () => {
     expect([...stats.errorKinds.keys()]).toEqual([]);
     for (const node of [NODES.locations, NODES.presence]) {
       const res = await viewer.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node })));
-      const visible = res.getChild("pubsub", NS.pubsub)!.getChild("items")!.getChildren("item")
+      const visible = res
+        .getChild("pubsub", NS.pubsub)!
+        .getChild("items")!
+        .getChildren("item")
         .filter((i: Element) => String(i.attrs.publisher ?? i.attrs.id).startsWith(hidden));
       expect(visible.map((i: Element) => i.toString())).toEqual([]);
     }

@@ -19,7 +19,13 @@ const NOTE = "Café Müller – Straße 7, 東京 🚲";
 /** Registers `name@localhost` and logs it in with slixmpp as client `name`. */
 async function login(name: string): Promise<string> {
   stack.prosody.register(name, "pw");
-  const r = await sx.call<{ jid: string }>("connect", { client: name, jid: `${name}@localhost/sx`, password: "pw", host: "127.0.0.1", port: stack.prosody.c2sPort });
+  const r = await sx.call<{ jid: string }>("connect", {
+    client: name,
+    jid: `${name}@localhost/sx`,
+    password: "pw",
+    host: "127.0.0.1",
+    port: stack.prosody.c2sPort,
+  });
   return r.jid;
 }
 
@@ -28,13 +34,24 @@ let published: Promise<{ fix: Record<string, string | number>; ack: unknown }> |
 function sxpubPublished() {
   return (published ??= (async () => {
     await login("sxpub");
-    const fix = { lat: 52.52, lon: 13.405, accuracy: 12, text: NOTE, timestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
-    return { fix, ack: await sx.call("publish", { client: "sxpub", to: service, node: NS_GEOLOC, id: "here-1", geoloc: fix }) };
+    const fix = {
+      lat: 52.52,
+      lon: 13.405,
+      accuracy: 12,
+      text: NOTE,
+      timestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    };
+    return {
+      fix,
+      ack: await sx.call("publish", { client: "sxpub", to: service, node: NS_GEOLOC, id: "here-1", geoloc: fix }),
+    };
   })());
 }
 
-const itemsOf = (node: string, pred: (i: SlixmppItem) => boolean = () => true) => (e: SlixmppEvent) =>
-  e.client === "viewer" && e.node === node && e.items.some(pred);
+const itemsOf =
+  (node: string, pred: (i: SlixmppItem) => boolean = () => true) =>
+  (e: SlixmppEvent) =>
+    e.client === "viewer" && e.node === node && e.items.some(pred);
 const hasId = (id: string) => (i: SlixmppItem) => "id" in i && i.id === id;
 
 beforeAll(async () => {
@@ -44,13 +61,20 @@ beforeAll(async () => {
   // a map-like viewer: directed presence (its full-JID subscriptions are temporary), then locations and presence
   await login("viewer");
   await sx.call("presence", { client: "viewer", to: service });
-  for (const node of ["locations", "presence"]) expect(await sx.call("subscribe", { client: "viewer", to: service, node })).toEqual({ subscription: "subscribed" });
+  for (const node of ["locations", "presence"])
+    expect(await sx.call("subscribe", { client: "viewer", to: service, node })).toEqual({ subscription: "subscribed" });
 });
-afterAll(async () => { await sx?.stop(); await stack?.stop(); });
+afterAll(async () => {
+  await sx?.stop();
+  await stack?.stop();
+});
 
 describe("slixmpp as a viewer and a publisher", () => {
   it("reads the service's disco#info: identity pubsub/service and every feature", async () => {
-    const info = await sx.call<{ identities: string[][]; features: string[] }>("disco_info", { client: "viewer", to: service });
+    const info = await sx.call<{ identities: string[][]; features: string[] }>("disco_info", {
+      client: "viewer",
+      to: service,
+    });
     expect(info.identities).toEqual([["pubsub", "service", "Geolocation presence"]]);
     expect(info.features).toEqual([...SERVICE_FEATURES].sort());
   });
@@ -65,9 +89,16 @@ describe("slixmpp as a viewer and a publisher", () => {
 
   it("reads a node's disco#info: leaf or collection, pubsub#itemreply = publisher", async () => {
     await sxpubPublished();
-    const node = await sx.call<{ identities: string[][]; forms: Record<string, Record<string, string>> }>("disco_info", { client: "viewer", to: service, node: "sxpub@localhost" });
+    const node = await sx.call<{ identities: string[][]; forms: Record<string, Record<string, string>> }>(
+      "disco_info",
+      { client: "viewer", to: service, node: "sxpub@localhost" },
+    );
     expect(node.identities).toEqual([["pubsub", "leaf", null]]); // no name
-    expect(node.forms[META]).toMatchObject({ "pubsub#owner": "sxpub@localhost", "pubsub#itemreply": "publisher", "pubsub#type": NS_GEOLOC });
+    expect(node.forms[META]).toMatchObject({
+      "pubsub#owner": "sxpub@localhost",
+      "pubsub#itemreply": "publisher",
+      "pubsub#type": NS_GEOLOC,
+    });
     const locations = await sx.call<typeof node>("disco_info", { client: "viewer", to: service, node: "locations" });
     expect(locations.identities).toEqual([["pubsub", "collection", null]]);
     expect(locations.forms[META]).toMatchObject({ "pubsub#node_type": "collection", "pubsub#itemreply": "publisher" });
@@ -78,37 +109,95 @@ describe("slixmpp as a viewer and a publisher", () => {
     await other.iq("set", publishEl(geoloc({ lat: 48.85, lon: 2.35 }), undefined, "there-1"));
     await sxpubPublished();
     const own = await sx.call<SlixmppItem[]>("items", { client: "viewer", to: service, node: "sxpub@localhost" });
-    expect(own).toEqual([expect.objectContaining({ id: "here-1", publisher: "sxpub@localhost", geoloc: expect.objectContaining({ text: NOTE }) })]);
-    const all = await sx.call<Array<{ id: string; publisher: string | null }>>("items", { client: "viewer", to: service, node: "locations" });
-    expect(all.map((i) => [i.id, i.publisher])).toEqual(expect.arrayContaining([["here-1", "sxpub@localhost"], ["there-1", "jspub@localhost"]]));
+    expect(own).toEqual([
+      expect.objectContaining({
+        id: "here-1",
+        publisher: "sxpub@localhost",
+        geoloc: expect.objectContaining({ text: NOTE }),
+      }),
+    ]);
+    const all = await sx.call<Array<{ id: string; publisher: string | null }>>("items", {
+      client: "viewer",
+      to: service,
+      node: "locations",
+    });
+    expect(all.map((i) => [i.id, i.publisher])).toEqual(
+      expect.arrayContaining([
+        ["here-1", "sxpub@localhost"],
+        ["there-1", "jspub@localhost"],
+      ]),
+    );
     for (const i of all) expect(i.publisher).toMatch(/^[^@/]+@localhost$/); // every item, of whichever publisher
   });
 
-  it("shows a user who only publishes to its own PEP node with slixmpp, and its disconnect as unavailable", async () => {
-    await login("sxpep");
-    // the user adds the service as a contact (subscribe) and shares presence back: slixmpp approves the service's
-    // own request by itself (auto_authorize), as most clients do when they asked first
-    await sx.call("presence", { client: "sxpep" });
-    await sx.call("presence", { client: "sxpep", to: service, type: "subscribe" });
-    expect(await sx.call("pep_publish", { client: "sxpep", id: "pep-1", geoloc: { lat: 40.4168, lon: -3.7038, text: NOTE } })).toEqual({ id: "pep-1" });
-    const ev = await sx.waitEvent(itemsOf("sxpep@localhost", hasId("pep-1")), "sxpep's PEP fix on locations");
-    expect(ev.items).toEqual([{ id: "pep-1", publisher: "sxpep@localhost", geoloc: expect.objectContaining({ lat: 40.4168, lon: -3.7038, text: NOTE }) }]);
-    const presence = (type: string) => itemsOf("presence", (i) => "id" in i && i.id === "sxpep@localhost" && i.presence === type);
-    await sx.waitEvent(presence("available"), "sxpep available on presence");
-    await sx.call("disconnect", { client: "sxpep" });
-    const gone = await sx.waitEvent(presence("unavailable"), "sxpep unavailable on presence");
-    expect(gone.items).toEqual([{ id: "sxpep@localhost", publisher: "sxpep@localhost", presence: "unavailable", from: "sxpep@localhost" }]);
-  });
+  it(
+    "shows a user who only publishes to its own PEP node with slixmpp, " + "and its disconnect as unavailable",
+    async () => {
+      await login("sxpep");
+      // the user adds the service as a contact (subscribe) and shares presence back: slixmpp approves the service's
+      // own request by itself (auto_authorize), as most clients do when they asked first
+      await sx.call("presence", { client: "sxpep" });
+      await sx.call("presence", { client: "sxpep", to: service, type: "subscribe" });
+      expect(
+        await sx.call("pep_publish", {
+          client: "sxpep",
+          id: "pep-1",
+          geoloc: { lat: 40.4168, lon: -3.7038, text: NOTE },
+        }),
+      ).toEqual({ id: "pep-1" });
+      const ev = await sx.waitEvent(itemsOf("sxpep@localhost", hasId("pep-1")), "sxpep's PEP fix on locations");
+      expect(ev.items).toEqual([
+        {
+          id: "pep-1",
+          publisher: "sxpep@localhost",
+          geoloc: expect.objectContaining({ lat: 40.4168, lon: -3.7038, text: NOTE }),
+        },
+      ]);
+      const presence = (type: string) =>
+        itemsOf("presence", (i) => "id" in i && i.id === "sxpep@localhost" && i.presence === type);
+      await sx.waitEvent(presence("available"), "sxpep available on presence");
+      await sx.call("disconnect", { client: "sxpep" });
+      const gone = await sx.waitEvent(presence("unavailable"), "sxpep unavailable on presence");
+      expect(gone.items).toEqual([
+        { id: "sxpep@localhost", publisher: "sxpep@localhost", presence: "unavailable", from: "sxpep@localhost" },
+      ]);
+    },
+  );
 });
 
 describe("multi-item events", () => {
   it("reads every <item/> of one <items/> (a crafted event from the service's JID)", async () => {
-    const item = (id: string, lat: number) => xml("item", { id, publisher: "crafted@localhost" }, geoloc({ lat, lon: 1, text: `${NOTE} ${id}` }));
-    await stack.entity.send(xml("message", { type: "headline", from: service, to: `viewer@localhost/sx` },
-      xml("event", { xmlns: NS_EVENT }, xml("items", { node: "crafted@localhost" }, item("c1", 1), item("c2", 2), xml("retract", { id: "c0" }), item("c3", 3)))));
+    const item = (id: string, lat: number) =>
+      xml("item", { id, publisher: "crafted@localhost" }, geoloc({ lat, lon: 1, text: `${NOTE} ${id}` }));
+    await stack.entity.send(
+      xml(
+        "message",
+        { type: "headline", from: service, to: `viewer@localhost/sx` },
+        xml(
+          "event",
+          { xmlns: NS_EVENT },
+          xml(
+            "items",
+            { node: "crafted@localhost" },
+            item("c1", 1),
+            item("c2", 2),
+            xml("retract", { id: "c0" }),
+            item("c3", 3),
+          ),
+        ),
+      ),
+    );
     const ev = await sx.waitEvent(itemsOf("crafted@localhost"), "the crafted event");
-    expect(ev.items.map((i) => ("retract" in i ? `-${i.retract}` : `${i.id} ${i.publisher} ${i.geoloc?.lat} ${i.geoloc?.text}`))).toEqual([
-      `c1 crafted@localhost 1 ${NOTE} c1`, `c2 crafted@localhost 2 ${NOTE} c2`, "-c0", `c3 crafted@localhost 3 ${NOTE} c3`]);
+    expect(
+      ev.items.map((i) =>
+        "retract" in i ? `-${i.retract}` : `${i.id} ${i.publisher} ${i.geoloc?.lat} ${i.geoloc?.text}`,
+      ),
+    ).toEqual([
+      `c1 crafted@localhost 1 ${NOTE} c1`,
+      `c2 crafted@localhost 2 ${NOTE} c2`,
+      "-c0",
+      `c3 crafted@localhost 3 ${NOTE} c3`,
+    ]);
     expect(sx.events.filter(itemsOf("crafted@localhost"))).toHaveLength(1); // one message, reported once
     // slixmpp 1.8.3's xep_0060 plugin fails on it (KeyError on the message's xml:lang, which Prosody always sets) and
     // raises no pubsub_publish: an application on that event API loses every multi-item notification. When this
@@ -122,9 +211,16 @@ describe("multi-item events", () => {
     const burst = await stack.user("burster");
     const ids = ["b1", "b2", "b3"]; // the rate limit's burst (ERROR_STACK): all are accepted
     // one socket write: Prosody reads them together and hands them to the component together
-    const iqs = ids.map((id, i) => xml("iq", { type: "set", to: service, id }, publishEl(geoloc({ lat: 10 + i, lon: 20 }), undefined, id)).toString());
+    const iqs = ids.map((id, i) =>
+      xml(
+        "iq",
+        { type: "set", to: service, id },
+        publishEl(geoloc({ lat: 10 + i, lon: 20 }), undefined, id),
+      ).toString(),
+    );
     await (burst.xmpp as unknown as { write(s: string): Promise<void> }).write(iqs.join(""));
-    for (const id of ids) await burst.waitFor((s) => s.is("iq") && s.attrs.id === id && s.attrs.type === "result", `the ack of ${id}`);
+    for (const id of ids)
+      await burst.waitFor((s) => s.is("iq") && s.attrs.id === id && s.attrs.type === "result", `the ack of ${id}`);
     await sx.waitEvent(itemsOf("burster@localhost", hasId("b3")), "the burst's last item");
     const events = sx.events.filter(itemsOf("burster@localhost"));
     expect(events.map((e) => e.items.map((i) => ("id" in i ? i.id : "")))).toEqual([ids]);
@@ -143,15 +239,25 @@ describe("errors as slixmpp reports them", () => {
       const name = `sxrefused${i}`;
       const full = await login(name);
       const me = { bare: `${name}@localhost`, full };
-      for (const b of c.before?.(me) ?? []) await sx.call("iq", { client: name, to: service, type: b.iq, xml: b.child.toString() });
+      for (const b of c.before?.(me) ?? [])
+        await sx.call("iq", { client: name, to: service, type: b.iq, xml: b.child.toString() });
       const r = c.request(me);
       const release = c.fault?.(stack.dbFile);
       let got;
       try {
-        got = "iq" in r
-          ? await sx.callError("iq", { client: name, to: service, type: r.iq, xml: r.child.toString() })
-          : (await sx.call<{ error: unknown }>("message_error", { client: name, to: service, xml: r.message.toString() })).error;
-      } finally { release?.(); }
+        got =
+          "iq" in r
+            ? await sx.callError("iq", { client: name, to: service, type: r.iq, xml: r.child.toString() })
+            : (
+                await sx.call<{ error: unknown }>("message_error", {
+                  client: name,
+                  to: service,
+                  xml: r.message.toString(),
+                })
+              ).error;
+      } finally {
+        release?.();
+      }
       expect(got).toEqual({
         type: c.expect.type,
         condition: known(c.expect.condition),

@@ -5,7 +5,9 @@ import { afterAll, expect, it } from "vitest";
 import { startScriptedPeer } from "../support/scripted-peer.ts";
 
 const cleanup: Array<() => unknown> = [];
-afterAll(async () => { for (const f of cleanup.reverse()) await f(); });
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f();
+});
 
 it("decodes UTF-8 as a stream when TCP splits a character between two reads", async () => {
   const { socket: peer, service: svc, received, waitFor, close } = await startScriptedPeer();
@@ -13,11 +15,16 @@ it("decodes UTF-8 as a stream when TCP splits a character between two reads", as
 
   const text = "Grüße aus Köln";
   const publish = Buffer.from(
-    "<iq type='set' id='pub' from='alice@localhost/r' to='geo.localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>" +
-    "<publish node='http://jabber.org/protocol/geoloc'><item id='i1'><geoloc xmlns='http://jabber.org/protocol/geoloc'>" +
-    `<lat>50.9</lat><lon>6.9</lon><text>${text}</text></geoloc></item></publish></pubsub></iq>`, "utf8");
+    "<iq type='set' id='pub' from='alice@localhost/r' to='geo.localhost'>" +
+      "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='http://jabber.org/protocol/geoloc'>" +
+      "<item id='i1'><geoloc xmlns='http://jabber.org/protocol/geoloc'>" +
+      `<lat>50.9</lat><lon>6.9</lon><text>${text}</text></geoloc></item></publish></pubsub></iq>`,
+    "utf8",
+  );
   const cut = publish.indexOf(Buffer.from("ü")) + 1; // inside the two bytes of "ü"
-  const ping = Buffer.from("<iq type='get' id='ping1' from='alice@localhost/r' to='geo.localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+  const ping = Buffer.from(
+    "<iq type='get' id='ping1' from='alice@localhost/r' to='geo.localhost'><ping xmlns='urn:xmpp:ping'/></iq>",
+  );
   peer.write(Buffer.concat([ping, publish.subarray(0, cut)]));
   await waitFor("ping1"); // the component has read (and answered) the first chunk
   peer.write(publish.subarray(cut));

@@ -14,10 +14,16 @@ export class IqError extends Error {
     super(`iq error: ${err?.toString()}`);
   }
   get condition(): string | undefined {
-    return this.reply.getChild("error")?.getChildElements().find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas" && c.name !== "text")?.name;
+    return this.reply
+      .getChild("error")
+      ?.getChildElements()
+      .find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas" && c.name !== "text")?.name;
   }
   get pubsubCondition(): string | undefined {
-    return this.reply.getChild("error")?.getChildElements().find((c) => c.attrs.xmlns === `${NS_PUBSUB}#errors`)?.name;
+    return this.reply
+      .getChild("error")
+      ?.getChildElements()
+      .find((c) => c.attrs.xmlns === `${NS_PUBSUB}#errors`)?.name;
   }
 }
 
@@ -29,18 +35,28 @@ export class TestClient {
   private pending = new Map<string, (s: Element) => void>();
   private n = 0;
 
-  constructor(readonly xmpp: Client, readonly jid: string, readonly service: string) {
+  constructor(
+    readonly xmpp: Client,
+    readonly jid: string,
+    readonly service: string,
+  ) {
     xmpp.on("stanza", (s: Element) => {
       if (s.is("iq") && (s.attrs.type === "result" || s.attrs.type === "error")) {
         const r = this.pending.get(s.attrs.id);
-        if (r) { this.pending.delete(s.attrs.id); r(s); return; }
+        if (r) {
+          this.pending.delete(s.attrs.id);
+          r(s);
+          return;
+        }
       }
       this.received.push(s);
       this.waiters = this.waiters.filter((w) => (w.pred(s) ? (w.resolve(s), false) : true));
     });
   }
 
-  get bare(): string { return this.jid.split("/")[0]; }
+  get bare(): string {
+    return this.jid.split("/")[0];
+  }
 
   /** Resolves with the first stanza (already received or future) matching `pred`. */
   waitFor(pred: (s: Element) => boolean, what = "a matching stanza", timeoutMs = 15_000): Promise<Element> {
@@ -48,7 +64,13 @@ export class TestClient {
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.jid}: timed out waiting for ${what}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (s) => { clearTimeout(timer); resolve(s); } });
+      this.waiters.push({
+        pred,
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+      });
     });
   }
 
@@ -74,10 +96,16 @@ export class TestClient {
     }
   }
 
-  send(el: Element): Promise<void> { return this.xmpp.send(el); }
+  send(el: Element): Promise<void> {
+    return this.xmpp.send(el);
+  }
 
   async stop(): Promise<void> {
-    try { await this.xmpp.stop(); } catch { /* already gone */ }
+    try {
+      await this.xmpp.stop();
+    } catch {
+      /* already gone */
+    }
   }
 
   /** Drops the TCP connection without a goodbye (as a phone losing signal does). */
@@ -86,17 +114,28 @@ export class TestClient {
   }
 }
 
-export async function connectClient(opts: { service: string; domain: string; username: string; password: string; resource?: string; pubsub: string; timeoutMs?: number }): Promise<TestClient> {
+export async function connectClient(opts: {
+  service: string;
+  domain: string;
+  username: string;
+  password: string;
+  resource?: string;
+  pubsub: string;
+  timeoutMs?: number;
+}): Promise<TestClient> {
   const xmpp = client({
     ...(opts.timeoutMs && { timeout: opts.timeoutMs }),
     service: opts.service,
     domain: opts.domain,
     resource: opts.resource ?? "test",
     // PLAIN on loopback: SCRAM-SHA-1 in JS costs ~1 s of CPU per login (component/PLATFORM.md)
-    credentials: (auth: (c: object, m: string) => Promise<void>) => auth({ username: opts.username, password: opts.password }, "PLAIN"),
+    credentials: (auth: (c: object, m: string) => Promise<void>) =>
+      auth({ username: opts.username, password: opts.password }, "PLAIN"),
   } as Parameters<typeof client>[0]);
   xmpp.on("error", () => {}); // surfaced through start() and the tests' own waits
-  xmpp.on("connect", () => (xmpp as unknown as { socket?: { setEncoding(e: string): void } }).socket?.setEncoding("utf8"));
+  xmpp.on("connect", () =>
+    (xmpp as unknown as { socket?: { setEncoding(e: string): void } }).socket?.setEncoding("utf8"),
+  );
   (xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
   await startEntity(xmpp as unknown as Parameters<typeof startEntity>[0]);
   return new TestClient(xmpp, xmpp.jid!.toString(), opts.pubsub);
@@ -107,7 +146,11 @@ export const pubsub = (...children: Element[]) => xml("pubsub", { xmlns: NS_PUBS
 export const owner = (...children: Element[]) => xml("pubsub", { xmlns: NS_OWNER }, ...children);
 
 export function geoloc(fields: Record<string, string | number>, lang?: string): Element {
-  return xml("geoloc", lang ? { xmlns: NS_GEOLOC, "xml:lang": lang } : { xmlns: NS_GEOLOC }, ...Object.entries(fields).map(([k, v]) => xml(k, {}, String(v))));
+  return xml(
+    "geoloc",
+    lang ? { xmlns: NS_GEOLOC, "xml:lang": lang } : { xmlns: NS_GEOLOC },
+    ...Object.entries(fields).map(([k, v]) => xml(k, {}, String(v))),
+  );
 }
 
 export function publishEl(payload: Element | undefined, node = NS_GEOLOC, id?: string): Element {
@@ -119,6 +162,14 @@ export function isEvent(s: Element, node: string, pred: (item: Element) => boole
   const items = s.getChild("event", NS_EVENT)?.getChild("items");
   return s.is("message") && items?.attrs.node === node && items.getChildren("item").some(pred);
 }
+
+/** The publishers of every item `c` received in a notification so far. */
+export const publishersSeen = (c: TestClient) =>
+  new Set(
+    c.received
+      .flatMap((m) => m.getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? [])
+      .map((i) => i.attrs.publisher),
+  );
 
 /**
  * Every <item/> (or, with `retracts`, every <retract/>) of a notification, in order: one message may carry several

@@ -37,9 +37,15 @@ function freeOn(address: string, port: number): Promise<boolean> {
   });
 }
 
-export async function startEjabberdCluster(count: number, opts: Omit<EjabberdOptions, "node" | "again"> = {}): Promise<EjabberdCluster> {
+export async function startEjabberdCluster(
+  count: number,
+  opts: Omit<EjabberdOptions, "node" | "again"> = {},
+): Promise<EjabberdCluster> {
   const home = mkdtempSync(join(tmpdir(), "geo-ejd-cluster-"));
-  const ids = { uid: Number(spawnSync("id", ["-u", "ejabberd"], { encoding: "utf8" }).stdout), gid: Number(spawnSync("id", ["-g", "ejabberd"], { encoding: "utf8" }).stdout) };
+  const ids = {
+    uid: Number(spawnSync("id", ["-u", "ejabberd"], { encoding: "utf8" }).stdout),
+    gid: Number(spawnSync("id", ["-g", "ejabberd"], { encoding: "utf8" }).stdout),
+  };
   const cookie = join(home, ".erlang.cookie");
   writeFileSync(cookie, randomBytes(16).toString("hex"), { mode: 0o400 });
   chownSync(home, ids.uid, ids.gid);
@@ -60,7 +66,9 @@ export async function startEjabberdCluster(count: number, opts: Omit<EjabberdOpt
   try {
     // one after another: node 1 creates the schema, the others join it
     for (const [i, address] of addresses.entries()) {
-      nodes.push(await startEjabberd({ ...opts, node: { name: `ejd${i + 1}@${address}`, address, distPort, home, secret } }));
+      nodes.push(
+        await startEjabberd({ ...opts, node: { name: `ejd${i + 1}@${address}`, address, distPort, home, secret } }),
+      );
     }
     // listeners open before ejabberd's application has finished starting; join_cluster restarts that application,
     // and doing so mid-start fails ({not_started,sasl}): wait for `started` (ejabberdctl status says running)
@@ -76,11 +84,21 @@ export async function startEjabberdCluster(count: number, opts: Omit<EjabberdOpt
   }
   const running = async (via = 0) => {
     const out = await nodes[via].ctl("list_cluster");
-    return out.split(/\s+/).map((s) => s.replace(/^'|'$/g, "")).filter(Boolean).sort();
+    return out
+      .split(/\s+/)
+      .map((s) => s.replace(/^'|'$/g, ""))
+      .filter(Boolean)
+      .sort();
   };
-  const want = nodes.map((n) => n.nodeName).sort().join(" ");
+  const want = nodes
+    .map((n) => n.nodeName)
+    .sort()
+    .join(" ");
   const got = (await running()).join(" ");
-  if (got !== want) { await stopAll(); throw new Error(`the cluster has ${got}, expected ${want}`); }
+  if (got !== want) {
+    await stopAll();
+    throw new Error(`the cluster has ${got}, expected ${want}`);
+  }
   return {
     nodes,
     running,

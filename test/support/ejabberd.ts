@@ -69,22 +69,35 @@ export interface Ejabberd {
 function userIds(name: string): { uid: number; gid: number } {
   const u = spawnSync("id", ["-u", name], { encoding: "utf8" });
   const g = spawnSync("id", ["-g", name], { encoding: "utf8" });
-  if (u.status !== 0 || g.status !== 0) throw new Error(`no system user "${name}": is ejabberd installed? Install it with: ${EJABBERD_INSTALL}`);
+  if (u.status !== 0 || g.status !== 0)
+    throw new Error(`no system user "${name}": is ejabberd installed? Install it with: ${EJABBERD_INSTALL}`);
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
 const q = (s: string) => JSON.stringify(s); // YAML accepts JSON strings
 
-export function ejabberdConfig(o: { domain: string; component: string; secret: string; c2sPort: number; componentPort: number;
-  privatePorts: Record<string, number>; componentNumber?: number; balancing: string }): string {
-  const privates = Object.entries(o.privatePorts).map(([host, port]) => `
+export function ejabberdConfig(o: {
+  domain: string;
+  component: string;
+  secret: string;
+  c2sPort: number;
+  componentPort: number;
+  privatePorts: Record<string, number>;
+  componentNumber?: number;
+  balancing: string;
+}): string {
+  const privates = Object.entries(o.privatePorts)
+    .map(
+      ([host, port]) => `
   - port: ${port}
     ip: "127.0.0.1"
     module: ejabberd_service
     global_routes: false
     hosts:
       ${q(host)}:
-        password: ${q(o.secret)}`).join("");
+        password: ${q(o.secret)}`,
+    )
+    .join("");
   return `# generated for a test: loopback only, plain passwords, open registration (TESTS ONLY)
 hosts:
   - ${q(o.domain)}
@@ -112,11 +125,15 @@ access_rules:
     allow: all
   local:
     allow: local
-${o.componentNumber ? `domain_balancing:
+${
+  o.componentNumber
+    ? `domain_balancing:
   ${q(o.component)}:
     type: ${o.balancing}
     component_number: ${o.componentNumber}
-` : ""}modules:
+`
+    : ""
+}modules:
   mod_disco: {}
   mod_last: {}
   mod_ping: {}
@@ -132,7 +149,9 @@ ${o.componentNumber ? `domain_balancing:
 
 export async function startEjabberd(opts: EjabberdOptions = {}): Promise<Ejabberd> {
   if (!existsSync("/usr/bin/erl") || !existsSync(join(ERL_LIBS, "ejabberd-23.01"))) {
-    throw new Error(`ejabberd 23.01 is not installed (${ERL_LIBS}/ejabberd-23.01 missing). Install it with: ${EJABBERD_INSTALL}`);
+    throw new Error(
+      `ejabberd 23.01 is not installed (${ERL_LIBS}/ejabberd-23.01 missing). Install it with: ${EJABBERD_INSTALL}`,
+    );
   }
   const ids = userIds("ejabberd");
   const again = opts.again;
@@ -141,28 +160,71 @@ export async function startEjabberd(opts: EjabberdOptions = {}): Promise<Ejabber
   const domain = again?.domain ?? opts.domain ?? "localhost";
   const component = again?.component ?? opts.component ?? `geo.${domain}`;
   const secret = again?.componentSecret ?? opts.node?.secret ?? `test-${Math.random().toString(36).slice(2)}`;
-  const c2sPort = again?.c2sPort ?? await freePort();
-  const componentPort = again?.componentPort ?? await freePort();
+  const c2sPort = again?.c2sPort ?? (await freePort());
+  const componentPort = again?.componentPort ?? (await freePort());
   const privatePorts: Record<string, number> = {};
-  for (const h of opts.privateComponents ?? []) privatePorts[h] = again ? Number(again.privateServices[h].split(":").at(-1)) : await freePort();
+  for (const h of opts.privateComponents ?? [])
+    privatePorts[h] = again ? Number(again.privateServices[h].split(":").at(-1)) : await freePort();
   const node = opts.node;
-  const distPort = again?.distPort ?? node?.distPort ?? await freePort();
+  const distPort = again?.distPort ?? node?.distPort ?? (await freePort());
   const nodeName = again?.nodeName ?? node?.name ?? `geo${c2sPort}@localhost`;
   const home = node?.home ?? dir;
   const cfg = join(dir, "ejabberd.yml");
   writeFileSync(join(dir, "inetrc"), "%% ejabberdctl points ERL_INETRC here; nothing to configure\n");
-  writeFileSync(cfg, ejabberdConfig({ domain, component, secret, c2sPort, componentPort, privatePorts, componentNumber: opts.componentNumber, balancing: opts.balancing ?? "bare_source" }));
-  for (const p of [dir, join(dir, "spool"), join(dir, "logs"), cfg, join(dir, "inetrc")]) chownSync(p, ids.uid, ids.gid);
+  writeFileSync(
+    cfg,
+    ejabberdConfig({
+      domain,
+      component,
+      secret,
+      c2sPort,
+      componentPort,
+      privatePorts,
+      componentNumber: opts.componentNumber,
+      balancing: opts.balancing ?? "bare_source",
+    }),
+  );
+  for (const p of [dir, join(dir, "spool"), join(dir, "logs"), cfg, join(dir, "inetrc")])
+    chownSync(p, ids.uid, ids.gid);
   const logFile = join(dir, "logs", "ejabberd.log");
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, EJABBERD_CONFIG_PATH: cfg, EJABBERD_LOG_PATH: logFile, ERL_LIBS, LANG: "C.UTF-8" };
-  const proc: ChildProcess = spawn("/usr/bin/erl", [
-    node ? "-name" : "-sname", nodeName, "+K", "true", "-erl_epmd_port", String(distPort), "-start_epmd", "false",
-    "-kernel", "inet_dist_use_interface", `{${(node?.address ?? "127.0.0.1").replace(/\./g, ",")}}`, "-mnesia", "dir", `"${join(dir, "spool")}"`,
-    "-s", "ejabberd", "-noinput",
-  ], { ...ids, cwd: dir, stdio: ["ignore", "pipe", "pipe"], env });
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    EJABBERD_CONFIG_PATH: cfg,
+    EJABBERD_LOG_PATH: logFile,
+    ERL_LIBS,
+    LANG: "C.UTF-8",
+  };
+  const proc: ChildProcess = spawn(
+    "/usr/bin/erl",
+    [
+      node ? "-name" : "-sname",
+      nodeName,
+      "+K",
+      "true",
+      "-erl_epmd_port",
+      String(distPort),
+      "-start_epmd",
+      "false",
+      "-kernel",
+      "inet_dist_use_interface",
+      `{${(node?.address ?? "127.0.0.1").replace(/\./g, ",")}}`,
+      "-mnesia",
+      "dir",
+      `"${join(dir, "spool")}"`,
+      "-s",
+      "ejabberd",
+      "-noinput",
+    ],
+    { ...ids, cwd: dir, stdio: ["ignore", "pipe", "pipe"], env },
+  );
   let out = "";
-  proc.stdout!.on("data", (d) => { out += d; });
-  proc.stderr!.on("data", (d) => { out += d; });
+  proc.stdout!.on("data", (d) => {
+    out += d;
+  });
+  proc.stderr!.on("data", (d) => {
+    out += d;
+  });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
   const log = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "") + out;
   const kill = async (signal: "SIGTERM" | "SIGKILL") => {
@@ -179,25 +241,57 @@ export async function startEjabberd(opts: EjabberdOptions = {}): Promise<Ejabber
   };
   // ejabberdctl as an operator runs it: its own hidden Erlang node that connects to this one (-dist_listen false:
   // it listens on nothing), with this node's config dir, spool and the cluster's cookie
-  const ctl = (...args: string[]) => new Promise<string>((resolve, reject) => {
-    const c = spawn("/usr/sbin/ejabberdctl", ["--config-dir", dir, "--spool", join(dir, "spool"), "--logs", join(dir, "logs"), "--node", nodeName, ...args],
-      { ...ids, cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...env, ERL_DIST_PORT: String(distPort) } });
-    let text = "";
-    c.stdout!.on("data", (d) => { text += d; });
-    c.stderr!.on("data", (d) => { text += d; });
-    c.once("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`ejabberdctl ${args.join(" ")} (${nodeName}) exited ${code}:\n${text.slice(0, 1500)}`))));
-  });
+  const ctl = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const c = spawn(
+        "/usr/sbin/ejabberdctl",
+        ["--config-dir", dir, "--spool", join(dir, "spool"), "--logs", join(dir, "logs"), "--node", nodeName, ...args],
+        { ...ids, cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...env, ERL_DIST_PORT: String(distPort) } },
+      );
+      let text = "";
+      c.stdout!.on("data", (d) => {
+        text += d;
+      });
+      c.stderr!.on("data", (d) => {
+        text += d;
+      });
+      c.once("exit", (code) =>
+        code === 0
+          ? resolve(text)
+          : reject(new Error(`ejabberdctl ${args.join(" ")} (${nodeName}) exited ${code}:\n${text.slice(0, 1500)}`)),
+      );
+    });
   // ready = every listener accepts connections (ejabberd opens them once its applications have started)
   const ports = [c2sPort, componentPort, ...Object.values(privatePorts)];
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) { await stop(); throw new Error(`ejabberd exited (${proc.exitCode ?? proc.signalCode}) before it listened:\n${log().slice(-3000)}`); }
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      await stop();
+      throw new Error(
+        `ejabberd exited (${proc.exitCode ?? proc.signalCode}) before it listened:\n${log().slice(-3000)}`,
+      );
+    }
     if ((await Promise.all(ports.map(portInUse))).every(Boolean)) break;
-    if (Date.now() > deadline) { await stop(); throw new Error(`ejabberd did not listen on ${ports.join(", ")} within 30 s:\n${log().slice(-3000)}`); }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`ejabberd did not listen on ${ports.join(", ")} within 30 s:\n${log().slice(-3000)}`);
+    }
     await new Promise((r) => setTimeout(r, 100)); // polling ports another process opens: no event to wait for
   }
   return {
-    domain, component, componentSecret: secret, c2sPort, componentPort, pid: proc.pid!, dir, nodeName, distPort, log, stop, kill, ctl,
+    domain,
+    component,
+    componentSecret: secret,
+    c2sPort,
+    componentPort,
+    pid: proc.pid!,
+    dir,
+    nodeName,
+    distPort,
+    log,
+    stop,
+    kill,
+    ctl,
     options: { ...opts, again: undefined },
     c2sService: `xmpp://127.0.0.1:${c2sPort}`,
     componentService: `xmpp://127.0.0.1:${componentPort}`,

@@ -20,10 +20,24 @@ try {
   console.error(`file-times: cannot read ${file} (${(e as Error).message}); run \`npm test\` first`);
   process.exit(1);
 }
-const rows = report.testResults.map((r) => ({ file: relative(process.cwd(), r.name), ms: r.endTime - r.startTime, tests: r.assertionResults.length, status: r.status }))
+const rows = report.testResults
+  .map((r) => ({
+    file: relative(process.cwd(), r.name),
+    ms: r.endTime - r.startTime,
+    tests: r.assertionResults.length,
+    status: r.status,
+  }))
   .sort((a, b) => b.ms - a.ms);
 const total = rows.reduce((s, r) => s + r.ms, 0);
-console.log(`test files by time (${rows.length} files, ${report.numTotalTests} tests, ${(total / 1000).toFixed(1)} s summed over 2 workers):`);
-for (const r of rows) console.log(`${(r.ms / 1000).toFixed(1).padStart(7)} s  ${String(r.tests).padStart(3)} tests  ${r.status === "passed" ? "" : `${r.status}  `}${r.file}`);
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+console.log(
+  `test files by time (${rows.length} files, ${report.numTotalTests} tests, ` +
+    `${seconds(total)} s summed over 2 workers):`,
+);
+for (const r of rows) {
+  const status = r.status === "passed" ? "" : `${r.status}  `;
+  console.log(`${seconds(r.ms).padStart(7)} s  ${String(r.tests).padStart(3)} tests  ${status}${r.file}`);
+}
 // the plain closing line a CI reader counts
-console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed${report.numPendingTests ? `, ${report.numPendingTests} skipped` : ""}`);
+const skipped = report.numPendingTests ? `, ${report.numPendingTests} skipped` : "";
+console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed${skipped}`);

@@ -11,7 +11,11 @@ import type { Stats } from "../../component/src/simulator/stats.ts";
 import type { Prosody } from "../../prosody/server.ts";
 import { connectClient, type TestClient } from "./client.ts";
 
-export interface Ack { publisher: string; id: string; at: number }
+export interface Ack {
+  publisher: string;
+  id: string;
+  at: number;
+}
 
 export interface Load {
   acks: Ack[];
@@ -23,25 +27,60 @@ export interface Load {
 }
 
 export function startLoad(prosody: Prosody, count: number, prefix: string, extra: string[] = []): Load {
-  const parsed = parseOptions(["--count", String(count), "--interval", "1", "--churn", "0", "--seed", "11", "--prefix", prefix,
-    "--server", prosody.c2sService, "--domain", prosody.domain, "--service", prosody.component, "--concurrency", "50",
+  const parsed = parseOptions([
+    "--count",
+    String(count),
+    "--interval",
+    "1",
+    "--churn",
+    "0",
+    "--seed",
+    "11",
+    "--prefix",
+    prefix,
+    "--server",
+    prosody.c2sService,
+    "--domain",
+    prosody.domain,
+    "--service",
+    prosody.component,
+    "--concurrency",
+    "50",
     // generous: on a loaded CI machine a login or publish can take seconds, and a failed login backs off up to 30 s
-    "--timeout", "10000", "--notes", "0.2", ...extra]);
+    "--timeout",
+    "10000",
+    "--notes",
+    "0.2",
+    ...extra,
+  ]);
   if (parsed.kind !== "ok") throw new Error(JSON.stringify(parsed));
   const acks: Ack[] = [];
   const lines: string[] = [];
   const controller = new AbortController();
   const onStanza = (publisher: string, st: Element) => {
     // XEP-0060 §7.1.2: the publish result names the item id the service stored
-    const id = st.is("iq") && st.attrs.type === "result" ? st.getChild("pubsub", NS.pubsub)?.getChild("publish")?.getChild("item")?.attrs.id : undefined;
+    const id =
+      st.is("iq") && st.attrs.type === "result"
+        ? st.getChild("pubsub", NS.pubsub)?.getChild("publish")?.getChild("item")?.attrs.id
+        : undefined;
     if (id) acks.push({ publisher, id, at: Date.now() });
   };
   const run = runSimulation(parsed.options, { log: (l) => lines.push(l), onStanza }, controller.signal);
   const failed = new Promise<never>((_, reject) => {
-    run.then(() => { if (!controller.signal.aborted) reject(new Error(`the simulation ended early:\n${lines.join("\n")}`)); }, reject);
+    run.then(() => {
+      if (!controller.signal.aborted) reject(new Error(`the simulation ended early:\n${lines.join("\n")}`));
+    }, reject);
   });
   failed.catch(() => {});
-  return { acks, lines, failed, stop: () => { controller.abort(); return run; } };
+  return {
+    acks,
+    lines,
+    failed,
+    stop: () => {
+      controller.abort();
+      return run;
+    },
+  };
 }
 
 /** Item ids per node in the SQLite file (read through a second, read-only connection). */
@@ -66,7 +105,13 @@ export function lostAcks(acks: Ack[], dbFile: string): Ack[] {
   return acks.filter((a) => !stored.get(a.publisher)?.has(a.id));
 }
 
-interface Seen { location?: string; locations: number; online?: boolean; since?: number; events: number }
+interface Seen {
+  location?: string;
+  locations: number;
+  online?: boolean;
+  since?: number;
+  events: number;
+}
 
 /**
  * A viewer's picture as the map keeps it: latest item and presence per publisher, from notifications (and, after
@@ -86,7 +131,10 @@ export class Picture {
       if (!s) continue;
       s.events++;
       if (items.attrs.node === NODES.presence) this.presence(s, item);
-      else if (item.getChild("geoloc", NS.geoloc)) { s.location = item.attrs.id; s.locations++; }
+      else if (item.getChild("geoloc", NS.geoloc)) {
+        s.location = item.attrs.id;
+        s.locations++;
+      }
     }
     this.wake();
   };
@@ -134,28 +182,60 @@ export class Picture {
   describe(): string {
     const all = [...this.by];
     const behind = all.filter(([, s]) => !s.online || s.locations < 2);
-    const shown = behind.slice(0, 8).map(([p, s]) => `${p}: ${s.online === undefined ? "no presence" : s.online ? "online" : "offline"}, ${s.locations} locations`);
-    return `${all.length} publishers seen, ${all.filter(([, s]) => s.online).length} online, ${all.filter(([, s]) => s.locations >= 2).length} with 2+ locations` +
-      (shown.length ? `; e.g. ${shown.join("; ")}` : "");
+    const shown = behind
+      .slice(0, 8)
+      .map(
+        ([p, s]) =>
+          `${p}: ${s.online === undefined ? "no presence" : s.online ? "online" : "offline"}, ${s.locations} locations`,
+      );
+    const online = all.filter(([, s]) => s.online).length;
+    const moving = all.filter(([, s]) => s.locations >= 2).length;
+    return (
+      `${all.length} publishers seen, ${online} online, ${moving} with 2+ locations` +
+      (shown.length ? `; e.g. ${shown.join("; ")}` : "")
+    );
   }
 
   until(what: string, check: (all: Seen[]) => boolean, timeoutMs = 40_000): Promise<void> {
     const test = () => check([...this.by.values()]);
     if (test()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`viewer: timed out waiting for ${what} (${this.describe()})`)), timeoutMs);
-      this.waiters.push({ check: test, done: () => { clearTimeout(timer); resolve(); } });
+      const timer = setTimeout(
+        () => reject(new Error(`viewer: timed out waiting for ${what} (${this.describe()})`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        check: test,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 }
 
 /** A viewer with a persistent (bare JID) subscription to `locations` and `presence`, online to receive headlines. */
-export async function connectViewer(prosody: Prosody, name: string, picture: Picture, subscribe = true): Promise<TestClient> {
-  const v = await connectClient({ service: prosody.c2sService, domain: prosody.domain, username: name, password: "pw", resource: "map", pubsub: prosody.component, timeoutMs: 10_000 });
+export async function connectViewer(
+  prosody: Prosody,
+  name: string,
+  picture: Picture,
+  subscribe = true,
+): Promise<TestClient> {
+  const v = await connectClient({
+    service: prosody.c2sService,
+    domain: prosody.domain,
+    username: name,
+    password: "pw",
+    resource: "map",
+    pubsub: prosody.component,
+    timeoutMs: 10_000,
+  });
   v.xmpp.on("stanza", picture.onStanza);
   await v.send(xml("presence")); // RFC 6121 §8.5.2: headlines to the bare JID reach available resources
   if (subscribe) {
-    for (const node of [NODES.locations, NODES.presence]) await v.iq("set", xml("pubsub", { xmlns: NS.pubsub }, xml("subscribe", { node, jid: v.bare })));
+    for (const node of [NODES.locations, NODES.presence])
+      await v.iq("set", xml("pubsub", { xmlns: NS.pubsub }, xml("subscribe", { node, jid: v.bare })));
   }
   return v;
 }
@@ -163,5 +243,28 @@ export async function connectViewer(prosody: Prosody, name: string, picture: Pic
 /** The latest item id of every visible personal node, from the service (items on `locations`). */
 export async function latestItems(v: TestClient): Promise<Map<string, string>> {
   const r = await v.iq("get", xml("pubsub", { xmlns: NS.pubsub }, xml("items", { node: NODES.locations })));
-  return new Map(r.getChild("pubsub", NS.pubsub)!.getChild("items")!.getChildren("item").map((i: Element) => [String(i.attrs.publisher), String(i.attrs.id)]));
+  return new Map(
+    r
+      .getChild("pubsub", NS.pubsub)!
+      .getChild("items")!
+      .getChildren("item")
+      .map((i: Element) => [String(i.attrs.publisher), String(i.attrs.id)]),
+  );
+}
+
+/**
+ * Resolves once `done()` holds, checked on a short period (it reads several sources: acks of many sessions,
+ * presence); rejects with `failure()` after `ms`.
+ */
+export function pollUntil(done: () => boolean, ms: number, failure: () => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(failure()), ms);
+    const check = () => {
+      if (done()) {
+        clearTimeout(t);
+        resolve();
+      } else setTimeout(check, 100);
+    };
+    check();
+  });
 }

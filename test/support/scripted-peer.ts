@@ -21,7 +21,9 @@ export interface ScriptedPeer {
 export async function startScriptedPeer(domain = "geo.localhost"): Promise<ScriptedPeer> {
   let peer: Socket | undefined;
   let connected!: () => void;
-  const ready = new Promise<void>((r) => { connected = r; });
+  const ready = new Promise<void>((r) => {
+    connected = r;
+  });
   let received = "";
   const waiters: Array<[string, () => void]> = [];
   const server = createServer((s) => {
@@ -29,14 +31,21 @@ export async function startScriptedPeer(domain = "geo.localhost"): Promise<Scrip
     s.setNoDelay(true);
     s.on("data", (d) => {
       received += d.toString("utf8");
-      for (const w of [...waiters]) if (received.includes(w[0])) { waiters.splice(waiters.indexOf(w), 1); w[1](); }
+      for (const w of [...waiters])
+        if (received.includes(w[0])) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w[1]();
+        }
       if (received.includes("<handshake") && !received.includes("HANDSHAKE-DONE")) {
         received += "HANDSHAKE-DONE";
         s.write("<handshake/>");
         connected();
       } else if (received.includes("<stream:stream") && !received.includes("STREAM-OPEN")) {
         received += "STREAM-OPEN";
-        s.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='${domain}'>`);
+        s.write(
+          "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' " +
+            `xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='${domain}'>`,
+        );
       }
     });
   });
@@ -44,7 +53,11 @@ export async function startScriptedPeer(domain = "geo.localhost"): Promise<Scrip
   const port = (server.address() as { port: number }).port;
   const entity = component({ service: `xmpp://127.0.0.1:${port}`, domain, password: "secret" });
   entity.on("error", () => {});
-  const service = createService({ entity, store: openSqliteStore(":memory:"), settings: { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) } });
+  const service = createService({
+    entity,
+    store: openSqliteStore(":memory:"),
+    settings: { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
+  });
   await entity.start();
   await ready;
   return {

@@ -1,6 +1,6 @@
 // slixmpp, a client library nobody here wrote, for the integration tests: starts test/support/slixmpp/driver.py
-// with Debian's /usr/bin/python3 (python3-slixmpp is installed for that python only: component/PLATFORM.md) and speaks its JSON
-// lines. A missing python or slixmpp fails loudly with the install command.
+// with Debian's /usr/bin/python3 (python3-slixmpp is installed for that python only: component/PLATFORM.md) and speaks
+// its JSON lines. A missing python or slixmpp fails loudly with the install command.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -11,8 +11,21 @@ const PYTHON = "/usr/bin/python3";
 const DRIVER = join(import.meta.dirname, "slixmpp", "driver.py");
 
 /** An <error/> as slixmpp reports it (report.py error_value). */
-export interface SlixmppError { type: string; condition: string; text: string; app: string; feature: string }
-export interface SlixmppGeoloc { lat: number | null; lon: number | null; accuracy: number | null; text: string; timestamp: string; empty: boolean }
+export interface SlixmppError {
+  type: string;
+  condition: string;
+  text: string;
+  app: string;
+  feature: string;
+}
+export interface SlixmppGeoloc {
+  lat: number | null;
+  lon: number | null;
+  accuracy: number | null;
+  text: string;
+  timestamp: string;
+  empty: boolean;
+}
 export type SlixmppItem =
   | { id: string; publisher: string | null; geoloc?: SlixmppGeoloc; presence?: string; from?: string | null }
   | { retract: string };
@@ -20,10 +33,21 @@ export type SlixmppItem =
  * A pubsub event message a slixmpp client received, with every item of its <items/> (report.py event_value);
  * `raised`: how many times slixmpp's xep_0060 plugin raised pubsub_publish/pubsub_retract for it (driver.py).
  */
-export interface SlixmppEvent { event: "items"; client: string; raised: number; from: string; type: string; node: string; items: SlixmppItem[] }
+export interface SlixmppEvent {
+  event: "items";
+  client: string;
+  raised: number;
+  from: string;
+  type: string;
+  node: string;
+  items: SlixmppItem[];
+}
 
 export class SlixmppIqError extends Error {
-  constructor(readonly op: string, readonly error: SlixmppError) {
+  constructor(
+    readonly op: string,
+    readonly error: SlixmppError,
+  ) {
     super(`slixmpp ${op}: the service answered ${JSON.stringify(error)}`);
   }
 }
@@ -43,9 +67,16 @@ export class Slixmpp {
 
   constructor(private readonly proc: ChildProcess) {
     let started: (version: string) => void, failed: (e: Error) => void;
-    this.ready = new Promise((resolve, reject) => { started = resolve; failed = reject; });
-    proc.stderr!.on("data", (d) => { this.stderr = (this.stderr + d).slice(-4000); });
-    proc.once("error", (e) => failed(new Error(`cannot start ${PYTHON}: ${e.message}. Install it with: ${SLIXMPP_INSTALL}`)));
+    this.ready = new Promise((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
+    proc.stderr!.on("data", (d) => {
+      this.stderr = (this.stderr + d).slice(-4000);
+    });
+    proc.once("error", (e) =>
+      failed(new Error(`cannot start ${PYTHON}: ${e.message}. Install it with: ${SLIXMPP_INSTALL}`)),
+    );
     createInterface({ input: proc.stdout! }).on("line", (line) => {
       const m = JSON.parse(line);
       if (m.event === "ready") started(m.slixmpp);
@@ -53,8 +84,13 @@ export class Slixmpp {
       else this.receive(m);
     });
     proc.once("exit", (code, signal) => {
-      failed(new Error(`the slixmpp driver exited (${code ?? signal}):\n${this.stderr}\nInstall slixmpp with: ${SLIXMPP_INSTALL}`));
-      for (const p of this.pending.values()) p.reject(new Error(`slixmpp driver exited (${code ?? signal}) during ${p.op}:\n${this.stderr}`));
+      failed(
+        new Error(
+          `the slixmpp driver exited (${code ?? signal}):\n${this.stderr}\nInstall slixmpp with: ${SLIXMPP_INSTALL}`,
+        ),
+      );
+      for (const p of this.pending.values())
+        p.reject(new Error(`slixmpp driver exited (${code ?? signal}) during ${p.op}:\n${this.stderr}`));
       this.pending.clear();
     });
   }
@@ -100,8 +136,17 @@ export class Slixmpp {
     const found = this.events.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`slixmpp: timed out waiting for ${what}; the driver's stderr:\n${this.stderr}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      const timer = setTimeout(
+        () => reject(new Error(`slixmpp: timed out waiting for ${what}; the driver's stderr:\n${this.stderr}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        pred,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      });
     });
   }
 
@@ -118,9 +163,16 @@ export class Slixmpp {
 
 /** Starts the driver; resolves once slixmpp is imported and the driver reads commands. */
 export async function startSlixmpp(): Promise<Slixmpp> {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing; the slixmpp tests need Debian's python3 and python3-slixmpp. Install them with: ${SLIXMPP_INSTALL}`);
+  if (!existsSync(PYTHON))
+    throw new Error(
+      `${PYTHON} is missing; the slixmpp tests need Debian's python3 and python3-slixmpp. ` +
+        `Install them with: ${SLIXMPP_INSTALL}`,
+    );
   // PYTHONDONTWRITEBYTECODE: no __pycache__ next to the scripts in the work tree
-  const proc = spawn(PYTHON, [DRIVER], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+  const proc = spawn(PYTHON, [DRIVER], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+  });
   const sx = new Slixmpp(proc);
   await sx.ready;
   return sx;

@@ -49,7 +49,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const prosody = await startProsody({ ...opts.prosody, dataDir });
   const dbFile = opts.dbFile ?? join(dataDir, "geo.sqlite");
   const store: Store = opts.store ?? openSqliteStore(dbFile, { busyTimeoutMs: opts.busyTimeoutMs });
-  const entity = component({ service: prosody.componentService, domain: prosody.component, password: prosody.componentSecret });
+  const entity = component({
+    service: prosody.componentService,
+    domain: prosody.component,
+    password: prosody.componentSecret,
+  });
   entity.on("error", () => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, domains: new Set([prosody.domain]), ...opts.settings };
   const service = createService({ entity, store, settings, log: opts.log, outbox: opts.outbox, clock: opts.clock });
@@ -58,14 +62,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const registered = new Set<string>();
 
   const user = async (name: string, resource = "test") => {
-    if (!registered.has(name)) { prosody.register(name, "pw"); registered.add(name); }
-    const c = await connectClient({ service: prosody.c2sService, domain: prosody.domain, username: name, password: "pw", resource, pubsub: prosody.component });
+    if (!registered.has(name)) {
+      prosody.register(name, "pw");
+      registered.add(name);
+    }
+    const c = await connectClient({
+      service: prosody.c2sService,
+      domain: prosody.domain,
+      username: name,
+      password: "pw",
+      resource,
+      pubsub: prosody.component,
+    });
     clients.push(c);
     return c;
   };
 
   return {
-    prosody, componentJid: prosody.component, dbFile, service, entity, user,
+    prosody,
+    componentJid: prosody.component,
+    dbFile,
+    service,
+    entity,
+    user,
     async viewer(name = `viewer${++counter}`) {
       const c = await user(name, "map");
       await c.send(xml("presence", { to: prosody.component }));
@@ -74,7 +93,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async stop() {
       await Promise.all(clients.map((c) => c.stop()));
       entity.reconnect.stop();
-      try { await entity.stop(); } catch { /* gone */ }
+      try {
+        await entity.stop();
+      } catch {
+        /* gone */
+      }
       if (hasGroupCommit(store)) await store.end();
       else store.close();
       await prosody.stop();

@@ -25,8 +25,13 @@ export interface WireCase {
 /** Every `<suite>/<case>.xml` under the fixtures folder, sorted by name. */
 export function loadCases(dir = CASES_DIR): WireCase[] {
   const cases: WireCase[] = [];
-  for (const suite of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    for (const f of readdirSync(join(dir, suite)).filter((f) => f.endsWith(".xml")).sort()) {
+  for (const suite of readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
+    for (const f of readdirSync(join(dir, suite))
+      .filter((f) => f.endsWith(".xml"))
+      .sort()) {
       cases.push(parseCase(`${suite}/${f.slice(0, -4)}`, join(dir, suite, f)));
     }
   }
@@ -74,17 +79,19 @@ const WILDCARD = /\{(any|\$[^{}\s]+)\}/;
 
 /** A copy of `el` with every `{name}` in attribute values and text replaced (wildcards are kept as they are). */
 export function substitute(el: Element, values: Values, captures: Values = new Map()): Element {
-  const sub = (s: string) => s.replace(PLACEHOLDER, (m, k: string) => {
-    if (k === "any") return m;
-    if (k.startsWith("$")) return captures.get(k) ?? m;
-    const v = values.get(k);
-    if (v === undefined) throw new Error(`unknown placeholder ${m}`);
-    return v;
-  });
+  const sub = (s: string) =>
+    s.replace(PLACEHOLDER, (m, k: string) => {
+      if (k === "any") return m;
+      if (k.startsWith("$")) return captures.get(k) ?? m;
+      const v = values.get(k);
+      if (v === undefined) throw new Error(`unknown placeholder ${m}`);
+      return v;
+    });
   const attrs: Record<string, string> = {};
   for (const [k, v] of Object.entries(el.attrs)) attrs[k] = sub(String(v));
   const copy = new Element(el.name, attrs);
-  for (const c of el.children) copy.children.push(typeof c === "string" ? sub(c) : substitute(c as Element, values, captures));
+  for (const c of el.children)
+    copy.children.push(typeof c === "string" ? sub(c) : substitute(c as Element, values, captures));
   return copy;
 }
 
@@ -110,20 +117,25 @@ export function resolveWildcards(expected: Element, received: Element | undefine
     if (parts.length === 1 || got === undefined) return want;
     // literal parts alternate with wildcard names: {any} matches anything, {$name} its captured value or anything
     const names: string[] = [];
-    const pattern = parts.map((p, i) => {
-      if (i % 2 === 0) return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      const had = p === "any" ? undefined : captures.get(p);
-      if (had !== undefined) return had.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      names.push(p);
-      return "(.*?)";
-    }).join("");
+    const pattern = parts
+      .map((p, i) => {
+        if (i % 2 === 0) return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        const had = p === "any" ? undefined : captures.get(p);
+        if (had !== undefined) return had.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        names.push(p);
+        return "(.*?)";
+      })
+      .join("");
     const m = new RegExp(`^${pattern}$`, "s").exec(got);
-    if (!m) return parts.map((p, i) => (i % 2 === 0 ? p : captures.get(p) ?? `{${p}}`)).join("");
-    names.forEach((n, i) => { if (n !== "any") captures.set(n, m[i + 1]); });
+    if (!m) return parts.map((p, i) => (i % 2 === 0 ? p : (captures.get(p) ?? `{${p}}`))).join("");
+    names.forEach((n, i) => {
+      if (n !== "any") captures.set(n, m[i + 1]);
+    });
     return got;
   };
   const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(expected.attrs)) attrs[k] = fill(String(v), received?.attrs[k] === undefined ? undefined : String(received.attrs[k]));
+  for (const [k, v] of Object.entries(expected.attrs))
+    attrs[k] = fill(String(v), received?.attrs[k] === undefined ? undefined : String(received.attrs[k]));
   const copy = new Element(expected.name, attrs);
   const text = textOf(expected);
   if (text) copy.children.push(fill(text, received && textOf(received)));
@@ -133,7 +145,10 @@ export function resolveWildcards(expected: Element, received: Element | undefine
 }
 
 function textOf(el: Element): string {
-  return el.children.filter((c): c is string => typeof c === "string").join("").trim();
+  return el.children
+    .filter((c): c is string => typeof c === "string")
+    .join("")
+    .trim();
 }
 
 /**
@@ -165,10 +180,15 @@ export function pretty(el: Element, indent: string, parentNs = "jabber:client"):
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/'/g, "&apos;");
   const attrs = Object.entries(el.attrs)
     .filter(([k]) => !(k === "xmlns" && ns === parentNs) && !k.startsWith("xmlns:"))
-    .map(([k, v]) => ` ${k}='${esc(String(v))}'`).join("");
+    .map(([k, v]) => ` ${k}='${esc(String(v))}'`)
+    .join("");
   const text = textOf(el);
   const kids = el.getChildElements();
   if (!text && kids.length === 0) return `${indent}<${el.name}${attrs}/>`;
   if (kids.length === 0) return `${indent}<${el.name}${attrs}>${esc(text)}</${el.name}>`;
-  return [`${indent}<${el.name}${attrs}>`, ...kids.map((k) => pretty(k, `${indent}  `, ns)), `${indent}</${el.name}>`].join("\n");
+  return [
+    `${indent}<${el.name}${attrs}>`,
+    ...kids.map((k) => pretty(k, `${indent}  `, ns)),
+    `${indent}</${el.name}>`,
+  ].join("\n");
 }

@@ -12,15 +12,21 @@ describe("bench options", () => {
   });
 
   it("refuses an --in-flight that is not a whole number from 1 to 1000, naming the flag", () => {
-    for (const bad of ["0", "-3", "2.5", "many", "1001"]) expect(() => read(`--in-flight=${bad}`)).toThrow(/--in-flight takes a whole number from 1 to 1000/);
+    for (const bad of ["0", "-3", "2.5", "many", "1001"])
+      expect(() => read(`--in-flight=${bad}`)).toThrow(/--in-flight takes a whole number from 1 to 1000/);
   });
 
-  it("runs the issue's six figures, digests/areas and the knee in --quick, all ten otherwise, and what --only names in any mode", () => {
-    expect([...read("--quick").figures]).toEqual([1, 3, 4, 5, 6, 9, 10]);
-    expect([...read().figures]).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect([...read("--smoke").figures]).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]); // CI keeps every figure's code running
-    expect([...read("--quick", "--only", "7,8").figures]).toEqual([7, 8]);
-  });
+  it(
+    "runs the issue's six figures, digests/areas and the knee in --quick, " +
+      "all ten otherwise, and what --only names in any mode",
+    () => {
+      expect([...read("--quick").figures]).toEqual([1, 3, 4, 5, 6, 9, 10]);
+      expect([...read().figures]).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
+      // CI keeps every figure's code running
+      expect([...read("--smoke").figures]).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect([...read("--quick", "--only", "7,8").figures]).toEqual([7, 8]);
+    },
+  );
 
   it("selects modes and figures as the help says", () => {
     expect(readOptions(["--help"])).toBe("help");
@@ -30,12 +36,18 @@ describe("bench options", () => {
     expect(() => read("--only", "11")).toThrow(/figure numbers 1-10/);
   });
 
-  it("bounds the knee search: a single step per arm in --smoke, doubling then bisection within about 3 minutes otherwise", () => {
-    const smoke = read("--smoke").knee, full = read().knee;
-    expect(smoke.bisect).toBe(0);
-    expect(smoke.start).toEqual(smoke.max); // one count per mode and arm
-    expect(full.bisect).toBe(2);
-    expect(full.seconds * (Math.log2(full.max.cities / full.start.cities) + 1 + full.bisect)).toBeLessThanOrEqual(15); // steps x seconds per arm and mode
-    expect(read("--quick").knee).toEqual(full);
-  });
+  it(
+    "bounds the knee search: " +
+      "a single step per arm in --smoke, doubling then bisection within about 3 minutes otherwise",
+    () => {
+      const smoke = read("--smoke").knee,
+        full = read().knee;
+      expect(smoke.bisect).toBe(0);
+      expect(smoke.start).toEqual(smoke.max); // one count per mode and arm
+      expect(full.bisect).toBe(2);
+      // steps x seconds per arm and mode
+      expect(full.seconds * (Math.log2(full.max.cities / full.start.cities) + 1 + full.bisect)).toBeLessThanOrEqual(15);
+      expect(read("--quick").knee).toEqual(full);
+    },
+  );
 });

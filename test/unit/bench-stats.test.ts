@@ -13,7 +13,11 @@ describe("fitLine", () => {
 
   it("is the least-squares line when the points do not lie on one", () => {
     // y = 1, 3, 2 at x = 0, 1, 2: slope 0.5, intercept 1.5 by the normal equations
-    const f = fitLine([[0, 1], [1, 3], [2, 2]]);
+    const f = fitLine([
+      [0, 1],
+      [1, 3],
+      [2, 2],
+    ]);
     expect(f.perX).toBeCloseTo(0.5, 12);
     expect(f.fixed).toBeCloseTo(1.5, 12);
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isVisible, missingFromSnapshot, reduce, type ModelEvent, type PublisherState } from "../../client-web/src/model/publisher.ts";
+import {
+  isVisible,
+  missingFromSnapshot,
+  reduce,
+  type ModelEvent,
+  type PublisherState,
+} from "../../client-web/src/model/publisher.ts";
 import { PublisherStore } from "../../client-web/src/model/store.ts";
 import { mergeTrail } from "../../client-web/src/model/trail.ts";
 
@@ -8,11 +14,30 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const A = "alice@localhost";
 
 function fix(t: number, id = `i${t}`, extra: Record<string, string> = {}, live = true, session = 1): ModelEvent {
-  return { kind: "location", jid: A, itemId: id, geoloc: { lat: "52.5", lon: String(13 + (t - T0) / 1e6), timestamp: iso(t), ...extra }, live, session };
+  return {
+    kind: "location",
+    jid: A,
+    itemId: id,
+    geoloc: { lat: "52.5", lon: String(13 + (t - T0) / 1e6), timestamp: iso(t), ...extra },
+    live,
+    session,
+  };
 }
-const stop = (live = true, stamp?: number, session = 1): ModelEvent => ({ kind: "location", jid: A, itemId: "s", geoloc: {}, live, session, stamp });
-const presence = (since: number, online = true, show?: "away", live = true, session = 1): ModelEvent =>
-  ({ kind: "presence", presence: { jid: A, online, show, since }, live, session });
+const stop = (live = true, stamp?: number, session = 1): ModelEvent => ({
+  kind: "location",
+  jid: A,
+  itemId: "s",
+  geoloc: {},
+  live,
+  session,
+  stamp,
+});
+const presence = (since: number, online = true, show?: "away", live = true, session = 1): ModelEvent => ({
+  kind: "presence",
+  presence: { jid: A, online, show, since },
+  live,
+  session,
+});
 
 function run(events: ModelEvent[], start?: PublisherState): PublisherState | undefined {
   return events.reduce<PublisherState | undefined>((s, e) => reduce(s, e, T0), start);
@@ -40,7 +65,11 @@ describe("the publisher reducer", () => {
   });
 
   it("reads accuracy, bearing and speed as numbers and falls back to <error/> for accuracy", () => {
-    expect(run([fix(T0, "a", { accuracy: "12", bearing: "90.5", speed: "3" })])?.fix).toMatchObject({ accuracy: 12, bearing: 90.5, speed: 3 });
+    expect(run([fix(T0, "a", { accuracy: "12", bearing: "90.5", speed: "3" })])?.fix).toMatchObject({
+      accuracy: 12,
+      bearing: 90.5,
+      speed: 3,
+    });
     expect(run([fix(T0, "a", { error: "7" })])?.fix?.accuracy).toBe(7);
   });
 
@@ -63,7 +92,13 @@ describe("the publisher reducer", () => {
   });
 
   it("ignores a location without lat/lon for a publisher it does not know", () => {
-    expect(reduce(undefined, { kind: "location", jid: A, itemId: "x", geoloc: { text: "home", timestamp: iso(T0) }, live: true, session: 1 }, T0)).toBeUndefined();
+    expect(
+      reduce(
+        undefined,
+        { kind: "location", jid: A, itemId: "x", geoloc: { text: "home", timestamp: iso(T0) }, live: true, session: 1 },
+        T0,
+      ),
+    ).toBeUndefined();
   });
 
   it("applies presence newest first and ignores an older one", () => {

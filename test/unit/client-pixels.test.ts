@@ -8,7 +8,12 @@ const parts = (c: number) => [c & 255, (c >>> 8) & 255, (c >>> 16) & 255, c >>> 
 /** A square sprite of `size` px, every pixel `colour`. */
 function square(size: number, colour: number): SpritePixels {
   const n = size * size;
-  return { size, dx: Int16Array.from({ length: n }, (_, i) => i % size), dy: Int16Array.from({ length: n }, (_, i) => Math.floor(i / size)), rgba: new Uint32Array(n).fill(colour) };
+  return {
+    size,
+    dx: Int16Array.from({ length: n }, (_, i) => i % size),
+    dy: Int16Array.from({ length: n }, (_, i) => Math.floor(i / size)),
+    rgba: new Uint32Array(n).fill(colour),
+  };
 }
 
 describe("the markers' pixel buffer", () => {
@@ -16,13 +21,18 @@ describe("the markers' pixel buffer", () => {
     expect(parts(over(rgba(255, 255, 255, 128), rgba(0, 0, 0, 255)))).toEqual([128, 128, 128, 255]);
   });
 
-  it("blends two half-transparent colours as the canvas does: alpha 1-(1-a)(1-b), colour weighted by what shows", () => {
-    const [r, g, b, a] = parts(over(rgba(255, 0, 0, 128), rgba(0, 0, 255, 128)));
-    expect(a).toBe(192); // 128 + 128 * (127/255) = 191.75
-    expect(r).toBeGreaterThan(165); expect(r).toBeLessThan(175); // 128 of 192 is red: 170
-    expect(b).toBeGreaterThan(80); expect(b).toBeLessThan(90); // 64 of 192 is blue: 85
-    expect(g).toBe(0);
-  });
+  it(
+    "blends two half-transparent colours as the canvas does: " + "alpha 1-(1-a)(1-b), colour weighted by what shows",
+    () => {
+      const [r, g, b, a] = parts(over(rgba(255, 0, 0, 128), rgba(0, 0, 255, 128)));
+      expect(a).toBe(192); // 128 + 128 * (127/255) = 191.75
+      expect(r).toBeGreaterThan(165);
+      expect(r).toBeLessThan(175); // 128 of 192 is red: 170
+      expect(b).toBeGreaterThan(80);
+      expect(b).toBeLessThan(90); // 64 of 192 is blue: 85
+      expect(g).toBe(0);
+    },
+  );
 
   it("copies opaque pixels and pixels over empty ones as they are", () => {
     const buf = new PixelBuffer(4, 4);

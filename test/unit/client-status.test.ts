@@ -5,7 +5,17 @@ import { displayName, listRows } from "../../client-web/src/model/list.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
 
-function pub(jid: string, o: { age?: number; online?: boolean; show?: "away" | "dnd" | "chat"; since?: number; speed?: number; text?: string } = {}): PublisherState {
+function pub(
+  jid: string,
+  o: {
+    age?: number;
+    online?: boolean;
+    show?: "away" | "dnd" | "chat";
+    since?: number;
+    speed?: number;
+    text?: string;
+  } = {},
+): PublisherState {
   const p = emptyPublisher(jid);
   p.fix = { itemId: "1", geoloc: { text: o.text }, lat: 0, lon: 0, time: NOW - (o.age ?? 0), speed: o.speed };
   if (o.online !== undefined) p.presence = { jid, online: o.online, show: o.show, since: o.since ?? NOW };
@@ -15,12 +25,20 @@ function pub(jid: string, o: { age?: number; online?: boolean; show?: "away" | "
 describe("status derivation", () => {
   it("says online, away and offline in words", () => {
     expect(deriveStatus(pub("a@x", { online: true }), NOW)).toMatchObject({ status: "online", text: "online" });
-    expect(deriveStatus(pub("a@x", { online: true, show: "away" }), NOW)).toMatchObject({ status: "away", text: "away" });
-    expect(deriveStatus(pub("a@x", { online: true, show: "dnd" }), NOW)).toMatchObject({ status: "away", text: "do not disturb" });
+    expect(deriveStatus(pub("a@x", { online: true, show: "away" }), NOW)).toMatchObject({
+      status: "away",
+      text: "away",
+    });
+    expect(deriveStatus(pub("a@x", { online: true, show: "dnd" }), NOW)).toMatchObject({
+      status: "away",
+      text: "do not disturb",
+    });
   });
 
   it("tells when an offline publisher was last seen", () => {
-    expect(deriveStatus(pub("a@x", { online: false, since: NOW - 5 * 60_000 }), NOW).text).toBe("offline, last seen 5 min ago");
+    expect(deriveStatus(pub("a@x", { online: false, since: NOW - 5 * 60_000 }), NOW).text).toBe(
+      "offline, last seen 5 min ago",
+    );
   });
 
   it("says presence unknown when there is no presence item", () => {
@@ -37,8 +55,13 @@ describe("status derivation", () => {
   });
 
   it("formats ages and speeds for people", () => {
-    expect([formatAge(1000), formatAge(42_000), formatAge(300_000), formatAge(3 * 3600_000 + 60_000 * 20), formatAge(50 * 3600_000)])
-      .toEqual(["just now", "42 s", "5 min", "3 h 20 min", "2 d"]);
+    expect([
+      formatAge(1000),
+      formatAge(42_000),
+      formatAge(300_000),
+      formatAge(3 * 3600_000 + 60_000 * 20),
+      formatAge(50 * 3600_000),
+    ]).toEqual(["just now", "42 s", "5 min", "3 h 20 min", "2 d"]);
     expect(formatSpeed(10)).toBe("36 km/h");
     expect(formatSpeed(undefined)).toBe("");
   });

@@ -21,7 +21,8 @@ describe("the slots setting", () => {
   });
 
   it("refuses a count that is not a whole number from 1 to 1000", () => {
-    for (const bad of ["0", "1.5", "two", "1001"]) expect(() => read([], { GEO_DB: PG, GEO_SLOTS: bad })).toThrow(/GEO_SLOTS/);
+    for (const bad of ["0", "1.5", "two", "1001"])
+      expect(() => read([], { GEO_DB: PG, GEO_SLOTS: bad })).toThrow(/GEO_SLOTS/);
   });
 
   it("takes a role with slots: primary by default, or standby; nothing else, and not without slots", () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, readConfig, type Config } from "../../component/src/config.ts";
 
-const read = (argv: string[], env: Record<string, string> = {}) => readConfig(argv, { GEO_SECRET: "s", ...env }) as Config;
+const read = (argv: string[], env: Record<string, string> = {}) =>
+  readConfig(argv, { GEO_SECRET: "s", ...env }) as Config;
 
 describe("configuration", () => {
   it("defaults to 10 publishes per second, burst 20, payload cap 8192", () => {
@@ -12,8 +13,14 @@ describe("configuration", () => {
   });
 
   it("reads the rate, burst and payload cap from the environment, and flags win", () => {
-    expect(read([], { GEO_RATE: "3", GEO_BURST: "7", GEO_MAX_PAYLOAD: "1024" }).settings).toMatchObject({ rate: { perSecond: 3, burst: 7 }, maxPayloadBytes: 1024 });
-    expect(read(["--rate", "0", "--burst", "1", "--max-payload", "512"], { GEO_RATE: "3", GEO_MAX_PAYLOAD: "1024" }).settings).toMatchObject({ rate: { perSecond: 0, burst: 1 }, maxPayloadBytes: 512 });
+    expect(read([], { GEO_RATE: "3", GEO_BURST: "7", GEO_MAX_PAYLOAD: "1024" }).settings).toMatchObject({
+      rate: { perSecond: 3, burst: 7 },
+      maxPayloadBytes: 1024,
+    });
+    expect(
+      read(["--rate", "0", "--burst", "1", "--max-payload", "512"], { GEO_RATE: "3", GEO_MAX_PAYLOAD: "1024" })
+        .settings,
+    ).toMatchObject({ rate: { perSecond: 0, burst: 1 }, maxPayloadBytes: 512 });
   });
 
   it("refuses a malformed limit with a message naming the variable", () => {

@@ -4,8 +4,14 @@ import type { AccessModel, PersonalNode } from "../../component/src/core/model.t
 
 const policy = { domains: new Set(["localhost"]) };
 const node = (accessModel: AccessModel): PersonalNode => ({
-  name: "olga@localhost", config: { accessModel, maxItems: 20, title: "", coarseKm: 0, exact: [] }, items: [],
-  affiliations: new Map([["pub@localhost", "publisher"], ["mem@localhost", "member"], ["out@localhost", "outcast"]] as const),
+  name: "olga@localhost",
+  config: { accessModel, maxItems: 20, title: "", coarseKm: 0, exact: [] },
+  items: [],
+  affiliations: new Map([
+    ["pub@localhost", "publisher"],
+    ["mem@localhost", "member"],
+    ["out@localhost", "outcast"],
+  ] as const),
 });
 const ACTIONS: Action[] = ["see", "request", "publish", "retract", "own"];
 const allowed = (model: AccessModel, actor: string) => ACTIONS.filter((a) => may(policy, actor, node(model), a));

@@ -11,32 +11,52 @@ const V = "val@localhost/map";
 const OPT = "http://jabber.org/protocol/pubsub#subscribe_options";
 const make = () => {
   let n = 0;
-  return new GeoService(openSqliteStore(":memory:"), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
+  return new GeoService(
+    openSqliteStore(":memory:"),
+    { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
+    () => `id${++n}`,
+  );
 };
 const at = (lat: number, lon: number, id: string): PublishRequest => ({
-  node: OWN_NODE, itemId: id,
-  payload: { entries: [{ name: "lat", text: String(lat), plain: true }, { name: "lon", text: String(lon), plain: true }], bytes: 50, namespaceOk: true, count: 1 },
+  node: OWN_NODE,
+  itemId: id,
+  payload: {
+    entries: [
+      { name: "lat", text: String(lat), plain: true },
+      { name: "lon", text: String(lon), plain: true },
+    ],
+    bytes: 50,
+    namespaceOk: true,
+    count: 1,
+  },
 });
 const pub = (svc: GeoService, who: string, req: PublishRequest) => {
   const r = svc.publish(`${who}@localhost/p`, req, 0);
   if (!r.ok) throw new Error(JSON.stringify(r.error));
   return r.value.notifications.filter((n) => n.to === V);
 };
-const read = (ns: Notification[]) => ns.map((n) => {
-  const e = n.event;
-  if (e.kind === "item") return `${e.node} ${e.item.id}${n.delayed ? " (replay)" : ""}`;
-  if (e.kind === "retract") return `${e.node} -${e.ids.join(",")}`;
-  if (e.kind === "presence") return `presence ${e.presence.jid}`;
-  if (e.kind === "presence-retract") return `presence -${e.jid}`;
-  return e.kind;
-});
+const read = (ns: Notification[]) =>
+  ns.map((n) => {
+    const e = n.event;
+    if (e.kind === "item") return `${e.node} ${e.item.id}${n.delayed ? " (replay)" : ""}`;
+    if (e.kind === "retract") return `${e.node} -${e.ids.join(",")}`;
+    if (e.kind === "presence") return `presence ${e.presence.jid}`;
+    if (e.kind === "presence-retract") return `presence -${e.jid}`;
+    return e.kind;
+  });
 
 describe("the box", () => {
   it("reads south,west,north,east and refuses anything else", () => {
-    expect(parseBBox("52.3,13.0,52.7,13.8")).toEqual({ ok: true, value: { south: 52.3, west: 13, north: 52.7, east: 13.8 } });
+    expect(parseBBox("52.3,13.0,52.7,13.8")).toEqual({
+      ok: true,
+      value: { south: 52.3, west: 13, north: 52.7, east: 13.8 },
+    });
     expect(parseBBox("")).toEqual({ ok: true, value: undefined });
     for (const bad of ["1,2,3", "a,b,c,d", "91,0,92,1", "0,-181,1,0", "10,0,5,1", "1e1,0,20,1", "NaN,0,1,1"]) {
-      expect(parseBBox(bad)).toMatchObject({ ok: false, error: { condition: "bad-request", pubsub: "invalid-options" } });
+      expect(parseBBox(bad)).toMatchObject({
+        ok: false,
+        error: { condition: "bad-request", pubsub: "invalid-options" },
+      });
     }
   });
 
@@ -46,7 +66,12 @@ describe("the box", () => {
     expect(inArea(box, { lat: -15, lon: -175 })).toBe(true);
     expect(inArea(box, { lat: -15, lon: 0 })).toBe(false);
     const idx = new PositionIndex();
-    const item = (lat: number, lon: number) => ({ id: "x", publisher: "p", published: 0, geoloc: { lat: String(lat), lon: String(lon) } });
+    const item = (lat: number, lon: number) => ({
+      id: "x",
+      publisher: "p",
+      published: 0,
+      geoloc: { lat: String(lat), lon: String(lon) },
+    });
     idx.set("east", item(-15, 175));
     idx.set("west", item(-15, -175));
     idx.set("far", item(-15, 0));
@@ -87,7 +112,9 @@ describe("area subscriptions", () => {
     svc.subscribe(V, "presence", V, { FORM_TYPE: OPT, "geo#bbox": "0,0,10,10" });
     expect(svc.presence("a@localhost/p", true, "away", 0, 2).filter((n) => n.to === V)).toEqual([]);
     expect(read(pub(svc, "a", at(5, 5, "a1")))).toEqual(["presence a@localhost"]);
-    expect(read(svc.presence("a@localhost/p", false, undefined, 0, 3).filter((n) => n.to === V))).toEqual(["presence a@localhost"]);
+    expect(read(svc.presence("a@localhost/p", false, undefined, 0, 3).filter((n) => n.to === V))).toEqual([
+      "presence a@localhost",
+    ]);
     expect(read(pub(svc, "a", at(50, 50, "a2")))).toEqual(["presence -a@localhost"]);
   });
 
@@ -101,7 +128,12 @@ describe("area subscriptions", () => {
   it("in a digest, leaving retracts the item the digests delivered", () => {
     const svc = make();
     const digests = new Digests(svc);
-    svc.subscribe(V, "locations", V, { FORM_TYPE: OPT, "geo#bbox": "0,0,10,10", "pubsub#digest": "1", "pubsub#digest_frequency": "1000" });
+    svc.subscribe(V, "locations", V, {
+      FORM_TYPE: OPT,
+      "geo#bbox": "0,0,10,10",
+      "pubsub#digest": "1",
+      "pubsub#digest_frequency": "1000",
+    });
     digests.route(pub(svc, "a", at(5, 5, "a1")));
     expect(read(digests.due(0))).toEqual(["locations a1"]);
     digests.route(pub(svc, "a", at(6, 6, "a2")));

@@ -6,13 +6,15 @@ const KM_PER_DEG = (2 * Math.PI * 6371.0088) / 360;
 /** great-circle distance in km */
 function km(aLat: number, aLon: number, bLat: number, bLon: number): number {
   const r = Math.PI / 180;
-  const h = Math.sin(((bLat - aLat) * r) / 2) ** 2 + Math.cos(aLat * r) * Math.cos(bLat * r) * Math.sin(((bLon - aLon) * r) / 2) ** 2;
+  const h =
+    Math.sin(((bLat - aLat) * r) / 2) ** 2 +
+    Math.cos(aLat * r) * Math.cos(bLat * r) * Math.sin(((bLon - aLon) * r) / 2) ** 2;
   return 2 * 6371.0088 * Math.asin(Math.sqrt(h));
 }
 
 describe("snap", () => {
   it("gives every point of a cell the same centre, and the centre is within the cell's radius", () => {
-    const a = snap(52.5200, 13.4050, 5);
+    const a = snap(52.52, 13.405, 5);
     const b = snap(52.5201, 13.4051, 5);
     expect(b).toEqual(a);
     expect(km(52.52, 13.405, a.lat, a.lon) * 1000).toBeLessThanOrEqual(a.radiusM);
@@ -35,7 +37,7 @@ describe("snap", () => {
 
   it("makes cells about N km tall and at least N km wide", () => {
     const c = snap(10, 10, 10);
-    const rowHeightKm = 180 / Math.round((180 * KM_PER_DEG) / 10) * KM_PER_DEG;
+    const rowHeightKm = (180 / Math.round((180 * KM_PER_DEG) / 10)) * KM_PER_DEG;
     expect(rowHeightKm).toBeCloseTo(10, 1);
     // half-diagonal of a ~10 x >=10 km cell
     expect(c.radiusM).toBeGreaterThanOrEqual(Math.hypot(5000, 5000) - 50);
@@ -44,7 +46,8 @@ describe("snap", () => {
 
   it("treats lon 180 and -180 as the same place (no seam at the antimeridian)", () => {
     expect(snap(0, 180, 10)).toEqual(snap(0, -180, 10));
-    const east = snap(-16.5, 179.999, 10), west = snap(-16.5, -179.999, 10);
+    const east = snap(-16.5, 179.999, 10),
+      west = snap(-16.5, -179.999, 10);
     expect(km(east.lat, east.lon, west.lat, west.lon)).toBeLessThan(20); // neighbours, not a world apart
     for (const c of [east, west]) expect(Math.abs(c.lon)).toBeLessThanOrEqual(180);
   });
@@ -65,18 +68,44 @@ describe("snap", () => {
 
 describe("coarsen", () => {
   const precise = {
-    lat: "52.520008", lon: "13.404954", accuracy: "5", alt: "34", altaccuracy: "3", speed: "1.4", bearing: "90",
-    street: "Unter den Linden", building: "77", floor: "3", room: "301", postalcode: "10117", area: "Mitte",
-    locality: "Berlin", region: "Berlin", country: "Germany", countrycode: "DE", text: "at the office",
-    description: "desk", uri: "https://example.org/me", timestamp: "2026-11-26T10:00:00Z", tzo: "+01:00", datum: "WGS84",
+    lat: "52.520008",
+    lon: "13.404954",
+    accuracy: "5",
+    alt: "34",
+    altaccuracy: "3",
+    speed: "1.4",
+    bearing: "90",
+    street: "Unter den Linden",
+    building: "77",
+    floor: "3",
+    room: "301",
+    postalcode: "10117",
+    area: "Mitte",
+    locality: "Berlin",
+    region: "Berlin",
+    country: "Germany",
+    countrycode: "DE",
+    text: "at the office",
+    description: "desk",
+    uri: "https://example.org/me",
+    timestamp: "2026-11-26T10:00:00Z",
+    tzo: "+01:00",
+    datum: "WGS84",
   };
 
   it("keeps only the grid centre, a grid-sized accuracy, the time and the country", () => {
     const c = coarsen({ ...precise, lang: "de" }, 5);
     const cell = snap(52.520008, 13.404954, 5);
     expect(c).toEqual({
-      lat: cell.lat.toFixed(5), lon: cell.lon.toFixed(5), accuracy: String(cell.radiusM),
-      timestamp: "2026-11-26T10:00:00Z", tzo: "+01:00", datum: "WGS84", country: "Germany", countrycode: "DE", lang: "de",
+      lat: cell.lat.toFixed(5),
+      lon: cell.lon.toFixed(5),
+      accuracy: String(cell.radiusM),
+      timestamp: "2026-11-26T10:00:00Z",
+      tzo: "+01:00",
+      datum: "WGS84",
+      country: "Germany",
+      countrycode: "DE",
+      lang: "de",
     });
   });
 

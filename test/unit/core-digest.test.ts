@@ -10,27 +10,52 @@ import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 const V = "val@localhost/map";
 const make = () => {
   let n = 0;
-  const svc = new GeoService(openSqliteStore(":memory:"), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
+  const svc = new GeoService(
+    openSqliteStore(":memory:"),
+    { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
+    () => `id${++n}`,
+  );
   return { svc, digests: new Digests(svc) };
 };
 const fix = (lat: number, id?: string): PublishRequest => ({
-  node: OWN_NODE, ...(id && { itemId: id }),
-  payload: { entries: [{ name: "lat", text: String(lat), plain: true }, { name: "lon", text: "0", plain: true }], bytes: 50, namespaceOk: true, count: 1 },
+  node: OWN_NODE,
+  ...(id && { itemId: id }),
+  payload: {
+    entries: [
+      { name: "lat", text: String(lat), plain: true },
+      { name: "lon", text: "0", plain: true },
+    ],
+    bytes: 50,
+    namespaceOk: true,
+    count: 1,
+  },
 });
-const stop = (id?: string): PublishRequest => ({ node: OWN_NODE, ...(id && { itemId: id }), payload: { entries: [], bytes: 50, namespaceOk: true, count: 1 } });
-const form = (f: Record<string, string>) => ({ FORM_TYPE: "http://jabber.org/protocol/pubsub#subscribe_options", ...f });
+const stop = (id?: string): PublishRequest => ({
+  node: OWN_NODE,
+  ...(id && { itemId: id }),
+  payload: { entries: [], bytes: 50, namespaceOk: true, count: 1 },
+});
+const form = (f: Record<string, string>) => ({
+  FORM_TYPE: "http://jabber.org/protocol/pubsub#subscribe_options",
+  ...f,
+});
 const DIGEST = form({ "pubsub#digest": "true", "pubsub#digest_frequency": "1000" });
 
 /** what a viewer reads from a list of notifications */
-const read = (ns: Notification[]) => ns.map((n) => {
-  const e = n.event;
-  switch (e.kind) {
-    case "item": return `${e.node}: ${e.item.publisher} ${e.item.id} ${e.item.geoloc.lat ?? "stop"}`;
-    case "retract": return `${e.node}: -${e.ids.join(",")}`;
-    case "presence": return `presence: ${e.presence.jid} ${e.presence.online ? "on" : "off"}`;
-    default: return `${e.kind} ${"node" in e ? e.node : ""}`.trim();
-  }
-});
+const read = (ns: Notification[]) =>
+  ns.map((n) => {
+    const e = n.event;
+    switch (e.kind) {
+      case "item":
+        return `${e.node}: ${e.item.publisher} ${e.item.id} ${e.item.geoloc.lat ?? "stop"}`;
+      case "retract":
+        return `${e.node}: -${e.ids.join(",")}`;
+      case "presence":
+        return `presence: ${e.presence.jid} ${e.presence.online ? "on" : "off"}`;
+      default:
+        return `${e.kind} ${"node" in e ? e.node : ""}`.trim();
+    }
+  });
 const pub = (svc: GeoService, who: string, req: PublishRequest, now = 0) => {
   const r = svc.publish(`${who}@localhost/p`, req, now);
   if (!r.ok) throw new Error(JSON.stringify(r.error));
@@ -41,7 +66,9 @@ describe("digests", () => {
   it("keeps the newest item per publisher, one <items node='locations'> per period", () => {
     const { svc, digests } = make();
     expect(svc.subscribe(V, "locations", V, DIGEST).ok).toBe(true);
-    const routed = [pub(svc, "a", fix(1, "a1")), pub(svc, "b", fix(2, "b1")), pub(svc, "a", fix(3, "a2"))].map((n) => digests.route(n).now);
+    const routed = [pub(svc, "a", fix(1, "a1")), pub(svc, "b", fix(2, "b1")), pub(svc, "a", fix(3, "a2"))].map(
+      (n) => digests.route(n).now,
+    );
     expect(routed.flat()).toEqual([]);
     expect(digests.nextDue()).toBe(-Infinity); // a quiet spell before: the next tick sends it
     expect(read(digests.due(10))).toEqual(["locations: a@localhost a2 3", "locations: b@localhost b1 2"]);
@@ -67,8 +94,12 @@ describe("digests", () => {
     digests.route(pub(svc, "d", fix(7, "x")));
     digests.route(pub(svc, "d", stop("y")));
     expect(read(digests.due(0))).toEqual([
-      "delete c@localhost", "b@localhost: -b1,b0",
-      "locations: a@localhost a1 stop", "locations: a@localhost a2 5", "locations: d@localhost y stop"]);
+      "delete c@localhost",
+      "b@localhost: -b1,b0",
+      "locations: a@localhost a1 stop",
+      "locations: a@localhost a2 5",
+      "locations: d@localhost y stop",
+    ]);
   });
 
   it("keeps the newest presence per publisher", () => {
@@ -135,11 +166,26 @@ describe("subscription options", () => {
   it("shows the current values and refuses a bad value or an unknown option, changing nothing", () => {
     const { svc } = make();
     svc.subscribe(V, "locations", V, DIGEST);
-    const shown = (): unknown => { const g = svc.getOptions(V, "locations", V); return g.ok && g.value.options; };
+    const shown = (): unknown => {
+      const g = svc.getOptions(V, "locations", V);
+      return g.ok && g.value.options;
+    };
     expect(shown()).toEqual({ deliver: true, digest: true, digestFrequency: 1000 });
-    const bad = svc.setOptions(V, "locations", V, undefined, form({ "pubsub#digest": "false", "pubsub#digest_frequency": "-5" }));
+    const bad = svc.setOptions(
+      V,
+      "locations",
+      V,
+      undefined,
+      form({ "pubsub#digest": "false", "pubsub#digest_frequency": "-5" }),
+    );
     expect(!bad.ok && bad.error).toMatchObject({ condition: "bad-request", pubsub: "invalid-options" });
-    const unknown = svc.setOptions(V, "locations", V, undefined, form({ "pubsub#digest": "false", "pubsub#show-values": "away" }));
+    const unknown = svc.setOptions(
+      V,
+      "locations",
+      V,
+      undefined,
+      form({ "pubsub#digest": "false", "pubsub#show-values": "away" }),
+    );
     expect(!unknown.ok && unknown.error.condition).toBe("not-acceptable");
     const atSubscribe = svc.subscribe(V, "presence", V, form({ "pubsub#digest": "yes" }));
     expect(!atSubscribe.ok && atSubscribe.error.condition).toBe("bad-request");
@@ -148,7 +194,10 @@ describe("subscription options", () => {
     const wrongSubid = svc.getOptions(V, "locations", V, "nope");
     expect(!wrongSubid.ok && wrongSubid.error).toMatchObject({ condition: "not-acceptable", pubsub: "invalid-subid" });
     const notSubscribed = svc.getOptions(V, "presence", V);
-    expect(!notSubscribed.ok && notSubscribed.error).toMatchObject({ condition: "unexpected-request", pubsub: "not-subscribed" });
+    expect(!notSubscribed.ok && notSubscribed.error).toMatchObject({
+      condition: "unexpected-request",
+      pubsub: "not-subscribed",
+    });
   });
 
   it("are stored with the subscription", () => {
@@ -158,6 +207,12 @@ describe("subscription options", () => {
     svc.subscribe("val@localhost", "locations", "val@localhost", DIGEST);
     store.close();
     const again = openSqliteStore(file);
-    expect(again.load().subscriptions).toEqual([expect.objectContaining({ node: "locations", jid: "val@localhost", options: { deliver: true, digest: true, digestFrequency: 1000 } })]);
+    expect(again.load().subscriptions).toEqual([
+      expect.objectContaining({
+        node: "locations",
+        jid: "val@localhost",
+        options: { deliver: true, digest: true, digestFrequency: 1000 },
+      }),
+    ]);
   });
 });

@@ -2,11 +2,19 @@ import { describe, expect, it } from "vitest";
 import { parseDateTime, validateGeoloc, type GeolocEntry } from "../../component/src/core/geoloc.ts";
 
 const NOW = Date.parse("2026-11-26T10:00:00Z");
-const entries = (o: Record<string, string>): GeolocEntry[] => Object.entries(o).map(([name, text]) => ({ name, text, plain: true }));
+const entries = (o: Record<string, string>): GeolocEntry[] =>
+  Object.entries(o).map(([name, text]) => ({ name, text, plain: true }));
 
 describe("XEP-0080 validation", () => {
   it("accepts the XEP-0080 §4 example (Example 1) unchanged", () => {
-    const fields = { country: "Italy", lat: "45.44", locality: "Venice", lon: "12.33", accuracy: "20", timestamp: "2004-02-19T21:12Z".replace("Z", ":00Z") };
+    const fields = {
+      country: "Italy",
+      lat: "45.44",
+      locality: "Venice",
+      lon: "12.33",
+      accuracy: "20",
+      timestamp: "2004-02-19T21:12Z".replace("Z", ":00Z"),
+    };
     const r = validateGeoloc(entries(fields), NOW);
     expect(r).toEqual({ ok: true, geoloc: fields });
   });
@@ -26,8 +34,18 @@ describe("XEP-0080 validation", () => {
   });
 
   it.each([
-    ["lat", "90.0001"], ["lat", "-91"], ["lon", "180.1"], ["lat", "NaN"], ["lon", "Infinity"], ["lat", "1e3"],
-    ["lat", ""], ["lat", "0x10"], ["lat", "1".repeat(40)], ["accuracy", "-0.1"], ["bearing", "360"], ["speed", "-3"],
+    ["lat", "90.0001"],
+    ["lat", "-91"],
+    ["lon", "180.1"],
+    ["lat", "NaN"],
+    ["lon", "Infinity"],
+    ["lat", "1e3"],
+    ["lat", ""],
+    ["lat", "0x10"],
+    ["lat", "1".repeat(40)],
+    ["accuracy", "-0.1"],
+    ["bearing", "360"],
+    ["speed", "-3"],
   ])("refuses %s = %j", (name, text) => {
     const base: Record<string, string> = { lat: "0", lon: "0" };
     base[name] = text;
@@ -36,7 +54,9 @@ describe("XEP-0080 validation", () => {
 
   it("refuses unknown, duplicated, nested and foreign-namespace children", () => {
     expect(validateGeoloc(entries({ lat: "0", lon: "0", altitude: "1" }), NOW).ok).toBe(false);
-    expect(validateGeoloc([...entries({ lat: "0", lon: "0" }), { name: "lat", text: "1", plain: true }], NOW).ok).toBe(false);
+    expect(validateGeoloc([...entries({ lat: "0", lon: "0" }), { name: "lat", text: "1", plain: true }], NOW).ok).toBe(
+      false,
+    );
     expect(validateGeoloc([...entries({ lon: "0" }), { name: "lat", text: "1", plain: false }], NOW).ok).toBe(false);
   });
 

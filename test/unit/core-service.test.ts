@@ -7,11 +7,24 @@ import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
 const make = () => {
   let n = 0;
-  return new GeoService(openSqliteStore(":memory:"), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
+  return new GeoService(
+    openSqliteStore(":memory:"),
+    { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
+    () => `id${++n}`,
+  );
 };
 const fix = (lat: number, lon: number, extra: Record<string, string> = {}): PublishRequest => ({
   node: OWN_NODE,
-  payload: { entries: Object.entries({ lat: String(lat), lon: String(lon), ...extra }).map(([name, text]) => ({ name, text, plain: true })), bytes: 100, namespaceOk: true, count: 1 },
+  payload: {
+    entries: Object.entries({ lat: String(lat), lon: String(lon), ...extra }).map(([name, text]) => ({
+      name,
+      text,
+      plain: true,
+    })),
+    bytes: 100,
+    namespaceOk: true,
+    count: 1,
+  },
 });
 
 describe("the core", () => {
@@ -20,7 +33,14 @@ describe("the core", () => {
     svc.subscribe("hamlet@localhost/elsinore", "locations", "hamlet@localhost/elsinore");
     const r = svc.publish("alice@localhost/phone", fix(1, 2), 0);
     expect(r.ok && r.value.notifications).toEqual([
-      { to: "hamlet@localhost/elsinore", event: { kind: "item", node: "alice@localhost", item: expect.objectContaining({ publisher: "alice@localhost", id: "id2" }) } },
+      {
+        to: "hamlet@localhost/elsinore",
+        event: {
+          kind: "item",
+          node: "alice@localhost",
+          item: expect.objectContaining({ publisher: "alice@localhost", id: "id2" }),
+        },
+      },
     ]);
   });
 
@@ -47,10 +67,15 @@ describe("the core", () => {
     svc.publish("alice@localhost/phone", { ...fix(1, 2), options: formOf({ "pubsub#access_model": "whitelist" }) }, 0);
     svc.presence("alice@localhost/phone", true, undefined, 0, 0);
     expect(svc.view("eve@localhost", "alice@localhost")).toBeUndefined();
-    expect(svc.items("eve@localhost", "alice@localhost", undefined, undefined)).toEqual(svc.items("eve@localhost", "nobody@localhost", undefined, undefined));
+    expect(svc.items("eve@localhost", "alice@localhost", undefined, undefined)).toEqual(
+      svc.items("eve@localhost", "nobody@localhost", undefined, undefined),
+    );
     expect(svc.items("eve@localhost", "locations", undefined, undefined)).toEqual({ ok: true, value: [] });
     expect(svc.items("eve@localhost", "presence", undefined, undefined)).toEqual({ ok: true, value: [] });
-    expect(svc.subscribe("eve@localhost/x", "alice@localhost", "eve@localhost/x")).toMatchObject({ ok: false, error: { condition: "item-not-found" } });
+    expect(svc.subscribe("eve@localhost/x", "alice@localhost", "eve@localhost/x")).toMatchObject({
+      ok: false,
+      error: { condition: "item-not-found" },
+    });
     svc.subscribe("eve@localhost/x", "locations", "eve@localhost/x");
     svc.subscribe("eve@localhost/x", "presence", "eve@localhost/x");
     const r = svc.publish("alice@localhost/phone", fix(2, 3), 1);

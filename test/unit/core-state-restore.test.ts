@@ -7,7 +7,9 @@ import type { Store } from "../../component/src/core/store.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 
 const node = (name: string, ids: string[]) => ({
-  name, config: { accessModel: "open" as const, maxItems: 20, title: "", coarseKm: 0, exact: [] }, affiliations: new Map(),
+  name,
+  config: { accessModel: "open" as const, maxItems: 20, title: "", coarseKm: 0, exact: [] },
+  affiliations: new Map(),
   items: ids.map((id) => ({ id, publisher: name, geoloc: { lat: "1", lon: "2" }, published: 0 })),
 });
 
@@ -37,9 +39,22 @@ describe("restore", () => {
 
   it("sets persistent subscriptions of a touched node back and keeps its temporary ones", () => {
     const s = state();
-    s.subscribersOf("locations", true).set("v@localhost/map", { node: "locations", jid: "v@localhost/map", subid: "t", temporary: true });
-    s.subscribersOf("locations", true).set("w@localhost", { node: "locations", jid: "w@localhost", subid: "unstored", temporary: false });
-    restore(s, ["locations"], { nodes: [], subscriptions: [{ node: "locations", jid: "z@localhost", subid: "z", temporary: false }] });
+    s.subscribersOf("locations", true).set("v@localhost/map", {
+      node: "locations",
+      jid: "v@localhost/map",
+      subid: "t",
+      temporary: true,
+    });
+    s.subscribersOf("locations", true).set("w@localhost", {
+      node: "locations",
+      jid: "w@localhost",
+      subid: "unstored",
+      temporary: false,
+    });
+    restore(s, ["locations"], {
+      nodes: [],
+      subscriptions: [{ node: "locations", jid: "z@localhost", subid: "z", temporary: false }],
+    });
     expect([...s.subscriptions.get("locations")!.keys()].sort()).toEqual(["v@localhost/map", "z@localhost"]);
   });
 });

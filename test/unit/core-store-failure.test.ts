@@ -26,7 +26,15 @@ function flaky(): { store: Store; failing: Set<ChangeKind> } {
 
 const fix = (lat: number): PublishRequest => ({
   node: OWN_NODE,
-  payload: { entries: [{ name: "lat", text: String(lat), plain: true }, { name: "lon", text: "2", plain: true }], bytes: 60, namespaceOk: true, count: 1 },
+  payload: {
+    entries: [
+      { name: "lat", text: String(lat), plain: true },
+      { name: "lon", text: "2", plain: true },
+    ],
+    bytes: 60,
+    namespaceOk: true,
+    count: 1,
+  },
 });
 
 describe("a store failure in the middle of a change", () => {
@@ -49,8 +57,18 @@ describe("a store failure in the middle of a change", () => {
     const svc = new GeoService(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
     for (let i = 0; i < 5; i++) svc.publish("alice@localhost/phone", fix(i), i);
     failing.add("trim");
-    expect(() => svc.configure("alice@localhost/phone", "alice@localhost", formOf({ "pubsub#max_items": "2", "pubsub#title": "van" }), 0)).toThrow(StoreUnavailable);
-    expect(svc.getConfig("alice@localhost", "alice@localhost")).toEqual({ ok: true, value: expect.objectContaining({ maxItems: 20, title: "" }) });
+    expect(() =>
+      svc.configure(
+        "alice@localhost/phone",
+        "alice@localhost",
+        formOf({ "pubsub#max_items": "2", "pubsub#title": "van" }),
+        0,
+      ),
+    ).toThrow(StoreUnavailable);
+    expect(svc.getConfig("alice@localhost", "alice@localhost")).toEqual({
+      ok: true,
+      value: expect.objectContaining({ maxItems: 20, title: "" }),
+    });
     expect(store.load().nodes[0]).toMatchObject({ config: { maxItems: 20, title: "" } });
     expect(store.load().nodes[0].items).toHaveLength(5);
     const items = svc.items("alice@localhost", "alice@localhost", undefined, undefined);

@@ -8,7 +8,15 @@ import { GC_TUNING, prosodyConfig } from "../../prosody/config.ts";
 import { PROSODY_INSTALL } from "../../prosody/server.ts";
 
 const deployExample = fileURLToPath(new URL("../../prosody/deploy.cfg.lua", import.meta.url));
-const base = { dataDir: "/tmp/x", c2sPort: 1, componentPort: 2, httpPort: 3, domain: "localhost", component: "geo.localhost", componentSecret: "s" };
+const base = {
+  dataDir: "/tmp/x",
+  c2sPort: 1,
+  componentPort: 2,
+  httpPort: 3,
+  domain: "localhost",
+  component: "geo.localhost",
+  componentSecret: "s",
+};
 
 describe("Prosody's GC parameters", () => {
   it("are set in the generated config unless Prosody's own are asked for", () => {
@@ -19,7 +27,9 @@ describe("Prosody's GC parameters", () => {
   it("leave read_size to Prosody unless asked, and keep mirror mode's nagle beside it", () => {
     expect(prosodyConfig(base)).not.toMatch(/network_settings/);
     expect(prosodyConfig({ ...base, readSize: 262144 })).toMatch(/^network_settings = \{ read_size = 262144 \}$/m);
-    expect(prosodyConfig({ ...base, readSize: 262144, mirror: true })).toMatch(/^network_settings = \{ nagle = false; read_size = 262144 \}$/m);
+    expect(prosodyConfig({ ...base, readSize: 262144, mirror: true })).toMatch(
+      /^network_settings = \{ nagle = false; read_size = 262144 \}$/m,
+    );
     expect(prosodyConfig({ ...base, mirror: true })).toMatch(/^network_settings = \{ nagle = false \}$/m);
   });
 
@@ -28,8 +38,10 @@ describe("Prosody's GC parameters", () => {
   });
 
   it("are accepted by Prosody's util.gc on this Lua", () => {
-    if (!existsSync("/usr/lib/prosody/util/gc.lua")) throw new Error(`Prosody is not installed. Install it with: ${PROSODY_INSTALL}`);
-    const lua = `package.path="/usr/lib/prosody/?.lua;"..package.path; package.cpath="/usr/lib/prosody/?.so;"..package.cpath
+    if (!existsSync("/usr/lib/prosody/util/gc.lua"))
+      throw new Error(`Prosody is not installed. Install it with: ${PROSODY_INSTALL}`);
+    const lua = `package.path="/usr/lib/prosody/?.lua;"..package.path
+      package.cpath="/usr/lib/prosody/?.so;"..package.cpath
       local ${GC_TUNING}
       local ok, err = require("util.gc").configure(gc, { mode = "incremental", threshold = 105, speed = 500 })
       print(ok and "ok" or err)`;

@@ -1,6 +1,14 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { createMover, step, toGeoloc, position, turnBetween, MODES, type Mode } from "../../component/src/simulator/movement.ts";
+import {
+  createMover,
+  step,
+  toGeoloc,
+  position,
+  turnBetween,
+  MODES,
+  type Mode,
+} from "../../component/src/simulator/movement.ts";
 import { CITIES } from "../../component/src/simulator/places.ts";
 import { seedFor, draw } from "../../component/src/simulator/random.ts";
 import { validateGeoloc, isStop } from "../../component/src/core/geoloc.ts";
@@ -27,10 +35,12 @@ describe("the PRNG", () => {
   });
 
   it("draws floats in [0, 1)", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (s) => {
-      const [v] = draw(s);
-      return v >= 0 && v < 1;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), (s) => {
+        const [v] = draw(s);
+        return v >= 0 && v < 1;
+      }),
+    );
   });
 });
 
@@ -59,17 +69,24 @@ describe("the movement model", () => {
   });
 
   it("moves smoothly: bounded speed, acceleration and turn rate for every mode", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom<Mode>("walker", "cyclist", "vehicle"), (seed, mode) => {
-      const spec = MODES[mode];
-      const track = run(seed, 200, 1, mode);
-      for (let i = 1; i < track.length; i++) {
-        const [a, b] = [track[i - 1], track[i]];
-        expect(b.speed).toBeLessThanOrEqual(spec.cruise[1] * 1.3);
-        expect(Math.abs(b.speed - a.speed)).toBeLessThanOrEqual(spec.accel + 1e-9);
-        expect(Math.abs(turnBetween(a.heading, b.heading))).toBeLessThanOrEqual(spec.turnRate + 1e-9);
-        expect(metres(a, b)).toBeLessThanOrEqual(spec.cruise[1] * 1.3 + 1e-9);
-      }
-    }), { numRuns: 30 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.constantFrom<Mode>("walker", "cyclist", "vehicle"),
+        (seed, mode) => {
+          const spec = MODES[mode];
+          const track = run(seed, 200, 1, mode);
+          for (let i = 1; i < track.length; i++) {
+            const [a, b] = [track[i - 1], track[i]];
+            expect(b.speed).toBeLessThanOrEqual(spec.cruise[1] * 1.3);
+            expect(Math.abs(b.speed - a.speed)).toBeLessThanOrEqual(spec.accel + 1e-9);
+            expect(Math.abs(turnBetween(a.heading, b.heading))).toBeLessThanOrEqual(spec.turnRate + 1e-9);
+            expect(metres(a, b)).toBeLessThanOrEqual(spec.cruise[1] * 1.3 + 1e-9);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 
   it("actually travels (not stuck in one place)", () => {
@@ -100,15 +117,19 @@ describe("the movement model", () => {
 
 describe("fixes", () => {
   it("are valid XEP-0080 payloads, with every field the map uses", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 600 }), (seed, steps) => {
-      let m = createMover(seed, berlin);
-      m = step(m, steps, berlin);
-      const g = toGeoloc(m, berlin, T0, 1);
-      const parsed = validateGeoloc(geolocEntries(geolocElement(g)), T0);
-      expect(parsed).toEqual({ ok: true, geoloc: g });
-      for (const f of ["lat", "lon", "accuracy", "speed", "bearing", "timestamp", "text", "locality"] as const) expect(g[f]).toBeDefined();
-      expect(isStop(g)).toBe(false);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 600 }), (seed, steps) => {
+        let m = createMover(seed, berlin);
+        m = step(m, steps, berlin);
+        const g = toGeoloc(m, berlin, T0, 1);
+        const parsed = validateGeoloc(geolocEntries(geolocElement(g)), T0);
+        expect(parsed).toEqual({ ok: true, geoloc: g });
+        for (const f of ["lat", "lon", "accuracy", "speed", "bearing", "timestamp", "text", "locality"] as const)
+          expect(g[f]).toBeDefined();
+        expect(isStop(g)).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("carry the position of the mover and the time given", () => {

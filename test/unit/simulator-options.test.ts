@@ -12,41 +12,106 @@ describe("simulator options", () => {
   it("has defaults that work against the local demo server", () => {
     const o = ok([]);
     expect(o).toMatchObject({
-      count: 10, intervalS: 1, server: "xmpp://127.0.0.1:5222", domain: "localhost", service: "geo.localhost",
-      prefix: "sim-", password: "sim", register: true, churnPerMin: 0.2, durationS: 0, seed: 123,
+      count: 10,
+      intervalS: 1,
+      server: "xmpp://127.0.0.1:5222",
+      domain: "localhost",
+      service: "geo.localhost",
+      prefix: "sim-",
+      password: "sim",
+      register: true,
+      churnPerMin: 0.2,
+      durationS: 0,
+      seed: 123,
     });
     expect(o.area).toEqual(CITIES.berlin);
     expect(o.accessModel).toBeUndefined();
   });
 
   it("reads every option from the command line", () => {
-    const o = ok(["-n", "1000", "-i", "0.5", "--city", "Tokyo", "--radius", "800", "-s", "xmpp://127.0.0.1:6222",
-      "-d", "example.org", "--prefix", "bot-", "--password", "pw", "--no-register", "--churn", "1.5", "--downtime", "5",
-      "--access-model", "whitelist", "-t", "60", "--seed", "42", "--concurrency", "10", "--timeout", "500", "--notes", "0"]);
+    const o = ok([
+      "-n",
+      "1000",
+      "-i",
+      "0.5",
+      "--city",
+      "Tokyo",
+      "--radius",
+      "800",
+      "-s",
+      "xmpp://127.0.0.1:6222",
+      "-d",
+      "example.org",
+      "--prefix",
+      "bot-",
+      "--password",
+      "pw",
+      "--no-register",
+      "--churn",
+      "1.5",
+      "--downtime",
+      "5",
+      "--access-model",
+      "whitelist",
+      "-t",
+      "60",
+      "--seed",
+      "42",
+      "--concurrency",
+      "10",
+      "--timeout",
+      "500",
+      "--notes",
+      "0",
+    ]);
     expect(o).toMatchObject({
-      count: 1000, intervalS: 0.5, server: "xmpp://127.0.0.1:6222", domain: "example.org", service: "geo.example.org",
-      prefix: "bot-", password: "pw", register: false, churnPerMin: 1.5, downtimeS: 5, accessModel: "whitelist",
-      durationS: 60, seed: 42, concurrency: 10, timeoutMs: 500, noteChance: 0,
+      count: 1000,
+      intervalS: 0.5,
+      server: "xmpp://127.0.0.1:6222",
+      domain: "example.org",
+      service: "geo.example.org",
+      prefix: "bot-",
+      password: "pw",
+      register: false,
+      churnPerMin: 1.5,
+      downtimeS: 5,
+      accessModel: "whitelist",
+      durationS: 60,
+      seed: 42,
+      concurrency: 10,
+      timeoutMs: 500,
+      noteChance: 0,
     });
     expect(o.area).toEqual({ ...CITIES.tokyo, radiusM: 800 });
   });
 
   it("reads how publishers answer subscription requests (default allow) and refuses other policies", () => {
     expect(ok([]).authorize).toBe("allow");
-    expect(ok(["--access-model", "authorize", "--authorize", "deny"])).toMatchObject({ accessModel: "authorize", authorize: "deny" });
+    expect(ok(["--access-model", "authorize", "--authorize", "deny"])).toMatchObject({
+      accessModel: "authorize",
+      authorize: "deny",
+    });
     const bad = parseOptions(["--authorize", "maybe"]);
     expect(bad.kind === "error" && bad.message).toContain("--authorize");
   });
 
   it("takes several servers, comma-separated (an ejabberd cluster's nodes), in order of preference", () => {
-    expect(ok(["-s", "xmpp://127.0.0.1:6222, xmpp://127.0.0.1:7222"])).toMatchObject({ server: "xmpp://127.0.0.1:6222", servers: ["xmpp://127.0.0.1:6222", "xmpp://127.0.0.1:7222"] });
+    expect(ok(["-s", "xmpp://127.0.0.1:6222, xmpp://127.0.0.1:7222"])).toMatchObject({
+      server: "xmpp://127.0.0.1:6222",
+      servers: ["xmpp://127.0.0.1:6222", "xmpp://127.0.0.1:7222"],
+    });
     expect(ok([]).servers).toEqual(["xmpp://127.0.0.1:5222"]);
     const bad = parseOptions(["-s", "xmpp://127.0.0.1:6222,127.0.0.1:7222"]);
-    expect(bad.kind === "error" && bad.message).toContain("\"127.0.0.1:7222\"");
+    expect(bad.kind === "error" && bad.message).toContain('"127.0.0.1:7222"');
   });
 
   it("takes a custom centre, without city district names", () => {
-    expect(ok(["--center", "48.1, 11.58"]).area).toEqual({ lat: 48.1, lon: 11.58, radiusM: CITIES.berlin.radiusM, localities: [] });
+    expect(ok(["--center", "48.1, 11.58"]).area).toEqual({
+      lat: 48.1,
+      lon: 11.58,
+      radiusM: CITIES.berlin.radiusM,
+      localities: [],
+    });
   });
 
   it("falls back to SIM_* environment variables, the command line winning", () => {
@@ -65,9 +130,9 @@ describe("simulator options", () => {
     const r = parseOptions(["-n", "zero", "--center", "north", "--access-model", "secret"]);
     expect(r.kind).toBe("error");
     const msg = (r as { message: string }).message;
-    expect(msg).toContain("--count \"zero\"");
-    expect(msg).toContain("--center \"north\"");
-    expect(msg).toContain("--access-model \"secret\"");
+    expect(msg).toContain('--count "zero"');
+    expect(msg).toContain('--center "north"');
+    expect(msg).toContain('--access-model "secret"');
     expect(msg).toContain("--help");
   });
 

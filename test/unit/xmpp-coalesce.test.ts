@@ -6,7 +6,10 @@ import { coalesceWrites } from "../../component/src/xmpp/coalesce.ts";
 
 let server: Server | undefined;
 let socket: Socket | undefined;
-afterEach(() => { socket?.destroy(); server?.close(); });
+afterEach(() => {
+  socket?.destroy();
+  server?.close();
+});
 
 /** A connected client socket and everything the server side receives. */
 async function pair(): Promise<{ socket: Socket; received: () => string }> {
@@ -22,11 +25,24 @@ async function pair(): Promise<{ socket: Socket; received: () => string }> {
 /** An entity's write, as @xmpp/connection does it, counting the socket's single and gathered writes. */
 function entityOn(socket: Socket) {
   const calls = { single: 0, gathered: [] as number[] };
-  const s = socket as unknown as { _write: (...a: unknown[]) => void; _writev: (chunks: unknown[], cb: () => void) => void };
-  const single = s._write.bind(socket), gathered = s._writev.bind(socket);
-  s._write = (...a) => { calls.single++; single(...a); };
-  s._writev = (chunks, cb) => { calls.gathered.push(chunks.length); gathered(chunks, cb); };
-  const entity = { socket, write: (str: string) => new Promise<void>((ok, fail) => socket.write(str, (e) => (e ? fail(e) : ok()))) };
+  const s = socket as unknown as {
+    _write: (...a: unknown[]) => void;
+    _writev: (chunks: unknown[], cb: () => void) => void;
+  };
+  const single = s._write.bind(socket),
+    gathered = s._writev.bind(socket);
+  s._write = (...a) => {
+    calls.single++;
+    single(...a);
+  };
+  s._writev = (chunks, cb) => {
+    calls.gathered.push(chunks.length);
+    gathered(chunks, cb);
+  };
+  const entity = {
+    socket,
+    write: (str: string) => new Promise<void>((ok, fail) => socket.write(str, (e) => (e ? fail(e) : ok()))),
+  };
   return { entity, calls };
 }
 
@@ -36,7 +52,9 @@ describe("coalesceWrites", () => {
     const { entity, calls } = entityOn(socket);
     coalesceWrites(entity);
     // as a commit releases its replies: one after another in promise reactions
-    await Promise.all(["<iq id='1'/>", "<iq id='2'/>", "<iq id='3'/>"].map((s) => Promise.resolve().then(() => entity.write(s))));
+    await Promise.all(
+      ["<iq id='1'/>", "<iq id='2'/>", "<iq id='3'/>"].map((s) => Promise.resolve().then(() => entity.write(s))),
+    );
     expect(calls).toEqual({ single: 0, gathered: [3] });
     await expect.poll(received).toBe("<iq id='1'/><iq id='2'/><iq id='3'/>");
   });
@@ -54,7 +72,9 @@ describe("coalesceWrites", () => {
   it("writes each stanza on its own without it (what the service did before)", async () => {
     const { socket } = await pair();
     const { entity, calls } = entityOn(socket);
-    await Promise.all(["<iq id='1'/>", "<iq id='2'/>", "<iq id='3'/>"].map((s) => Promise.resolve().then(() => entity.write(s))));
+    await Promise.all(
+      ["<iq id='1'/>", "<iq id='2'/>", "<iq id='3'/>"].map((s) => Promise.resolve().then(() => entity.write(s))),
+    );
     expect(calls.single + calls.gathered.length).toBeGreaterThan(1);
   });
 });

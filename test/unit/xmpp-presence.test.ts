@@ -30,10 +30,30 @@ describe("did the server restart while the service was away", () => {
 describe("sessions known from before a reconnect", () => {
   const setup = () => {
     let n = 0;
-    const core = new GeoService(openSqliteStore(":memory:"), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
+    const core = new GeoService(
+      openSqliteStore(":memory:"),
+      { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
+      () => `id${++n}`,
+    );
     const told: Notification[] = [];
-    const ctx: PresenceContext = { core, domain: "geo.localhost", now: () => 1_000, notify: (ns) => told.push(...ns), send: () => {}, announced: new Set(), unconfirmed: new Set() };
-    const fix = { entries: [{ name: "lat", text: "1", plain: true }, { name: "lon", text: "2", plain: true }], bytes: 60, namespaceOk: true, count: 1 };
+    const ctx: PresenceContext = {
+      core,
+      domain: "geo.localhost",
+      now: () => 1_000,
+      notify: (ns) => told.push(...ns),
+      send: () => {},
+      announced: new Set(),
+      unconfirmed: new Set(),
+    };
+    const fix = {
+      entries: [
+        { name: "lat", text: "1", plain: true },
+        { name: "lon", text: "2", plain: true },
+      ],
+      bytes: 60,
+      namespaceOk: true,
+      count: 1,
+    };
     for (const who of ["alice", "bob"]) {
       core.publish(`${who}@localhost/phone`, { node: OWN_NODE, payload: fix }, 0);
       handlePresence(ctx, xml("presence", { from: `${who}@localhost/phone`, to: "geo.localhost" }));
@@ -57,8 +77,13 @@ describe("sessions known from before a reconnect", () => {
     expect(core.presenceOf("alice@localhost")?.online).toBe(false);
     expect(core.presenceOf("bob@localhost")?.online).toBe(true);
     // pat (persistent) is told; vic's temporary subscription ended with its session
-    expect(told.map((n) => [n.to, n.event.kind === "presence" && n.event.presence.jid, n.event.kind === "presence" && n.event.presence.online]))
-      .toEqual([["pat@localhost", "alice@localhost", false]]);
+    expect(
+      told.map((n) => [
+        n.to,
+        n.event.kind === "presence" && n.event.presence.jid,
+        n.event.kind === "presence" && n.event.presence.online,
+      ]),
+    ).toEqual([["pat@localhost", "alice@localhost", false]]);
     expect(core.subscriptionsOf("vic@localhost/map2")).toEqual({ ok: true, value: [] });
   });
 
@@ -78,23 +103,46 @@ describe("sessions known from before a reconnect", () => {
       const to = String(iq.attrs.to);
       asked.push(iq.getChild("ping") ? `ping ${to}` : `last ${to}`);
       if (iq.getChild("ping")) {
-        if (!alive.has(to)) throw new Error("service-unavailable"); // RFC 6121 §8.5.3.1: the server answers for a gone session
+        // RFC 6121 §8.5.3.1: the server answers for a gone session
+        if (!alive.has(to)) throw new Error("service-unavailable");
         return xml("iq", { type: "result" });
       }
       if (uptime === undefined) throw new Error("service-unavailable");
       return xml("iq", { type: "result" }, xml("query", { xmlns: "jabber:iq:last", seconds: uptime }));
     };
-    return { core, ctx, told, asked, logs, run: (awaySince: number) => confirmSessions({ ctx, server: "localhost", request, now: () => 1_000, log: (l) => logs.push(l), current: () => true }, awaySince) };
+    return {
+      core,
+      ctx,
+      told,
+      asked,
+      logs,
+      run: (awaySince: number) =>
+        confirmSessions(
+          { ctx, server: "localhost", request, now: () => 1_000, log: (l) => logs.push(l), current: () => true },
+          awaySince,
+        ),
+    };
   };
 
   it("asks each session known from before when the uptime cannot tell, and keeps those that answer", async () => {
     const r = reconnect("0", new Set(["vic@localhost/map", "bob@localhost/phone"]));
     await r.run(950); // away 50 ms, Prosody up "0 s"
-    expect(r.asked.sort()).toEqual(["last localhost", "ping alice@localhost/phone", "ping bob@localhost/phone", "ping vic@localhost/map"]);
+    expect(r.asked.sort()).toEqual([
+      "last localhost",
+      "ping alice@localhost/phone",
+      "ping bob@localhost/phone",
+      "ping vic@localhost/map",
+    ]);
     expect(r.core.availableResources().sort()).toEqual(["bob@localhost/phone", "vic@localhost/map"]);
-    expect(r.core.subscriptionsOf("vic@localhost/map")).toMatchObject({ ok: true, value: [{ node: "presence" }] }); // still subscribed
-    expect(r.told.map((n) => n.to).sort()).toEqual(["pat@localhost", "vic@localhost/map"]); // alice went offline; vic still watches
-    expect(r.logs).toEqual([expect.stringContaining("asked the 3 sessions known from before (XEP-0199 ping); 2 answered and stay online, 1 are offline now")]);
+    // still subscribed
+    expect(r.core.subscriptionsOf("vic@localhost/map")).toMatchObject({ ok: true, value: [{ node: "presence" }] });
+    // alice went offline; vic still watches
+    expect(r.told.map((n) => n.to).sort()).toEqual(["pat@localhost", "vic@localhost/map"]);
+    expect(r.logs).toEqual([
+      expect.stringContaining(
+        "asked the 3 sessions known from before (XEP-0199 ping); 2 answered and stay online, 1 are offline now",
+      ),
+    ]);
   });
 
   it("asks the sessions when the server does not say its uptime", async () => {
@@ -114,29 +162,50 @@ describe("sessions known from before a reconnect", () => {
     expect(kept.core.availableResources().length).toBe(3);
   });
 
-  it("after a restart of the service, asks the sessions of stored temporary subscriptions and keeps those that answer", async () => {
-    const store = openSqliteStore(":memory:");
-    const settings = { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) };
-    const first = new GeoService(store, settings, () => "s1");
-    first.presence("vic@localhost/map", true, undefined, 0, 0);
-    first.presence("eve@localhost/tab", true, undefined, 0, 0);
-    first.subscribe("vic@localhost/map", "locations", "vic@localhost/map");
-    first.subscribe("eve@localhost/tab", "presence", "eve@localhost/tab");
-    await store.durable();
-    // the next run loads both as temporary, with no session known: vic's tab is still open, eve's closed meanwhile
-    const core = new GeoService(store, settings, () => "s2");
-    expect(core.unconfirmedTemporary().sort()).toEqual(["eve@localhost/tab", "vic@localhost/map"]);
-    const ctx: PresenceContext = { core, domain: "geo.localhost", now: () => 1_000, notify: () => {}, send: () => {}, announced: new Set(), unconfirmed: new Set(core.unconfirmedTemporary()) };
-    const logs: string[] = [];
-    const request = async (iq: Element) => {
-      if (iq.attrs.to !== "vic@localhost/map") throw new Error("service-unavailable");
-      return xml("iq", { type: "result" });
-    };
-    await confirmSessions({ ctx, server: "localhost", request, now: () => 1_000, log: (l) => logs.push(l), current: () => true }, undefined);
-    expect(core.subscriptionsOf("vic@localhost/map")).toMatchObject({ ok: true, value: [{ node: "locations", temporary: true }] });
-    expect(core.subscriptionsOf("eve@localhost/tab")).toEqual({ ok: true, value: [] });
-    expect(core.availableResources()).toEqual(["vic@localhost/map"]); // so that its session's end ends it (§12.5)
-    expect(core.unconfirmedTemporary()).toEqual([]);
-    expect(logs).toEqual(["temporary subscriptions from the last run: asked their 2 sessions (XEP-0199 ping); 1 answered and keep them, 1 ended"]);
-  });
+  it(
+    "after a restart of the service, " +
+      "asks the sessions of stored temporary subscriptions and keeps those that answer",
+    async () => {
+      const store = openSqliteStore(":memory:");
+      const settings = { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) };
+      const first = new GeoService(store, settings, () => "s1");
+      first.presence("vic@localhost/map", true, undefined, 0, 0);
+      first.presence("eve@localhost/tab", true, undefined, 0, 0);
+      first.subscribe("vic@localhost/map", "locations", "vic@localhost/map");
+      first.subscribe("eve@localhost/tab", "presence", "eve@localhost/tab");
+      await store.durable();
+      // the next run loads both as temporary, with no session known: vic's tab is still open, eve's closed meanwhile
+      const core = new GeoService(store, settings, () => "s2");
+      expect(core.unconfirmedTemporary().sort()).toEqual(["eve@localhost/tab", "vic@localhost/map"]);
+      const ctx: PresenceContext = {
+        core,
+        domain: "geo.localhost",
+        now: () => 1_000,
+        notify: () => {},
+        send: () => {},
+        announced: new Set(),
+        unconfirmed: new Set(core.unconfirmedTemporary()),
+      };
+      const logs: string[] = [];
+      const request = async (iq: Element) => {
+        if (iq.attrs.to !== "vic@localhost/map") throw new Error("service-unavailable");
+        return xml("iq", { type: "result" });
+      };
+      await confirmSessions(
+        { ctx, server: "localhost", request, now: () => 1_000, log: (l) => logs.push(l), current: () => true },
+        undefined,
+      );
+      expect(core.subscriptionsOf("vic@localhost/map")).toMatchObject({
+        ok: true,
+        value: [{ node: "locations", temporary: true }],
+      });
+      expect(core.subscriptionsOf("eve@localhost/tab")).toEqual({ ok: true, value: [] });
+      expect(core.availableResources()).toEqual(["vic@localhost/map"]); // so that its session's end ends it (§12.5)
+      expect(core.unconfirmedTemporary()).toEqual([]);
+      expect(logs).toEqual([
+        "temporary subscriptions from the last run: asked their 2 sessions (XEP-0199 ping); " +
+          "1 answered and keep them, 1 ended",
+      ]);
+    },
+  );
 });

@@ -6,7 +6,9 @@ import { afterEach, expect, it } from "vitest";
 import { startEntity } from "../../component/src/xmpp/start.ts";
 
 const cleanup: Array<() => unknown> = [];
-afterEach(() => { for (const f of cleanup.splice(0).reverse()) f(); });
+afterEach(() => {
+  for (const f of cleanup.splice(0).reverse()) f();
+});
 
 async function silentServer(): Promise<{ port: number; peer: Promise<Socket> }> {
   let got!: (s: Socket) => void;
@@ -24,10 +26,18 @@ it("rejects once and leaves nothing unhandled when the stream cannot open and th
   cleanup.push(() => process.off("unhandledRejection", onUnhandled));
 
   const { port, peer } = await silentServer();
-  const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: "localhost", username: "u", password: "p", timeout: 200 } as Parameters<typeof client>[0]);
+  const xmpp = client({
+    service: `xmpp://127.0.0.1:${port}`,
+    domain: "localhost",
+    username: "u",
+    password: "p",
+    timeout: 200,
+  } as Parameters<typeof client>[0]);
   xmpp.on("error", () => {});
   (xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
-  await expect(startEntity(xmpp as unknown as Parameters<typeof startEntity>[0])).rejects.toMatchObject({ name: "TimeoutError" });
+  await expect(startEntity(xmpp as unknown as Parameters<typeof startEntity>[0])).rejects.toMatchObject({
+    name: "TimeoutError",
+  });
 
   const disconnected = new Promise<void>((r) => xmpp.once("disconnect", () => r()));
   (await peer).resetAndDestroy(); // the server goes away: the client's socket errors (ECONNRESET)

@@ -41,7 +41,7 @@ export function inAllowedDomain(policy: AccessPolicy, jid: string): boolean {
 /** `actor`'s affiliation with `node` (the owner is the JID the node is named after). */
 export function affiliationOf(actor: string, node: PersonalNode): Affiliation {
   const who = bare(actor);
-  return who === node.name ? "owner" : node.affiliations.get(who) ?? "none";
+  return who === node.name ? "owner" : (node.affiliations.get(who) ?? "none");
 }
 
 /** May `actor` (any form of JID) do `action` on `node`? Nobody outside the allowed domains may do anything. */
@@ -52,10 +52,13 @@ export function may(policy: AccessPolicy, actor: string, node: PersonalNode, act
 }
 
 /** May `viewer` see node `node` at all: its items, its presence, that it exists? */
-export const maySee = (policy: AccessPolicy, viewer: string, node: PersonalNode): boolean => may(policy, viewer, node, "see");
+export const maySee = (policy: AccessPolicy, viewer: string, node: PersonalNode): boolean =>
+  may(policy, viewer, node, "see");
 
 /** May `viewer` ask the owner for access (XEP-0060 §6.1.6: subscribe to an authorize node -> pending)? */
-export const mayRequest = (policy: AccessPolicy, viewer: string, node: PersonalNode): boolean => may(policy, viewer, node, "request");
+export const mayRequest = (policy: AccessPolicy, viewer: string, node: PersonalNode): boolean =>
+  may(policy, viewer, node, "request");
 
 /** XEP-0060 §4.1: owner and publisher affiliations may publish. */
-export const mayPublish = (policy: AccessPolicy, publisher: string, node: PersonalNode): boolean => may(policy, publisher, node, "publish");
+export const mayPublish = (policy: AccessPolicy, publisher: string, node: PersonalNode): boolean =>
+  may(policy, publisher, node, "publish");

@@ -121,8 +121,12 @@ export function snapshot(state: State, name: string): StoredState {
 
 /** After a gap in which other instances' changes may have been missed: the store is the truth. */
 function restoreAll(state: State, fresh: StoredState): void {
-  const names = new Set([...state.nodes.keys(), ...state.subscriptions.keys(), ...fresh.nodes.map((n) => n.name),
-    ...fresh.subscriptions.map((s) => s.node)]);
+  const names = new Set([
+    ...state.nodes.keys(),
+    ...state.subscriptions.keys(),
+    ...fresh.nodes.map((n) => n.name),
+    ...fresh.subscriptions.map((s) => s.node),
+  ]);
   restore(state, [...names], fresh);
   // pending requests: an instance may have answered or withdrawn one while this one was away
   state.pending.clear();

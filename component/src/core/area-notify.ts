@@ -22,10 +22,16 @@ import type { State } from "./state.ts";
 /** What the area views need of the service (an interface, so the service can hold them without an import cycle). */
 export interface AreaHost {
   readonly state: State;
-  view(viewer: string, name: string): { kind: "personal"; node: PersonalNode } | { kind: "locations" | "presence" } | undefined;
+  view(
+    viewer: string,
+    name: string,
+  ): { kind: "personal"; node: PersonalNode } | { kind: "locations" | "presence" } | undefined;
 }
 
-interface Members { subid: string; inside: Map<string, string> }
+interface Members {
+  subid: string;
+  inside: Map<string, string>;
+}
 
 export class AreaViews {
   readonly index = new PositionIndex();
@@ -79,10 +85,20 @@ export class AreaViews {
       const inside = inArea(box, viewerPosition(node, sub.jid, latest));
       if (event.kind === "item") {
         const seen = viewFor(node, sub.jid, event.item); // precision per viewer; none after share_until
-        if (inside && seen) { out.push({ to: sub.jid, event: seen === event.item ? event : { ...event, item: seen } }); m.set(who, event.item.id); continue; }
+        if (inside && seen) {
+          out.push({ to: sub.jid, event: seen === event.item ? event : { ...event, item: seen } });
+          m.set(who, event.item.id);
+          continue;
+        }
         if (told === undefined) continue;
         m.delete(who);
-        out.push({ to: sub.jid, event: isStop(event.item.geoloc) && seen ? { ...event, item: seen } : { kind: "retract", node: who, ids: [told], leave: true } });
+        out.push({
+          to: sub.jid,
+          event:
+            isStop(event.item.geoloc) && seen
+              ? { ...event, item: seen }
+              : { kind: "retract", node: who, ids: [told], leave: true },
+        });
         continue;
       }
       if (told === undefined) continue;
@@ -121,13 +137,20 @@ export class AreaViews {
       if (v?.kind !== "personal") continue;
       const latest = this.svc.state.latest(v.node);
       const seen = latest && viewFor(v.node, sub.jid, latest);
-      if (latest && seen && (box ? inArea(box, positionOf(seen)) : !isStop(seen.geoloc))) now.set(name, sub.node === PRESENCE ? "" : latest.id);
+      if (latest && seen && (box ? inArea(box, positionOf(seen)) : !isStop(seen.geoloc)))
+        now.set(name, sub.node === PRESENCE ? "" : latest.id);
     }
     if (this.members.size > 1000 + 2 * this.svc.state.subscriptions.size) this.sweep();
     for (const [who, told] of m) {
       if (now.has(who) || !box) continue;
       if (!this.svc.view(sub.jid, who)) continue; // not visible any more: nothing to say about it
-      out.push({ to: sub.jid, event: sub.node === PRESENCE ? { kind: "presence-retract", jid: who } : { kind: "retract", node: who, ids: [told], leave: true } });
+      out.push({
+        to: sub.jid,
+        event:
+          sub.node === PRESENCE
+            ? { kind: "presence-retract", jid: who }
+            : { kind: "retract", node: who, ids: [told], leave: true },
+      });
     }
     for (const [who, id] of now) {
       if (m.get(who) === id) continue;

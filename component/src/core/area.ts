@@ -17,7 +17,8 @@ const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 export function parseBBox(value: string): Result<BBox | undefined> {
   if (value.trim() === "") return ok(undefined);
   const parts = value.split(",").map((p) => p.trim());
-  const bad = (why: string) => fail("bad-request", "invalid-options", `geo#bbox ${why}: give south,west,north,east in decimal degrees`);
+  const bad = (why: string) =>
+    fail("bad-request", "invalid-options", `geo#bbox ${why}: give south,west,north,east in decimal degrees`);
   if (parts.length !== 4 || !parts.every((p) => DECIMAL.test(p))) return bad("is not four decimal numbers");
   const [south, west, north, east] = parts.map(Number);
   if (![south, north].every((v) => v >= -90 && v <= 90)) return bad("has a latitude outside [-90, 90]");
@@ -28,12 +29,18 @@ export function parseBBox(value: string): Result<BBox | undefined> {
 
 export const formatBBox = (b: BBox | undefined): string => (b ? `${b.south},${b.west},${b.north},${b.east}` : "");
 
-export interface Position { lat: number; lon: number }
+export interface Position {
+  lat: number;
+  lon: number;
+}
 
 /** The position of a fix (undefined: none, e.g. stopped sharing). */
 export function positionOf(item: Item | undefined): Position | undefined {
-  const lat = Number(item?.geoloc.lat), lon = Number(item?.geoloc.lon);
-  return item?.geoloc.lat !== undefined && item.geoloc.lon !== undefined && Number.isFinite(lat) && Number.isFinite(lon) ? { lat, lon } : undefined;
+  const lat = Number(item?.geoloc.lat),
+    lon = Number(item?.geoloc.lon);
+  return item?.geoloc.lat !== undefined && item.geoloc.lon !== undefined && Number.isFinite(lat) && Number.isFinite(lon)
+    ? { lat, lon }
+    : undefined;
 }
 
 /**
@@ -51,7 +58,13 @@ export function inArea(box: BBox, p: Position | undefined): boolean {
   return box.west <= box.east ? p.lon >= box.west && p.lon <= box.east : p.lon >= box.west || p.lon <= box.east;
 }
 
-interface Entry { minX: number; minY: number; maxX: number; maxY: number; jid: string }
+interface Entry {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+  jid: string;
+}
 
 /** Publishers' current stored positions, for "who is in this box" (subscribe, area change). */
 export class PositionIndex {
@@ -61,7 +74,10 @@ export class PositionIndex {
   /** the publisher's newest item now (undefined or a stop: not on the map) */
   set(jid: string, item: Item | undefined): void {
     const old = this.byJid.get(jid);
-    if (old) { this.tree.remove(old); this.byJid.delete(jid); }
+    if (old) {
+      this.tree.remove(old);
+      this.byJid.delete(jid);
+    }
     const p = positionOf(item);
     if (!p) return;
     const e: Entry = { minX: p.lon, minY: p.lat, maxX: p.lon, maxY: p.lat, jid };
@@ -71,7 +87,8 @@ export class PositionIndex {
 
   /** publishers whose stored position is inside `box` (candidates: the caller checks as the viewer sees them) */
   within(box: BBox): string[] {
-    const q = (west: number, east: number) => this.tree.search({ minX: west, minY: box.south, maxX: east, maxY: box.north }).map((e) => e.jid);
+    const q = (west: number, east: number) =>
+      this.tree.search({ minX: west, minY: box.south, maxX: east, maxY: box.north }).map((e) => e.jid);
     return box.west <= box.east ? q(box.west, box.east) : [...q(box.west, 180), ...q(-180, box.east)];
   }
 }

@@ -18,19 +18,31 @@ function ownerAddresses(core: Core, node: PersonalNode): string[] {
 }
 
 function ask(to: string[], r: PendingRequest): Notification[] {
-  return to.map((addr) => ({ to: addr, event: { kind: "authorization-request", node: r.node, jid: r.jid, subid: r.subid } }));
+  return to.map((addr) => ({
+    to: addr,
+    event: { kind: "authorization-request", node: r.node, jid: r.jid, subid: r.subid },
+  }));
 }
 
 // §6.1.6: the subscription is pending; the owner is asked once. Asking again answers pending with the same subid
 // but does not message the owner again (a requester cannot flood the owner); the owner's sessions that come
 // online later are asked (pendingRequests).
-export function requestAuthorization(core: Core, node: PersonalNode, jid: string): Outcome<{ subscription: Subscription; state: "pending" }> {
+export function requestAuthorization(
+  core: Core,
+  node: PersonalNode,
+  jid: string,
+): Outcome<{ subscription: Subscription; state: "pending" }> {
   const existing = core.state.pending.get(node.name)?.get(jid);
   const r = existing ?? { node: node.name, jid, subid: core.newId() };
   const changes: Change[] = existing ? [] : [{ kind: "addPending", request: r }];
   core.commit(changes);
   const subscription = { node: node.name, jid, subid: r.subid, temporary: false };
-  return ok({ subscription, state: "pending", changes, notifications: existing ? [] : ask(ownerAddresses(core, node), r) });
+  return ok({
+    subscription,
+    state: "pending",
+    changes,
+    notifications: existing ? [] : ask(ownerAddresses(core, node), r),
+  });
 }
 
 /** The requests still waiting on a node (to re-send when the owner comes online). */
@@ -53,20 +65,27 @@ export function answerAuthorization(core: Core, from: string, a: AuthorizationAn
   if (!r.ok) return r;
   const node = r.value;
   const request = core.state.pending.get(node.name)?.get(a.jid);
-  if (!request || (a.subid !== undefined && a.subid !== request.subid)) return fail("item-not-found", undefined, "no such pending subscription request");
+  if (!request || (a.subid !== undefined && a.subid !== request.subid))
+    return fail("item-not-found", undefined, "no such pending subscription request");
   const changes: Change[] = [{ kind: "removePending", node: node.name, jid: a.jid }];
   if (!a.allow) {
     core.commit(changes);
-    const denied: Notification = { to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "none" } };
+    const denied: Notification = {
+      to: a.jid,
+      event: { kind: "subscription", node: node.name, jid: a.jid, state: "none" },
+    };
     return ok({ changes, notifications: [denied] });
   }
   const who = bare(a.jid);
-  if (!node.affiliations.has(who)) changes.push({ kind: "setAffiliation", node: node.name, jid: who, affiliation: "member" });
+  if (!node.affiliations.has(who))
+    changes.push({ kind: "setAffiliation", node: node.name, jid: who, affiliation: "member" });
   const temporary = core.state.isTemporary(a.jid);
   const subscription: Subscription = { node: node.name, jid: a.jid, subid: request.subid, temporary };
   changes.push({ kind: "addSubscription", subscription });
   core.commit(changes);
-  const out: Notification[] = [{ to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "subscribed" } }];
+  const out: Notification[] = [
+    { to: a.jid, event: { kind: "subscription", node: node.name, jid: a.jid, state: "subscribed" } },
+  ];
   out.push(...replayLast(core, node, a.jid));
   // The viewer's subscriptions to the aggregate nodes now include this publisher: hand them its current state.
   for (const jid of core.state.subscriptions.get(LOCATIONS)?.keys() ?? []) {

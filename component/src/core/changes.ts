@@ -29,4 +29,3 @@ export type Change =
   | { kind: "saveSession"; jid: string; available: boolean };
 
 export type ChangeKind = Change["kind"];
-

@@ -12,7 +12,16 @@ const KM_PER_DEGREE = (2 * Math.PI * 6371.0088) / 360;
  * more precise than the grid and cannot be coarsened), text, description, uri (free text can say anything),
  * error (replaced by accuracy). Kept: what the grid itself implies, the time, and the country.
  */
-export const COARSE_KEEP: readonly GeolocField[] = ["lat", "lon", "accuracy", "timestamp", "tzo", "datum", "country", "countrycode"];
+export const COARSE_KEEP: readonly GeolocField[] = [
+  "lat",
+  "lon",
+  "accuracy",
+  "timestamp",
+  "tzo",
+  "datum",
+  "country",
+  "countrycode",
+];
 
 export interface Cell {
   lat: number;

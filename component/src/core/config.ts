@@ -17,10 +17,13 @@ export interface ConfigFieldChange {
 export type ConfigChange = Result<ConfigFieldChange[]>;
 
 /** The configuration a read form sets: its fields' changes together. */
-export const merged = (fields: readonly ConfigFieldChange[]): Partial<NodeConfig> => Object.assign({}, ...fields.map((f) => f.change));
+export const merged = (fields: readonly ConfigFieldChange[]): Partial<NodeConfig> =>
+  Object.assign({}, ...fields.map((f) => f.change));
 
 /** XEP-0060 §7.1.5: the fields whose values differ from the node's configuration: unmet preconditions. */
 export function unmet(config: NodeConfig, fields: readonly ConfigFieldChange[]): string[] {
   const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
-  return fields.filter((f) => (Object.keys(f.change) as Array<keyof NodeConfig>).some((k) => differs(config[k], f.change[k]))).map((f) => f.var);
+  return fields
+    .filter((f) => (Object.keys(f.change) as Array<keyof NodeConfig>).some((k) => differs(config[k], f.change[k])))
+    .map((f) => f.var);
 }

@@ -84,7 +84,10 @@ export class Digests {
     for (const n of batch) {
       const sub = n.delayed ? undefined : this.subscriptionOf(n);
       const o = sub && optionsOf(sub);
-      if (!o || (o.deliver && !o.digest)) { now.push(n); continue; }
+      if (!o || (o.deliver && !o.digest)) {
+        now.push(n);
+        continue;
+      }
       if (!o.deliver) continue; // §6.3: pubsub#deliver false: no notifications
       const b = this.bufferOf(sub!);
       this.absorb(b, n.event);
@@ -111,7 +114,10 @@ export class Digests {
     for (const b of [...this.dirty]) {
       const current = this.svc.subscription(b.sub.node, b.sub.jid);
       // ended (or ended and made again: another subid): what it gathered goes with it
-      if (!current || current.subid !== b.sub.subid) { this.drop(b); continue; }
+      if (!current || current.subid !== b.sub.subid) {
+        this.drop(b);
+        continue;
+      }
       b.sub = current; // options set since: the same subscription, new values
       const o = optionsOf(current);
       if (o.digest && o.deliver && now - b.lastSent < o.digestFrequency) continue;
@@ -138,24 +144,40 @@ export class Digests {
   private bufferOf(sub: Subscription): Buffer {
     const key = `${sub.node}\n${sub.jid}`;
     let b = this.buffers.get(key);
-    if (b && b.sub.subid !== sub.subid) { this.drop(b); b = undefined; }
+    if (b && b.sub.subid !== sub.subid) {
+      this.drop(b);
+      b = undefined;
+    }
     if (!b) this.buffers.set(key, (b = { sub, lastSent: -Infinity, pending: new Map(), delivered: new Map() }));
     b.sub = sub;
     return b;
   }
 
   private absorb(b: Buffer, e: Event): void {
-    const who = e.kind === "item" ? e.item.publisher : e.kind === "presence" ? e.presence.jid : e.kind === "presence-retract" ? e.jid : (e as { node: string }).node;
+    const who =
+      e.kind === "item"
+        ? e.item.publisher
+        : e.kind === "presence"
+          ? e.presence.jid
+          : e.kind === "presence-retract"
+            ? e.jid
+            : (e as { node: string }).node;
     let p = b.pending.get(who);
     if (!p) b.pending.set(who, (p = empty()));
     switch (e.kind) {
       case "item":
         p.left = false;
         p.retracted = p.retracted.filter((id) => id !== e.item.id);
-        if (isStop(e.item.geoloc)) { p.stop = e.item; p.item = undefined; } else p.item = e.item;
+        if (isStop(e.item.geoloc)) {
+          p.stop = e.item;
+          p.item = undefined;
+        } else p.item = e.item;
         break;
       case "retract":
-        if (e.leave) { Object.assign(p, { left: true, leftIds: e.ids, stop: undefined, item: undefined }); break; }
+        if (e.leave) {
+          Object.assign(p, { left: true, leftIds: e.ids, stop: undefined, item: undefined });
+          break;
+        }
         for (const id of e.ids) {
           if (p.item?.id === id) p.item = undefined;
           if (p.stop?.id === id) p.stop = undefined;
@@ -192,9 +214,11 @@ export class Digests {
       return e;
     };
     for (const [who, p] of pending) if (p.deleted) out.push({ to, event: { kind: "delete", node: who } });
-    for (const [who, p] of pending) if (p.presenceRetracted) out.push({ to, event: { kind: "presence-retract", jid: who } });
+    for (const [who, p] of pending)
+      if (p.presenceRetracted) out.push({ to, event: { kind: "presence-retract", jid: who } });
     for (const [who, p] of pending) if (p.purged && visible(who)) out.push({ to, event: { kind: "purge", node: who } });
-    for (const [who, p] of pending) if (p.retracted.length && visible(who)) out.push({ to, event: { kind: "retract", node: who, ids: p.retracted } });
+    for (const [who, p] of pending)
+      if (p.retracted.length && visible(who)) out.push({ to, event: { kind: "retract", node: who, ids: p.retracted } });
     for (const [who, p] of pending) {
       if (!p.left) continue;
       // leaving an area: the item this subscriber holds goes, whichever later ones the period conflated
@@ -204,10 +228,18 @@ export class Digests {
     }
     for (const [who, p] of pending) {
       if ((!p.stop && !p.item && !p.presence) || !visible(who)) continue;
-      for (const item of [p.stop, p.item]) if (item) out.push({ to, event: shared(item, () => ({ kind: "item", node: node === PRESENCE ? LOCATIONS : node, item })) });
+      for (const item of [p.stop, p.item])
+        if (item)
+          out.push({
+            to,
+            event: shared(item, () => ({ kind: "item", node: node === PRESENCE ? LOCATIONS : node, item })),
+          });
       const last = p.item ?? p.stop;
       if (last && b.sub.options?.area) b.delivered.set(who, last.id);
-      if (p.presence) { const pr = p.presence; out.push({ to, event: shared(pr, () => ({ kind: "presence", presence: pr })) }); }
+      if (p.presence) {
+        const pr = p.presence;
+        out.push({ to, event: shared(pr, () => ({ kind: "presence", presence: pr })) });
+      }
     }
   }
 }

@@ -45,7 +45,11 @@ export interface ServiceError {
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ServiceError };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (condition: Condition, pubsub?: PubsubCondition, text?: string): { ok: false; error: ServiceError } => ({
+export const fail = (
+  condition: Condition,
+  pubsub?: PubsubCondition,
+  text?: string,
+): { ok: false; error: ServiceError } => ({
   ok: false,
   error: { condition, ...(pubsub && { pubsub }), ...(text && { text }) },
 });

@@ -93,7 +93,8 @@ function checkValue(name: GeolocField, text: string): string | undefined {
       if (!DECIMAL.test(text)) return `${name}: not a decimal number`;
       const v = Number(text);
       if (spec.min !== undefined && v < spec.min) return `${name}: below ${spec.min}`;
-      if (spec.max !== undefined && (spec.maxExclusive ? v >= spec.max : v > spec.max)) return `${name}: above ${spec.max}`;
+      if (spec.max !== undefined && (spec.maxExclusive ? v >= spec.max : v > spec.max))
+        return `${name}: above ${spec.max}`;
       return undefined;
     }
     case "datetime":
@@ -104,7 +105,12 @@ function checkValue(name: GeolocField, text: string): string | undefined {
       return /^[A-Za-z]{2}$/.test(text) ? undefined : `${name}: not an ISO 3166 two-letter code`;
     case "uri":
       if (text.length > LIMITS.stringChars) return `${name}: longer than ${LIMITS.stringChars} characters`;
-      try { new URL(text); return undefined; } catch { return `${name}: not a URI`; }
+      try {
+        new URL(text);
+        return undefined;
+      } catch {
+        return `${name}: not a URI`;
+      }
     case "string":
       return text.length > LIMITS.stringChars ? `${name}: longer than ${LIMITS.stringChars} characters` : undefined;
   }
@@ -131,7 +137,8 @@ export function validateGeoloc(entries: GeolocEntry[], now: number, lang?: strin
     return { ok: false, reason: "lat and lon come together" };
   }
   if (lang !== undefined) {
-    if (!/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(lang)) return { ok: false, reason: "xml:lang is not a language tag" };
+    if (!/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(lang))
+      return { ok: false, reason: "xml:lang is not a language tag" };
     geoloc.lang = lang;
   }
   if (isStop(geoloc)) return { ok: true, geoloc };

@@ -9,17 +9,25 @@ export type ItemsResult = Array<{ node: string; item: Item } | { presence: Publi
 
 // §6.5 Retrieve items. Personal: the newest `max` (oldest first) or by id; locations: latest of each visible node;
 // presence: the snapshot, or one publisher by item id (= its bare JID).
-export function readItems(core: Core, from: string, name: string, ids: string[] | undefined, max: number | undefined): Result<ItemsResult> {
+export function readItems(
+  core: Core,
+  from: string,
+  name: string,
+  ids: string[] | undefined,
+  max: number | undefined,
+): Result<ItemsResult> {
   const v = core.view(from, name);
   if (!v) return fail("item-not-found"); // §6.5.9.11 (also for nodes the requester may not see: nothing leaks)
   if (v.kind === "personal") {
     let items = v.node.items;
     if (ids) items = items.filter((i) => ids.includes(i.id));
     if (max !== undefined) items = items.slice(Math.max(0, items.length - max));
-    return ok(items.flatMap((i) => {
-      const item = viewFor(v.node, from, i);
-      return item ? [{ node: v.node.name, item }] : []; // none after share_until, but to the owner
-    }));
+    return ok(
+      items.flatMap((i) => {
+        const item = viewFor(v.node, from, i);
+        return item ? [{ node: v.node.name, item }] : []; // none after share_until, but to the owner
+      }),
+    );
   }
   if (v.kind === "locations") {
     const out: Array<{ node: string; item: Item }> = [];

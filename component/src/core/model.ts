@@ -52,7 +52,12 @@ export interface Subscription {
 }
 
 /** An area in degrees (geo#bbox); west > east crosses the antimeridian. */
-export interface BBox { south: number; west: number; north: number; east: number }
+export interface BBox {
+  south: number;
+  west: number;
+  north: number;
+  east: number;
+}
 
 /** XEP-0060 §6.3 subscription options the service offers (pubsub#subscribe_options). */
 export interface SubscriptionOptions {

@@ -1,5 +1,5 @@
-// The node names with a meaning of their own (component/PROTOCOL.md), and a node as one viewer may know it. The one home
-// every other file imports them from.
+// The node names with a meaning of their own (component/PROTOCOL.md), and a node as one viewer may know it. The one
+// home every other file imports them from.
 import type { PersonalNode } from "./model.ts";
 
 /** the collection of every personal node the requester may see */
@@ -9,7 +9,4 @@ export const PRESENCE = "presence";
 /** "my own node", as in a PEP publish */
 export const OWN_NODE = "http://jabber.org/protocol/geoloc";
 
-export type NodeView =
-  | { kind: "personal"; node: PersonalNode }
-  | { kind: "locations" }
-  | { kind: "presence" };
+export type NodeView = { kind: "personal"; node: PersonalNode } | { kind: "locations" } | { kind: "presence" };

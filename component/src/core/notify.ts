@@ -17,16 +17,27 @@ export function notifyNode(core: Core, node: PersonalNode, event: Event): Notifi
   for (const subs of [core.state.subscriptions.get(node.name), core.state.subscriptions.get(LOCATIONS)]) {
     if (!subs) continue;
     for (const [jid, sub] of subs) {
-      if (sub.options?.area) { inAreas.push(sub); continue; }
+      if (sub.options?.area) {
+        inAreas.push(sub);
+        continue;
+      }
       if (seen.has(jid) || !maySee(core.settings, jid, node)) continue;
       seen.add(jid);
-      if (event.kind !== "item") { out.push({ to: jid, event }); continue; }
+      if (event.kind !== "item") {
+        out.push({ to: jid, event });
+        continue;
+      }
       const item = viewFor(node, jid, event.item);
       if (item) out.push({ to: jid, event: itemEvent(views, event, item) }); // none after share_until
     }
   }
   // subscriptions with an area (core/area-notify.ts), unless the node's own subscription served them
-  for (const n of core.areas.onNodeEvent(node, event, inAreas.filter((s) => !seen.has(s.jid)))) out.push(n);
+  for (const n of core.areas.onNodeEvent(
+    node,
+    event,
+    inAreas.filter((s) => !seen.has(s.jid)),
+  ))
+    out.push(n);
   return out;
 }
 

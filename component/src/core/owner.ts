@@ -66,7 +66,13 @@ export function getConfig(core: Core, from: string, name: string): Result<NodeCo
 
 // §8.2.4 Form submission: every field must be supported and every value offered, or nothing changes
 // (§8.2.5.2, protocol/node-config.ts); a cancelled form leaves the configuration as it is.
-export function configure(core: Core, from: string, name: string, form: ConfigChange | "cancel", now: number): Outcome<{ stopped: Ended["stopped"] }> {
+export function configure(
+  core: Core,
+  from: string,
+  name: string,
+  form: ConfigChange | "cancel",
+  now: number,
+): Outcome<{ stopped: Ended["stopped"] }> {
   const r = owned(core, from, name);
   if (!r.ok) return r;
   if (form === "cancel") return ok({ changes: [], notifications: [], stopped: [] });
@@ -90,7 +96,8 @@ export function configure(core: Core, from: string, name: string, form: ConfigCh
 function aggregateSeers(core: Core, node: PersonalNode): Set<string> {
   const out = new Set<string>();
   for (const name of [LOCATIONS, PRESENCE]) {
-    for (const jid of core.state.subscriptions.get(name)?.keys() ?? []) if (maySee(core.settings, jid, node)) out.add(`${name}\n${jid}`);
+    for (const jid of core.state.subscriptions.get(name)?.keys() ?? [])
+      if (maySee(core.settings, jid, node)) out.add(`${name}\n${jid}`);
   }
   return out;
 }
@@ -101,8 +108,12 @@ function unseenSubscriptions(core: Core, after: PersonalNode): Subscription[] {
   return [...subs].filter((s) => !maySee(core.settings, s.jid, after));
 }
 
-const removal = (s: Subscription): Change =>
-  ({ kind: "removeSubscription", node: s.node, jid: s.jid, temporary: s.temporary });
+const removal = (s: Subscription): Change => ({
+  kind: "removeSubscription",
+  node: s.node,
+  jid: s.jid,
+  temporary: s.temporary,
+});
 
 /**
  * After a change of access (revoked from the whitelist, an approval withdrawn, outcast, a stricter model): the
@@ -111,30 +122,46 @@ const removal = (s: Subscription): Change =>
  * an empty <geoloc/>) and had left `presence`, so their maps drop it.
  */
 function dropUnseen(core: Core, node: PersonalNode, before: Set<string>, unseen: Subscription[]): Notification[] {
-  const out: Notification[] = unseen.map((s) =>
-    ({ to: s.jid, event: { kind: "subscription", node: node.name, jid: s.jid, state: "none" } }));
+  const out: Notification[] = unseen.map((s) => ({
+    to: s.jid,
+    event: { kind: "subscription", node: node.name, jid: s.jid, state: "none" },
+  }));
   const latest = core.state.latest(node);
   for (const key of before) {
     const [name, jid] = key.split("\n");
     if (maySee(core.settings, jid, node)) continue;
-    if (name === LOCATIONS && latest) out.push({ to: jid, event: { kind: "item", node: node.name, item: { ...latest, geoloc: {} } } });
-    if (name === PRESENCE && core.state.presence.has(node.name)) out.push({ to: jid, event: { kind: "presence-retract", jid: node.name } });
+    if (name === LOCATIONS && latest)
+      out.push({ to: jid, event: { kind: "item", node: node.name, item: { ...latest, geoloc: {} } } });
+    if (name === PRESENCE && core.state.presence.has(node.name))
+      out.push({ to: jid, event: { kind: "presence-retract", jid: node.name } });
   }
   return out;
 }
 
 // §8.9.1 Retrieve affiliations
-export function affiliations(core: Core, from: string, name: string): Result<Array<{ jid: string; affiliation: Affiliation }>> {
+export function affiliations(
+  core: Core,
+  from: string,
+  name: string,
+): Result<Array<{ jid: string; affiliation: Affiliation }>> {
   const r = owned(core, from, name);
   if (!r.ok) return r;
-  return ok([{ jid: r.value.name, affiliation: "owner" as Affiliation }, ...[...r.value.affiliations].map(([jid, affiliation]) => ({ jid, affiliation }))]);
+  return ok([
+    { jid: r.value.name, affiliation: "owner" as Affiliation },
+    ...[...r.value.affiliations].map(([jid, affiliation]) => ({ jid, affiliation })),
+  ]);
 }
 
 const SETTABLE: readonly string[] = ["publisher", "member", "outcast", "none"];
 type Settable = Exclude<Affiliation, "owner">;
 
 // §8.9.2 Modify affiliations: all or nothing (§8.9.2.4)
-export function setAffiliations(core: Core, from: string, name: string, wanted: Array<{ jid: string; affiliation: string }>): Outcome<{}> {
+export function setAffiliations(
+  core: Core,
+  from: string,
+  name: string,
+  wanted: Array<{ jid: string; affiliation: string }>,
+): Outcome<{}> {
   const r = owned(core, from, name);
   if (!r.ok) return r;
   const node = r.value;
@@ -143,7 +170,8 @@ export function setAffiliations(core: Core, from: string, name: string, wanted: 
   for (const c of wanted) {
     const jid = normaliseBare(c.jid);
     if (!jid) return fail("bad-request", "invalid-jid", `${c.jid} is not a bare JID`);
-    if (jid === node.name || !SETTABLE.includes(c.affiliation)) return fail("not-acceptable", undefined, `cannot set ${c.jid} to ${c.affiliation}`);
+    if (jid === node.name || !SETTABLE.includes(c.affiliation))
+      return fail("not-acceptable", undefined, `cannot set ${c.jid} to ${c.affiliation}`);
     const affiliation = c.affiliation as Settable;
     changes.push({ kind: "setAffiliation", node: node.name, jid, affiliation });
     if (affiliation === "none") affiliations.delete(jid);

@@ -11,7 +11,10 @@ import type { Item } from "./model.ts";
 export class RecentIds {
   private readonly byPublisher = new Map<string, string[]>();
 
-  constructor(private readonly limit = 16, private readonly maxPublishers = 10_000) {}
+  constructor(
+    private readonly limit = 16,
+    private readonly maxPublishers = 10_000,
+  ) {}
 
   add(publisher: string, id: string): void {
     const ids = this.byPublisher.get(publisher) ?? [];
@@ -36,6 +39,7 @@ export function isRepeat(items: readonly Item[], id: string, incoming: Geoloc): 
   const stored = items.find((i) => i.id === id)?.geoloc;
   if (!stored) return false;
   const keys = (g: Geoloc) => Object.keys(g).filter((k) => k !== "timestamp" || incoming.timestamp !== undefined);
-  const a = keys(stored), b = keys(incoming);
+  const a = keys(stored),
+    b = keys(incoming);
   return a.length === b.length && b.every((k) => stored[k as keyof Geoloc] === incoming[k as keyof Geoloc]);
 }

@@ -12,7 +12,12 @@ import { splitResource, type PublisherPresence, type Show } from "./presence.ts"
  * Returns what viewers must be told; temporary subscriptions of a resource that went offline end (§12.5).
  */
 export function presence(
-  core: Core, from: string, available: boolean, show: Show | undefined, priority: number, now: number,
+  core: Core,
+  from: string,
+  available: boolean,
+  show: Show | undefined,
+  priority: number,
+  now: number,
 ): Notification[] {
   const [who, resource = ""] = splitResource(from);
   // §8.6: requests that reached the owner while it was away are asked again in each session that comes online
@@ -28,9 +33,10 @@ export function presence(
     }
   }
   const same = core.state.presence.has(who) && before.online === after.online && before.show === after.show;
-  const p: PublisherPresence | undefined = core.state.nodes.has(who) && !same
-    ? { jid: who, online: after.online, ...(after.show && { show: after.show }), since: now }
-    : undefined;
+  const p: PublisherPresence | undefined =
+    core.state.nodes.has(who) && !same
+      ? { jid: who, online: after.online, ...(after.show && { show: after.show }), since: now }
+      : undefined;
   if (p) changes.push({ kind: "savePresence", presence: p });
   core.commit(changes);
   return p ? ask.concat(presenceNotifications(core, p)) : ask;

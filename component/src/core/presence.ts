@@ -28,8 +28,12 @@ const RANK: Record<string, number> = { chat: 0, none: 1, away: 2, xa: 3, dnd: 4 
 export function aggregate(resources: ReadonlyMap<string, ResourceState>): { online: boolean; show?: Show } {
   let best: ResourceState | undefined;
   for (const r of resources.values()) {
-    if (!best) { best = r; continue; }
-    const a = RANK[r.show ?? "none"], b = RANK[best.show ?? "none"];
+    if (!best) {
+      best = r;
+      continue;
+    }
+    const a = RANK[r.show ?? "none"],
+      b = RANK[best.show ?? "none"];
     if (a < b || (a === b && r.priority > best.priority)) best = r;
   }
   return best ? { online: true, show: best.show } : { online: false };
@@ -64,7 +68,13 @@ export class PresenceTable {
    * when no resource shares presence through the subscription, while sessions with directed presence may be online.
    * Each session's end arrives as an unavailable from its full JID. Returns the aggregate before and after.
    */
-  apply(bare: string, resource: string, available: boolean, show?: Show, priority = 0): { before: { online: boolean; show?: Show }; after: { online: boolean; show?: Show }; wentOffline: string[] } {
+  apply(
+    bare: string,
+    resource: string,
+    available: boolean,
+    show?: Show,
+    priority = 0,
+  ): { before: { online: boolean; show?: Show }; after: { online: boolean; show?: Show }; wentOffline: string[] } {
     const map = this.resources.get(bare) ?? new Map<string, ResourceState>();
     const before = aggregate(map);
     const wentOffline: string[] = [];
@@ -77,7 +87,6 @@ export class PresenceTable {
     else this.resources.delete(bare);
     return { before, after: aggregate(map), wentOffline };
   }
-
 }
 
 export function splitResource(jid: string): [string, string | undefined] {

@@ -20,7 +20,12 @@ export interface PublishRequest {
   options?: ConfigChange;
 }
 
-export function publish(core: Core, from: string, req: PublishRequest, now: number): Outcome<{ node: string; itemId: string; created: boolean }> {
+export function publish(
+  core: Core,
+  from: string,
+  req: PublishRequest,
+  now: number,
+): Outcome<{ node: string; itemId: string; created: boolean }> {
   const s = core.settings;
   const who = bare(from);
   // §7.1.3.1: insufficient privileges -> forbidden (also users outside the allowed domains)
@@ -28,8 +33,10 @@ export function publish(core: Core, from: string, req: PublishRequest, now: numb
   const limited = rateLimit(core, who, now);
   if (limited) return limited;
   const name = req.node === OWN_NODE ? who : normaliseBare(req.node);
-  if (req.node === LOCATIONS || req.node === PRESENCE) return fail("forbidden", undefined, `only the service publishes to ${req.node}`);
-  if (name === undefined) return fail("item-not-found", undefined, "personal nodes are named by their owner's bare JID");
+  if (req.node === LOCATIONS || req.node === PRESENCE)
+    return fail("forbidden", undefined, `only the service publishes to ${req.node}`);
+  if (name === undefined)
+    return fail("item-not-found", undefined, "personal nodes are named by their owner's bare JID");
   const existing = core.state.nodes.get(name);
   // §7.1.3.1: not a publisher -> forbidden; the same answer whether or not the node exists
   if (existing ? !mayPublish(s, from, existing) : name !== who) return fail("forbidden");
@@ -37,12 +44,19 @@ export function publish(core: Core, from: string, req: PublishRequest, now: numb
   if (!req.payload) return fail("bad-request", "item-required");
   const p = req.payload;
   // §7.1.3.5: exactly one payload element, in the node's namespace
-  if (p.count !== 1 || !p.namespaceOk) return fail("bad-request", "invalid-payload", "the item must hold exactly one <geoloc xmlns='http://jabber.org/protocol/geoloc'/>");
+  if (p.count !== 1 || !p.namespaceOk)
+    return fail(
+      "bad-request",
+      "invalid-payload",
+      "the item must hold exactly one <geoloc xmlns='http://jabber.org/protocol/geoloc'/>",
+    );
   // §7.1.3.4
-  if (p.bytes > s.maxPayloadBytes) return fail("not-acceptable", "payload-too-big", `payload is ${p.bytes} bytes; the limit is ${s.maxPayloadBytes}`);
+  if (p.bytes > s.maxPayloadBytes)
+    return fail("not-acceptable", "payload-too-big", `payload is ${p.bytes} bytes; the limit is ${s.maxPayloadBytes}`);
   const checked = validateGeoloc(p.entries, now, p.lang);
   if (!checked.ok) return fail("bad-request", "invalid-payload", checked.reason);
-  if (req.itemId !== undefined && (req.itemId.length === 0 || req.itemId.length > 256)) return fail("bad-request", "invalid-payload", "item id must be 1-256 characters");
+  if (req.itemId !== undefined && (req.itemId.length === 0 || req.itemId.length > 256))
+    return fail("bad-request", "invalid-payload", "item id must be 1-256 characters");
 
   // §7.1.5: each field is a precondition on the node configuration field of the same name; an unknown field or an
   // unsupported value is refused (protocol/node-config.ts); on an existing node every precondition must hold, a new
@@ -50,7 +64,12 @@ export function publish(core: Core, from: string, req: PublishRequest, now: numb
   const wanted = req.options ?? ok([]);
   if (!wanted.ok) return wanted;
   const differs = existing ? unmet(existing.config, wanted.value) : [];
-  if (differs.length) return fail("conflict", "precondition-not-met", `the node's ${differs.join(", ")} differ${differs.length === 1 ? "s" : ""} from the publish-options`);
+  if (differs.length)
+    return fail(
+      "conflict",
+      "precondition-not-met",
+      `the node's ${differs.join(", ")} differ${differs.length === 1 ? "s" : ""} from the publish-options`,
+    );
 
   const config = existing?.config ?? { ...s.defaults, ...merged(wanted.value) };
   // The exact fix is stored; each viewer is sent its own view of it (precision.ts)
@@ -76,5 +95,14 @@ function rateLimit(core: Core, who: string, now: number): { ok: false; error: Se
   const t = take(limit, core.state.buckets.get(who), now);
   core.state.buckets.set(who, t.bucket);
   if (t.allowed) return undefined;
-  return { ok: false, error: { condition: "policy-violation", type: "wait", text: `rate limit: at most ${limit.perSecond} publishes per second (burst ${limit.burst}); retry in ${t.retryAfterMs} ms` } };
+  return {
+    ok: false,
+    error: {
+      condition: "policy-violation",
+      type: "wait",
+      text:
+        `rate limit: at most ${limit.perSecond} publishes per second (burst ${limit.burst}); ` +
+        `retry in ${t.retryAfterMs} ms`,
+    },
+  };
 }

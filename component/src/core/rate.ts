@@ -19,5 +19,9 @@ export function take(limit: RateLimit, bucket: Bucket | undefined, now: number):
   const elapsed = bucket ? Math.max(0, now - bucket.at) : 0;
   const tokens = bucket ? Math.min(burst, bucket.tokens + (elapsed * limit.perSecond) / 1000) : burst;
   if (tokens >= 1) return { allowed: true, bucket: { tokens: tokens - 1, at: now } };
-  return { allowed: false, bucket: { tokens, at: now }, retryAfterMs: Math.ceil(((1 - tokens) * 1000) / limit.perSecond) };
+  return {
+    allowed: false,
+    bucket: { tokens, at: now },
+    retryAfterMs: Math.ceil(((1 - tokens) * 1000) / limit.perSecond),
+  };
 }

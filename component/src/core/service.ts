@@ -13,7 +13,15 @@ import type { Result } from "./errors.ts";
 import { readItems, type ItemsResult } from "./items.ts";
 import { normaliseBare } from "./jid.ts";
 import type {
-  Affiliation, Event, Notification, NodeConfig, PendingRequest, PersonalNode, ReadEntry, Subscription, SubscriptionOptions,
+  Affiliation,
+  Event,
+  Notification,
+  NodeConfig,
+  PendingRequest,
+  PersonalNode,
+  ReadEntry,
+  Subscription,
+  SubscriptionOptions,
 } from "./model.ts";
 import { LOCATIONS, PRESENCE, type NodeView } from "./nodes.ts";
 import { notifyNode } from "./notify.ts";
@@ -38,7 +46,11 @@ class Context implements Core {
   readonly state: State;
   readonly areas: AreaViews;
 
-  constructor(private readonly store: Store, readonly settings: Settings, readonly newId: () => string) {
+  constructor(
+    private readonly store: Store,
+    readonly settings: Settings,
+    readonly newId: () => string,
+  ) {
     this.state = new State(store.load(), settings);
     this.areas = new AreaViews(this);
   }
@@ -74,18 +86,26 @@ export class GeoService {
     this.core = new Context(store, settings, newId);
   }
 
-  get settings(): Settings { return this.core.settings; }
+  get settings(): Settings {
+    return this.core.settings;
+  }
 
   // Reads
 
   /** The node as `viewer` may know it; undefined both when it does not exist and when it may not be seen. */
-  view(viewer: string, name: string): NodeView | undefined { return this.core.view(viewer, name); }
+  view(viewer: string, name: string): NodeView | undefined {
+    return this.core.view(viewer, name);
+  }
 
   /** Personal nodes `viewer` may see. */
-  visibleNodes(viewer: string): PersonalNode[] { return this.core.visibleNodes(viewer); }
+  visibleNodes(viewer: string): PersonalNode[] {
+    return this.core.visibleNodes(viewer);
+  }
 
   /** The personal node `name` as memory holds it, whoever asks (the shell's own bookkeeping: PEP, mirror). */
-  node(name: string): PersonalNode | undefined { return this.core.state.nodes.get(name); }
+  node(name: string): PersonalNode | undefined {
+    return this.core.state.nodes.get(name);
+  }
 
   /** The subscription of `jid` (as subscribed) to `node`. */
   subscription(node: string, jid: string): Subscription | undefined {
@@ -93,7 +113,9 @@ export class GeoService {
   }
 
   /** Every subscription to `node`. */
-  subscribers(node: string): Subscription[] { return [...(this.core.state.subscriptions.get(node)?.values() ?? [])]; }
+  subscribers(node: string): Subscription[] {
+    return [...(this.core.state.subscriptions.get(node)?.values() ?? [])];
+  }
 
   /** XEP-0060 §8.6 requests waiting for an owner: on `node`, or on every node. */
   pendingRequests(node?: string): PendingRequest[] {
@@ -103,7 +125,9 @@ export class GeoService {
   }
 
   /** A publisher's presence as node `presence` has it. */
-  presenceOf(jid: string): PublisherPresence | undefined { return this.core.state.presence.get(jid); }
+  presenceOf(jid: string): PublisherPresence | undefined {
+    return this.core.state.presence.get(jid);
+  }
 
   /** The read log of a publisher's node (core/watchers.ts); undefined when nobody read it or it was erased. */
   readsOf(publisher: string): ReadEntry[] | undefined {
@@ -112,22 +136,34 @@ export class GeoService {
   }
 
   /** Whether a full JID is available to the service (its presence was seen). */
-  isAvailable(full: string): boolean { return this.core.state.resources.isAvailable(full); }
+  isAvailable(full: string): boolean {
+    return this.core.state.resources.isAvailable(full);
+  }
 
   /** Every full JID the service believes available (to confirm after a reconnect). */
-  availableResources(): string[] { return this.core.state.resources.available(); }
+  availableResources(): string[] {
+    return this.core.state.resources.available();
+  }
 
   /** Full JIDs holding a temporary subscription (§12.5) that no presence has shown available (after a restart). */
-  unconfirmedTemporary(): string[] { return unconfirmedTemporary(this.core); }
+  unconfirmedTemporary(): string[] {
+    return unconfirmedTemporary(this.core);
+  }
 
   /** How many temporary subscriptions (§12.5) available full JIDs hold (the --status heartbeat). */
-  heldTemporary(): number { return heldTemporary(this.core); }
+  heldTemporary(): number {
+    return heldTemporary(this.core);
+  }
 
   /** Bare JIDs of every publisher (to probe after a (re)connect). */
-  publishers(): string[] { return [...this.core.state.nodes.keys()]; }
+  publishers(): string[] {
+    return [...this.core.state.nodes.keys()];
+  }
 
   /** Recipients of an event on a personal node, each once, if they may see it (core/notify.ts). */
-  notifyNode(node: PersonalNode, event: Event): Notification[] { return this.core.notifyNode(node, event); }
+  notifyNode(node: PersonalNode, event: Event): Notification[] {
+    return this.core.notifyNode(node, event);
+  }
 
   // Operations (each commits its changes, then memory takes them)
 
@@ -143,23 +179,35 @@ export class GeoService {
 
   // §6.1, §6.2, §5.6 (core/subscribe.ts)
   subscribe(
-    from: string, name: string, jid: string, form?: Record<string, string>,
+    from: string,
+    name: string,
+    jid: string,
+    form?: Record<string, string>,
   ): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
     return subscribe(this.core, from, name, jid, form);
   }
-  unsubscribe(from: string, name: string, jid: string): Outcome<{}> { return unsubscribe(this.core, from, name, jid); }
+  unsubscribe(from: string, name: string, jid: string): Outcome<{}> {
+    return unsubscribe(this.core, from, name, jid);
+  }
   subscriptionsOf(from: string, name?: string): Result<Subscription[]> {
     return subscriptionsOf(this.core, from, name);
   }
 
   // §6.3 (core/sub-ops.ts)
   getOptions(
-    from: string, name: string, jid: string, subid?: string,
+    from: string,
+    name: string,
+    jid: string,
+    subid?: string,
   ): Result<{ subscription: Subscription; options: SubscriptionOptions }> {
     return getOptions(this.core, from, name, jid, subid);
   }
   setOptions(
-    from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>,
+    from: string,
+    name: string,
+    jid: string,
+    subid: string | undefined,
+    form: Record<string, string>,
   ): Outcome<{ subscription: Subscription }> {
     return setOptions(this.core, from, name, jid, subid, form);
   }
@@ -175,12 +223,23 @@ export class GeoService {
   }
 
   // §7.2, §8.2, §8.4, §8.5, §8.8, §8.9 (core/owner.ts)
-  retract(from: string, name: string, ids: string[]): Outcome<{}> { return owner.retract(this.core, from, name, ids); }
-  purge(from: string, name: string): Outcome<{}> { return owner.purge(this.core, from, name); }
-  deleteNode(from: string, name: string): Outcome<{}> { return owner.deleteNode(this.core, from, name); }
-  getConfig(from: string, name: string): Result<NodeConfig> { return owner.getConfig(this.core, from, name); }
+  retract(from: string, name: string, ids: string[]): Outcome<{}> {
+    return owner.retract(this.core, from, name, ids);
+  }
+  purge(from: string, name: string): Outcome<{}> {
+    return owner.purge(this.core, from, name);
+  }
+  deleteNode(from: string, name: string): Outcome<{}> {
+    return owner.deleteNode(this.core, from, name);
+  }
+  getConfig(from: string, name: string): Result<NodeConfig> {
+    return owner.getConfig(this.core, from, name);
+  }
   configure(
-    from: string, name: string, form: ConfigChange | "cancel", now: number,
+    from: string,
+    name: string,
+    form: ConfigChange | "cancel",
+    now: number,
   ): Outcome<{ stopped: Ended["stopped"] }> {
     return owner.configure(this.core, from, name, form, now);
   }
@@ -201,12 +260,18 @@ export class GeoService {
 
   // geo#share_until (core/share-until.ts)
   /** The earliest share_until of a node still sharing (the shell's one timer), or undefined. */
-  nextDeadline(): number | undefined { return nextDeadline(this.core); }
+  nextDeadline(): number | undefined {
+    return nextDeadline(this.core);
+  }
   /** Ends the sharing of every node whose share_until has passed by `now` (and resumes moved deadlines). */
-  endSharing(now: number): Ended { return endSharing(this.core, now); }
+  endSharing(now: number): Ended {
+    return endSharing(this.core, now);
+  }
 
   // Who is watching (core/watchers.ts)
-  watchReport(owner: string, now: number): WatchReport | undefined { return watchReport(this.core, owner, now); }
+  watchReport(owner: string, now: number): WatchReport | undefined {
+    return watchReport(this.core, owner, now);
+  }
   /** `viewer` fetched items of each of `publishers` at `now` (in memory only). */
   recordReads(viewer: string, publishers: Iterable<string>, now: number): void {
     recordReads(this.core.state, viewer, publishers, now);
@@ -215,11 +280,17 @@ export class GeoService {
   // Memory and the store
 
   /** Another instance's committed change (core/replica.ts), or a value another instance stored: memory only. */
-  applyRemote(change: Change | RemoteChange): void { apply(this.core.state, change); }
+  applyRemote(change: Change | RemoteChange): void {
+    apply(this.core.state, change);
+  }
 
   /** After a failed group commit: the named nodes as stored (core/group-commit.ts onRollback). */
-  restore(names: readonly string[], fresh: StoredState): void { restore(this.core.state, names, fresh); }
+  restore(names: readonly string[], fresh: StoredState): void {
+    restore(this.core.state, names, fresh);
+  }
 
   /** What restore() would need to set `name` back to how it is now (core/group-commit.ts rememberFrom). */
-  snapshot(name: string): StoredState { return snapshot(this.core.state, name); }
+  snapshot(name: string): StoredState {
+    return snapshot(this.core.state, name);
+  }
 }

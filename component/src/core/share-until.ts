@@ -23,10 +23,16 @@ export interface Ended {
 }
 
 /** Whether `node`'s share_until has passed at `now`. */
-export const isDue = (node: PersonalNode, now: number): boolean => node.config.shareUntil !== undefined && node.config.shareUntil <= now;
+export const isDue = (node: PersonalNode, now: number): boolean =>
+  node.config.shareUntil !== undefined && node.config.shareUntil <= now;
 
 /** Ends or resumes one node's sharing as its share_until stands at `now`. */
-export function applyDeadline(core: Core, node: PersonalNode, now: number, out: Ended = { notifications: [], stopped: [] }): Ended {
+export function applyDeadline(
+  core: Core,
+  node: PersonalNode,
+  now: number,
+  out: Ended = { notifications: [], stopped: [] },
+): Ended {
   if (!isDue(node, now)) {
     node.sharingEnded = false; // a deadline moved on or cleared: the next fix is shared again
     return out;

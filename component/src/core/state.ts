@@ -40,7 +40,10 @@ export class State {
   /** publisher bare JID -> its rate-limit bucket */
   readonly buckets = new Map<string, Bucket>();
 
-  constructor(loaded: StoredState, readonly settings: Settings) {
+  constructor(
+    loaded: StoredState,
+    readonly settings: Settings,
+  ) {
     for (const n of loaded.nodes) this.nodes.set(n.name, n);
     for (const s of loaded.subscriptions) this.subscribersOf(s.node, true).set(s.jid, s);
     for (const r of loaded.pending ?? []) this.setPending(r);

@@ -19,25 +19,40 @@ function target(core: Core, from: string, name: string, jid: string, subid: stri
 }
 
 // §6.3.2: the options form with the current values
-export function getOptions(core: Core, from: string, name: string, jid: string, subid?: string): Result<{ subscription: Subscription; options: SubscriptionOptions }> {
+export function getOptions(
+  core: Core,
+  from: string,
+  name: string,
+  jid: string,
+  subid?: string,
+): Result<{ subscription: Subscription; options: SubscriptionOptions }> {
   const t = target(core, from, name, jid, subid);
   return t.ok ? ok({ subscription: t.value, options: optionsOf(t.value) }) : t;
 }
 
 // §6.3.5: a submitted form; bad-request + invalid-options (or not-acceptable for a field not offered) changes nothing
-export function setOptions(core: Core, from: string, name: string, jid: string, subid: string | undefined, form: Record<string, string>): Outcome<{ subscription: Subscription }> {
+export function setOptions(
+  core: Core,
+  from: string,
+  name: string,
+  jid: string,
+  subid: string | undefined,
+  form: Record<string, string>,
+): Outcome<{ subscription: Subscription }> {
   const t = target(core, from, name, jid, subid);
   if (!t.ok) return t;
   const next = applyOptionsForm(optionsOf(t.value), form);
   if (!next.ok) return next;
-  if (!areaAllowed(t.value.node, next.value)) return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
+  if (!areaAllowed(t.value.node, next.value))
+    return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
   const { options: _old, ...rest } = t.value;
   const stored = storedOptions(next.value);
   const subscription: Subscription = stored ? { ...rest, options: stored } : rest;
   const changes: Change[] = [{ kind: "addSubscription", subscription }];
   core.commit(changes);
   // a changed area: the newly visible publishers' latest items, and a leave for each one no longer inside
-  const before = t.value.options?.area, after = next.value.area;
+  const before = t.value.options?.area,
+    after = next.value.area;
   const changed = JSON.stringify(before) !== JSON.stringify(after);
   return ok({ subscription, changes, notifications: changed ? core.areas.rearea(subscription, after) : [] });
 }

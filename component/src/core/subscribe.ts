@@ -11,7 +11,13 @@ import { applyOptionsForm, areaAllowed, DEFAULT_OPTIONS, optionsOf, storedOption
 
 // §6.1 Subscribe. A full JID that is available to the service gets a temporary subscription (§12.5).
 // §6.3.7: `form` = the subscription options submitted in the same <pubsub/> (var -> value)
-export function subscribe(core: Core, from: string, name: string, jid: string, form?: Record<string, string>): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
+export function subscribe(
+  core: Core,
+  from: string,
+  name: string,
+  jid: string,
+  form?: Record<string, string>,
+): Outcome<{ subscription: Subscription; state: "subscribed" | "pending" }> {
   // §6.1.3.1: the subscribed JID must be the requester's (bare or full)
   if (bare(jid) !== bare(from)) return fail("bad-request", "invalid-jid");
   const v = core.view(from, name);
@@ -21,7 +27,12 @@ export function subscribe(core: Core, from: string, name: string, jid: string, f
     const node = key === undefined ? undefined : core.state.nodes.get(key);
     if (node && mayRequest(core.settings, from, node)) {
       // a pending request keeps no options: refused rather than dropped (component/PROTOCOL.md "Errors")
-      if (form) return fail("not-acceptable", undefined, "subscription options are set once the owner approved (XEP-0060 §6.3.5)");
+      if (form)
+        return fail(
+          "not-acceptable",
+          undefined,
+          "subscription options are set once the owner approved (XEP-0060 §6.3.5)",
+        );
       return requestAuthorization(core, node, jid);
     }
     return fail("item-not-found"); // §6.1.3.12, and for invisible nodes
@@ -30,7 +41,8 @@ export function subscribe(core: Core, from: string, name: string, jid: string, f
   const existing = core.state.subscriptions.get(nodeName)?.get(jid);
   const options = form ? applyOptionsForm(existing ? optionsOf(existing) : DEFAULT_OPTIONS, form) : undefined;
   if (options && !options.ok) return options; // nothing changes
-  if (options && !areaAllowed(nodeName, options.value)) return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
+  if (options && !areaAllowed(nodeName, options.value))
+    return fail("not-acceptable", undefined, "geo#bbox is an option of locations and presence");
   const temporary = existing?.temporary ?? core.state.isTemporary(jid);
   let subscription: Subscription = existing ?? { node: nodeName, jid, subid: core.newId(), temporary };
   if (options) {
@@ -43,7 +55,8 @@ export function subscribe(core: Core, from: string, name: string, jid: string, f
   const notifications: Notification[] = [];
   // an area, new or changed: the publishers inside arrive, those outside it now leave
   const area = subscription.options?.area;
-  if (area ? JSON.stringify(area) !== JSON.stringify(existing?.options?.area) : existing?.options?.area) notifications.push(...core.areas.rearea(subscription, area));
+  if (area ? JSON.stringify(area) !== JSON.stringify(existing?.options?.area) : existing?.options?.area)
+    notifications.push(...core.areas.rearea(subscription, area));
   // §6.1.7: send the last published item (pubsub#send_last_published_item = on_sub) of a personal node
   if (v.kind === "personal") notifications.push(...replayLast(core, v.node, jid));
   return ok({ subscription, state: "subscribed", changes, notifications });

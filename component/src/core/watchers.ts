@@ -20,7 +20,9 @@ function prune(log: Map<string, ReadEntry>, now: number): void {
   }
 }
 
-/** `viewer` fetched items of each of `publishers` at `now` (an items request, XEP-0060 §6.5). The owner is not logged. */
+/**
+ * `viewer` fetched items of each of `publishers` at `now` (an items request, XEP-0060 §6.5). The owner is not logged.
+ */
 export function recordReads(state: State, viewer: string, publishers: Iterable<string>, now: number): void {
   const who = bare(viewer);
   for (const p of new Set(publishers)) {
@@ -29,7 +31,12 @@ export function recordReads(state: State, viewer: string, publishers: Iterable<s
     if (!log) state.reads.set(p, (log = new Map()));
     const e = log.get(who);
     log.delete(who); // re-inserted: Map order = least recently read first
-    log.set(who, e && now - e.first <= READ_LOG.windowMs ? { ...e, last: now, count: e.count + 1 } : { jid: who, first: now, last: now, count: 1 });
+    log.set(
+      who,
+      e && now - e.first <= READ_LOG.windowMs
+        ? { ...e, last: now, count: e.count + 1 }
+        : { jid: who, first: now, last: now, count: 1 },
+    );
     prune(log, now);
   }
 }
@@ -65,7 +72,11 @@ export interface WatchReport {
 export function watchReport(core: Core, owner: string, now: number): WatchReport | undefined {
   const node = core.state.nodes.get(bare(owner));
   if (!node || !may(core.settings, owner, node, "own")) return undefined;
-  const byAffiliation = (a: string) => [...node.affiliations].filter(([, x]) => x === a).map(([jid]) => jid).sort();
+  const byAffiliation = (a: string) =>
+    [...node.affiliations]
+      .filter(([, x]) => x === a)
+      .map(([jid]) => jid)
+      .sort();
   const log = core.state.reads.get(node.name);
   if (log) prune(log, now);
   return {
@@ -84,13 +95,22 @@ export function watchReport(core: Core, owner: string, now: number): WatchReport
   };
 }
 
-/** Everyone subscribed now to what the node publishes: its own subscribers, and those of `locations`/`presence` who may see it. */
+/**
+ * Everyone subscribed now to what the node publishes: its own subscribers, and those of `locations`/`presence` who may
+ * see it.
+ */
 export function watchers(core: Core, node: PersonalNode): Watcher[] {
   const out: Watcher[] = [];
   for (const via of ["node", LOCATIONS, PRESENCE] as const) {
     for (const s of core.state.subscriptions.get(via === "node" ? node.name : via)?.values() ?? []) {
       if (bare(s.jid) === node.name || !may(core.settings, s.jid, node, "see")) continue;
-      out.push({ jid: s.jid, via, precision: precisionFor(node, s.jid), temporary: s.temporary, ...(s.options?.area && { area: s.options.area }) });
+      out.push({
+        jid: s.jid,
+        via,
+        precision: precisionFor(node, s.jid),
+        temporary: s.temporary,
+        ...(s.options?.area && { area: s.options.area }),
+      });
     }
   }
   return out;

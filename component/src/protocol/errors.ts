@@ -23,6 +23,7 @@ const TYPE: Record<Condition, string> = {
 export function errorElement(e: ServiceError): Element {
   const el = xml("error", { type: e.type ?? TYPE[e.condition] }, xml(e.condition, { xmlns: NS.stanzas }));
   if (e.text) el.append(xml("text", { xmlns: NS.stanzas, "xml:lang": "en" }, e.text));
-  if (e.pubsub) el.append(xml(e.pubsub, e.feature ? { xmlns: NS.pubsubErrors, feature: e.feature } : { xmlns: NS.pubsubErrors }));
+  if (e.pubsub)
+    el.append(xml(e.pubsub, e.feature ? { xmlns: NS.pubsubErrors, feature: e.feature } : { xmlns: NS.pubsubErrors }));
   return el;
 }

@@ -12,7 +12,11 @@ export function eventElement(e: Event): Element {
     case "item":
       return xml("event", { xmlns: NS.pubsubEvent }, xml("items", { node: e.node }, locationItem(e.item)));
     case "retract":
-      return xml("event", { xmlns: NS.pubsubEvent }, xml("items", { node: e.node }, ...e.ids.map((id) => xml("retract", { id }))));
+      return xml(
+        "event",
+        { xmlns: NS.pubsubEvent },
+        xml("items", { node: e.node }, ...e.ids.map((id) => xml("retract", { id }))),
+      );
     case "purge":
       return xml("event", { xmlns: NS.pubsubEvent }, xml("purge", { node: e.node }));
     case "delete":
@@ -20,9 +24,17 @@ export function eventElement(e: Event): Element {
     case "presence":
       return xml("event", { xmlns: NS.pubsubEvent }, xml("items", { node: NODES.presence }, presenceItem(e.presence)));
     case "presence-retract":
-      return xml("event", { xmlns: NS.pubsubEvent }, xml("items", { node: NODES.presence }, xml("retract", { id: e.jid })));
+      return xml(
+        "event",
+        { xmlns: NS.pubsubEvent },
+        xml("items", { node: NODES.presence }, xml("retract", { id: e.jid })),
+      );
     case "subscription": // §8.8.4 / §8.6.2: the subscriber is told its subscription's new state
-      return xml("pubsub", { xmlns: NS.pubsub }, xml("subscription", { node: e.node, jid: e.jid, subscription: e.state }));
+      return xml(
+        "pubsub",
+        { xmlns: NS.pubsub },
+        xml("subscription", { node: e.node, jid: e.jid, subscription: e.state }),
+      );
     case "authorization-request":
       return authorizationForm(e.node, e.jid, e.subid);
   }
@@ -36,9 +48,23 @@ export function authorizationForm(node: string, jid: string, subid: string): Ele
     { var: "pubsub#subid", type: "hidden", value: subid },
     { var: "pubsub#node", type: "text-single", label: "Node ID", value: node },
     { var: "pubsub#subscriber_jid", type: "jid-single", label: "Subscriber Address", value: jid },
-    { var: "pubsub#allow", type: "boolean", label: "Allow this JID to see your location and presence?", value: "false" },
+    {
+      var: "pubsub#allow",
+      type: "boolean",
+      label: "Allow this JID to see your location and presence?",
+      value: "false",
+    },
   ]);
-  form.children.splice(0, 0, xml("title", {}, "Location sharing request"), xml("instructions", {}, `${jid} asks to see your location and presence. Submit with pubsub#allow true to approve, false to deny.`));
+  form.children.splice(
+    0,
+    0,
+    xml("title", {}, "Location sharing request"),
+    xml(
+      "instructions",
+      {},
+      `${jid} asks to see your location and presence. Submit with pubsub#allow true to approve, false to deny.`,
+    ),
+  );
   return form;
 }
 
@@ -52,31 +78,49 @@ function groupKey(n: Notification): string | undefined {
   // `locations` (an area subscription's newly visible publishers) share a message, each with its own <delay/>
   if (n.delayed) return e.kind === "item" && e.node === NODES.locations ? `d\n${e.node}` : undefined;
   switch (e.kind) {
-    case "item": return `i\n${e.node}`;
-    case "retract": return `r\n${e.node}`;
-    case "presence": return `i\n${NODES.presence}`;
-    case "presence-retract": return `r\n${NODES.presence}`;
-    default: return undefined;
+    case "item":
+      return `i\n${e.node}`;
+    case "retract":
+      return `r\n${e.node}`;
+    case "presence":
+      return `i\n${NODES.presence}`;
+    case "presence-retract":
+      return `r\n${NODES.presence}`;
+    default:
+      return undefined;
   }
 }
 
-const nodeOf = (e: Event): string => (e.kind === "presence" || e.kind === "presence-retract" ? NODES.presence : (e as { node: string }).node);
+const nodeOf = (e: Event): string =>
+  e.kind === "presence" || e.kind === "presence-retract" ? NODES.presence : (e as { node: string }).node;
 
 /** The <item/> or <retract/> children an event puts into <items/>. */
 function fragment(e: Event, delayed: boolean): string {
   switch (e.kind) {
-    case "item": return locationItem(e.item, delayed).toString();
-    case "presence": return presenceItem(e.presence).toString();
-    case "retract": return e.ids.map((id) => `<retract id="${esc(id)}"/>`).join("");
-    case "presence-retract": return `<retract id="${esc(e.jid)}"/>`;
-    default: return "";
+    case "item":
+      return locationItem(e.item, delayed).toString();
+    case "presence":
+      return presenceItem(e.presence).toString();
+    case "retract":
+      return e.ids.map((id) => `<retract id="${esc(id)}"/>`).join("");
+    case "presence-retract":
+      return `<retract id="${esc(e.jid)}"/>`;
+    default:
+      return "";
   }
 }
 
 const utf8 = new TextEncoder();
 const byteLength = (s: string) => (/^[\x00-\x7f]*$/.test(s) ? s.length : utf8.encode(s).length);
 
-interface Group { to: string; node: string; parts: string[]; bytes: number; whole?: string; headline: boolean }
+interface Group {
+  to: string;
+  node: string;
+  parts: string[];
+  bytes: number;
+  whole?: string;
+  headline: boolean;
+}
 
 /**
  * Serialises a batch of notifications, in order, into as few messages as XEP-0060 allows: consecutive notifications
@@ -99,9 +143,19 @@ export function serialiseBatch(from: string, batch: readonly Notification[]): { 
       let body = wholes.get(n.event);
       if (body === undefined) wholes.set(n.event, (body = eventElement(n.event).toString()));
       // XEP-0203 on replayed state; the item's acceptance time
-      const delay = n.delayed && n.event.kind === "item" ? `<delay xmlns='${NS.delay}' stamp='${stamp(n.event.item.published)}'/>` : "";
+      const delay =
+        n.delayed && n.event.kind === "item"
+          ? `<delay xmlns='${NS.delay}' stamp='${stamp(n.event.item.published)}'/>`
+          : "";
       // the request to the owner is a normal message: unlike a headline, the server keeps it if the owner is offline
-      groups.push({ to: n.to, node: "", parts: [], bytes: 0, whole: body + delay, headline: n.event.kind !== "authorization-request" });
+      groups.push({
+        to: n.to,
+        node: "",
+        parts: [],
+        bytes: 0,
+        whole: body + delay,
+        headline: n.event.kind !== "authorization-request",
+      });
       continue;
     }
     const cache = n.delayed ? replayed : fragments;
@@ -118,7 +172,10 @@ export function serialiseBatch(from: string, batch: readonly Notification[]): { 
     }
     const node = nodeOf(n.event);
     // the message around the items counts too: the whole stanza stays under the limit
-    const envelope = byteLength(`<message type='headline' from='${esc(from)}' to='${esc(n.to)}'><event xmlns="${NS.pubsubEvent}"><items node="${esc(node)}"></items></event></message>`);
+    const envelope = byteLength(
+      `<message type='headline' from='${esc(from)}' to='${esc(n.to)}'>` +
+        `<event xmlns="${NS.pubsubEvent}"><items node="${esc(node)}"></items></event></message>`,
+    );
     const group: Group = { to: n.to, node, parts: [f.xml], bytes: envelope + f.bytes, headline: true };
     groups.push(group);
     open.set(n.to, { key, group });
@@ -126,7 +183,8 @@ export function serialiseBatch(from: string, batch: readonly Notification[]): { 
   let data = "";
   for (const g of groups) {
     const type = g.headline ? " type='headline'" : "";
-    const body = g.whole ?? `<event xmlns="${NS.pubsubEvent}"><items node="${esc(g.node)}">${g.parts.join("")}</items></event>`;
+    const body =
+      g.whole ?? `<event xmlns="${NS.pubsubEvent}"><items node="${esc(g.node)}">${g.parts.join("")}</items></event>`;
     data += `<message${type} from='${esc(from)}' to='${esc(g.to)}'>${body}</message>`;
   }
   return { data, messages: groups.length };

@@ -25,14 +25,17 @@ export interface SubmittedForm {
  * submit, or cancel (XEP-0004 §3.1: the submitter cancels; nothing changes) where `cancel` is allowed.
  */
 export function readSubmission(el: Element | undefined, formType: string): Result<SubmittedForm | "cancel"> {
-  if (!el || el.name !== "x" || el.attrs.xmlns !== NS.dataForms) return fail("bad-request", undefined, `expected a ${formType} data form`);
+  if (!el || el.name !== "x" || el.attrs.xmlns !== NS.dataForms)
+    return fail("bad-request", undefined, `expected a ${formType} data form`);
   if (el.attrs.type === "cancel") return ok("cancel");
-  if (el.attrs.type !== "submit") return fail("bad-request", undefined, "a submitted data form has type submit (XEP-0004 §3.1)");
+  if (el.attrs.type !== "submit")
+    return fail("bad-request", undefined, "a submitted data form has type submit (XEP-0004 §3.1)");
   const fields: SubmittedForm["fields"] = [];
   for (const f of el.getChildren("field")) {
     const values = f.getChildren("value").map((v) => v.getText());
     if (f.attrs.var === "FORM_TYPE") {
-      if (values.length !== 1 || values[0] !== formType) return fail("bad-request", undefined, `FORM_TYPE must be ${formType}`);
+      if (values.length !== 1 || values[0] !== formType)
+        return fail("bad-request", undefined, `FORM_TYPE must be ${formType}`);
       continue;
     }
     fields.push({ var: f.attrs.var ?? "", values });
@@ -49,7 +52,11 @@ export interface FormField {
 }
 
 export function buildForm(type: "form" | "result", formType: string, fields: FormField[]): Element {
-  const x = xml("x", { xmlns: NS.dataForms, type }, xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, formType)));
+  const x = xml(
+    "x",
+    { xmlns: NS.dataForms, type },
+    xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, formType)),
+  );
   for (const f of fields) {
     const field = xml("field", { var: f.var, type: f.type, label: f.label });
     for (const o of f.options ?? []) field.append(xml("option", {}, xml("value", {}, o)));

@@ -8,7 +8,10 @@ export function geolocEntries(el: Element): GeolocEntry[] {
   return el.getChildElements().map((c) => ({
     name: c.name,
     text: c.getText(),
-    plain: (c.attrs.xmlns === undefined || c.attrs.xmlns === NS.geoloc) && c.getChildElements().length === 0 && !c.name.includes(":"),
+    plain:
+      (c.attrs.xmlns === undefined || c.attrs.xmlns === NS.geoloc) &&
+      c.getChildElements().length === 0 &&
+      !c.name.includes(":"),
   }));
 }
 

@@ -71,7 +71,14 @@ export function readPrivileges(stanza: Element): Privileges | undefined {
  * to that user's bare JID; the server runs it as if the user had sent it, so `publisher` is the user.
  */
 export function privilegedPublish(owner: string, id: string, itemId: string, g: Geoloc): Element {
-  const inner = xml("iq", { xmlns: NS.client, type: "set", to: owner, id: `${id}-w` },
-    xml("pubsub", { xmlns: NS.pubsub }, xml("publish", { node: NS.geoloc }, xml("item", { id: itemId }, geolocElement(g)))));
+  const inner = xml(
+    "iq",
+    { xmlns: NS.client, type: "set", to: owner, id: `${id}-w` },
+    xml(
+      "pubsub",
+      { xmlns: NS.pubsub },
+      xml("publish", { node: NS.geoloc }, xml("item", { id: itemId }, geolocElement(g))),
+    ),
+  );
   return xml("iq", { type: "set", to: owner, id }, xml("privileged_iq", { xmlns: NS.privilege }, inner));
 }

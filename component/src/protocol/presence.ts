@@ -6,7 +6,10 @@ import { NS } from "./ns.ts";
 import { stamp } from "./time.ts";
 
 export function presencePayload(p: PublisherPresence): Element {
-  const el = xml("presence", p.online ? { xmlns: NS.client, from: p.jid } : { xmlns: NS.client, from: p.jid, type: "unavailable" });
+  const el = xml(
+    "presence",
+    p.online ? { xmlns: NS.client, from: p.jid } : { xmlns: NS.client, from: p.jid, type: "unavailable" },
+  );
   if (p.show) el.c("show").t(p.show);
   el.c("delay", { xmlns: NS.delay, stamp: stamp(p.since) }); // XEP-0203: since when
   return el;

@@ -65,13 +65,23 @@ function optionsOf(pubsub: Element, action: string): Result<{ publish?: Element;
   const publish = pubsub.getChildren("publish-options");
   const options = pubsub.getChildren("options");
   if (publish.length > 1 || options.length > 1) return fail("bad-request", undefined, "options are given once");
-  if (publish.length && action !== "publish") return fail("bad-request", undefined, "publish-options go with a publish (XEP-0060 §7.1.5)");
+  if (publish.length && action !== "publish")
+    return fail("bad-request", undefined, "publish-options go with a publish (XEP-0060 §7.1.5)");
   if (options.length && action !== "options") {
-    // XEP-0060 §6.3.7: <options/> follows <subscribe/>; a node or jid it names (the schema allows them) is the subscribe's
+    // XEP-0060 §6.3.7: <options/> follows <subscribe/>; a node or jid it names (the schema allows them) is the
+    // subscribe's.
     const sub = pubsub.getChild("subscribe");
     const { node, jid } = options[0].attrs;
-    if (action !== "subscribe" || (node !== undefined && node !== sub?.attrs.node) || (jid !== undefined && jid !== sub?.attrs.jid)) {
-      return fail("bad-request", undefined, "<options/> goes with a <subscribe/> and names no other node or jid (XEP-0060 §6.3.7)");
+    if (
+      action !== "subscribe" ||
+      (node !== undefined && node !== sub?.attrs.node) ||
+      (jid !== undefined && jid !== sub?.attrs.jid)
+    ) {
+      return fail(
+        "bad-request",
+        undefined,
+        "<options/> goes with a <subscribe/> and names no other node or jid (XEP-0060 §6.3.7)",
+      );
     }
   }
   return ok({ publish: publish[0], subscribe: action === "subscribe" ? options[0] : undefined });
@@ -81,7 +91,9 @@ function optionsOf(pubsub: Element, action: string): Result<{ publish?: Element;
 function optionsForm(el: Element): Result<Record<string, string>> {
   const x = el.getChild("x", NS.dataForms);
   const form = x?.attrs.type === "submit" ? readForm(x) : undefined;
-  return form ? ok(form) : fail("bad-request", "invalid-options", "options need a submitted data form (XEP-0060 §6.3.5)");
+  return form
+    ? ok(form)
+    : fail("bad-request", "invalid-options", "options need a submitted data form (XEP-0060 §6.3.5)");
 }
 
 /** XEP-0060 §5-§7: the action of a <pubsub/>, its options checked where they belong. */
@@ -90,7 +102,14 @@ export function readAction(pubsub: Element, type: "get" | "set"): Result<PubsubA
   if (!a) return fail("bad-request", undefined, "expected exactly one pubsub action");
   const opts = optionsOf(pubsub, a.name);
   if (!opts.ok) return opts;
-  return ok({ key: `${type}_${a.name}`, type, el: a, node: a.attrs.node, publishOptions: opts.value.publish, subscribeOptions: opts.value.subscribe });
+  return ok({
+    key: `${type}_${a.name}`,
+    type,
+    el: a,
+    node: a.attrs.node,
+    publishOptions: opts.value.publish,
+    subscribeOptions: opts.value.subscribe,
+  });
 }
 
 /** XEP-0060 §8: the action of a <pubsub xmlns='…#owner'/>; every owner action but §8.3 default names its node. */
@@ -123,15 +142,21 @@ export function readPublish(r: PubsubAction): Result<{ publish: PublishRequest; 
 export function readItems(r: PubsubAction): Result<{ node: string; ids?: string[]; max?: number }> {
   const node = nodeOf(r.el);
   if (!node.ok) return node;
-  const ids = r.el.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[];
+  const ids = r.el
+    .getChildren("item")
+    .map((i) => i.attrs.id)
+    .filter(Boolean) as string[];
   const rawMax = r.el.attrs.max_items;
   const max = rawMax === undefined ? undefined : Number(rawMax);
-  if (max !== undefined && !(Number.isInteger(max) && max >= 0)) return fail("bad-request", undefined, "max_items must be a non-negative integer");
+  if (max !== undefined && !(Number.isInteger(max) && max >= 0))
+    return fail("bad-request", undefined, "max_items must be a non-negative integer");
   return ok({ node: node.value, ids: ids.length ? ids : undefined, max });
 }
 
 /** §6.1 subscribe (with §6.3.7 options) and §6.2 unsubscribe. */
-export function readSubscribe(r: PubsubAction): Result<{ node: string; jid: string; options?: Record<string, string> }> {
+export function readSubscribe(
+  r: PubsubAction,
+): Result<{ node: string; jid: string; options?: Record<string, string> }> {
   const node = nodeOf(r.el);
   if (!node.ok) return node;
   const jid = r.el.attrs.jid;
@@ -143,10 +168,16 @@ export function readSubscribe(r: PubsubAction): Result<{ node: string; jid: stri
 }
 
 /** §6.3.2 (get) and §6.3.5 (set, with the submitted form) subscription options. */
-export function readOptions(r: PubsubAction): Result<{ node: string; jid: string; subid?: string; form?: Record<string, string> }> {
+export function readOptions(
+  r: PubsubAction,
+): Result<{ node: string; jid: string; subid?: string; form?: Record<string, string> }> {
   const node = nodeOf(r.el);
   if (!node.ok) return node;
-  const base = { node: node.value, jid: r.el.attrs.jid ?? "", ...(r.el.attrs.subid !== undefined && { subid: r.el.attrs.subid as string }) };
+  const base = {
+    node: node.value,
+    jid: r.el.attrs.jid ?? "",
+    ...(r.el.attrs.subid !== undefined && { subid: r.el.attrs.subid as string }),
+  };
   if (r.type === "get") return ok(base);
   const form = optionsForm(r.el);
   return form.ok ? ok({ ...base, form: form.value }) : form;
@@ -156,7 +187,13 @@ export function readOptions(r: PubsubAction): Result<{ node: string; jid: string
 export function readRetract(r: PubsubAction): Result<{ node: string; ids: string[] }> {
   const node = nodeOf(r.el);
   if (!node.ok) return node;
-  return ok({ node: node.value, ids: r.el.getChildren("item").map((i) => i.attrs.id).filter(Boolean) as string[] });
+  return ok({
+    node: node.value,
+    ids: r.el
+      .getChildren("item")
+      .map((i) => i.attrs.id)
+      .filter(Boolean) as string[],
+  });
 }
 
 /** §8.2.4: the submitted configuration form (FORM_TYPE node_config), or a cancel. */
@@ -171,15 +208,31 @@ export const readAffiliations = (r: PubsubAction): Array<{ jid: string; affiliat
 
 // XEP-0060 §10: the feature each request belongs to, named in <unsupported feature='...'/> (§14.2 requires it)
 const FEATURES: Record<string, string> = {
-  configure: "config-node", create: "create-nodes", delete: "delete-nodes", purge: "purge-nodes", default: "retrieve-default-sub",
-  "set:subscriptions": "manage-subscriptions", "set:items": "publish", "get:publish": "publish", "get:retract": "retract-items",
-  "get:subscribe": "subscribe", "get:unsubscribe": "subscribe",
+  configure: "config-node",
+  create: "create-nodes",
+  delete: "delete-nodes",
+  purge: "purge-nodes",
+  default: "retrieve-default-sub",
+  "set:subscriptions": "manage-subscriptions",
+  "set:items": "publish",
+  "get:publish": "publish",
+  "get:retract": "retract-items",
+  "get:subscribe": "subscribe",
+  "get:unsubscribe": "subscribe",
 };
 
 /** §5-§8: an action the service does not offer (configure in the pubsub namespace, ...). */
 export function unsupported(name: string, type: "get" | "set"): { ok: false; error: ServiceError } {
   const feature = FEATURES[`${type}:${name}`] ?? FEATURES[name] ?? name;
-  return { ok: false, error: { condition: "feature-not-implemented", pubsub: "unsupported", feature, text: `${type} ${name} is not supported` } };
+  return {
+    ok: false,
+    error: {
+      condition: "feature-not-implemented",
+      pubsub: "unsupported",
+      feature,
+      text: `${type} ${name} is not supported`,
+    },
+  };
 }
 
 /**
@@ -190,9 +243,17 @@ export function readAuthorization(message: Element): Result<AuthorizationAnswer>
   const x = message.getChild("x", NS.dataForms);
   const form = x?.attrs.type === "submit" ? readForm(x) : undefined;
   if (form?.FORM_TYPE !== `${NS.pubsub}#subscribe_authorization`) return undefined;
-  const node = form["pubsub#node"], jid = form["pubsub#subscriber_jid"], allow = form["pubsub#allow"];
-  if (!node || !jid || allow === undefined) return fail("bad-request", undefined, "pubsub#node, pubsub#subscriber_jid and pubsub#allow are required");
+  const node = form["pubsub#node"],
+    jid = form["pubsub#subscriber_jid"],
+    allow = form["pubsub#allow"];
+  if (!node || !jid || allow === undefined)
+    return fail("bad-request", undefined, "pubsub#node, pubsub#subscriber_jid and pubsub#allow are required");
   // XEP-0004 §3.3 boolean: 1/true or 0/false
   if (!["1", "true", "0", "false"].includes(allow)) return fail("bad-request", undefined, "pubsub#allow is a boolean");
-  return ok({ node, jid, allow: allow === "1" || allow === "true", ...(form["pubsub#subid"] && { subid: form["pubsub#subid"] }) });
+  return ok({
+    node,
+    jid,
+    allow: allow === "1" || allow === "true",
+    ...(form["pubsub#subid"] && { subid: form["pubsub#subid"] }),
+  });
 }

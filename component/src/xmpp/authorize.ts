@@ -21,5 +21,6 @@ export function handleMessage(ctx: MessageContext, stanza: Element): void {
   const r = answer.ok ? ctx.core.answerAuthorization(from, answer.value) : answer;
   if (r.ok) ctx.notify(r.value.notifications);
   // RFC 6120 §8.2: a message error goes back to the sender with the same id
-  else ctx.send(xml("message", { type: "error", from: ctx.domain, to: from, id: stanza.attrs.id }, errorElement(r.error)));
+  else
+    ctx.send(xml("message", { type: "error", from: ctx.domain, to: from, id: stanza.attrs.id }, errorElement(r.error)));
 }

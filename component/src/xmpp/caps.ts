@@ -17,19 +17,24 @@ const octetSort = (a: string[]) => a.sort((x, y) => Buffer.compare(Buffer.from(x
  * features `var<`, then extended forms (§5.4), each sorted; SHA-1, base64.
  */
 export function capsVer(query: Element): string {
-  const identities = octetSort(query.getChildren("identity").map((i) =>
-    `${i.attrs.category ?? ""}/${i.attrs.type ?? ""}/${i.attrs["xml:lang"] ?? ""}/${i.attrs.name ?? ""}`));
+  const identities = octetSort(
+    query
+      .getChildren("identity")
+      .map((i) => `${i.attrs.category ?? ""}/${i.attrs.type ?? ""}/${i.attrs["xml:lang"] ?? ""}/${i.attrs.name ?? ""}`),
+  );
   const features = octetSort(query.getChildren("feature").map((f) => f.attrs.var ?? ""));
-  const forms = octetSort(query.getChildren("x", NS.dataForms).map((x) => {
-    let formType = "";
-    const fields: string[] = [];
-    for (const f of x.getChildren("field")) {
-      const values = octetSort(f.getChildren("value").map((v) => v.getText()));
-      if (f.attrs.var === "FORM_TYPE") formType = values[0] ?? "";
-      else fields.push([f.attrs.var, ...values].join("<"));
-    }
-    return [formType, ...octetSort(fields)].join("<");
-  }));
+  const forms = octetSort(
+    query.getChildren("x", NS.dataForms).map((x) => {
+      let formType = "";
+      const fields: string[] = [];
+      for (const f of x.getChildren("field")) {
+        const values = octetSort(f.getChildren("value").map((v) => v.getText()));
+        if (f.attrs.var === "FORM_TYPE") formType = values[0] ?? "";
+        else fields.push([f.attrs.var, ...values].join("<"));
+      }
+      return [formType, ...octetSort(fields)].join("<");
+    }),
+  );
   let s = "";
   for (const part of [...identities, ...features, ...forms]) s += `${part}<`;
   return createHash("sha1").update(s, "utf8").digest("base64");

@@ -14,8 +14,13 @@ export function handleCommand(core: GeoService, now: number, from: string, el: E
   const action = el.attrs.action ?? "execute";
   const sessionid = el.attrs.sessionid ?? randomBytes(9).toString("base64url");
   // XEP-0050 §4.4: a cancelled command ends; a one-stage command has no next/prev/complete stage
-  if (action === "cancel") return xml("command", { xmlns: NS.commands, node: WHO_SEES_ME, sessionid, status: "canceled" });
-  if (action !== "execute" && action !== "complete") return errorElement({ condition: "bad-request", text: `action ${action} does not apply to a single-stage command` });
+  if (action === "cancel")
+    return xml("command", { xmlns: NS.commands, node: WHO_SEES_ME, sessionid, status: "canceled" });
+  if (action !== "execute" && action !== "complete")
+    return errorElement({
+      condition: "bad-request",
+      text: `action ${action} does not apply to a single-stage command`,
+    });
   // the report is always on the requester's own node: there is nothing to ask about anyone else
   return reportCommand(sessionid, core.watchReport(from, now), now);
 }

@@ -51,36 +51,55 @@ export async function confirmSessions(o: ConfirmOptions, awaySince: number | und
     const now = o.now();
     // alive: available again to the service, so that their temporary subscriptions end with their sessions
     for (const jid of asked) if (!gone.has(jid)) ctx.notify(ctx.core.presence(jid, true, undefined, 0, now));
-    log(`temporary subscriptions from the last run: asked their ${asked.length} sessions (XEP-0199 ping); ` +
-      `${asked.length - gone.size} answered and keep them, ${ended} ended`);
+    log(
+      `temporary subscriptions from the last run: asked their ${asked.length} sessions (XEP-0199 ping); ` +
+        `${asked.length - gone.size} answered and keep them, ${ended} ended`,
+    );
     return;
   }
-  const uptime = await o.request(xml("iq", { type: "get", to: server }, xml("query", { xmlns: NS.last })), TIMEOUT_MS)
-    .then((r) => Number(r.getChild("query", NS.last)?.attrs.seconds ?? NaN), () => NaN);
+  const uptime = await o
+    .request(xml("iq", { type: "get", to: server }, xml("query", { xmlns: NS.last })), TIMEOUT_MS)
+    .then(
+      (r) => Number(r.getChild("query", NS.last)?.attrs.seconds ?? NaN),
+      () => NaN,
+    );
   if (!o.current()) return;
   const awayMs = o.now() - awaySince;
-  const known = Number.isNaN(uptime) ? "its uptime is unknown: enable Prosody's \"uptime\" module (ejabberd: mod_last)" : `up ${uptime} s, the service was away ${Math.round(awayMs / 1000)} s`;
+  const known = Number.isNaN(uptime)
+    ? 'its uptime is unknown: enable Prosody\'s "uptime" module (ejabberd: mod_last)'
+    : `up ${uptime} s, the service was away ${Math.round(awayMs / 1000)} s`;
   const verdict = restartVerdict(uptime, awayMs);
   if (verdict === "kept-running") {
-    log(`${server} kept running (${known}): ${ctx.unconfirmed.size} sessions known from before and not heard from since stay online`);
+    const sessions = ctx.unconfirmed.size;
+    log(
+      `${server} kept running (${known}): ${sessions} sessions known from before and not heard from since stay online`,
+    );
     ctx.unconfirmed.clear();
     return;
   }
   if (verdict === "restarted") {
     const ended = dropUnconfirmed(ctx);
-    if (ended) log(`${server} restarted while the service was away (${known}): ${ended} sessions it had then are offline now`);
+    if (ended)
+      log(`${server} restarted while the service was away (${known}): ${ended} sessions it had then are offline now`);
     return;
   }
   const { asked, gone, ended } = await pingUnconfirmed(o);
   if (!o.current()) return;
-  log(`${server} may have restarted while the service was away (${known}): asked the ${asked.length} sessions known from before (XEP-0199 ping); ` +
-    `${asked.length - gone.size} answered and stay online, ${ended} are offline now`);
+  log(
+    `${server} may have restarted while the service was away (${known}): ` +
+      `asked the ${asked.length} sessions known from before (XEP-0199 ping); ` +
+      `${asked.length - gone.size} answered and stay online, ${ended} are offline now`,
+  );
 }
 
 /** XEP-0199 §4.2: pings every unconfirmed session; those that do not answer with a result go offline. */
 async function pingUnconfirmed(o: ConfirmOptions): Promise<{ asked: string[]; gone: Set<string>; ended: number }> {
   const asked = [...o.ctx.unconfirmed];
-  const ping = (to: string) => o.request(xml("iq", { type: "get", to }, xml("ping", { xmlns: NS.ping })), TIMEOUT_MS).then(() => true, () => false);
+  const ping = (to: string) =>
+    o.request(xml("iq", { type: "get", to }, xml("ping", { xmlns: NS.ping })), TIMEOUT_MS).then(
+      () => true,
+      () => false,
+    );
   const alive = await Promise.all(asked.map(ping));
   if (!o.current()) return { asked, gone: new Set(), ended: 0 };
   const gone = new Set(asked.filter((_, i) => !alive[i]));

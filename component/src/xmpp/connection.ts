@@ -20,7 +20,15 @@ export interface ConnectionOptions {
 }
 
 /** Registers the connection's events; returns the farewell to send before a clean stop. */
-export function followConnection({ entity, presence, mirror, deadlines, settings, log, confirmAtStart }: ConnectionOptions): () => Promise<void> {
+export function followConnection({
+  entity,
+  presence,
+  mirror,
+  deadlines,
+  settings,
+  log,
+  confirmAtStart,
+}: ConnectionOptions): () => Promise<void> {
   const { core, now: clock } = presence;
   // what is written in one go (a commit's replies) leaves in one socket write (xmpp/coalesce.ts)
   coalesceWrites(entity);
@@ -38,7 +46,9 @@ export function followConnection({ entity, presence, mirror, deadlines, settings
   // are while the probes and new presence confirm them; those that ended meanwhile go offline (./confirm.ts).
   let awaySince: number | undefined;
   let connection = 0;
-  entity.on("disconnect", () => { awaySince ??= clock(); });
+  entity.on("disconnect", () => {
+    awaySince ??= clock();
+  });
   entity.on("online", () => {
     const n = ++connection;
     const away = awaySince;
@@ -46,15 +56,23 @@ export function followConnection({ entity, presence, mirror, deadlines, settings
     deadlines.check(); // a share_until that passed while the service was away takes effect now
     // a reconnect: every session known before; the first connection: those holding temporary subscriptions from the
     // last run (stored, xmpp/confirm.ts), unless another instance holds theirs (several instances: their slots)
-    const known = away !== undefined ? core.availableResources() : n === 1 && confirmAtStart ? core.unconfirmedTemporary() : [];
+    const known =
+      away !== undefined ? core.availableResources() : n === 1 && confirmAtStart ? core.unconfirmedTemporary() : [];
     presence.unconfirmed = new Set(known);
     probeAll(presence);
     void mirror.logMode();
     if (!presence.unconfirmed.size) return;
-    void confirmSessions({
-      ctx: presence, server: [...settings.domains][0], now: clock, log, current: () => n === connection,
-      request: (iq, timeoutMs) => entity.iqCaller.request(iq, timeoutMs),
-    }, away);
+    void confirmSessions(
+      {
+        ctx: presence,
+        server: [...settings.domains][0],
+        now: clock,
+        log,
+        current: () => n === connection,
+        request: (iq, timeoutMs) => entity.iqCaller.request(iq, timeoutMs),
+      },
+      away,
+    );
   });
 
   // unavailable to every user the caps were announced to, so their PEP services stop sending events to a service
@@ -62,6 +80,10 @@ export function followConnection({ entity, presence, mirror, deadlines, settings
   return async () => {
     const users = [...presence.announced];
     presence.announced.clear();
-    await Promise.all(users.map((to) => entity.send(xml("presence", { to, from: presence.domain, type: "unavailable" })).catch(() => {})));
+    await Promise.all(
+      users.map((to) =>
+        entity.send(xml("presence", { to, from: presence.domain, type: "unavailable" })).catch(() => {}),
+      ),
+    );
   };
 }

@@ -12,7 +12,12 @@ export interface Deadlines {
   stop(): void;
 }
 
-export function deadlineTimer(core: GeoService, clock: () => number, notify: (n: readonly Notification[]) => void, stopped: (owner: string, item: Item) => void): Deadlines {
+export function deadlineTimer(
+  core: GeoService,
+  clock: () => number,
+  notify: (n: readonly Notification[]) => void,
+  stopped: (owner: string, item: Item) => void,
+): Deadlines {
   let timer: NodeJS.Timeout | undefined;
   let due: number | undefined;
   const check = () => {
@@ -25,8 +30,21 @@ export function deadlineTimer(core: GeoService, clock: () => number, notify: (n:
     timer = undefined;
     due = next;
     if (next === undefined) return;
-    timer = setTimeout(() => { timer = undefined; due = undefined; check(); }, Math.min(MAX_DELAY, Math.max(0, next - clock())));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        due = undefined;
+        check();
+      },
+      Math.min(MAX_DELAY, Math.max(0, next - clock())),
+    );
     timer.unref(); // a pending deadline does not keep the process alive
   };
-  return { check, stop: () => { if (timer) clearTimeout(timer); timer = undefined; } };
+  return {
+    check,
+    stop: () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
 }

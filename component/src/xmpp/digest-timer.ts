@@ -8,7 +8,11 @@ export interface Sink {
   push(n: readonly Notification[]): void;
 }
 
-export function digestDelivery(digests: Digests, outbox: Sink, clock: () => number): Sink & { poke(): void; stop(): void } {
+export function digestDelivery(
+  digests: Digests,
+  outbox: Sink,
+  clock: () => number,
+): Sink & { poke(): void; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
   let soon = false;
@@ -41,6 +45,9 @@ export function digestDelivery(digests: Digests, outbox: Sink, clock: () => numb
       soon = true;
       setImmediate(tick);
     },
-    stop() { if (timer) clearTimeout(timer); timer = undefined; },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
   };
 }

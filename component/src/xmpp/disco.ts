@@ -16,21 +16,50 @@ export function discoInfo(core: GeoService, from: string, node: string | undefin
   if (command) return commandInfo(command.node, command.name);
   const v = core.view(from, node);
   if (!v) return errorElement({ condition: "item-not-found" }); // XEP-0030 §3.1; invisible = nonexistent
-  return v.kind === "personal" ? personalNodeInfo(v.node, node) : serviceNodeInfo(v.kind === "locations" ? NODES.locations : NODES.presence);
+  return v.kind === "personal"
+    ? personalNodeInfo(v.node, node)
+    : serviceNodeInfo(v.kind === "locations" ? NODES.locations : NODES.presence);
 }
 
 export function discoItemsOf(core: GeoService, service: string, from: string, node: string | undefined): Element {
   if (!node) {
     const visible = core.visibleNodes(from);
-    const top = core.view(from, NODES.locations) ? [{ node: NODES.locations, name: "locations" }, { node: NODES.presence, name: "presence" }] : [];
+    const top = core.view(from, NODES.locations)
+      ? [
+          { node: NODES.locations, name: "locations" },
+          { node: NODES.presence, name: "presence" },
+        ]
+      : [];
     return discoItems(service, undefined, [...top, ...visible.map((n) => ({ node: n.name, name: n.config.title }))]);
   }
   // XEP-0050 §2.1: the commands offered, to the users the service serves
-  if (node === NS.commands) return discoItems(service, node, inAllowedDomain(core.settings, from) ? COMMANDS.map((c) => ({ node: c.node, name: c.name })) : []);
+  if (node === NS.commands)
+    return discoItems(
+      service,
+      node,
+      inAllowedDomain(core.settings, from) ? COMMANDS.map((c) => ({ node: c.node, name: c.name })) : [],
+    );
   const v = core.view(from, node);
   if (!v) return errorElement({ condition: "item-not-found" });
-  if (v.kind === "locations") return discoItems(service, node, core.visibleNodes(from).map((n) => ({ node: n.name, name: n.config.title })));
+  if (v.kind === "locations")
+    return discoItems(
+      service,
+      node,
+      core.visibleNodes(from).map((n) => ({ node: n.name, name: n.config.title })),
+    );
   // XEP-0060 §5.5: the items of a leaf node, named by item id
-  if (v.kind === "personal") return discoItems(service, node, v.node.items.filter((i) => viewFor(v.node, from, i)).map((i) => ({ name: i.id })));
-  return discoItems(service, node, core.visibleNodes(from).filter((n) => core.presenceOf(n.name) !== undefined).map((n) => ({ name: n.name })));
+  if (v.kind === "personal")
+    return discoItems(
+      service,
+      node,
+      v.node.items.filter((i) => viewFor(v.node, from, i)).map((i) => ({ name: i.id })),
+    );
+  return discoItems(
+    service,
+    node,
+    core
+      .visibleNodes(from)
+      .filter((n) => core.presenceOf(n.name) !== undefined)
+      .map((n) => ({ name: n.name })),
+  );
 }

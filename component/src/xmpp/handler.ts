@@ -29,7 +29,11 @@ export type Handler<R extends Reply = Reply> = (ctx: HandlerContext, from: strin
 export type Handlers<R extends Reply = Reply> = Record<string, Handler<R>>;
 
 /** A handler that reads its request with `read` (a malformed one is answered with the error) and then `handle`s it. */
-export const on = <T, R extends Reply>(read: (r: PubsubAction) => Result<T>, handle: (ctx: HandlerContext, from: string, req: T) => R): Handler<R | Element> =>
+export const on =
+  <T, R extends Reply>(
+    read: (r: PubsubAction) => Result<T>,
+    handle: (ctx: HandlerContext, from: string, req: T) => R,
+  ): Handler<R | Element> =>
   (ctx, from, r) => {
     const req = read(r);
     return req.ok ? handle(ctx, from, req.value) : errorElement(req.error);
@@ -47,7 +51,14 @@ export function reply<T>(ctx: HandlerContext, r: Result<T>, build: (v: T) => Ele
  * Answers a <pubsub/> IQ (`isOwner`: in the pubsub#owner namespace): its action read once and dispatched by its key
  * (protocol/requests.ts) to `handlers`; an action without a handler is not offered (§10 unsupported feature).
  */
-export function dispatch<R extends Reply>(handlers: Handlers<R>, ctx: HandlerContext, from: string, el: Element, type: "get" | "set", isOwner: boolean): R | Element {
+export function dispatch<R extends Reply>(
+  handlers: Handlers<R>,
+  ctx: HandlerContext,
+  from: string,
+  el: Element,
+  type: "get" | "set",
+  isOwner: boolean,
+): R | Element {
   const a = isOwner ? readOwnerAction(el, type) : readAction(el, type);
   if (!a.ok) return errorElement(a.error);
   const handler = Object.hasOwn(handlers, a.value.key) ? handlers[a.value.key] : undefined;

@@ -34,18 +34,33 @@ export function newIngestStats(): IngestStats {
 export function ingestPepEvent(ctx: IngestContext, stats: IngestStats, ev: PepEvent): void {
   const who = ev.publisher;
   for (const { id, publish, geoloc } of ev.items) {
-    if (ctx.mirrored.has(who, id)) { // our own write, notified back to us as a contact: already published
+    if (ctx.mirrored.has(who, id)) {
+      // our own write, notified back to us as a contact: already published
       stats.echoes++;
       ctx.log(`pep: dropped ${who}'s item ${id}: the service's own mirrored fix`);
       continue;
     }
     const node = ctx.core.node(who);
     // also the service's own mirrored (coarse) copy coming back after a restart, when `mirrored` has forgotten it
-    if (node && (isRepeat(node.items, id, geoloc) || isRepeat(node.items.flatMap((i) => viewFor(node, undefined, i) ?? []), id, geoloc))) { stats.repeats++; continue; }
+    if (
+      node &&
+      (isRepeat(node.items, id, geoloc) ||
+        isRepeat(
+          node.items.flatMap((i) => viewFor(node, undefined, i) ?? []),
+          id,
+          geoloc,
+        ))
+    ) {
+      stats.repeats++;
+      continue;
+    }
     const r = ctx.core.publish(who, publish, ctx.now());
-    if (!r.ok) { // a notification has no IQ to answer: the error is logged and the fix dropped
+    if (!r.ok) {
+      // a notification has no IQ to answer: the error is logged and the fix dropped
       stats.invalid++;
-      ctx.log(`pep: dropped ${who}'s item ${id}: ${r.error.condition}${r.error.pubsub ? `/${r.error.pubsub}` : ""}${r.error.text ? `: ${r.error.text}` : ""}`);
+      const pubsub = r.error.pubsub ? `/${r.error.pubsub}` : "";
+      const text = r.error.text ? `: ${r.error.text}` : "";
+      ctx.log(`pep: dropped ${who}'s item ${id}: ${r.error.condition}${pubsub}${text}`);
       continue;
     }
     stats.ingested++;
@@ -58,5 +73,8 @@ export function ingestPepEvent(ctx: IngestContext, stats: IngestStats, ev: PepEv
   const held = ev.retracts.filter((id) => node?.items.some((i) => i.id === id));
   if (!held.length) return;
   const r = ctx.core.retract(who, who, held);
-  if (r.ok) { stats.retracted += held.length; ctx.notify(r.value.notifications); }
+  if (r.ok) {
+    stats.retracted += held.length;
+    ctx.notify(r.value.notifications);
+  }
 }

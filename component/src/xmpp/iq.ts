@@ -11,7 +11,10 @@ import type { Reply } from "./handler.ts";
 
 // RFC 6120 §8.3.3.18: the service lacks the resources (storage) right now; type wait = retry later.
 // The core wrote nothing and changed nothing (durable first), so a retry is safe.
-export const STORE_DOWN = { condition: "resource-constraint", text: "storage is unavailable; nothing was changed, try again later" } as const;
+export const STORE_DOWN = {
+  condition: "resource-constraint",
+  text: "storage is unavailable; nothing was changed, try again later",
+} as const;
 
 const unavailable = (e: unknown) => (e instanceof StoreUnavailable ? e : new StoreUnavailable(String(e)));
 
@@ -28,7 +31,10 @@ export function iqMiddleware(entity: Component, durable: GroupCommit | undefined
     // if this IQ's own writes fail to commit, memory was set back (onRollback) and it is answered as if the store had
     // refused at once; a reply that wrote nothing waits for the commit and leaves either way
     const wrote = durable !== undefined && durable.recorded !== before;
-    const committed = durable?.durable().then(() => undefined, (e: unknown) => (wrote ? unavailable(e) : undefined));
+    const committed = durable?.durable().then(
+      () => undefined,
+      (e: unknown) => (wrote ? unavailable(e) : undefined),
+    );
     return answered.then(
       async (reply) => {
         const failed = await committed;

@@ -18,7 +18,11 @@ export class Mirror {
   failed = 0;
   private n = 0;
 
-  constructor(private readonly entity: Component, private readonly domains: ReadonlySet<string>, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly entity: Component,
+    private readonly domains: ReadonlySet<string>,
+    private readonly log: (line: string) => void,
+  ) {}
 
   /** A new connection: privileges are advertised again (XEP-0356 §4.2), so forget the old ones. */
   reset(): void {
@@ -29,10 +33,17 @@ export class Mirror {
   onPrivileges(p: Privileges): void {
     if (!this.domains.has(p.host)) return;
     this.granted.set(p.host, p);
-    const perms = [`iq pubsub: ${p.pubsubSet ? "set" : "none"}`, `presence: ${p.presence ?? "none"}`, `message: ${p.message ?? "none"}`].join(", ");
-    this.log(p.pubsubSet
-      ? `mode for ${p.host}: mirror (XEP-0356 ${perms}): accepted fixes are also written to publishers' PEP geoloc nodes`
-      : `mode for ${p.host}: no mirror (XEP-0356 ${perms}: no IQ permission on ${NS.pubsub})`);
+    const perms = [
+      `iq pubsub: ${p.pubsubSet ? "set" : "none"}`,
+      `presence: ${p.presence ?? "none"}`,
+      `message: ${p.message ?? "none"}`,
+    ].join(", ");
+    this.log(
+      p.pubsubSet
+        ? `mode for ${p.host}: mirror (XEP-0356 ${perms}): ` +
+            "accepted fixes are also written to publishers' PEP geoloc nodes"
+        : `mode for ${p.host}: no mirror (XEP-0356 ${perms}: no IQ permission on ${NS.pubsub})`,
+    );
   }
 
   enabledFor(jid: string): boolean {
@@ -45,8 +56,11 @@ export class Mirror {
    */
   async logMode(): Promise<void> {
     for (const host of this.domains) {
-      await this.entity.iqCaller.request(xml("iq", { type: "get", to: host }, xml("ping", { xmlns: NS.ping })), 10_000).catch(() => {});
-      if (!this.granted.has(host)) this.log(`mode for ${host}: service and PEP ingest; no mirror (Prosody grants no XEP-0356 privileges)`);
+      await this.entity.iqCaller
+        .request(xml("iq", { type: "get", to: host }, xml("ping", { xmlns: NS.ping })), 10_000)
+        .catch(() => {});
+      if (!this.granted.has(host))
+        this.log(`mode for ${host}: service and PEP ingest; no mirror (Prosody grants no XEP-0356 privileges)`);
     }
   }
 
@@ -64,8 +78,13 @@ export class Mirror {
   private send(owner: string, item: Item): void {
     const iq = privilegedPublish(owner, `mirror-${++this.n}`, item.id, item.geoloc);
     this.entity.iqCaller.request(iq, 30_000).then(
-      () => { this.written++; },
-      (e: Error) => { this.failed++; this.log(`error: mirroring ${item.id} to ${owner}'s PEP node failed: ${e.message}`); },
+      () => {
+        this.written++;
+      },
+      (e: Error) => {
+        this.failed++;
+        this.log(`error: mirroring ${item.id} to ${owner}'s PEP node failed: ${e.message}`);
+      },
     );
   }
 }

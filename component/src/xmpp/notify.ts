@@ -19,10 +19,19 @@ export interface NotifyOptions {
 }
 
 export function notificationPath({ entity, core, durable, clock, log, limits }: NotifyOptions) {
-  const outbox = new Outbox(entity, entity.options.domain, (e) => log(`error: sending notifications failed: ${e.message}`),
-    { ...DEFAULT_OUTBOX_LIMITS, ...limits }, (e) => log(e.phase === "shedding"
-      ? `warning: notifications are made faster than Prosody takes them (${e.queued} waiting): dropping superseded locations, every viewer keeps each publisher's newest`
-      : `notifications caught up: ${e.shed} superseded locations were dropped`));
+  const outbox = new Outbox(
+    entity,
+    entity.options.domain,
+    (e) => log(`error: sending notifications failed: ${e.message}`),
+    { ...DEFAULT_OUTBOX_LIMITS, ...limits },
+    (e) =>
+      log(
+        e.phase === "shedding"
+          ? `warning: notifications are made faster than Prosody takes them (${e.queued} waiting): ` +
+              "dropping superseded locations, every viewer keeps each publisher's newest"
+          : `notifications caught up: ${e.shed} superseded locations were dropped`,
+      ),
+  );
   // digest subscriptions are gathered after the commit, before the outbox
   const digests = new Digests(core);
   const delivery = digestDelivery(digests, outbox, clock);

@@ -79,7 +79,10 @@ export class Outbox {
       this.inFlight -= data.length;
       if (this.queue.length) this.schedule();
     };
-    this.writer.write(data).then(done, (e: Error) => { done(); this.onError(e); });
+    this.writer.write(data).then(done, (e: Error) => {
+      done();
+      this.onError(e);
+    });
   }
 
   get pending(): number {
@@ -97,7 +100,9 @@ export class Outbox {
     setImmediate(() => this.flush());
   }
 
-  /** Keeps the newest location per (viewer, node, publisher); then, if still over the cap, drops the oldest locations. */
+  /**
+   * Keeps the newest location per (viewer, node, publisher); then, if still over the cap, drops the oldest locations.
+   */
   private shedSuperseded(): void {
     const before = this.shed;
     if (this.episodeShed === undefined) {
@@ -111,14 +116,20 @@ export class Outbox {
       if (n.event.kind === "item") {
         // per publisher: a digest's items all name node `locations`
         const key = `${n.to}\n${n.event.node}\n${n.event.item.publisher}`;
-        if (newest.has(key)) { this.shed++; continue; }
+        if (newest.has(key)) {
+          this.shed++;
+          continue;
+        }
         newest.add(key);
       }
       keep.push(n);
     }
     keep.reverse();
     let excess = keep.length > this.limits.maxQueued ? keep.length - Math.floor(this.limits.maxQueued * 0.75) : 0;
-    this.queue = excess <= 0 ? keep : keep.filter((n) => (excess > 0 && n.event.kind === "item" ? (excess--, this.shed++, false) : true));
+    this.queue =
+      excess <= 0
+        ? keep
+        : keep.filter((n) => (excess > 0 && n.event.kind === "item" ? (excess--, this.shed++, false) : true));
     this.episodeShed += this.shed - before;
   }
 }

@@ -40,7 +40,14 @@ export const OWNER: Handlers<Element | undefined> = {
   owner_get_affiliations(ctx, from, r) {
     const node = nodeOf(r);
     return reply(ctx, ctx.core.affiliations(from, node), (list) =>
-      ownerReply(xml("affiliations", { node }, ...list.map((a) => xml("affiliation", { jid: a.jid, affiliation: a.affiliation })))));
+      ownerReply(
+        xml(
+          "affiliations",
+          { node },
+          ...list.map((a) => xml("affiliation", { jid: a.jid, affiliation: a.affiliation })),
+        ),
+      ),
+    );
   },
   // §8.9.2
   owner_set_affiliations(ctx, from, r) {
@@ -50,6 +57,13 @@ export const OWNER: Handlers<Element | undefined> = {
   owner_get_subscriptions(ctx, from, r) {
     const node = nodeOf(r);
     return reply(ctx, ctx.core.nodeSubscriptions(from, node), (subs) =>
-      ownerReply(xml("subscriptions", { node }, ...subs.map((s) => xml("subscription", { jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
+      ownerReply(
+        xml(
+          "subscriptions",
+          { node },
+          ...subs.map((s) => xml("subscription", { jid: s.jid, subid: s.subid, subscription: "subscribed" })),
+        ),
+      ),
+    );
   },
 };

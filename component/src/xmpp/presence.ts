@@ -83,8 +83,9 @@ export function probeAll(ctx: PresenceContext): void {
 }
 
 /**
- * Sessions of the earlier connection that ended unheard (the server restarted, or a ping found them gone: ./confirm.ts):
- * a crash sends no unavailable presence (RFC 6121 §4.6 has the server send it for a session that ends, if it can).
+ * Sessions of the earlier connection that ended unheard (the server restarted, or a ping found them gone:
+ * ./confirm.ts): a crash sends no unavailable presence (RFC 6121 §4.6 has the server send it for a session that
+ * ends, if it can).
  * Those still unconfirmed (all, or those of `gone`) go offline, which also ends their temporary subscriptions
  * (XEP-0060 §12.5); the rest stay as they are. Returns how many went offline.
  */

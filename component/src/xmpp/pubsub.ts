@@ -34,32 +34,66 @@ export const PUBSUB: Handlers<Element | undefined> = {
   }),
   get_items: on(readItems, (ctx, from, r) =>
     reply(ctx, ctx.core.items(from, r.node, r.ids, r.max), (list) => {
-      ctx.read?.(from, list.flatMap((e) => ("node" in e ? [e.node] : []))); // who looked (core/watchers.ts)
-      return pubsub(xml("items", { node: r.node }, ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true)))));
-    })),
+      ctx.read?.(
+        from,
+        list.flatMap((e) => ("node" in e ? [e.node] : [])),
+      ); // who looked (core/watchers.ts)
+      return pubsub(
+        xml(
+          "items",
+          { node: r.node },
+          ...list.map((e) => ("presence" in e ? presenceItem(e.presence) : locationItem(e.item, true))),
+        ),
+      );
+    }),
+  ),
   set_subscribe: on(readSubscribe, (ctx, from, r) =>
     // §6.1.2 subscribed, or §6.1.6 pending (authorize node: the owner was asked)
     reply(ctx, ctx.core.subscribe(from, r.node, r.jid, r.options), ({ subscription: s, state }) => {
       if (r.options) ctx.optionsChanged?.();
       return pubsub(xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: state }));
-    })),
+    }),
+  ),
   // §6.3.2: the form with the current values
   get_options: on(readOptions, (ctx, from, r) =>
     reply(ctx, ctx.core.getOptions(from, r.node, r.jid, r.subid), ({ subscription: s, options }) =>
-      pubsub(xml("options", { node: r.node, jid: s.jid, subid: s.subid }, subscriptionOptionsForm(options))))),
+      pubsub(xml("options", { node: r.node, jid: s.jid, subid: s.subid }, subscriptionOptionsForm(options))),
+    ),
+  ),
   // §6.3.5: the submitted form
   set_options: on(readOptions, (ctx, from, r) =>
-    reply(ctx, ctx.core.setOptions(from, r.node, r.jid, r.subid, r.form!), () => { ctx.optionsChanged?.(); return undefined; })),
-  set_unsubscribe: on(readSubscribe, (ctx, from, r) => reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined)),
+    reply(ctx, ctx.core.setOptions(from, r.node, r.jid, r.subid, r.form!), () => {
+      ctx.optionsChanged?.();
+      return undefined;
+    }),
+  ),
+  set_unsubscribe: on(readSubscribe, (ctx, from, r) =>
+    reply(ctx, ctx.core.unsubscribe(from, r.node, r.jid), () => undefined),
+  ),
   get_subscriptions(ctx, from, { node }) {
     return reply(ctx, ctx.core.subscriptionsOf(from, node), (subs) =>
-      pubsub(xml("subscriptions", node ? { node } : {}, ...subs.map((s) => xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: "subscribed" })))));
+      pubsub(
+        xml(
+          "subscriptions",
+          node ? { node } : {},
+          ...subs.map((s) =>
+            xml("subscription", { node: s.node, jid: s.jid, subid: s.subid, subscription: "subscribed" }),
+          ),
+        ),
+      ),
+    );
   },
   get_affiliations(ctx, from, { node }) {
     // §5.7: the requester's own affiliations; here: the owner of its own node
     const own = ctx.core.view(from, from.split("/")[0]);
     const mine = own?.kind === "personal" && (!node || node === own.node.name) ? [own.node.name] : [];
-    return pubsub(xml("affiliations", node ? { node } : {}, ...mine.map((n) => xml("affiliation", { node: n, affiliation: "owner" }))));
+    return pubsub(
+      xml(
+        "affiliations",
+        node ? { node } : {},
+        ...mine.map((n) => xml("affiliation", { node: n, affiliation: "owner" })),
+      ),
+    );
   },
   set_retract: on(readRetract, (ctx, from, r) => reply(ctx, ctx.core.retract(from, r.node, r.ids), () => undefined)),
   set_create() {
@@ -69,5 +103,9 @@ export const PUBSUB: Handlers<Element | undefined> = {
 };
 
 /** A <pubsub/> IQ in the pubsub namespace, answered by the handlers above (in-process callers, the bench). */
-export const handlePubsub = (ctx: HandlerContext, from: string, el: Element, type: "get" | "set"): Element | undefined =>
-  dispatch(PUBSUB, ctx, from, el, type, false);
+export const handlePubsub = (
+  ctx: HandlerContext,
+  from: string,
+  el: Element,
+  type: "get" | "set",
+): Element | undefined => dispatch(PUBSUB, ctx, from, el, type, false);

@@ -21,8 +21,12 @@ export function serveRequests(entity: Component, ctx: HandlerContext, shared?: S
     serve(entity, type, NS.pubsubOwner, "pubsub", (from, el) => dispatch(handlers, ctx, from, el, type, true));
   }
   serve(entity, "get", NS.discoInfo, "query", (from, el) => discoInfo(core, from, el.attrs.node));
-  serve(entity, "get", NS.discoItems, "query", (from, el) => shared ? sharedDiscoItems(shared, domain, from, el.attrs.node) : discoItemsOf(core, domain, from, el.attrs.node));
+  serve(entity, "get", NS.discoItems, "query", (from, el) =>
+    shared ? sharedDiscoItems(shared, domain, from, el.attrs.node) : discoItemsOf(core, domain, from, el.attrs.node),
+  );
   serve(entity, "set", NS.commands, "command", (from, el) => handleCommand(core, now(), from, el)); // XEP-0050
   serve(entity, "get", NS.ping, "ping", () => undefined); // XEP-0199 §4.2: an empty result
-  serve(entity, "get", NS.version, "query", () => xml("query", { xmlns: NS.version }, xml("name", {}, "geo-presence"), xml("version", {}, "0.1.0")));
+  serve(entity, "get", NS.version, "query", () =>
+    xml("query", { xmlns: NS.version }, xml("name", {}, "geo-presence"), xml("version", {}, "0.1.0")),
+  );
 }

@@ -59,7 +59,15 @@ export interface RunningService {
 
 const newId = () => randomBytes(9).toString("base64url");
 
-export function createService({ entity, store, settings, clock = Date.now, log = () => {}, outbox: limits, confirmAtStart = true }: ServiceOptions): RunningService {
+export function createService({
+  entity,
+  store,
+  settings,
+  clock = Date.now,
+  log = () => {},
+  outbox: limits,
+  confirmAtStart = true,
+}: ServiceOptions): RunningService {
   const domain = entity.options.domain;
   const core = new GeoService(store, settings, newId);
   // a store that commits in groups (PostgreSQL, batched SQLite): replies and notifications wait for durability
@@ -71,10 +79,23 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   followStore({ core, store, durable, deadlines, log });
 
   const send = (el: Element) => void entity.send(el).catch((e: Error) => log(`error: send failed: ${e.message}`));
-  const presence: PresenceContext = { core, domain, now: clock, notify, send, announced: new Set(), unconfirmed: new Set() };
+  const presence: PresenceContext = {
+    core,
+    domain,
+    now: clock,
+    notify,
+    send,
+    announced: new Set(),
+    unconfirmed: new Set(),
+  };
   const ctx: HandlerContext = {
-    core, now: clock, notify,
-    created: (jid) => { requestSubscription(presence, jid); deadlines.check(); },
+    core,
+    now: clock,
+    notify,
+    created: (jid) => {
+      requestSubscription(presence, jid);
+      deadlines.check();
+    },
     deadlines: () => deadlines.check(),
     read: (viewer, publishers) => core.recordReads(viewer, publishers, clock()),
     optionsChanged: () => delivery.poke(),
@@ -86,7 +107,14 @@ export function createService({ entity, store, settings, clock = Date.now, log =
   serveRequests(entity, ctx, durable && hasSharedReads(store) ? { store, durable, settings, now: clock } : undefined);
 
   const pep = newIngestStats();
-  followStanzas({ entity, presence, ingest: { core, now: clock, notify, mirrored: mirror.recent, log }, stats: pep, mirror, log });
+  followStanzas({
+    entity,
+    presence,
+    ingest: { core, now: clock, notify, mirrored: mirror.recent, log },
+    stats: pep,
+    mirror,
+    log,
+  });
   const farewell = followConnection({ entity, presence, mirror, deadlines, settings, log, confirmAtStart });
   return { core, outbox, digests, domain, mirror, pep, farewell, askSessions: (jids) => askSessions(presence, jids) };
 }

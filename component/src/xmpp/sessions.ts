@@ -18,7 +18,10 @@ export const CONFIRM_ID = "geo-session-";
 /** Pings each full JID; the answers are handled by whichever instance they reach (onSessionAnswer). */
 export function askSessions(ctx: PresenceContext, jids: readonly string[]): void {
   let n = 0;
-  for (const to of jids) ctx.send(xml("iq", { type: "get", to, from: ctx.domain, id: `${CONFIRM_ID}${++n}` }, xml("ping", { xmlns: NS.ping })));
+  for (const to of jids)
+    ctx.send(
+      xml("iq", { type: "get", to, from: ctx.domain, id: `${CONFIRM_ID}${++n}` }, xml("ping", { xmlns: NS.ping })),
+    );
 }
 
 /** An answer to askSessions (this instance's or another's): true if it was one. */
@@ -26,7 +29,8 @@ export function onSessionAnswer(ctx: PresenceContext, stanza: Element): boolean 
   const from = stanza.attrs.from as string | undefined;
   if (!stanza.is("iq") || !String(stanza.attrs.id ?? "").startsWith(CONFIRM_ID) || !from?.includes("/")) return false;
   if (stanza.attrs.type === "error") ctx.notify(ctx.core.presence(from, false, undefined, 0, ctx.now()));
-  else if (stanza.attrs.type === "result" && !ctx.core.isAvailable(from)) ctx.notify(ctx.core.presence(from, true, undefined, 0, ctx.now()));
+  else if (stanza.attrs.type === "result" && !ctx.core.isAvailable(from))
+    ctx.notify(ctx.core.presence(from, true, undefined, 0, ctx.now()));
   else return stanza.attrs.type === "result";
   ctx.core.saveSession(from, stanza.attrs.type === "result");
   return true;

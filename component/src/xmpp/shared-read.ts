@@ -25,7 +25,11 @@ export interface Shared {
 async function reader(s: Shared, node: string | undefined) {
   await s.durable.durable().catch(() => {}); // a failed batch was set back; the database is the truth either way
   // share_until as the stored rows say, at this time
-  return readerOver(await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node), s.settings, s.now());
+  return readerOver(
+    await s.store.readView(node === LOCATIONS || node === PRESENCE ? undefined : node),
+    s.settings,
+    s.now(),
+  );
 }
 
 /**
@@ -35,7 +39,8 @@ async function reader(s: Shared, node: string | undefined) {
 export function overShared(s: Shared, handlers: Handlers<Element | undefined>): Handlers {
   const out: Handlers = { ...handlers };
   for (const [key, handle] of Object.entries(handlers)) {
-    if (key.startsWith("set_")) out[key] = (ctx, from, r) => handle({ ...ctx, notify: replayFromStore(s, ctx.notify) }, from, r);
+    if (key.startsWith("set_"))
+      out[key] = (ctx, from, r) => handle({ ...ctx, notify: replayFromStore(s, ctx.notify) }, from, r);
   }
   out.get_items = (ctx, from, r) => {
     const req = readItems(r);
@@ -46,7 +51,12 @@ export function overShared(s: Shared, handlers: Handlers<Element | undefined>): 
 }
 
 /** XEP-0030 disco#items answered from the database. */
-export async function sharedDiscoItems(s: Shared, service: string, from: string, node: string | undefined): Promise<Element> {
+export async function sharedDiscoItems(
+  s: Shared,
+  service: string,
+  from: string,
+  node: string | undefined,
+): Promise<Element> {
   return discoItemsOf(await reader(s, node), service, from, node);
 }
 
@@ -55,21 +65,29 @@ export async function sharedDiscoItems(s: Shared, service: string, from: string,
  * replay (delayed) carries the stored latest item instead. Live notifications pass through unchanged. The replay
  * may follow a live event from the publisher's instance; it is marked delayed and older, so maps keep the newest.
  */
-export function replayFromStore(s: Shared, notify: (n: readonly Notification[]) => void): (n: readonly Notification[]) => void {
+export function replayFromStore(
+  s: Shared,
+  notify: (n: readonly Notification[]) => void,
+): (n: readonly Notification[]) => void {
   return (n) => {
     notify(n.filter((x) => !x.delayed));
     for (const x of n) {
       if (!x.delayed || x.event.kind !== "item") continue;
       const event = x.event;
-      void s.durable.durable().catch(() => {})
+      void s.durable
+        .durable()
+        .catch(() => {})
         .then(() => s.store.readView(event.node))
-        .then((v) => {
-          const node = v.state.nodes[0];
-          if (node) node.sharingEnded = isDue(node, s.now());
-          const latest = node?.items.at(-1);
-          const item = latest && viewFor(node, x.to, latest); // as this viewer sees it, if at all
-          if (item) notify([{ ...x, event: { ...event, item } }]);
-        }, () => notify([x]));
+        .then(
+          (v) => {
+            const node = v.state.nodes[0];
+            if (node) node.sharingEnded = isDue(node, s.now());
+            const latest = node?.items.at(-1);
+            const item = latest && viewFor(node, x.to, latest); // as this viewer sees it, if at all
+            if (item) notify([{ ...x, event: { ...event, item } }]);
+          },
+          () => notify([x]),
+        );
     }
   };
 }

@@ -41,7 +41,13 @@ export function followStanzas({ entity, presence, ingest, stats, mirror, log }: 
       // exchange. An owner's answer gets the same error an IQ would (RFC 6120 §8.3.3.18), as a message error.
       log(`error: ${ev ? `PEP event from ${ev.publisher}` : "message"} not stored: ${e.message}`);
       if (!ev && stanza.attrs.type !== "error" && stanza.attrs.from) {
-        presence.send(xml("message", { type: "error", from: presence.domain, to: stanza.attrs.from, id: stanza.attrs.id }, errorElement(STORE_DOWN)));
+        presence.send(
+          xml(
+            "message",
+            { type: "error", from: presence.domain, to: stanza.attrs.from, id: stanza.attrs.id },
+            errorElement(STORE_DOWN),
+          ),
+        );
       }
     }
   });

@@ -23,5 +23,9 @@ export function followStore({ core, store, durable, deadlines, log }: StoreEvent
   });
   durable?.rememberFrom?.((name) => core.snapshot(name));
   // (then share_until again: another instance may have set, moved or cleared a deadline)
-  if (hasReplication(store)) store.onRemoteChange((c) => { core.applyRemote(c); deadlines.check(); });
+  if (hasReplication(store))
+    store.onRemoteChange((c) => {
+      core.applyRemote(c);
+      deadlines.check();
+    });
 }
