@@ -28,7 +28,9 @@ interface Subject {
 
 let pgs: Postgres;
 const cleanup: Array<() => unknown> = [];
-beforeAll(async () => { pgs = await startPostgres(); });
+beforeAll(async () => {
+  pgs = await startPostgres();
+});
 afterAll(async () => {
   for (const f of cleanup.reverse()) await f();
   await pgs?.stop();
@@ -40,9 +42,17 @@ const SUBJECTS: Subject[] = [
   {
     // one store per database: another "connection" to it is the same store
     name: "memory",
-    database: async () => { const db = `memory-${++dbs}`; memories.set(db, new MemoryStore()); return db; },
+    database: async () => {
+      const db = `memory-${++dbs}`;
+      memories.set(db, new MemoryStore());
+      return db;
+    },
     open: async (db) => withWrites(memories.get(db)!),
-    count: async (db, table) => memories.get(db)!.load().nodes.reduce((n, node) => n + (table === "items" ? node.items.length : node.affiliations.size), 0),
+    count: async (db, table) =>
+      memories
+        .get(db)!
+        .load()
+        .nodes.reduce((n, node) => n + (table === "items" ? node.items.length : node.affiliations.size), 0),
   },
   {
     name: "SQLite",
@@ -58,7 +68,11 @@ const SUBJECTS: Subject[] = [
     },
     async count(file, table) {
       const db = new Database(file, { readonly: true });
-      try { return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number; } finally { db.close(); }
+      try {
+        return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+      } finally {
+        db.close();
+      }
     },
   },
   {
@@ -72,7 +86,11 @@ const SUBJECTS: Subject[] = [
     async count(url, table) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      try { return (await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n; } finally { await c.end(); }
+      try {
+        return (await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+      } finally {
+        await c.end();
+      }
     },
   },
 ];
@@ -81,7 +99,12 @@ const SUBJECTS: Subject[] = [
 const settle = (s: Store) => (hasGroupCommit(s) ? s.durable() : Promise.resolve());
 
 const CONFIG: NodeConfig = { accessModel: "open", maxItems: 3, title: "", coarseKm: 0, exact: [] };
-const item = (id: string, lat = 1): Item => ({ id, publisher: "alice@localhost", geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" }, published: 1_700_000_000_000 + lat });
+const item = (id: string, lat = 1): Item => ({
+  id,
+  publisher: "alice@localhost",
+  geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" },
+  published: 1_700_000_000_000 + lat,
+});
 
 describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
   describe("pending authorization requests (XEP-0060 §8.6)", () => {
@@ -94,10 +117,14 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
       await settle(s);
       const again = await open(url);
       expect(again.load().pending!.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
-        { node: "alice@localhost", jid: "bob@localhost", subid: "s1" }, { node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" }]);
+        { node: "alice@localhost", jid: "bob@localhost", subid: "s1" },
+        { node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" },
+      ]);
       again.removePendingRequest!("alice@localhost", "bob@localhost");
       await settle(again);
-      expect((await open(url)).load().pending).toEqual([{ node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" }]);
+      expect((await open(url)).load().pending).toEqual([
+        { node: "alice@localhost", jid: "eve@localhost/map", subid: "s2" },
+      ]);
       again.deleteNode("alice@localhost");
       await settle(again);
       expect((await open(url)).load().pending ?? []).toEqual([]);
@@ -128,12 +155,24 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
 
   describe("the store's behaviour", () => {
     let url: string, s: Store & PerWrite;
-    beforeAll(async () => { url = await database(); s = await open(url); });
+    beforeAll(async () => {
+      url = await database();
+      s = await open(url);
+    });
     const reload = async () => (await open(url)).load();
 
     it("creates a node and keeps the newest max_items items, a re-published id becoming the newest", async () => {
-      s.atomically(() => { s.createNode("alice@localhost", CONFIG); s.putItem("alice@localhost", item("a", 1), 3); });
-      for (const [id, lat] of [["b", 2], ["c", 3], ["a", 4], ["d", 5]] as const) s.putItem("alice@localhost", item(id, lat), 3);
+      s.atomically(() => {
+        s.createNode("alice@localhost", CONFIG);
+        s.putItem("alice@localhost", item("a", 1), 3);
+      });
+      for (const [id, lat] of [
+        ["b", 2],
+        ["c", 3],
+        ["a", 4],
+        ["d", 5],
+      ] as const)
+        s.putItem("alice@localhost", item(id, lat), 3);
       await settle(s);
       const [node] = (await reload()).nodes;
       expect(node.config).toEqual(CONFIG);
@@ -152,7 +191,16 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
 
     it("saves configuration and trims to a smaller max_items", async () => {
       for (const id of ["p", "q", "r"]) s.putItem("alice@localhost", item(id), 3);
-      s.atomically(() => { s.saveConfig("alice@localhost", { accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0, exact: [] }); s.trim("alice@localhost", 1); });
+      s.atomically(() => {
+        s.saveConfig("alice@localhost", {
+          accessModel: "whitelist",
+          maxItems: 1,
+          title: "van",
+          coarseKm: 0,
+          exact: [],
+        });
+        s.trim("alice@localhost", 1);
+      });
       await settle(s);
       const [node] = (await reload()).nodes;
       expect(node.config).toEqual({ accessModel: "whitelist", maxItems: 1, title: "van", coarseKm: 0, exact: [] });
@@ -184,12 +232,24 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
     it("keeps a subscription's options (XEP-0060 §6.3), persistent and temporary, and replaces them", async () => {
       const digest = { deliver: true, digest: true, digestFrequency: 250 };
       s.addSubscription({ node: "presence", jid: "eve@localhost", subid: "o1", temporary: false, options: digest });
-      s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/map", subid: "o2", temporary: true, options: { ...digest, deliver: false } });
+      s.addTemporarySubscription!({
+        node: "presence",
+        jid: "eve@localhost/map",
+        subid: "o2",
+        temporary: true,
+        options: { ...digest, deliver: false },
+      });
       await settle(s);
       const subs = (await reload()).subscriptions.filter((x) => x.node === "presence");
       expect(subs.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
         { node: "presence", jid: "eve@localhost", subid: "o1", temporary: false, options: digest },
-        { node: "presence", jid: "eve@localhost/map", subid: "o2", temporary: true, options: { ...digest, deliver: false } },
+        {
+          node: "presence",
+          jid: "eve@localhost/map",
+          subid: "o2",
+          temporary: true,
+          options: { ...digest, deliver: false },
+        },
       ]);
       s.addSubscription({ node: "presence", jid: "eve@localhost", subid: "o1", temporary: false });
       s.removeTemporarySubscription!("presence", "eve@localhost/map");
@@ -201,7 +261,10 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
     it("deletes a node with its items, affiliations and subscriptions", async () => {
       s.deleteNode("alice@localhost");
       await settle(s);
-      expect(await reload()).toEqual({ nodes: [], subscriptions: [{ node: "locations", jid: "bob@localhost", subid: "s1", temporary: false }] });
+      expect(await reload()).toEqual({
+        nodes: [],
+        subscriptions: [{ node: "locations", jid: "bob@localhost", subid: "s1", temporary: false }],
+      });
       expect(await count(url, "items")).toBe(0);
       expect(await count(url, "affiliations")).toBe(0);
     });
@@ -209,11 +272,18 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
 
   describe("commit(changes)", () => {
     let url: string, s: Store & PerWrite;
-    beforeAll(async () => { url = await database(); s = await open(url); });
+    beforeAll(async () => {
+      url = await database();
+      s = await open(url);
+    });
     const reload = async () => (await open(url)).load();
     /** commits; a failure is thrown by commit() (memory, SQLite) or by the batch's commit (PostgreSQL) */
     const attempt = async (changes: Change[]) => {
-      try { s.commit(changes); } finally { await settle(s); } // SQLite: the open batch holds the write lock until then
+      try {
+        s.commit(changes);
+      } finally {
+        await settle(s);
+      } // SQLite: the open batch holds the write lock until then
     };
 
     it("takes every kind of change; a kind the store does not keep is accepted and dropped", async () => {
@@ -233,9 +303,18 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
         { kind: "saveSession", jid: "kinds@localhost/phone", available: true },
       ]);
       const state = await reload();
-      expect(state.nodes).toEqual([{ name: node, config: { ...CONFIG, maxItems: 2, title: "t" }, affiliations: new Map([["m@localhost", "member"]]), items: [item("3", 3)] }]);
+      expect(state.nodes).toEqual([
+        {
+          name: node,
+          config: { ...CONFIG, maxItems: 2, title: "t" },
+          affiliations: new Map([["m@localhost", "member"]]),
+          items: [item("3", 3)],
+        },
+      ]);
       expect(state.subscriptions.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
-        { node, jid: "p@localhost", subid: "p", temporary: false }, { node, jid: "t@localhost/x", subid: "t", temporary: true }]);
+        { node, jid: "p@localhost", subid: "p", temporary: false },
+        { node, jid: "t@localhost/x", subid: "t", temporary: true },
+      ]);
       expect(state.pending).toEqual([{ node, jid: "q@localhost", subid: "q" }]);
 
       await attempt([
@@ -247,7 +326,17 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
         { kind: "putItem", node, item: item("4", 4), maxItems: 2 },
         { kind: "purge", node },
       ]);
-      expect(await reload()).toEqual({ nodes: [{ name: node, config: { ...CONFIG, maxItems: 2, title: "t" }, affiliations: new Map([["m@localhost", "member"]]), items: [] }], subscriptions: [] });
+      expect(await reload()).toEqual({
+        nodes: [
+          {
+            name: node,
+            config: { ...CONFIG, maxItems: 2, title: "t" },
+            affiliations: new Map([["m@localhost", "member"]]),
+            items: [],
+          },
+        ],
+        subscriptions: [],
+      });
       await attempt([{ kind: "deleteNode", node }]);
       expect(await reload()).toEqual({ nodes: [], subscriptions: [] });
     });
@@ -256,11 +345,20 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
       await attempt([{ kind: "createNode", node: "taken@localhost", config: CONFIG }]);
       const failed = await attempt([
         { kind: "putItem", node: "taken@localhost", item: item("lost"), maxItems: 3 },
-        { kind: "addSubscription", subscription: { node: "locations", jid: "lost@localhost", subid: "l", temporary: false } },
+        {
+          kind: "addSubscription",
+          subscription: { node: "locations", jid: "lost@localhost", subid: "l", temporary: false },
+        },
         { kind: "createNode", node: "taken@localhost", config: CONFIG }, // exists: refused
-      ]).then(() => undefined, (e: unknown) => e);
+      ]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failed).toBeInstanceOf(StoreUnavailable);
-      expect(await reload()).toEqual({ nodes: [{ name: "taken@localhost", config: CONFIG, affiliations: new Map(), items: [] }], subscriptions: [] });
+      expect(await reload()).toEqual({
+        nodes: [{ name: "taken@localhost", config: CONFIG, affiliations: new Map(), items: [] }],
+        subscriptions: [],
+      });
       // and the store goes on
       await attempt([{ kind: "putItem", node: "taken@localhost", item: item("kept"), maxItems: 3 }]);
       expect((await reload()).nodes[0].items).toEqual([item("kept")]);

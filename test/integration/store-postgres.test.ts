@@ -22,7 +22,9 @@ const cleanup: Array<() => unknown> = [];
 let dbs = 0;
 const freshDb = () => pgs.createDatabase(`geo_${++dbs}`);
 
-beforeAll(async () => { pgs = await startPostgres(); });
+beforeAll(async () => {
+  pgs = await startPostgres();
+});
 afterAll(async () => {
   for (const f of cleanup.reverse()) await f();
   await pgs?.stop();
@@ -31,7 +33,11 @@ afterAll(async () => {
 async function sql(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await c.query(text, params); } finally { await c.end(); }
+  try {
+    return await c.query(text, params);
+  } finally {
+    await c.end();
+  }
 }
 
 async function open(url: string): Promise<PostgresStore & PerWrite> {
@@ -41,7 +47,12 @@ async function open(url: string): Promise<PostgresStore & PerWrite> {
 }
 
 const CONFIG: NodeConfig = { accessModel: "open", maxItems: 3, title: "", coarseKm: 0, exact: [] };
-const item = (id: string, lat = 1): Item => ({ id, publisher: "alice@localhost", geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" }, published: 1_700_000_000_000 + lat });
+const item = (id: string, lat = 1): Item => ({
+  id,
+  publisher: "alice@localhost",
+  geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" },
+  published: 1_700_000_000_000 + lat,
+});
 
 describe("schema migrations", () => {
   it("creates the schema in an empty database and records its version; opening again changes nothing", async () => {
@@ -49,8 +60,21 @@ describe("schema migrations", () => {
     const s = await open(url);
     expect(s.load()).toEqual({ nodes: [], subscriptions: [] });
     expect((await sql(url, "SELECT version FROM schema_version")).rows).toEqual([{ version: MIGRATIONS.length }]);
-    const tables = (await sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename);
-    expect(tables).toEqual(["affiliations", "instances", "items", "nodes", "pending_requests", "presence", "schema_version", "sessions", "subscriptions", "temp_subscriptions"]);
+    const tables = (await sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map(
+      (r) => r.tablename,
+    );
+    expect(tables).toEqual([
+      "affiliations",
+      "instances",
+      "items",
+      "nodes",
+      "pending_requests",
+      "presence",
+      "schema_version",
+      "sessions",
+      "subscriptions",
+      "temp_subscriptions",
+    ]);
     await open(url);
     expect((await sql(url, "SELECT count(*)::int AS n FROM schema_version")).rows[0].n).toBe(1);
   });
@@ -72,11 +96,18 @@ describe("schema migrations", () => {
 
 describe("group commit on PostgreSQL", () => {
   let url: string, s: PostgresStore & PerWrite;
-  beforeAll(async () => { url = await freshDb(); s = await open(url); });
+  beforeAll(async () => {
+    url = await freshDb();
+    s = await open(url);
+  });
   const reload = async () => (await open(url)).load();
 
   it("commits the writes of one event-loop turn in one transaction", async () => {
-    const count = async () => Number((await sql(url, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).rows[0].xact_commit);
+    const count = async () =>
+      Number(
+        (await sql(url, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).rows[0]
+          .xact_commit,
+      );
     s.createNode("bulk@localhost", { ...CONFIG, maxItems: 500 });
     await s.durable();
     const before = await count();
@@ -121,10 +152,13 @@ describe("the service on PostgreSQL (in process, real Prosody)", () => {
     await bob.iq("set", pubsub(xml("subscribe", { node: "locations", jid: bob.jid })));
     // a poisoned item id makes the commit fail inside PostgreSQL, as a full disk or a lost connection would;
     // a slow one makes the commit take 300 ms, so an ack sent before the commit would be caught
-    await sql(url, `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    await sql(
+      url,
+      `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
       IF NEW.id = 'poison' THEN RAISE EXCEPTION 'poisoned item'; END IF;
       IF NEW.id LIKE 'slow%' THEN PERFORM pg_sleep(0.3); END IF; RETURN NEW; END $$;
-      CREATE TRIGGER poison BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION poison();`);
+      CREATE TRIGGER poison BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION poison();`,
+    );
   });
   afterAll(() => stack?.stop());
 
@@ -138,40 +172,67 @@ describe("the service on PostgreSQL (in process, real Prosody)", () => {
   });
 
   it("answers resource-constraint when the commit fails, tells nobody, and keeps memory equal to the database", async () => {
-    const e = await alice.iq("set", publishEl(geoloc({ lat: 9, lon: 9 }), undefined, "poison")).then(() => undefined, (x: unknown) => x);
+    const e = await alice.iq("set", publishEl(geoloc({ lat: 9, lon: 9 }), undefined, "poison")).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(IqError);
     expect((e as IqError).condition).toBe("resource-constraint");
     await alice.iq("set", publishEl(geoloc({ lat: 10, lon: 10 }), undefined, "after-poison"));
-    await bob.waitFor((s) => isEvent(s, "alice@localhost", (it) => it.attrs.id === "after-poison"), "the next notification");
+    await bob.waitFor(
+      (s) => isEvent(s, "alice@localhost", (it) => it.attrs.id === "after-poison"),
+      "the next notification",
+    );
     expect(bob.received.some((s) => isEvent(s, "alice@localhost", (it) => it.attrs.id === "poison"))).toBe(false);
     const items = await bob.iq("get", pubsub(xml("items", { node: "alice@localhost" })));
-    const ids = items.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id);
+    const ids = items
+      .getChild("pubsub")!
+      .getChild("items")!
+      .getChildren("item")
+      .map((i) => i.attrs.id);
     expect(ids).toEqual(["ack0", "ack1", "slow-ack2", "ack3", "ack4", "after-poison"]);
-    const rows = (await sql(url, "SELECT id FROM items WHERE node = 'alice@localhost' ORDER BY seq")).rows.map((r) => r.id);
+    const rows = (await sql(url, "SELECT id FROM items WHERE node = 'alice@localhost' ORDER BY seq")).rows.map(
+      (r) => r.id,
+    );
     expect(rows).toEqual(ids);
   });
 
   it("keeps per-publisher order for a viewer while publishes of several publishers share batches", async () => {
     const pubs = await Promise.all(["p1", "p2", "p3", "p4"].map((n) => stack.user(n)));
     const sent = new Map<string, string[]>();
-    await Promise.all(pubs.map(async (p) => {
-      const ids = Array.from({ length: 40 }, (_, i) => `${p.bare}-${i}`);
-      sent.set(p.bare, ids);
-      // 10 in flight per publisher, on one stream each: the service processes them in the order sent
-      for (let k = 0; k < ids.length; k += 10) {
-        await Promise.all(ids.slice(k, k + 10).map((id, j) => p.iq("set", publishEl(geoloc({ lat: k + j, lon: 0 }), undefined, id))));
-      }
-    }));
+    await Promise.all(
+      pubs.map(async (p) => {
+        const ids = Array.from({ length: 40 }, (_, i) => `${p.bare}-${i}`);
+        sent.set(p.bare, ids);
+        // 10 in flight per publisher, on one stream each: the service processes them in the order sent
+        for (let k = 0; k < ids.length; k += 10) {
+          await Promise.all(
+            ids.slice(k, k + 10).map((id, j) => p.iq("set", publishEl(geoloc({ lat: k + j, lon: 0 }), undefined, id))),
+          );
+        }
+      }),
+    );
     for (const p of pubs) {
       await bob.waitFor((st) => isEvent(st, p.bare, (it) => it.attrs.id === `${p.bare}-39`), `${p.bare}'s last event`);
-      const seen = bob.received.flatMap((st) => (isEvent(st, p.bare) ? st.getChild("event")!.getChild("items")!.getChildren("item").map((it) => it.attrs.id as string) : []));
+      const seen = bob.received.flatMap((st) =>
+        isEvent(st, p.bare)
+          ? st
+              .getChild("event")!
+              .getChild("items")!
+              .getChildren("item")
+              .map((it) => it.attrs.id as string)
+          : [],
+      );
       expect(seen).toEqual(sent.get(p.bare));
     }
   });
 
   it("rolls back a node created by a failed first publish", async () => {
     const carol = await stack.user("carol");
-    const e = await carol.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "poison")).then(() => undefined, (x: unknown) => x);
+    const e = await carol.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "poison")).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect((e as IqError).condition).toBe("resource-constraint");
     const err = await bob.iqError("get", pubsub(xml("items", { node: "carol@localhost" })));
     expect(err.condition).toBe("item-not-found");
@@ -190,13 +251,25 @@ describe("PostgreSQL going away and coming back", () => {
     const dana = await stack.user("dana");
     await dana.iq("set", publishEl(geoloc({ lat: 1, lon: 1 }), undefined, "before"));
     await own.stop();
-    const e = await dana.iq("set", publishEl(geoloc({ lat: 2, lon: 2 }), undefined, "while-down")).then(() => undefined, (x: unknown) => x);
+    const e = await dana.iq("set", publishEl(geoloc({ lat: 2, lon: 2 }), undefined, "while-down")).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect((e as IqError).condition).toBe("resource-constraint");
     own = await startPostgres({ dataDir: dir, port: own.port });
     await dana.iq("set", publishEl(geoloc({ lat: 3, lon: 3 }), undefined, "after"));
     const items = await dana.iq("get", pubsub(xml("items", { node: "dana@localhost" })));
-    expect(items.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id)).toEqual(["before", "after"]);
-    expect((await sql(own.url, "SELECT id FROM items ORDER BY seq")).rows.map((r) => r.id)).toEqual(["before", "after"]);
+    expect(
+      items
+        .getChild("pubsub")!
+        .getChild("items")!
+        .getChildren("item")
+        .map((i) => i.attrs.id),
+    ).toEqual(["before", "after"]);
+    expect((await sql(own.url, "SELECT id FROM items ORDER BY seq")).rows.map((r) => r.id)).toEqual([
+      "before",
+      "after",
+    ]);
   });
 });
 
@@ -212,17 +285,31 @@ describe("the component process with GEO_DB=postgres://", () => {
     expect(comp.output()).not.toContain("error");
     // every insert takes 5 ms in PostgreSQL: a batch of 20 commits ~100 ms after it was recorded, so an ack that
     // did not wait for its commit would be caught by the kill below
-    await sql(url, `CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.005); RETURN NEW; END $$;
-      CREATE TRIGGER slow BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION slow();`);
+    await sql(
+      url,
+      `CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.005); RETURN NEW; END $$;
+      CREATE TRIGGER slow BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION slow();`,
+    );
     prosody.register("pat", "pw");
-    const pat = await connectClient({ service: prosody.c2sService, domain: "localhost", username: "pat", password: "pw", pubsub: prosody.component });
+    const pat = await connectClient({
+      service: prosody.c2sService,
+      domain: "localhost",
+      username: "pat",
+      password: "pw",
+      pubsub: prosody.component,
+    });
     cleanup.push(() => pat.stop());
 
     // 60 publishes, 20 in flight at a time: several land in one batch
     const acked: string[] = [];
     for (let round = 0; round < 3; round++) {
-      const ids = await Promise.all(Array.from({ length: 20 }, (_, k) => pat.iq("set", publishEl(geoloc({ lat: round, lon: k }), undefined, `k${round * 20 + k}`))
-        .then((r) => r.getChild("pubsub")!.getChild("publish")!.getChild("item")!.attrs.id as string)));
+      const ids = await Promise.all(
+        Array.from({ length: 20 }, (_, k) =>
+          pat
+            .iq("set", publishEl(geoloc({ lat: round, lon: k }), undefined, `k${round * 20 + k}`))
+            .then((r) => r.getChild("pubsub")!.getChild("publish")!.getChild("item")!.attrs.id as string),
+        ),
+      );
       acked.push(...ids);
     }
     await comp.kill9();
@@ -232,7 +319,11 @@ describe("the component process with GEO_DB=postgres://", () => {
     comp = startComponent(prosody, url, env);
     await comp.connected(1);
     const items = await pat.iq("get", pubsub(xml("items", { node: "pat@localhost" })));
-    const got = items.getChild("pubsub")!.getChild("items")!.getChildren("item").map((i) => i.attrs.id);
+    const got = items
+      .getChild("pubsub")!
+      .getChild("items")!
+      .getChildren("item")
+      .map((i) => i.attrs.id);
     expect(got.sort()).toEqual([...acked].sort());
   });
 

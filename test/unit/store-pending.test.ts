@@ -15,11 +15,23 @@ const file = join(dir, "geo.sqlite");
 let ids = 0;
 const open = () => {
   const store = openSqliteStore(file);
-  return { store, svc: new GeoService(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++ids}`) };
+  return {
+    store,
+    svc: new GeoService(store, { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++ids}`),
+  };
 };
 const fix: PublishRequest = {
-  node: OWN_NODE, options: formOf({ "pubsub#access_model": "authorize" }),
-  payload: { entries: [{ name: "lat", text: "1", plain: true }, { name: "lon", text: "2", plain: true }], bytes: 50, namespaceOk: true, count: 1 },
+  node: OWN_NODE,
+  options: formOf({ "pubsub#access_model": "authorize" }),
+  payload: {
+    entries: [
+      { name: "lat", text: "1", plain: true },
+      { name: "lon", text: "2", plain: true },
+    ],
+    bytes: 50,
+    namespaceOk: true,
+    count: 1,
+  },
 };
 
 describe("pending authorization requests with SQLite", () => {
@@ -35,13 +47,29 @@ describe("pending authorization requests with SQLite", () => {
     first.store.close();
 
     const second = open();
-    expect(second.svc.pendingRequests("pat@localhost").map((r) => r.jid).sort()).toEqual(["val@localhost", "wes@localhost"]);
+    expect(
+      second.svc
+        .pendingRequests("pat@localhost")
+        .map((r) => r.jid)
+        .sort(),
+    ).toEqual(["val@localhost", "wes@localhost"]);
     // an owner's session coming online is asked again (§8.6)
     const asked = second.svc.presence("pat@localhost/laptop", true, undefined, 0, 1);
-    expect(asked.filter((n) => n.event.kind === "authorization-request").map((n) => n.to)).toEqual(["pat@localhost/laptop", "pat@localhost/laptop"]);
+    expect(asked.filter((n) => n.event.kind === "authorization-request").map((n) => n.to)).toEqual([
+      "pat@localhost/laptop",
+      "pat@localhost/laptop",
+    ]);
     expect(second.svc.unsubscribe("wes@localhost/map", "pat@localhost", "wes@localhost").ok).toBe(true);
-    const a = second.svc.answerAuthorization("pat@localhost/laptop", { node: "pat@localhost", jid: "val@localhost", subid, allow: true });
-    expect(a.ok && a.value.notifications[0]).toEqual({ to: "val@localhost", event: { kind: "subscription", node: "pat@localhost", jid: "val@localhost", state: "subscribed" } });
+    const a = second.svc.answerAuthorization("pat@localhost/laptop", {
+      node: "pat@localhost",
+      jid: "val@localhost",
+      subid,
+      allow: true,
+    });
+    expect(a.ok && a.value.notifications[0]).toEqual({
+      to: "val@localhost",
+      event: { kind: "subscription", node: "pat@localhost", jid: "val@localhost", state: "subscribed" },
+    });
     await (second.store as unknown as { durable(): Promise<void> }).durable();
     second.store.close();
 

@@ -4,7 +4,17 @@
 // store shares: test/integration/store-contract.test.ts.
 import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,11 +24,25 @@ import { openSqliteStore } from "../../component/src/store/sqlite.ts";
 import { withWrites } from "../support/store-writes.ts";
 
 const cleanup: Array<() => unknown> = [];
-afterEach(() => { for (const f of cleanup.splice(0).reverse()) { try { f(); } catch { /* best effort */ } } });
+afterEach(() => {
+  for (const f of cleanup.splice(0).reverse()) {
+    try {
+      f();
+    } catch {
+      /* best effort */
+    }
+  }
+});
 
 const CONFIG: NodeConfig = { accessModel: "open", maxItems: 20, title: "", coarseKm: 0, exact: [] };
-const item = (id: string, text = "x"): Item => ({ id, publisher: "a@localhost", geoloc: { lat: "1", lon: "2", text }, published: 1 });
-const A = "a@localhost", B = "b@localhost";
+const item = (id: string, text = "x"): Item => ({
+  id,
+  publisher: "a@localhost",
+  geoloc: { lat: "1", lon: "2", text },
+  published: 1,
+});
+const A = "a@localhost",
+  B = "b@localhost";
 
 function tempFile(): string {
   const dir = mkdtempSync(join(tmpdir(), "geo-store-"));
@@ -46,7 +70,9 @@ function commitsInWal(file: string): number {
   if (!existsSync(`${file}-wal`)) return 0;
   const wal = readFileSync(`${file}-wal`);
   if (wal.length < 32) return 0;
-  const pageSize = wal.readUInt32BE(8), salt1 = wal.readUInt32BE(16), salt2 = wal.readUInt32BE(20);
+  const pageSize = wal.readUInt32BE(8),
+    salt1 = wal.readUInt32BE(16),
+    salt2 = wal.readUInt32BE(20);
   let commits = 0;
   for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
     if (wal.readUInt32BE(at + 8) !== salt1 || wal.readUInt32BE(at + 12) !== salt2) break; // left from before a reset
@@ -59,13 +85,20 @@ function mount(kind: "tmpfs" | "ext4"): string {
   const dir = mkdtempSync(join(tmpdir(), `geo-${kind}-`));
   if (kind === "tmpfs") {
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=2048k", "tmpfs", dir]);
-    cleanup.push(() => { execFileSync("umount", ["-l", dir]); rmSync(dir, { recursive: true, force: true }); });
+    cleanup.push(() => {
+      execFileSync("umount", ["-l", dir]);
+      rmSync(dir, { recursive: true, force: true });
+    });
   } else {
     const img = `${dir}.img`;
     execFileSync("truncate", ["-s", "32M", img]);
     execFileSync("mkfs.ext4", ["-q", img]);
     execFileSync("mount", ["-o", "loop", img, dir]);
-    cleanup.push(() => { execFileSync("umount", ["-l", dir]); rmSync(img, { force: true }); rmSync(dir, { recursive: true, force: true }); });
+    cleanup.push(() => {
+      execFileSync("umount", ["-l", dir]);
+      rmSync(img, { force: true });
+      rmSync(dir, { recursive: true, force: true });
+    });
   }
   mkdirSync(join(dir, "db"));
   return join(dir, "db", "geo.sqlite");
@@ -76,7 +109,13 @@ function fill(file: string): string {
   const filler = join(file, "..", "filler");
   const fd = openSync(filler, "w");
   const block = Buffer.alloc(4096, 1);
-  try { for (;;) writeSync(fd, block); } catch (e) { expect((e as NodeJS.ErrnoException).code).toBe("ENOSPC"); } finally { closeSync(fd); }
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (e) {
+    expect((e as NodeJS.ErrnoException).code).toBe("ENOSPC");
+  } finally {
+    closeSync(fd);
+  }
   return filler;
 }
 
@@ -104,8 +143,18 @@ describe("the SQLite store's group commit", () => {
     s.putItem(A, item("kept1"), 20);
     expect(() => s.putItem("nobody@localhost", item("orphan"), 20)).toThrow(StoreUnavailable); // no such node (foreign key)
     // all or nothing: the first write of a failed atomically() goes too
-    expect(() => s.atomically(() => { s.putItem(A, item("undone"), 20); s.createNode(A, CONFIG); })).toThrow(StoreUnavailable);
-    expect(() => s.atomically(() => { s.putItem(A, item("undone too"), 20); s.createNode(A, CONFIG); })).toThrow(StoreUnavailable);
+    expect(() =>
+      s.atomically(() => {
+        s.putItem(A, item("undone"), 20);
+        s.createNode(A, CONFIG);
+      }),
+    ).toThrow(StoreUnavailable);
+    expect(() =>
+      s.atomically(() => {
+        s.putItem(A, item("undone too"), 20);
+        s.createNode(A, CONFIG);
+      }),
+    ).toThrow(StoreUnavailable);
     s.putItem(A, item("kept2"), 20);
     await s.durable();
     expect(ids(other(file))).toEqual([`${A}/kept1`, `${A}/kept2`]);
@@ -139,15 +188,27 @@ describe("the SQLite store's group commit", () => {
     await s.durable();
     const events: string[] = [];
     let rolledBack: [string[], StoredState] | undefined;
-    s.onRollback((names, fresh) => { events.push("rollback"); rolledBack = [names, fresh]; });
+    s.onRollback((names, fresh) => {
+      events.push("rollback");
+      rolledBack = [names, fresh];
+    });
 
     const filler = fill(file);
     s.putItem(A, item("lost", "y".repeat(8000)), 20);
     s.addSubscription({ node: A, jid: "w@localhost", subid: "s2", temporary: false });
-    s.atomically(() => { s.createNode(B, CONFIG); s.putItem(B, item("lost-too"), 20); });
-    const failed = s.durable().then(() => events.push("resolved"), (e: unknown) => { events.push("rejected"); return e; });
+    s.atomically(() => {
+      s.createNode(B, CONFIG);
+      s.putItem(B, item("lost-too"), 20);
+    });
+    const failed = s.durable().then(
+      () => events.push("resolved"),
+      (e: unknown) => {
+        events.push("rejected");
+        return e;
+      },
+    );
     expect(await failed).toBeInstanceOf(StoreUnavailable);
-    expect((await failed as StoreUnavailable).reason).toMatch(/SQLITE_FULL/);
+    expect(((await failed) as StoreUnavailable).reason).toMatch(/SQLITE_FULL/);
     expect(events).toEqual(["rollback", "rejected"]);
     const [names, fresh] = rolledBack!;
     expect(names.sort()).toEqual([A, B]);
@@ -168,7 +229,9 @@ describe("the SQLite store's group commit", () => {
     s.putItem(A, item("committed"), 20);
     await s.durable();
     let rolledBack: [string[], StoredState] | undefined;
-    s.onRollback((names, fresh) => { rolledBack = [names, fresh]; });
+    s.onRollback((names, fresh) => {
+      rolledBack = [names, fresh];
+    });
     const idle = s.durable(); // nothing pending
     fill(file);
 
@@ -178,7 +241,9 @@ describe("the SQLite store's group commit", () => {
     // full disk that fails with SQLITE_FULL and SQLite rolls back the transaction, the writes before it included
     const huge = "y".repeat(500_000);
     let written = 0;
-    expect(() => { for (; written < 100; written++) s.putItem(A, item(`huge${written}`, huge), 1000); }).toThrow(/SQLITE_FULL/);
+    expect(() => {
+      for (; written < 100; written++) s.putItem(A, item(`huge${written}`, huge), 1000);
+    }).toThrow(/SQLITE_FULL/);
     expect(written).toBeGreaterThan(10);
     expect(rolledBack).toBeDefined(); // before the failed call returned: later writes of the turn start afresh
     expect(rolledBack![0]).toEqual([A]);
@@ -195,17 +260,32 @@ describe("the SQLite store's group commit", () => {
     s.createNode(A, CONFIG);
     s.putItem(A, item("committed"), 20);
     await s.durable();
-    const remembered = (name: string): StoredState => ({ nodes: [{ name, config: CONFIG, affiliations: new Map(), items: [item(`as remembered by ${name}`)] }], subscriptions: [] });
+    const remembered = (name: string): StoredState => ({
+      nodes: [{ name, config: CONFIG, affiliations: new Map(), items: [item(`as remembered by ${name}`)] }],
+      subscriptions: [],
+    });
     s.rememberFrom!(remembered);
     let rolledBack: [string[], StoredState] | undefined;
-    s.onRollback((names, fresh) => { rolledBack = [names, fresh]; });
+    s.onRollback((names, fresh) => {
+      rolledBack = [names, fresh];
+    });
 
     s.putItem(A, item("lost"), 20);
-    s.atomically(() => { s.createNode(B, CONFIG); s.putItem(B, item("lost too"), 20); });
+    s.atomically(() => {
+      s.createNode(B, CONFIG);
+      s.putItem(B, item("lost too"), 20);
+    });
     // EXT4_IOC_SHUTDOWN, as in faults-storage.test.ts: every later write and read of the file system fails
-    execFileSync("python3", ["-c", "import fcntl,os,struct,sys; fd=os.open(sys.argv[1], os.O_RDONLY); fcntl.ioctl(fd, 0x8004587D, struct.pack('I', 2))", join(file, "../..")]);
+    execFileSync("python3", [
+      "-c",
+      "import fcntl,os,struct,sys; fd=os.open(sys.argv[1], os.O_RDONLY); fcntl.ioctl(fd, 0x8004587D, struct.pack('I', 2))",
+      join(file, "../.."),
+    ]);
     await expect(s.durable()).rejects.toThrow(StoreUnavailable);
-    expect(rolledBack).toEqual([[A, B], { nodes: [...remembered(A).nodes, ...remembered(B).nodes], subscriptions: [] }]);
+    expect(rolledBack).toEqual([
+      [A, B],
+      { nodes: [...remembered(A).nodes, ...remembered(B).nodes], subscriptions: [] },
+    ]);
   });
 
   it("close() commits what is pending", () => {

@@ -18,10 +18,14 @@ export class MemoryStore implements Store {
   private readonly pending = new Map<string, PendingRequest>();
 
   /** `readOnly`: every write throws (a read-only view must not be written to), and load() returns `state` itself */
-  constructor(private readonly state: StoredState = { nodes: [], subscriptions: [] }, private readonly options: { readOnly?: boolean } = {}) {
+  constructor(
+    private readonly state: StoredState = { nodes: [], subscriptions: [] },
+    private readonly options: { readOnly?: boolean } = {},
+  ) {
     if (options.readOnly) return;
     for (const n of structuredClone(state.nodes)) this.nodes.set(n.name, n);
-    for (const s of structuredClone(state.subscriptions)) (s.temporary ? this.temporary : this.subscriptions).set(key(s.node, s.jid), s);
+    for (const s of structuredClone(state.subscriptions))
+      (s.temporary ? this.temporary : this.subscriptions).set(key(s.node, s.jid), s);
     for (const r of structuredClone(state.pending ?? [])) this.pending.set(key(r.node, r.jid), r);
   }
 
@@ -60,18 +64,26 @@ export class MemoryStore implements Store {
         if (this.nodes.has(c.node)) throw new StoreUnavailable(`constraint: node ${c.node} exists`);
         this.nodes.set(c.node, { name: c.node, config: structuredClone(c.config), affiliations: new Map(), items: [] });
         return [() => this.nodes.delete(c.node)];
-      case "saveConfig": return this.change(c.node, false, (n) => ({ ...n, config: structuredClone(c.config) }));
-      case "setAffiliation": return this.change(c.node, true, (n) => {
-        const affiliations = new Map(n.affiliations);
-        if (c.affiliation === "none") affiliations.delete(c.jid);
-        else affiliations.set(c.jid, c.affiliation);
-        return { ...n, affiliations };
-      });
-      case "putItem": return this.change(c.node, true, (n) =>
-        ({ ...n, items: newest([...n.items.filter((i) => i.id !== c.item.id), structuredClone(c.item)], c.maxItems) }));
-      case "deleteItems": return this.change(c.node, false, (n) => ({ ...n, items: n.items.filter((i) => !c.ids.includes(i.id)) }));
-      case "trim": return this.change(c.node, false, (n) => ({ ...n, items: newest(n.items, c.maxItems) }));
-      case "purge": return this.change(c.node, false, (n) => ({ ...n, items: [] }));
+      case "saveConfig":
+        return this.change(c.node, false, (n) => ({ ...n, config: structuredClone(c.config) }));
+      case "setAffiliation":
+        return this.change(c.node, true, (n) => {
+          const affiliations = new Map(n.affiliations);
+          if (c.affiliation === "none") affiliations.delete(c.jid);
+          else affiliations.set(c.jid, c.affiliation);
+          return { ...n, affiliations };
+        });
+      case "putItem":
+        return this.change(c.node, true, (n) => ({
+          ...n,
+          items: newest([...n.items.filter((i) => i.id !== c.item.id), structuredClone(c.item)], c.maxItems),
+        }));
+      case "deleteItems":
+        return this.change(c.node, false, (n) => ({ ...n, items: n.items.filter((i) => !c.ids.includes(i.id)) }));
+      case "trim":
+        return this.change(c.node, false, (n) => ({ ...n, items: newest(n.items, c.maxItems) }));
+      case "purge":
+        return this.change(c.node, false, (n) => ({ ...n, items: [] }));
       case "deleteNode": {
         const undo = this.change(c.node, false, () => undefined);
         for (const rows of [this.subscriptions, this.temporary, this.pending] as Array<Map<string, { node: string }>>) {
@@ -83,10 +95,15 @@ export class MemoryStore implements Store {
         const s = structuredClone(c.subscription);
         return this.put(s.temporary ? this.temporary : this.subscriptions, key(s.node, s.jid), s);
       }
-      case "removeSubscription": return this.put(c.temporary ? this.temporary : this.subscriptions, key(c.node, c.jid), undefined);
-      case "addPending": return this.put(this.pending, key(c.request.node, c.request.jid), { ...c.request });
-      case "removePending": return this.put(this.pending, key(c.node, c.jid), undefined);
-      case "savePresence": case "saveSession": return []; // IGNORED
+      case "removeSubscription":
+        return this.put(c.temporary ? this.temporary : this.subscriptions, key(c.node, c.jid), undefined);
+      case "addPending":
+        return this.put(this.pending, key(c.request.node, c.request.jid), { ...c.request });
+      case "removePending":
+        return this.put(this.pending, key(c.node, c.jid), undefined);
+      case "savePresence":
+      case "saveSession":
+        return []; // IGNORED
     }
   }
 

@@ -16,7 +16,10 @@ export interface StoredState {
  * the service answers `resource-constraint` (type wait) and keeps its in-memory state unchanged.
  */
 export class StoreUnavailable extends Error {
-  constructor(readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(`storage unavailable: ${reason}`, options);
     this.name = "StoreUnavailable";
   }

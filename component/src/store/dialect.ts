@@ -32,7 +32,8 @@ export const SQLITE: Dialect = {
   param: () => "?",
   reusesParams: false,
   upsert: (table, columns) => `INSERT OR REPLACE INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)})`,
-  insertOrKeep: (table, columns) => `INSERT OR IGNORE INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)})`,
+  insertOrKeep: (table, columns) =>
+    `INSERT OR IGNORE INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)})`,
   inList: (column, p) => `${column} IN (SELECT value FROM json_each(${p}))`,
   listValue: (texts) => JSON.stringify(texts),
   json: (v) => (typeof v === "string" ? JSON.parse(v) : v),
@@ -45,8 +46,10 @@ export const POSTGRES: Dialect = {
   reusesParams: true,
   upsert(table, columns, key, renumber) {
     // as SQLite's INSERT OR REPLACE: a replaced row becomes the newest (a new seq)
-    const set = [...(renumber ? [`seq = nextval(pg_get_serial_sequence('${table}', 'seq'))`] : []),
-      ...columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`)];
+    const set = [
+      ...(renumber ? [`seq = nextval(pg_get_serial_sequence('${table}', 'seq'))`] : []),
+      ...columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`),
+    ];
     return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)}) ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set.join(", ")}`;
   },
   insertOrKeep: (table, columns, key) =>

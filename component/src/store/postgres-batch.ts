@@ -28,7 +28,9 @@ import { nodeOf, writesOf, writeStatements } from "./statements.ts";
 import { TurnBatches, type Batch } from "./turn-batch.ts";
 
 type Op = { name: string; text: string; values: unknown[] };
-interface PostgresBatch extends Batch { ops: Op[] }
+interface PostgresBatch extends Batch {
+  ops: Op[];
+}
 
 const WRITES = writeStatements(POSTGRES);
 
@@ -48,8 +50,12 @@ export function postgresBatches(pool: pg.Pool, instance: string, log: (line: str
   let chain: Promise<void> = Promise.resolve(); // the last batch's commit (never rejects: failures go to batch.done)
   let lastCommit: number | undefined;
   // batches commit one after another on the chain, in the order they were recorded
-  const turns = new TurnBatches<PostgresBatch>((b) => ({ ...b, ops: [] }),
-    (b) => { chain = chain.then(() => run(b).then(b.resolve, b.reject)); });
+  const turns = new TurnBatches<PostgresBatch>(
+    (b) => ({ ...b, ops: [] }),
+    (b) => {
+      chain = chain.then(() => run(b).then(b.resolve, b.reject));
+    },
+  );
 
   // nodes whose reload failed after a failed batch (PostgreSQL unreachable): reloaded after the next good commit
   const dirty = new Set<string>();
@@ -81,17 +87,24 @@ export function postgresBatches(pool: pg.Pool, instance: string, log: (line: str
       const names = [...batch.touched.keys()];
       for (const n of names) dirty.add(n);
       await reload([...dirty]).catch((re: Error) =>
-        log(`error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`));
+        log(
+          `error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`,
+        ),
+      );
       throw new StoreUnavailable(`PostgreSQL: ${(e as Error).message}`, { cause: e });
     }
     lastCommit = Date.now();
-    if (dirty.size) await reload([...dirty]).catch((re: Error) => log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`));
+    if (dirty.size)
+      await reload([...dirty]).catch((re: Error) =>
+        log(`error: reloading ${dirty.size} node(s) failed (${re.message}); retried after the next commit`),
+      );
   }
 
   function record(c: Change): void {
     turns.recorded++;
     const open = turns.current();
-    for (const w of writesOf(POSTGRES, WRITES, c, instance)) open.ops.push({ name: `geo_${w.key}`, text: WRITES[w.key].text, values: w.values });
+    for (const w of writesOf(POSTGRES, WRITES, c, instance))
+      open.ops.push({ name: `geo_${w.key}`, text: WRITES[w.key].text, values: w.values });
     const node = nodeOf(c);
     if (node !== undefined) open.touched.set(node, undefined);
     // NOTIFY in the same transaction as the change it announces (store/postgres-listen.ts)
@@ -103,12 +116,18 @@ export function postgresBatches(pool: pg.Pool, instance: string, log: (line: str
   }
 
   return {
-    record: (changes) => { for (const c of changes) record(c); },
+    record: (changes) => {
+      for (const c of changes) record(c);
+    },
     // everything recorded earlier is in a batch already queued on the chain (its own promise rejects)
     committed: () => turns.open?.done ?? chain,
-    get recorded() { return turns.recorded; },
+    get recorded() {
+      return turns.recorded;
+    },
     onRollback: turns.onRollback,
-    get lastCommit() { return lastCommit; },
+    get lastCommit() {
+      return lastCommit;
+    },
     async drain() {
       await turns.open?.done.catch(() => {});
       await chain;

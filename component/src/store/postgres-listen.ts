@@ -23,12 +23,21 @@ export const NOTIFY_SQL = "SELECT pg_notify($1, $2)";
 /** What a change announces to the other instances: its channel and what to read back; items and presence nothing. */
 export function announcementOf(c: Change): [string, ...string[]] | undefined {
   switch (c.kind) {
-    case "createNode": case "saveConfig": case "setAffiliation": case "deleteNode": return [CHANNEL.node, c.node];
-    case "addSubscription": return [CHANNEL.sub, c.subscription.node, c.subscription.jid];
-    case "removeSubscription": return [CHANNEL.sub, c.node, c.jid];
-    case "addPending": return [CHANNEL.pending, c.request.node, c.request.jid];
-    case "removePending": return [CHANNEL.pending, c.node, c.jid];
-    default: return undefined;
+    case "createNode":
+    case "saveConfig":
+    case "setAffiliation":
+    case "deleteNode":
+      return [CHANNEL.node, c.node];
+    case "addSubscription":
+      return [CHANNEL.sub, c.subscription.node, c.subscription.jid];
+    case "removeSubscription":
+      return [CHANNEL.sub, c.node, c.jid];
+    case "addPending":
+      return [CHANNEL.pending, c.request.node, c.request.jid];
+    case "removePending":
+      return [CHANNEL.pending, c.node, c.jid];
+    default:
+      return undefined;
   }
 }
 
@@ -41,10 +50,19 @@ export interface Listener {
   end(): Promise<void>;
 }
 
-export async function listen(url: string, instance: string, pool: pg.Pool, read: Read, log: (line: string) => void): Promise<Listener> {
+export async function listen(
+  url: string,
+  instance: string,
+  pool: pg.Pool,
+  read: Read,
+  log: (line: string) => void,
+): Promise<Listener> {
   const listeners: Array<(c: RemoteChange) => void> = [];
   const early: RemoteChange[] = []; // changes before the shell listens (between LISTEN and createService)
-  const emit = (c: RemoteChange) => { if (listeners.length) for (const l of listeners) l(c); else early.push(c); };
+  const emit = (c: RemoteChange) => {
+    if (listeners.length) for (const l of listeners) l(c);
+    else early.push(c);
+  };
   let chain: Promise<void> = Promise.resolve();
   let client: pg.Client | undefined;
   let stopped = false;
@@ -52,46 +70,76 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
   let retry: NodeJS.Timeout | undefined;
 
   const queue = (task: () => Promise<RemoteChange>): Promise<void> => {
-    chain = chain.then(task).then(emit, (e: Error) => {
-      // PostgreSQL unreachable: one full reload a second later (not a tight loop), until one succeeds
-      log(`error: reading another instance's change failed (${e.message}); reloading everything in 1 s`);
-      if (retry || stopped) return;
-      retry = setTimeout(() => { retry = undefined; if (!stopped) void queue(async () => ({ kind: "all", fresh: await read() })); }, 1000);
-    }).catch((e: Error) => log(`error: applying another instance's change failed: ${e.stack ?? e.message}`)); // the chain goes on
+    chain = chain
+      .then(task)
+      .then(emit, (e: Error) => {
+        // PostgreSQL unreachable: one full reload a second later (not a tight loop), until one succeeds
+        log(`error: reading another instance's change failed (${e.message}); reloading everything in 1 s`);
+        if (retry || stopped) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          if (!stopped) void queue(async () => ({ kind: "all", fresh: await read() }));
+        }, 1000);
+      })
+      .catch((e: Error) => log(`error: applying another instance's change failed: ${e.stack ?? e.message}`)); // the chain goes on
     return chain;
   };
 
   async function readSubscription(node: string, jid: string): Promise<RemoteChange> {
-    const r = await pool.query<{ subid: string; temporary: boolean; options: Subscription["options"] | null }>(`SELECT subid, false AS temporary, options FROM subscriptions WHERE node = $1 AND jid = $2
-      UNION ALL SELECT subid, true, options FROM temp_subscriptions WHERE node = $1 AND jid = $2`, [node, jid]);
+    const r = await pool.query<{ subid: string; temporary: boolean; options: Subscription["options"] | null }>(
+      `SELECT subid, false AS temporary, options FROM subscriptions WHERE node = $1 AND jid = $2
+      UNION ALL SELECT subid, true, options FROM temp_subscriptions WHERE node = $1 AND jid = $2`,
+      [node, jid],
+    );
     const row = r.rows[0];
-    const subscription: Subscription | undefined = row && { node, jid, subid: row.subid, temporary: row.temporary, ...(row.options && { options: row.options }) };
+    const subscription: Subscription | undefined = row && {
+      node,
+      jid,
+      subid: row.subid,
+      temporary: row.temporary,
+      ...(row.options && { options: row.options }),
+    };
     return { kind: "subscription", node, jid, subscription };
   }
 
   async function readPending(node: string, jid: string): Promise<RemoteChange> {
-    const r = await pool.query<{ subid: string }>("SELECT subid FROM pending_requests WHERE node = $1 AND jid = $2", [node, jid]);
+    const r = await pool.query<{ subid: string }>("SELECT subid FROM pending_requests WHERE node = $1 AND jid = $2", [
+      node,
+      jid,
+    ]);
     return { kind: "pending", node, jid, request: r.rows[0] && { node, jid, subid: r.rows[0].subid } };
   }
 
   function onNotification(m: pg.Notification): void {
     let payload: unknown;
-    try { payload = JSON.parse(m.payload ?? ""); } catch { return; }
+    try {
+      payload = JSON.parse(m.payload ?? "");
+    } catch {
+      return;
+    }
     if (!Array.isArray(payload) || payload[0] === instance) return;
     const [, node, jid] = payload as [string, string, string?];
-    if (m.channel === CHANNEL.node) void queue(async () => ({ kind: "node", name: node, node: (await read([node])).nodes[0] }));
+    if (m.channel === CHANNEL.node)
+      void queue(async () => ({ kind: "node", name: node, node: (await read([node])).nodes[0] }));
     else if (m.channel === CHANNEL.sub && jid !== undefined) void queue(() => readSubscription(node, jid));
     else if (m.channel === CHANNEL.pending && jid !== undefined) void queue(() => readPending(node, jid));
   }
 
   async function connect(): Promise<void> {
     // the instance id in application_name: other instances see who is alive (temporary subscriptions' owners)
-    const c = new pg.Client({ connectionString: url, application_name: `geo-presence-listen ${instance}`, keepAlive: true });
+    const c = new pg.Client({
+      connectionString: url,
+      application_name: `geo-presence-listen ${instance}`,
+      keepAlive: true,
+    });
     c.on("notification", onNotification);
     c.on("error", (e) => log(`error: PostgreSQL listening connection: ${e.message}`));
     await c.connect();
     await c.query(`LISTEN ${CHANNEL.node}; LISTEN ${CHANNEL.sub}; LISTEN ${CHANNEL.pending}`);
-    if (stopped) { await c.end().catch(() => {}); return; } // end() was called while this reconnect was under way
+    if (stopped) {
+      await c.end().catch(() => {});
+      return;
+    } // end() was called while this reconnect was under way
     c.once("end", () => {
       client = undefined;
       if (!stopped) reconnect();
@@ -102,15 +150,18 @@ export async function listen(url: string, instance: string, pool: pg.Pool, read:
   function reconnect(): void {
     setTimeout(() => {
       if (stopped) return;
-      connect().then(() => {
-        delay = 200;
-        log("PostgreSQL listening connection back; reloading every node and subscription");
-        void queue(async () => ({ kind: "all", fresh: await read() }));
-      }, (e: Error) => {
-        log(`error: PostgreSQL listening connection: ${e.message}; retrying in ${delay} ms`);
-        delay = Math.min(delay * 2, 5000);
-        reconnect();
-      });
+      connect().then(
+        () => {
+          delay = 200;
+          log("PostgreSQL listening connection back; reloading every node and subscription");
+          void queue(async () => ({ kind: "all", fresh: await read() }));
+        },
+        (e: Error) => {
+          log(`error: PostgreSQL listening connection: ${e.message}; retrying in ${delay} ms`);
+          delay = Math.min(delay * 2, 5000);
+          reconnect();
+        },
+      );
     }, delay);
   }
 

@@ -11,7 +11,8 @@ import { nodesOf, stateOf, type Rows } from "./rows.ts";
 import { readStatements, type ReadKey } from "./statements.ts";
 
 const READS = { all: readStatements(POSTGRES, false), named: readStatements(POSTGRES, true) };
-const LATEST_ITEMS = "SELECT DISTINCT ON (node) node, id, publisher, geoloc, published FROM items ORDER BY node, seq DESC";
+const LATEST_ITEMS =
+  "SELECT DISTINCT ON (node) node, id, publisher, geoloc, published FROM items ORDER BY node, seq DESC";
 
 /** Nodes (all, or those named) with their affiliations and items, their subscriptions and pending requests. */
 export async function readState(db: pg.ClientBase, names?: string[]): Promise<StoredState> {
@@ -31,7 +32,13 @@ export async function readView(db: pg.ClientBase, node: string | undefined): Pro
   const nodes = (await db.query(reads.nodes.text, args)).rows;
   const affiliations = (await db.query(reads.affiliations.text, args)).rows;
   const items = (await db.query(one ? reads.items.text : LATEST_ITEMS, args)).rows;
-  const presence: PublisherPresence[] = (await db.query(`SELECT jid, online, show, since FROM presence${one ? " WHERE jid = $1" : ""}`, one ? [name] : [])).rows
-    .map((r) => ({ jid: r.jid, online: r.online, ...(r.show && { show: r.show as Show }), since: Number(r.since) }));
+  const presence: PublisherPresence[] = (
+    await db.query(`SELECT jid, online, show, since FROM presence${one ? " WHERE jid = $1" : ""}`, one ? [name] : [])
+  ).rows.map((r) => ({
+    jid: r.jid,
+    online: r.online,
+    ...(r.show && { show: r.show as Show }),
+    since: Number(r.since),
+  }));
   return { state: { nodes: nodesOf({ nodes, affiliations, items }, POSTGRES), subscriptions: [] }, presence };
 }

@@ -24,31 +24,48 @@ export { POSTGRES_MIGRATIONS as MIGRATIONS } from "./schema.ts";
 export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//.test(db);
 /** the URL without its password, for logs */
 export function redactUrl(url: string): string {
-  try { const u = new URL(url); if (u.password) u.password = "***"; return u.toString(); } catch { return "postgres://(unparsable URL)"; }
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
 }
 
-export type PostgresStore = Store & GroupCommit & Replicated & SharedReads & {
-  /** this process's id in NOTIFY payloads (its own notifications are ignored) */
-  readonly instance: string;
-  /** reloads every node and subscription into memory (onRemoteChange "all"), e.g. after taking over a slot */
-  resync(): Promise<void>;
-  /**
-   * Temporary subscriptions held by instances that are gone: "adopt" (taking over a dead instance's slot: its
-   * viewers' stanzas now come here) or "drop" (a single instance starting: as before, a restart ends them).
-   */
-  orphans(mode: "adopt" | "drop"): Promise<number>;
-  /** every full JID some instance saw come online and not go (xmpp/sessions.ts) */
-  sessions(): Promise<string[]>;
-  /** this instance's heartbeat row for --status (store/postgres-status.ts) */
-  heartbeat(h: Omit<Heartbeat, "id" | "lastCommit">): Promise<void>;
-};
+export type PostgresStore = Store &
+  GroupCommit &
+  Replicated &
+  SharedReads & {
+    /** this process's id in NOTIFY payloads (its own notifications are ignored) */
+    readonly instance: string;
+    /** reloads every node and subscription into memory (onRemoteChange "all"), e.g. after taking over a slot */
+    resync(): Promise<void>;
+    /**
+     * Temporary subscriptions held by instances that are gone: "adopt" (taking over a dead instance's slot: its
+     * viewers' stanzas now come here) or "drop" (a single instance starting: as before, a restart ends them).
+     */
+    orphans(mode: "adopt" | "drop"): Promise<number>;
+    /** every full JID some instance saw come online and not go (xmpp/sessions.ts) */
+    sessions(): Promise<string[]>;
+    /** this instance's heartbeat row for --status (store/postgres-status.ts) */
+    heartbeat(h: Omit<Heartbeat, "id" | "lastCommit">): Promise<void>;
+  };
 
 /** Connects, migrates, loads; the returned store's load() is that snapshot. Throws if PostgreSQL is unreachable. */
-export async function openPostgresStore(url: string, opts: { log?: (line: string) => void } = {}): Promise<PostgresStore> {
+export async function openPostgresStore(
+  url: string,
+  opts: { log?: (line: string) => void } = {},
+): Promise<PostgresStore> {
   const log = opts.log ?? (() => {});
   // one connection for writes (batches are serial on it), one for reloads after a failed batch, one for reading
   // other instances' changes (store/postgres-listen.ts), plus the listening connection of its own
-  const pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 5000, application_name: "geo-presence" });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 3,
+    connectionTimeoutMillis: 5000,
+    application_name: "geo-presence",
+  });
   pool.on("error", (e) => log(`error: PostgreSQL connection: ${e.message}`));
   // the pool listens for errors of idle clients only; a checked-out client between two queries (a batch, a
   // reload, a read) that loses its server (PostgreSQL stopping: 57P01) would otherwise throw an uncaught 'error'.
@@ -57,7 +74,11 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
   const instance = randomBytes(6).toString("hex");
   const readAll = async (names?: string[]) => {
     const c = await pool.connect();
-    try { return await readState(c, names); } finally { c.release(); }
+    try {
+      return await readState(c, names);
+    } finally {
+      c.release();
+    }
   };
   const first = await pool.connect();
   try {
@@ -93,7 +114,9 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
     onRemoteChange: (l) => listener.onChange(l),
     resync: () => listener.resync(),
     async readView(node) {
-      const c = await pool.connect().catch((e: Error) => { throw new StoreUnavailable(`PostgreSQL: ${e.message}`, { cause: e }); });
+      const c = await pool.connect().catch((e: Error) => {
+        throw new StoreUnavailable(`PostgreSQL: ${e.message}`, { cause: e });
+      });
       try {
         return await readView(c, node);
       } catch (e) {
@@ -107,20 +130,30 @@ export async function openPostgresStore(url: string, opts: { log?: (line: string
       return beat(pool, { ...h, id: instance, ...(lastCommit !== undefined && { lastCommit }) });
     },
     sessions: async () => (await pool.query<{ jid: string }>("SELECT jid FROM sessions")).rows.map((r) => r.jid),
-    get recorded() { return batches.recorded; },
+    get recorded() {
+      return batches.recorded;
+    },
     commit: batches.record,
     durable: batches.committed,
     onRollback: batches.onRollback,
     async orphans(mode) {
       // instances alive = those with a listening session (application_name carries the instance id)
-      const alive = "SELECT substr(application_name, 21) FROM pg_stat_activity WHERE application_name LIKE 'geo-presence-listen %'";
-      const r = mode === "adopt"
-        ? await pool.query(`UPDATE temp_subscriptions SET instance = $1 WHERE instance NOT IN (${alive}) RETURNING node, jid`, [instance])
-        : await pool.query(`DELETE FROM temp_subscriptions WHERE instance NOT IN (${alive}) RETURNING node, jid`);
-      for (const row of r.rows) await pool.query(NOTIFY_SQL, [CHANNEL.sub, JSON.stringify([instance, row.node, row.jid])]);
+      const alive =
+        "SELECT substr(application_name, 21) FROM pg_stat_activity WHERE application_name LIKE 'geo-presence-listen %'";
+      const r =
+        mode === "adopt"
+          ? await pool.query(
+              `UPDATE temp_subscriptions SET instance = $1 WHERE instance NOT IN (${alive}) RETURNING node, jid`,
+              [instance],
+            )
+          : await pool.query(`DELETE FROM temp_subscriptions WHERE instance NOT IN (${alive}) RETURNING node, jid`);
+      for (const row of r.rows)
+        await pool.query(NOTIFY_SQL, [CHANNEL.sub, JSON.stringify([instance, row.node, row.jid])]);
       return r.rowCount ?? 0;
     },
     end,
-    close() { void end(); },
+    close() {
+      void end();
+    },
   };
 }

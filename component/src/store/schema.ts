@@ -80,7 +80,10 @@ export async function migratePostgres(client: pg.ClientBase): Promise<number> {
     const r = await client.query<{ version: number }>("SELECT version FROM schema_version");
     if (!r.rows.length) await client.query("INSERT INTO schema_version (version) VALUES (0)");
     const from = r.rows[0]?.version ?? 0;
-    if (from > POSTGRES_MIGRATIONS.length) throw new Error(`the database has schema version ${from}, newer than this program's ${POSTGRES_MIGRATIONS.length}`);
+    if (from > POSTGRES_MIGRATIONS.length)
+      throw new Error(
+        `the database has schema version ${from}, newer than this program's ${POSTGRES_MIGRATIONS.length}`,
+      );
     for (let v = from; v < POSTGRES_MIGRATIONS.length; v++) await client.query(POSTGRES_MIGRATIONS[v]);
     await client.query("UPDATE schema_version SET version = $1", [POSTGRES_MIGRATIONS.length]);
     await client.query("COMMIT");

@@ -26,17 +26,26 @@ const appName = (role: string, token: string) => `geo-presence-slot ${role} ${to
 const KEY = (domain: string) => `geo-slot:${domain}`;
 
 /** Waits until one of `slots` slot locks of `domain` is free and holds it. */
-export async function takeSlot(url: string, domain: string, slots: number, role: "primary" | "standby" = "primary"): Promise<SlotLock> {
+export async function takeSlot(
+  url: string,
+  domain: string,
+  slots: number,
+  role: "primary" | "standby" = "primary",
+): Promise<SlotLock> {
   const token = randomBytes(6).toString("hex");
-  const sessions = await Promise.all(Array.from({ length: slots }, async () => {
-    const c = new pg.Client({ connectionString: url, application_name: appName(role, token), keepAlive: true });
-    c.on("error", () => {}); // reported through `lost` (winner) or irrelevant (cancelled waiters)
-    await c.connect();
-    const pid = (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
-    return { c, pid };
-  }));
+  const sessions = await Promise.all(
+    Array.from({ length: slots }, async () => {
+      const c = new pg.Client({ connectionString: url, application_name: appName(role, token), keepAlive: true });
+      c.on("error", () => {}); // reported through `lost` (winner) or irrelevant (cancelled waiters)
+      await c.connect();
+      const pid = (await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+      return { c, pid };
+    }),
+  );
   // two-key advisory lock: (hash of the domain, slot number)
-  const waits = sessions.map((s, slot) => s.c.query("SELECT pg_advisory_lock(hashtext($1), $2)", [KEY(domain), slot]).then(() => slot));
+  const waits = sessions.map((s, slot) =>
+    s.c.query("SELECT pg_advisory_lock(hashtext($1), $2)", [KEY(domain), slot]).then(() => slot),
+  );
   for (const w of waits) w.catch(() => {}); // the losers are cancelled below
   const slot = await Promise.race(waits);
   const winner = sessions[slot].c;
@@ -53,13 +62,16 @@ export async function takeSlot(url: string, domain: string, slots: number, role:
   const shouldYield = async () => {
     // waiting primaries: processes (tokens) of role primary with a waiting session on this domain's slots and none
     // granted (a primary that just won a slot still has waits until it cancels them)
-    const r = await winner.query<{ waiting: number; held: number[] }>(`WITH s AS (
+    const r = await winner.query<{ waiting: number; held: number[] }>(
+      `WITH s AS (
         SELECT l.objid::int AS slot, l.granted, split_part(a.application_name, ' ', 2) AS role, split_part(a.application_name, ' ', 3) AS token
         FROM pg_locks l JOIN pg_stat_activity a USING (pid)
         WHERE l.locktype = 'advisory' AND l.classid = (hashtext($1)::bigint & 4294967295)::oid AND a.application_name LIKE 'geo-presence-slot %')
       SELECT (SELECT count(DISTINCT token) FROM s WHERE role = 'primary' AND NOT granted
                 AND token NOT IN (SELECT token FROM s WHERE granted))::int AS waiting,
-             (SELECT coalesce(array_agg(slot ORDER BY slot), '{}') FROM s WHERE role = 'standby' AND granted) AS held`, [KEY(domain)]);
+             (SELECT coalesce(array_agg(slot ORDER BY slot), '{}') FROM s WHERE role = 'standby' AND granted) AS held`,
+      [KEY(domain)],
+    );
     const { waiting, held } = r.rows[0];
     return waiting > 0 && held.slice(0, waiting).includes(slot);
   };

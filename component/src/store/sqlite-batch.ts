@@ -40,7 +40,11 @@ export interface Batches extends Omit<GroupCommit, "end"> {
   flush(): void;
 }
 
-export function batches(db: Database.Database, readBack: (names: string[]) => StoredState, checkpoint: () => void): Batches {
+export function batches(
+  db: Database.Database,
+  readBack: (names: string[]) => StoredState,
+  checkpoint: () => void,
+): Batches {
   const sql = {
     begin: db.prepare("BEGIN IMMEDIATE"),
     commit: db.prepare("COMMIT"),
@@ -50,7 +54,10 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     undo: db.prepare("ROLLBACK TO w"),
   };
   // BEGIN IMMEDIATE: SQLITE_BUSY after the busy timeout: no batch, this write fails
-  const turns = new TurnBatches<SqliteBatch>((b) => { sql.begin.run(); return { ...b, erase: false, settled: false }; }, finish);
+  const turns = new TurnBatches<SqliteBatch>((b) => {
+    sql.begin.run();
+    return { ...b, erase: false, settled: false };
+  }, finish);
   let current: ((name: string) => StoredState) | undefined;
   const nothingPending = Promise.resolve();
 
@@ -69,7 +76,9 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
   function stateBefore(b: SqliteBatch, names: string[]): StoredState | undefined {
     try {
       return readBack(names);
-    } catch { /* the storage cannot be read either: what memory held at the first write */ }
+    } catch {
+      /* the storage cannot be read either: what memory held at the first write */
+    }
     const fresh: StoredState = { nodes: [], subscriptions: [] };
     for (const s of b.touched.values()) {
       if (!s) return undefined; // no `current` was given (a store used without the shell)
@@ -84,7 +93,11 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
     b.settled = true;
     turns.close(b);
     if (db.inTransaction) {
-      try { sql.rollback.run(); } catch { /* SQLite rolls back what it could not commit */ }
+      try {
+        sql.rollback.run();
+      } catch {
+        /* SQLite rolls back what it could not commit */
+      }
     }
     const names = [...b.touched.keys()];
     const fresh = names.length ? stateBefore(b, names) : undefined;
@@ -104,7 +117,12 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
       return r;
     } catch (e) {
       if (db.inTransaction) {
-        try { sql.undo.run(); sql.release.run(); } catch { /* checked below */ }
+        try {
+          sql.undo.run();
+          sql.release.run();
+        } catch {
+          /* checked below */
+        }
       }
       // SQLite rolled the whole transaction back: the batch's earlier writes are gone too
       if (!db.inTransaction) failed(b, e);
@@ -114,11 +132,20 @@ export function batches(db: Database.Database, readBack: (names: string[]) => St
 
   return {
     write,
-    erased() { if (turns.open) turns.open.erase = true; },
-    flush() { const b = turns.open; if (b && turns.close(b)) finish(b); },
-    get recorded() { return turns.recorded; },
+    erased() {
+      if (turns.open) turns.open.erase = true;
+    },
+    flush() {
+      const b = turns.open;
+      if (b && turns.close(b)) finish(b);
+    },
+    get recorded() {
+      return turns.recorded;
+    },
     durable: () => turns.open?.done ?? nothingPending,
     onRollback: turns.onRollback,
-    rememberFrom(c) { current = c; },
+    rememberFrom(c) {
+      current = c;
+    },
   };
 }

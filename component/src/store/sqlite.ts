@@ -52,8 +52,13 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
   const kept = (c: Change) => !SQLITE.ignores.has(c.kind);
   const reads = { all: readStatements(SQLITE, false), named: readStatements(SQLITE, true) };
   /** the rows of `keys`, of every node or (`names`) of those */
-  const read = (keys: readonly ReadKey[], names?: readonly string[]): Rows => Object.fromEntries(keys.map((k) =>
-    [k, prepare((names ? reads.named : reads.all)[k].text).all(...(names ? [SQLITE.listValue(names)] : []))]));
+  const read = (keys: readonly ReadKey[], names?: readonly string[]): Rows =>
+    Object.fromEntries(
+      keys.map((k) => [
+        k,
+        prepare((names ? reads.named : reads.all)[k].text).all(...(names ? [SQLITE.listValue(names)] : [])),
+      ]),
+    );
   // Erasure: secure_delete zeroes the deleted rows in the pages it writes, but those pages go to the WAL first and
   // older WAL frames still hold the rows as they were. A TRUNCATE checkpoint copies the zeroed pages into the
   // database file and empties the WAL, so the deleted history is in neither file afterwards. It runs after the
@@ -63,20 +68,27 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
   const checkpoint = () => {
     try {
       if (file !== ":memory:") db.pragma("wal_checkpoint(TRUNCATE)");
-    } catch { /* see above */ }
+    } catch {
+      /* see above */
+    }
   };
   // as before the failed batch: nodes and persistent subscriptions (what State.restore puts back)
-  const readBack = (names: string[]) => stateOf(read(["nodes", "affiliations", "items", "subscriptions"], names), SQLITE);
+  const readBack = (names: string[]) =>
+    stateOf(read(["nodes", "affiliations", "items", "subscriptions"], names), SQLITE);
   const batch = batches(db, readBack, checkpoint);
   // one savepoint of the open batch (store/sqlite-batch.ts): all of the changes, or none
   const commit = (all: readonly Change[]) => {
     const changes = all.every(kept) ? all : all.filter(kept);
     if (!changes.length) return;
     const nodes: string[] = [];
-    for (const c of changes) { const node = nodeOf(c); if (node !== undefined) nodes.push(node); }
+    for (const c of changes) {
+      const node = nodeOf(c);
+      if (node !== undefined) nodes.push(node);
+    }
     guarded(() => {
       batch.write(nodes, () => {
-        for (const c of changes) for (const w of writesOf(SQLITE, statements, c)) prepare(statements[w.key].text).run(...w.values);
+        for (const c of changes)
+          for (const w of writesOf(SQLITE, statements, c)) prepare(statements[w.key].text).run(...w.values);
       });
       if (changes.some(erases)) batch.erased();
     });
@@ -91,7 +103,9 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store &
     load: () => stateOf(read(["nodes", "affiliations", "items", "subscriptions", "temporary", "pending"]), SQLITE),
     commit,
     durable: batch.durable,
-    get recorded() { return batch.recorded; },
+    get recorded() {
+      return batch.recorded;
+    },
     onRollback: batch.onRollback,
     rememberFrom: batch.rememberFrom,
     close: end,

@@ -37,9 +37,15 @@ function writeTemplates(d: Dialect) {
 }
 
 export type WriteKey = keyof ReturnType<typeof writeTemplates>;
-export interface Statement { text: string; params: string[] }
+export interface Statement {
+  text: string;
+  params: string[];
+}
 /** one statement to run, its values in parameter order */
-export interface Write { key: WriteKey; values: unknown[] }
+export interface Write {
+  key: WriteKey;
+  values: unknown[];
+}
 
 /** `@name` -> the dialect's positional parameters; `params` lists the names in binding order */
 export function compile(d: Dialect, template: string): Statement {
@@ -66,33 +72,52 @@ const configArgs = (name: string, c: Parameters<typeof configValues>[0]) =>
 function argsOf(d: Dialect, c: Change, holder: string): Array<[WriteKey, Record<string, unknown>]> {
   if (d.ignores.has(c.kind)) return [];
   switch (c.kind) {
-    case "createNode": return [["createNode", configArgs(c.node, c.config)]];
-    case "saveConfig": return [["saveConfig", configArgs(c.node, c.config)]];
-    case "setAffiliation": return c.affiliation === "none"
-      ? [["removeAffiliation", { node: c.node, jid: c.jid }]]
-      : [["setAffiliation", { node: c.node, jid: c.jid, affiliation: c.affiliation }]];
+    case "createNode":
+      return [["createNode", configArgs(c.node, c.config)]];
+    case "saveConfig":
+      return [["saveConfig", configArgs(c.node, c.config)]];
+    case "setAffiliation":
+      return c.affiliation === "none"
+        ? [["removeAffiliation", { node: c.node, jid: c.jid }]]
+        : [["setAffiliation", { node: c.node, jid: c.jid, affiliation: c.affiliation }]];
     case "putItem": {
       const { id, publisher, geoloc, published } = c.item;
-      return [["putItem", { node: c.node, id, publisher, geoloc: json(geoloc), published }], ["trim", { node: c.node, keep: c.maxItems }]];
+      return [
+        ["putItem", { node: c.node, id, publisher, geoloc: json(geoloc), published }],
+        ["trim", { node: c.node, keep: c.maxItems }],
+      ];
     }
-    case "deleteItems": return [["deleteItems", { node: c.node, ids: d.listValue(c.ids) }]];
-    case "trim": return [["trim", { node: c.node, keep: c.maxItems }]];
-    case "purge": return [["purge", { node: c.node }]];
-    case "deleteNode": return (["deleteNode", "deleteNodeTemporary", "deleteNodePending", "deleteNodeSubscriptions"] as const)
-      .map((k) => [k, { node: c.node }]);
+    case "deleteItems":
+      return [["deleteItems", { node: c.node, ids: d.listValue(c.ids) }]];
+    case "trim":
+      return [["trim", { node: c.node, keep: c.maxItems }]];
+    case "purge":
+      return [["purge", { node: c.node }]];
+    case "deleteNode":
+      return (["deleteNode", "deleteNodeTemporary", "deleteNodePending", "deleteNodeSubscriptions"] as const).map(
+        (k) => [k, { node: c.node }],
+      );
     case "addSubscription": {
       const s = c.subscription;
       const args = { node: s.node, jid: s.jid, subid: s.subid, options: json(s.options) };
-      return [s.temporary ? ["addTemporary", { ...args, ...(d.temporaryHolder && { [d.temporaryHolder]: holder }) }] : ["addSubscription", args]];
+      return [
+        s.temporary
+          ? ["addTemporary", { ...args, ...(d.temporaryHolder && { [d.temporaryHolder]: holder }) }]
+          : ["addSubscription", args],
+      ];
     }
-    case "removeSubscription": return [[c.temporary ? "removeTemporary" : "removeSubscription", { node: c.node, jid: c.jid }]];
-    case "addPending": return [["addPending", { ...c.request }]];
-    case "removePending": return [["removePending", { node: c.node, jid: c.jid }]];
+    case "removeSubscription":
+      return [[c.temporary ? "removeTemporary" : "removeSubscription", { node: c.node, jid: c.jid }]];
+    case "addPending":
+      return [["addPending", { ...c.request }]];
+    case "removePending":
+      return [["removePending", { node: c.node, jid: c.jid }]];
     case "savePresence": {
       const p = c.presence;
       return [["savePresence", { jid: p.jid, online: p.online, show: p.show ?? null, since: p.since }]];
     }
-    case "saveSession": return [c.available ? ["addSession", { jid: c.jid, since: Date.now() }] : ["removeSession", { jid: c.jid }]];
+    case "saveSession":
+      return [c.available ? ["addSession", { jid: c.jid, since: Date.now() }] : ["removeSession", { jid: c.jid }]];
   }
 }
 
@@ -104,10 +129,15 @@ export function writesOf(d: Dialect, compiled: Record<WriteKey, Statement>, c: C
 /** The node a change is about (a failed commit reloads it), if any: presence and sessions are no node's. */
 export function nodeOf(c: Change): string | undefined {
   switch (c.kind) {
-    case "addSubscription": return c.subscription.node;
-    case "addPending": return c.request.node;
-    case "savePresence": case "saveSession": return undefined;
-    default: return c.node;
+    case "addSubscription":
+      return c.subscription.node;
+    case "addPending":
+      return c.request.node;
+    case "savePresence":
+    case "saveSession":
+      return undefined;
+    default:
+      return c.node;
   }
 }
 

@@ -22,7 +22,10 @@ export class TurnBatches<B extends Batch> {
   private readonly listeners: Listener[] = [];
 
   /** `make` opens a batch (it may throw: then none is open); `end` commits it after the turn */
-  constructor(private readonly make: (b: Batch) => B, private readonly end: (b: B) => void) {}
+  constructor(
+    private readonly make: (b: Batch) => B,
+    private readonly end: (b: B) => void,
+  ) {}
 
   get open(): B | undefined {
     return this.openBatch;
@@ -32,11 +35,16 @@ export class TurnBatches<B extends Batch> {
   current(): B {
     if (this.openBatch) return this.openBatch;
     let resolve!: () => void, reject!: (e: unknown) => void;
-    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     done.catch(() => {}); // not an unhandled rejection when nobody waits
     const b = this.make({ touched: new Map(), done, resolve, reject });
     this.openBatch = b;
-    setImmediate(() => { if (this.close(b)) this.end(b); });
+    setImmediate(() => {
+      if (this.close(b)) this.end(b);
+    });
     return b;
   }
 
@@ -47,7 +55,9 @@ export class TurnBatches<B extends Batch> {
     return true;
   }
 
-  onRollback = (l: Listener): void => { this.listeners.push(l); };
+  onRollback = (l: Listener): void => {
+    this.listeners.push(l);
+  };
 
   /** tells the listeners the stored state of the touched nodes after a failed batch */
   rolledBack(names: string[], fresh: StoredState): void {
