@@ -5,17 +5,13 @@ import { Digests } from "../../component/src/core/digest.ts";
 import type { Notification } from "../../component/src/core/model.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
 const V = "val@localhost/map";
 const OPT = "http://jabber.org/protocol/pubsub#subscribe_options";
 const make = () => {
   let n = 0;
-  return new GeoService(
-    openSqliteStore(":memory:"),
-    { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
-    () => `id${++n}`,
-  );
+  return new GeoService(new MemoryStore(), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
 };
 const at = (lat: number, lon: number, id: string): PublishRequest => ({
   node: OWN_NODE,

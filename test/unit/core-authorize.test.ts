@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { formOf } from "../../component/src/protocol/node-config.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS, type Settings } from "../../component/src/core/state.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
 const make = (s: Partial<Settings> = {}) => {
   let n = 0;
   return new GeoService(
-    openSqliteStore(":memory:"),
+    new MemoryStore(),
     { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]), ...s },
     () => `id${++n}`,
   );

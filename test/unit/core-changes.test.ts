@@ -5,10 +5,10 @@ import { formOf } from "../../component/src/protocol/node-config.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { StoreUnavailable, type Store } from "../../component/src/core/store.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
 const settings = { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) };
-const make = (store: Store = openSqliteStore(":memory:")) => {
+const make = (store: Store = new MemoryStore()) => {
   let n = 0;
   return new GeoService(store, settings, () => `id${++n}`);
 };
@@ -89,17 +89,15 @@ describe("changes as values", () => {
   );
 
   it("an approval is one commit: when it fails, the request still waits and nothing else changed", () => {
-    const real = openSqliteStore(":memory:");
+    const real = new MemoryStore();
     let failing = false;
     const store: Store = {
-      ...real,
       load: () => real.load(),
-      commit: (changes) =>
-        failing
-          ? (() => {
-              throw new StoreUnavailable("disk full");
-            })()
-          : real.commit(changes),
+      commit: (changes) => {
+        if (failing) throw new StoreUnavailable("disk full");
+        real.commit(changes);
+      },
+      close: () => real.close(),
     };
     const svc = make(store);
     svc.publish("pat@localhost/phone", fix(1, "authorize"), 0);

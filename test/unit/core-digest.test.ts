@@ -6,12 +6,13 @@ import { formOf } from "../../component/src/protocol/node-config.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
 const V = "val@localhost/map";
 const make = () => {
   let n = 0;
   const svc = new GeoService(
-    openSqliteStore(":memory:"),
+    new MemoryStore(),
     { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
     () => `id${++n}`,
   );

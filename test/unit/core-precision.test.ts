@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { coarsen } from "../../component/src/core/coarse.ts";
 import type { Item, PersonalNode } from "../../component/src/core/model.ts";
 import { precisionFor, viewFor } from "../../component/src/core/precision.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 import { GeoService } from "../../component/src/core/service.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { formOf } from "../../component/src/protocol/node-config.ts";
@@ -66,7 +66,7 @@ describe("share_until without a clock", () => {
     () => {
       let n = 0;
       const svc = new GeoService(
-        openSqliteStore(":memory:"),
+        new MemoryStore(),
         { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
         () => `id${++n}`,
       );

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { apply as applyRemote } from "../../component/src/core/apply.ts";
 import { DEFAULT_SETTINGS, State } from "../../component/src/core/state.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
 const node = (name: string, ids: string[], accessModel: "open" | "whitelist" = "open") => ({
   name,
@@ -12,8 +12,7 @@ const node = (name: string, ids: string[], accessModel: "open" | "whitelist" = "
   items: ids.map((id) => ({ id, publisher: name, geoloc: { lat: "1", lon: "2" }, published: 0 })),
 });
 const sub = (node: string, jid: string, temporary = false) => ({ node, jid, subid: `s-${jid}`, temporary });
-const state = () =>
-  new State(openSqliteStore(":memory:").load(), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) });
+const state = () => new State(new MemoryStore().load(), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) });
 
 describe("applyRemote", () => {
   it("puts a created or reconfigured node into memory as stored", () => {

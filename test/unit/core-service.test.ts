@@ -3,15 +3,11 @@ import { describe, expect, it } from "vitest";
 import { formOf } from "../../component/src/protocol/node-config.ts";
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/core/service.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
 const make = () => {
   let n = 0;
-  return new GeoService(
-    openSqliteStore(":memory:"),
-    { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) },
-    () => `id${++n}`,
-  );
+  return new GeoService(new MemoryStore(), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) }, () => `id${++n}`);
 };
 const fix = (lat: number, lon: number, extra: Record<string, string> = {}): PublishRequest => ({
   node: OWN_NODE,

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { restore } from "../../component/src/core/apply.ts";
 import { DEFAULT_SETTINGS, State } from "../../component/src/core/state.ts";
 import type { Store } from "../../component/src/core/store.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
 const node = (name: string, ids: string[]) => ({
   name,
@@ -14,7 +14,7 @@ const node = (name: string, ids: string[]) => ({
 });
 
 function state(): State {
-  const store: Store = openSqliteStore(":memory:");
+  const store: Store = new MemoryStore();
   return new State(store.load(), { ...DEFAULT_SETTINGS, domains: new Set(["localhost"]) });
 }
 

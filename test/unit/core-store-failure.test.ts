@@ -7,11 +7,11 @@ import { GeoService, OWN_NODE, type PublishRequest } from "../../component/src/c
 import { DEFAULT_SETTINGS } from "../../component/src/core/state.ts";
 import type { ChangeKind } from "../../component/src/core/changes.ts";
 import { StoreUnavailable, type Store } from "../../component/src/core/store.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
+import { MemoryStore } from "../../component/src/core/memory-store.ts";
 
-/** The real SQLite store whose commit throws, as SQLITE_FULL would, when it holds a change of a `failing` kind. */
+/** The reference store whose commit throws, as SQLITE_FULL would, when it holds a change of a `failing` kind. */
 function flaky(): { store: Store; failing: Set<ChangeKind> } {
-  const real = openSqliteStore(":memory:");
+  const real = new MemoryStore();
   const failing = new Set<ChangeKind>();
   const store: Store = {
     load: () => real.load(),
