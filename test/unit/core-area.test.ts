@@ -106,11 +106,11 @@ describe("area subscriptions", () => {
     pub(svc, "a", at(50, 50, "a0"));
     svc.presence("a@localhost/p", true, undefined, 0, 1);
     svc.subscribe(V, "presence", V, { FORM_TYPE: OPT, "geo#bbox": "0,0,10,10" });
-    expect(svc.presence("a@localhost/p", true, "away", 0, 2).filter((n) => n.to === V)).toEqual([]);
+    expect(svc.presence("a@localhost/p", true, "away", 0, 2).notifications.filter((n) => n.to === V)).toEqual([]);
     expect(read(pub(svc, "a", at(5, 5, "a1")))).toEqual(["presence a@localhost"]);
-    expect(read(svc.presence("a@localhost/p", false, undefined, 0, 3).filter((n) => n.to === V))).toEqual([
-      "presence a@localhost",
-    ]);
+    expect(read(svc.presence("a@localhost/p", false, undefined, 0, 3).notifications.filter((n) => n.to === V))).toEqual(
+      ["presence a@localhost"],
+    );
     expect(read(pub(svc, "a", at(50, 50, "a2")))).toEqual(["presence -a@localhost"]);
   });
 

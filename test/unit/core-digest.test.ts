@@ -107,8 +107,8 @@ describe("digests", () => {
     const { svc, digests } = make();
     pub(svc, "a", fix(1));
     svc.subscribe(V, "presence", V, DIGEST);
-    digests.route(svc.presence("a@localhost/p", true, undefined, 0, 1));
-    digests.route(svc.presence("a@localhost/p", false, undefined, 0, 2));
+    digests.route(svc.presence("a@localhost/p", true, undefined, 0, 1).notifications);
+    digests.route(svc.presence("a@localhost/p", false, undefined, 0, 2).notifications);
     expect(read(digests.due(5))).toEqual(["presence: a@localhost off"]);
   });
 

@@ -76,7 +76,7 @@ describe("the core", () => {
     svc.subscribe("eve@localhost/x", "presence", "eve@localhost/x");
     const r = svc.publish("alice@localhost/phone", fix(2, 3), 1);
     expect(r.ok && r.value.notifications).toEqual([]);
-    expect(svc.presence("alice@localhost/phone", false, undefined, 0, 2)).toEqual([]);
+    expect(svc.presence("alice@localhost/phone", false, undefined, 0, 2).notifications).toEqual([]);
     svc.setAffiliations("alice@localhost", "alice@localhost", [{ jid: "eve@localhost", affiliation: "member" }]);
     expect(svc.view("eve@localhost", "alice@localhost")?.kind).toBe("personal");
   });
@@ -88,10 +88,10 @@ describe("the core", () => {
     const kinds: string[] = [];
     const a = svc.publish("p@localhost/r", fix(1, 1), 0);
     if (a.ok) kinds.push(...a.value.notifications.map((n) => n.event.kind));
-    kinds.push(...svc.presence("p@localhost/r", true, undefined, 0, 1).map((n) => n.event.kind));
+    kinds.push(...svc.presence("p@localhost/r", true, undefined, 0, 1).notifications.map((n) => n.event.kind));
     const b = svc.publish("p@localhost/r", fix(2, 2), 2);
     if (b.ok) kinds.push(...b.value.notifications.map((n) => n.event.kind));
-    kinds.push(...svc.presence("p@localhost/r", false, undefined, 0, 3).map((n) => n.event.kind));
+    kinds.push(...svc.presence("p@localhost/r", false, undefined, 0, 3).notifications.map((n) => n.event.kind));
     expect(kinds).toEqual(["item", "presence", "item", "presence"]);
   });
 

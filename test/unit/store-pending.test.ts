@@ -54,7 +54,7 @@ describe("pending authorization requests with SQLite", () => {
         .sort(),
     ).toEqual(["val@localhost", "wes@localhost"]);
     // an owner's session coming online is asked again (§8.6)
-    const asked = second.svc.presence("pat@localhost/laptop", true, undefined, 0, 1);
+    const asked = second.svc.presence("pat@localhost/laptop", true, undefined, 0, 1).notifications;
     expect(asked.filter((n) => n.event.kind === "authorization-request").map((n) => n.to)).toEqual([
       "pat@localhost/laptop",
       "pat@localhost/laptop",

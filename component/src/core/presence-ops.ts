@@ -18,7 +18,7 @@ export function presence(
   show: Show | undefined,
   priority: number,
   now: number,
-): Notification[] {
+): { changes: Change[]; notifications: Notification[] } {
   const [who, resource = ""] = splitResource(from);
   // §8.6: requests that reached the owner while it was away are asked again in each session that comes online
   const ask = available && !core.state.resources.isAvailable(from) ? pendingRequests(core, who, from) : [];
@@ -39,7 +39,7 @@ export function presence(
       : undefined;
   if (p) changes.push({ kind: "savePresence", presence: p });
   core.commit(changes);
-  return p ? ask.concat(presenceNotifications(core, p)) : ask;
+  return { changes, notifications: p ? ask.concat(presenceNotifications(core, p)) : ask };
 }
 
 /** A publisher's presence as its available resources make it now, if any is available. */

@@ -213,7 +213,13 @@ export class GeoService {
   }
 
   // RFC 6121 presence of users; §12.5 temporary subscriptions (core/presence-ops.ts)
-  presence(from: string, available: boolean, show: Show | undefined, priority: number, now: number): Notification[] {
+  presence(
+    from: string,
+    available: boolean,
+    show: Show | undefined,
+    priority: number,
+    now: number,
+  ): { changes: Change[]; notifications: Notification[] } {
     return presence(this.core, from, available, show, priority, now);
   }
 

@@ -50,7 +50,8 @@ export async function confirmSessions(o: ConfirmOptions, awaySince: number | und
     if (!o.current()) return;
     const now = o.now();
     // alive: available again to the service, so that their temporary subscriptions end with their sessions
-    for (const jid of asked) if (!gone.has(jid)) ctx.notify(ctx.core.presence(jid, true, undefined, 0, now));
+    for (const jid of asked)
+      if (!gone.has(jid)) ctx.notify(ctx.core.presence(jid, true, undefined, 0, now).notifications);
     log(
       `temporary subscriptions from the last run: asked their ${asked.length} sessions (XEP-0199 ping); ` +
         `${asked.length - gone.size} answered and keep them, ${ended} ended`,

@@ -44,14 +44,16 @@ export function handlePresence(ctx: PresenceContext, stanza: Element): void {
     case undefined: {
       const priority = Number(stanza.getChildText("priority") ?? 0);
       const show = parseShow(stanza.getChildText("show") ?? undefined);
-      ctx.notify(ctx.core.presence(from, true, show, Number.isInteger(priority) ? priority : 0, ctx.now()));
+      ctx.notify(
+        ctx.core.presence(from, true, show, Number.isInteger(priority) ? priority : 0, ctx.now()).notifications,
+      );
       if (from.includes("/")) ctx.core.saveSession(from, true);
       announceCaps(ctx, from);
       return;
     }
     case "unavailable":
     case "error": // RFC 6121 §4.3.2: an error about a probe or directed presence: treat that JID as offline
-      ctx.notify(ctx.core.presence(from, false, undefined, 0, ctx.now()));
+      ctx.notify(ctx.core.presence(from, false, undefined, 0, ctx.now()).notifications);
       if (from.includes("/")) ctx.core.saveSession(from, false);
       return;
     case "subscribe": // a user adds the service as a contact: granted, the service is online, and asks back
@@ -93,7 +95,7 @@ export function dropUnconfirmed(ctx: PresenceContext, gone?: ReadonlySet<string>
   const ended = new Set([...ctx.unconfirmed].filter((jid) => !gone || gone.has(jid)));
   ctx.unconfirmed.clear();
   const now = ctx.now();
-  const told = [...ended].flatMap((jid) => ctx.core.presence(jid, false, undefined, 0, now));
+  const told = [...ended].flatMap((jid) => ctx.core.presence(jid, false, undefined, 0, now).notifications);
   ctx.notify(told.filter((n) => !(n.to.includes("/") && ended.has(n.to)))); // an ended session is told nothing
   return ended.size;
 }

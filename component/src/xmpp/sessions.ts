@@ -28,9 +28,9 @@ export function askSessions(ctx: PresenceContext, jids: readonly string[]): void
 export function onSessionAnswer(ctx: PresenceContext, stanza: Element): boolean {
   const from = stanza.attrs.from as string | undefined;
   if (!stanza.is("iq") || !String(stanza.attrs.id ?? "").startsWith(CONFIRM_ID) || !from?.includes("/")) return false;
-  if (stanza.attrs.type === "error") ctx.notify(ctx.core.presence(from, false, undefined, 0, ctx.now()));
+  if (stanza.attrs.type === "error") ctx.notify(ctx.core.presence(from, false, undefined, 0, ctx.now()).notifications);
   else if (stanza.attrs.type === "result" && !ctx.core.isAvailable(from))
-    ctx.notify(ctx.core.presence(from, true, undefined, 0, ctx.now()));
+    ctx.notify(ctx.core.presence(from, true, undefined, 0, ctx.now()).notifications);
   else return stanza.attrs.type === "result";
   ctx.core.saveSession(from, stanza.attrs.type === "result");
   return true;
