@@ -80,7 +80,8 @@ def make_geoloc(fields):
     geoloc = Geoloc()
     for key, value in fields.items():
         if key == "timestamp":
-            geoloc._set_sub_text("timestamp", text=value)  # 1.8.3: Geoloc.set_timestamp is broken (component/PLATFORM.md)
+            # 1.8.3: Geoloc.set_timestamp is broken (component/PLATFORM.md)
+            geoloc._set_sub_text("timestamp", text=value)
         else:
             geoloc[key] = value
     return geoloc
@@ -116,7 +117,9 @@ async def op_disco_info(a):
 
 async def op_publish(a):
     """XEP-0060 §7.1 with slixmpp's xep_0060 plugin and an XEP-0080 payload."""
-    iq = await clients[a["client"]]["xep_0060"].publish(a["to"], a["node"], id=a.get("id"), payload=make_geoloc(a["geoloc"]), timeout=TIMEOUT)
+    iq = await clients[a["client"]]["xep_0060"].publish(
+        a["to"], a["node"], id=a.get("id"), payload=make_geoloc(a["geoloc"]), timeout=TIMEOUT
+    )
     publish = iq["pubsub"]["publish"]
     return {"node": publish["node"], "id": publish["item"]["id"]}
 
