@@ -1,5 +1,6 @@
 // The stores the store contract runs against (test/integration/store-contract*.test.ts): memory (the reference,
-// core/memory-store.ts), SQLite and PostgreSQL (a private server: test/support/postgres.ts), with what their tests share.
+// core/memory-store.ts), SQLite and PostgreSQL (a private server: test/support/postgres.ts), with what their tests
+// share.
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
