@@ -28,7 +28,8 @@ export function publishLoop(
   let running = true;
   let onAck = () => {};
   const loops = pubs.map(async (p, k) => {
-    await new Promise((r) => setTimeout(r, (k * paceMs) / pubs.length)); // staggered: the kill finds publishes in flight
+    // staggered: the kill finds publishes in flight
+    await new Promise((r) => setTimeout(r, (k * paceMs) / pubs.length));
     let iq = 0;
     for (let seq = 1; running; seq++) {
       for (;;) {
