@@ -4,15 +4,21 @@
 // are one sequence: an instance killed, then node 2 lost, then node 2 back. Routing across the nodes is in
 // cluster-nodes-routing.test.ts.
 import { xml } from "@xmpp/client";
-import type { Element } from "@xmpp/xml";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NODES, NS } from "../../component/src/protocol/ns.ts";
+import { NODES } from "../../component/src/protocol/ns.ts";
 import { registerAccount } from "../../component/src/simulator/register.ts";
 import type { Prosody } from "../../prosody/server.ts";
-import { ejabberdUser, queryRows } from "../support/cluster.ts";
-import { geoloc, NS_EVENT, publishEl, publishersSeen, pubsub, type TestClient } from "../support/client.ts";
-import { componentStatus, startComponent, tookSlot, type ComponentProcess } from "../support/component-process.ts";
+import { presenceHistory, publishLoop, seqsSeen, type AckedPublisher } from "../support/acked-publishers.ts";
+import { ejabberdUser, queryRows, slotRoles } from "../support/cluster.ts";
+import { publishersSeen, pubsub, type TestClient } from "../support/client.ts";
+import {
+  componentStatus,
+  loggedAt,
+  startComponent,
+  tookSlot,
+  type ComponentProcess,
+} from "../support/component-process.ts";
 import { startEjabberdCluster, type EjabberdCluster } from "../support/ejabberd-cluster.ts";
 import { connectViewer, Picture, pollUntil, startLoad, type Load } from "../support/load.ts";
 import { startPostgres, type Postgres } from "../support/postgres.ts";
@@ -74,41 +80,12 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
         await v.iq("set", pubsub(xml("subscribe", { node: NODES.locations, jid: v.bare })));
       }
       const pubs = await Promise.all(
-        Array.from({ length: N }, async (_, k) => ({
+        Array.from({ length: N }, async (_, k): Promise<AckedPublisher> => ({
           c: await user(0, `kp${k}`),
-          acked: [] as Array<{ seq: number; at: number }>,
+          acked: [],
         })),
       );
-      let running = true;
-      let onAck = () => {};
-      const loops = pubs.map(async (p, k) => {
-        await new Promise((r) => setTimeout(r, (k * PACE_MS) / N)); // staggered: the kill finds publishes in flight
-        let iq = 0;
-        for (let seq = 1; running; seq++) {
-          for (;;) {
-            const id = `k${++iq}`;
-            const answer = p.c
-              .waitFor((s) => s.is("iq") && s.attrs.id === id, `ack ${id}`, RETRY_MS)
-              .catch(() => undefined);
-            await p.c.send(
-              xml(
-                "iq",
-                { type: "set", to: cluster.nodes[0].component, id },
-                publishEl(geoloc({ lat: 52.5, lon: 13.4, text: seq }), undefined, `f${seq}`),
-              ),
-            );
-            const r = await answer;
-            if (r?.attrs.type === "result") {
-              p.acked.push({ seq, at: Date.now() });
-              onAck();
-              break;
-            }
-            if (r) throw new Error(`${p.c.bare}: ${r.toString()}`);
-            if (!running) return;
-          }
-          await new Promise((r) => setTimeout(r, PACE_MS)); // load shaping, not a wait for an outcome
-        }
-      });
+      const loop = publishLoop(pubs, cluster.nodes[0].component, { retryMs: RETRY_MS, paceMs: PACE_MS });
       await Promise.all(
         viewers.map((v) =>
           v.waitFor(() => pubs.every((p) => publishersSeen(v).has(p.c.bare)), "every publisher", 30_000),
@@ -118,28 +95,8 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
       const killAt = Date.now();
       await procs.get("i1")!.kill9();
       await tookSlot(["s1", "s2"].map((s) => procs.get(s)!));
-      const again = () => pubs.every((p) => p.acked.some((a) => a.at > killAt));
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(
-          () =>
-            reject(
-              new Error(
-                "not acknowledged after the kill: " +
-                  pubs.filter((p) => !p.acked.some((a) => a.at > killAt)).map((p) => p.c.bare),
-              ),
-            ),
-          10_000,
-        );
-        onAck = () => {
-          if (again()) {
-            clearTimeout(t);
-            resolve();
-          }
-        };
-        onAck();
-      });
-      running = false;
-      await Promise.all(loops);
+      await loop.ackedAfter(killAt, 10_000);
+      await loop.stop();
       const gaps = pubs.map((p) => p.acked.find((a) => a.at > killAt)!.at - killAt).sort((a, b) => a - b);
       console.log(
         `kill -9 across nodes: first ack after the kill: max ${gaps.at(-1)} ms, median ${gaps[gaps.length >> 1]} ms`,
@@ -153,11 +110,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
       ).toEqual([]);
       // viewers on node 2 converge to every publisher's last acknowledged fix, in order
       for (const v of viewers) {
-        const last = (p: (typeof pubs)[number]) =>
-          v.received
-            .flatMap((m) => m.getChild("event", NS_EVENT)?.getChild("items")?.getChildren("item") ?? [])
-            .filter((i) => i.attrs.publisher === p.c.bare)
-            .map((i) => Number(i.getChild("geoloc")?.getChildText("text")));
+        const last = (p: AckedPublisher) => seqsSeen(v, p.c.bare);
         await v.waitFor(() => pubs.every((p) => last(p).at(-1) === p.acked.at(-1)!.seq), "convergence", 15_000);
         for (const p of pubs)
           expect(
@@ -190,19 +143,8 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
       // node 2's publishers: node 1 is their second server
       const loadB = startLoad(as(`${n2.c2sService},${n1.c2sService}`), 20, "nb", ["--no-register"]);
       // presence history of node 2's publishers as the node-1 viewer receives it
-      const offlineSeen = new Set<string>(),
-        onlineAfter = new Set<string>();
       let lostAt = Infinity;
-      watchers[0].xmpp.on("stanza", (st: Element) => {
-        const items = st.getChild("event", NS.pubsubEvent)?.getChild("items");
-        if (items?.attrs.node !== NODES.presence || Date.now() < lostAt) return;
-        for (const it of items.getChildren("item")) {
-          const who = String(it.attrs.publisher);
-          if (!who.startsWith("nb")) continue;
-          if (it.getChild("presence", NS.client)?.attrs.type === "unavailable") offlineSeen.add(who);
-          else if (offlineSeen.has(who)) onlineAfter.add(who);
-        }
-      });
+      const { offlineSeen, onlineAfter } = presenceHistory(watchers[0], "nb", () => lostAt);
       const moving = (all: Array<{ locations: number }>) => all.length === 40 && all.every((x) => x.locations >= 2);
       await Promise.race([
         Promise.all(pictures.map((p) => p.until("every publisher moving", moving, 60_000))),
@@ -315,13 +257,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
       await new Promise((r) => (yielded[0].proc.exitCode !== null ? r(null) : yielded[0].proc.once("exit", r)));
       expect(yielded[0].proc.exitCode).toBe(0);
       expect(holders.find((p) => p !== yielded[0])!.alive()).toBe(true);
-      const handedAt = Date.parse(
-        yielded[0]
-          .output()
-          .split("\n")
-          .find((l) => l.includes("handing slot"))!
-          .slice(0, 24),
-      );
+      const handedAt = loggedAt(yielded[0], "handing slot");
       await until("every publisher acknowledged after the hand-over", () => names.every((n) => acked(n, handedAt)));
       const pauses = names.map((n) => acked(n, handedAt)!.at - handedAt).sort((a, b) => a - b);
       console.log(
@@ -329,12 +265,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
       );
       expect(pauses.at(-1)).toBeLessThanOrEqual(2000);
       // the split evens out again: one slot held through each node, by node 2's primary and node 1's standby
-      const roles = (
-        await sql<{
-          application_name: string;
-        }>(`SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'geo-presence-slot %' ORDER BY 1`)
-      ).map((r) => r.application_name.split(" ")[1]);
+      const roles = await slotRoles(db);
       expect(roles).toEqual(["primary", "standby"]);
       // a viewer on the node that came back sees node 1's publishers
       const v = await user(1, "nc-viewer");

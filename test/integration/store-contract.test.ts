@@ -1,112 +1,14 @@
 // One store contract (core/store.ts), the same behaviour tests against all three stores: memory (the reference,
-// core/memory-store.ts), SQLite and PostgreSQL (a private server: test/support/postgres.ts). What only one store does
-// (SQLite's failures and erasure, PostgreSQL's migrations, NOTIFY and locks) is tested in its own file.
-import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Change } from "../../component/src/core/changes.ts";
-import { hasGroupCommit } from "../../component/src/core/group-commit.ts";
-import type { Item, NodeConfig } from "../../component/src/core/model.ts";
-import { StoreUnavailable, type Store } from "../../component/src/core/store.ts";
-import { MemoryStore } from "../../component/src/core/memory-store.ts";
-import { openPostgresStore } from "../../component/src/store/postgres.ts";
-import { openSqliteStore } from "../../component/src/store/sqlite.ts";
-import { startPostgres, type Postgres } from "../support/postgres.ts";
-import { withWrites, type PerWrite } from "../support/store-writes.ts";
+// core/memory-store.ts), SQLite and PostgreSQL (test/support/store-subjects.ts). This file: the per-write methods
+// (test/support/store-writes.ts over commit); commit(changes) itself, all or none: store-contract-commit.test.ts.
+// What only one store does (SQLite's failures and erasure, PostgreSQL's migrations, NOTIFY and locks) is tested in
+// its own file.
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Store } from "../../component/src/core/store.ts";
+import type { PerWrite } from "../support/store-writes.ts";
+import { CONFIG, item, settle, storeSubjects } from "../support/store-subjects.ts";
 
-/** A kind of store: databases to open stores on (several stores on one database see each other's commits). */
-interface Subject {
-  name: string;
-  database(): Promise<string>;
-  open(db: string): Promise<Store & PerWrite>;
-  /** the rows of a table the database holds */
-  count(db: string, table: "items" | "affiliations"): Promise<number>;
-}
-
-let pgs: Postgres;
-const cleanup: Array<() => unknown> = [];
-beforeAll(async () => {
-  pgs = await startPostgres();
-});
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f();
-  await pgs?.stop();
-});
-let dbs = 0;
-
-const memories = new Map<string, MemoryStore>();
-const SUBJECTS: Subject[] = [
-  {
-    // one store per database: another "connection" to it is the same store
-    name: "memory",
-    database: async () => {
-      const db = `memory-${++dbs}`;
-      memories.set(db, new MemoryStore());
-      return db;
-    },
-    open: async (db) => withWrites(memories.get(db)!),
-    count: async (db, table) =>
-      memories
-        .get(db)!
-        .load()
-        .nodes.reduce((n, node) => n + (table === "items" ? node.items.length : node.affiliations.size), 0),
-  },
-  {
-    name: "SQLite",
-    async database() {
-      const dir = mkdtempSync(join(tmpdir(), "geo-contract-"));
-      cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-      return join(dir, "geo.sqlite");
-    },
-    async open(file) {
-      const s = openSqliteStore(file);
-      cleanup.push(() => s.close());
-      return withWrites(s);
-    },
-    async count(file, table) {
-      const db = new Database(file, { readonly: true });
-      try {
-        return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-      } finally {
-        db.close();
-      }
-    },
-  },
-  {
-    name: "PostgreSQL",
-    database: () => pgs.createDatabase(`contract_${++dbs}`),
-    async open(url) {
-      const s = await openPostgresStore(url);
-      cleanup.push(() => s.end());
-      return withWrites(s);
-    },
-    async count(url, table) {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return (await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
-      } finally {
-        await c.end();
-      }
-    },
-  },
-];
-
-/** what was committed is durable (group commit: the batch holding it committed; it rejects if that failed) */
-const settle = (s: Store) => (hasGroupCommit(s) ? s.durable() : Promise.resolve());
-
-const CONFIG: NodeConfig = { accessModel: "open", maxItems: 3, title: "", coarseKm: 0, exact: [] };
-const item = (id: string, lat = 1): Item => ({
-  id,
-  publisher: "alice@localhost",
-  geoloc: { lat: String(lat), lon: "2", text: "ünï – 🚲" },
-  published: 1_700_000_000_000 + lat,
-});
-
-describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
+describe.each(storeSubjects())("the $name store", ({ database, open, count }) => {
   describe("pending authorization requests (XEP-0060 §8.6)", () => {
     it("are stored, survive a restart of the store and go with an answer or with their node", async () => {
       const url = await database();
@@ -132,25 +34,28 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
   });
 
   describe("temporary subscriptions (XEP-0060 §12.5)", () => {
-    it("keeps them across a reopen, as temporary, apart from the persistent ones, and drops them with their node", async () => {
-      const A = "a@localhost";
-      const file = await database();
-      const s = await open(file);
-      s.createNode(A, CONFIG);
-      s.addSubscription({ node: "locations", jid: "pat@localhost", subid: "p1", temporary: false });
-      s.addTemporarySubscription!({ node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true });
-      s.addTemporarySubscription!({ node: A, jid: "vic@localhost/map", subid: "t2", temporary: true });
-      s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/tab", subid: "t3", temporary: true });
-      s.removeTemporarySubscription!("presence", "eve@localhost/tab");
-      s.deleteNode(A);
-      await settle(s);
-      s.close();
-      const again = await open(file);
-      expect(again.load().subscriptions.sort((x, y) => x.subid.localeCompare(y.subid))).toEqual([
-        { node: "locations", jid: "pat@localhost", subid: "p1", temporary: false },
-        { node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true },
-      ]);
-    });
+    it(
+      "keeps them across a reopen, as temporary, apart from the persistent ones, " + "and drops them with their node",
+      async () => {
+        const A = "a@localhost";
+        const file = await database();
+        const s = await open(file);
+        s.createNode(A, CONFIG);
+        s.addSubscription({ node: "locations", jid: "pat@localhost", subid: "p1", temporary: false });
+        s.addTemporarySubscription!({ node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true });
+        s.addTemporarySubscription!({ node: A, jid: "vic@localhost/map", subid: "t2", temporary: true });
+        s.addTemporarySubscription!({ node: "presence", jid: "eve@localhost/tab", subid: "t3", temporary: true });
+        s.removeTemporarySubscription!("presence", "eve@localhost/tab");
+        s.deleteNode(A);
+        await settle(s);
+        s.close();
+        const again = await open(file);
+        expect(again.load().subscriptions.sort((x, y) => x.subid.localeCompare(y.subid))).toEqual([
+          { node: "locations", jid: "pat@localhost", subid: "p1", temporary: false },
+          { node: "locations", jid: "vic@localhost/map", subid: "t1", temporary: true },
+        ]);
+      },
+    );
   });
 
   describe("the store's behaviour", () => {
@@ -267,101 +172,6 @@ describe.each(SUBJECTS)("the $name store", ({ database, open, count }) => {
       });
       expect(await count(url, "items")).toBe(0);
       expect(await count(url, "affiliations")).toBe(0);
-    });
-  });
-
-  describe("commit(changes)", () => {
-    let url: string, s: Store & PerWrite;
-    beforeAll(async () => {
-      url = await database();
-      s = await open(url);
-    });
-    const reload = async () => (await open(url)).load();
-    /** commits; a failure is thrown by commit() (memory, SQLite) or by the batch's commit (PostgreSQL) */
-    const attempt = async (changes: Change[]) => {
-      try {
-        s.commit(changes);
-      } finally {
-        await settle(s);
-      } // SQLite: the open batch holds the write lock until then
-    };
-
-    it("takes every kind of change; a kind the store does not keep is accepted and dropped", async () => {
-      const node = "kinds@localhost";
-      await attempt([
-        { kind: "createNode", node, config: CONFIG },
-        { kind: "saveConfig", node, config: { ...CONFIG, maxItems: 2, title: "t" } },
-        { kind: "setAffiliation", node, jid: "m@localhost", affiliation: "member" },
-        { kind: "putItem", node, item: item("1", 1), maxItems: 2 },
-        { kind: "putItem", node, item: item("2", 2), maxItems: 2 },
-        { kind: "putItem", node, item: item("3", 3), maxItems: 2 },
-        { kind: "deleteItems", node, ids: ["2"] },
-        { kind: "addSubscription", subscription: { node, jid: "p@localhost", subid: "p", temporary: false } },
-        { kind: "addSubscription", subscription: { node, jid: "t@localhost/x", subid: "t", temporary: true } },
-        { kind: "addPending", request: { node, jid: "q@localhost", subid: "q" } },
-        { kind: "savePresence", presence: { jid: node, online: true, show: "away", since: 5 } },
-        { kind: "saveSession", jid: "kinds@localhost/phone", available: true },
-      ]);
-      const state = await reload();
-      expect(state.nodes).toEqual([
-        {
-          name: node,
-          config: { ...CONFIG, maxItems: 2, title: "t" },
-          affiliations: new Map([["m@localhost", "member"]]),
-          items: [item("3", 3)],
-        },
-      ]);
-      expect(state.subscriptions.sort((a, b) => a.subid.localeCompare(b.subid))).toEqual([
-        { node, jid: "p@localhost", subid: "p", temporary: false },
-        { node, jid: "t@localhost/x", subid: "t", temporary: true },
-      ]);
-      expect(state.pending).toEqual([{ node, jid: "q@localhost", subid: "q" }]);
-
-      await attempt([
-        { kind: "trim", node, maxItems: 0 },
-        { kind: "removeSubscription", node, jid: "t@localhost/x", temporary: true },
-        { kind: "removeSubscription", node, jid: "p@localhost", temporary: false },
-        { kind: "removePending", node, jid: "q@localhost" },
-        { kind: "saveSession", jid: "kinds@localhost/phone", available: false },
-        { kind: "putItem", node, item: item("4", 4), maxItems: 2 },
-        { kind: "purge", node },
-      ]);
-      expect(await reload()).toEqual({
-        nodes: [
-          {
-            name: node,
-            config: { ...CONFIG, maxItems: 2, title: "t" },
-            affiliations: new Map([["m@localhost", "member"]]),
-            items: [],
-          },
-        ],
-        subscriptions: [],
-      });
-      await attempt([{ kind: "deleteNode", node }]);
-      expect(await reload()).toEqual({ nodes: [], subscriptions: [] });
-    });
-
-    it("commits all of the changes or none", async () => {
-      await attempt([{ kind: "createNode", node: "taken@localhost", config: CONFIG }]);
-      const failed = await attempt([
-        { kind: "putItem", node: "taken@localhost", item: item("lost"), maxItems: 3 },
-        {
-          kind: "addSubscription",
-          subscription: { node: "locations", jid: "lost@localhost", subid: "l", temporary: false },
-        },
-        { kind: "createNode", node: "taken@localhost", config: CONFIG }, // exists: refused
-      ]).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(failed).toBeInstanceOf(StoreUnavailable);
-      expect(await reload()).toEqual({
-        nodes: [{ name: "taken@localhost", config: CONFIG, affiliations: new Map(), items: [] }],
-        subscriptions: [],
-      });
-      // and the store goes on
-      await attempt([{ kind: "putItem", node: "taken@localhost", item: item("kept"), maxItems: 3 }]);
-      expect((await reload()).nodes[0].items).toEqual([item("kept")]);
     });
   });
 });

@@ -109,3 +109,13 @@ export async function queryRows<T extends pg.QueryResultRow>(db: string, text: s
     await c.end();
   }
 }
+
+/** The role (primary, standby) of every process holding a slot lock on the PostgreSQL `db` now, sorted. */
+export async function slotRoles(db: string): Promise<string[]> {
+  const rows = await queryRows<{ application_name: string }>(
+    db,
+    `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+      WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'geo-presence-slot %' ORDER BY 1`,
+  );
+  return rows.map((r) => r.application_name.split(" ")[1]);
+}

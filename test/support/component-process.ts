@@ -112,3 +112,13 @@ export const componentStatus = (db: string) =>
       (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out)),
     ),
   );
+
+/** When `p` logged the first line containing `text` (a log line starts with its ISO time). */
+export const loggedAt = (p: ComponentProcess, text: string) =>
+  Date.parse(
+    p
+      .output()
+      .split("\n")
+      .find((l) => l.includes(text))!
+      .slice(0, 24),
+  );

@@ -125,3 +125,14 @@ export async function startPostgres(opts: { dataDir?: string; port?: number } = 
     },
   };
 }
+
+/** One query on a connection of its own (closed afterwards). */
+export async function sql(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text, params);
+  } finally {
+    await c.end();
+  }
+}

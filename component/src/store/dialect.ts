@@ -50,10 +50,12 @@ export const POSTGRES: Dialect = {
       ...(renumber ? [`seq = nextval(pg_get_serial_sequence('${table}', 'seq'))`] : []),
       ...columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`),
     ];
-    return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)}) ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set.join(", ")}`;
+    return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)})
+      ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set.join(", ")}`;
   },
   insertOrKeep: (table, columns, key) =>
-    `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)}) ON CONFLICT (${key.join(", ")}) DO NOTHING`,
+    `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${values(columns)})
+      ON CONFLICT (${key.join(", ")}) DO NOTHING`,
   inList: (column, p) => `${column} = ANY(${p}::text[])`,
   listValue: (texts) => texts,
   json: (v) => v,

@@ -4,8 +4,8 @@
 // answers asynchronously. So here Store.commit(changes) only RECORDS them in the open batch (synchronously, it
 // cannot fail), and the batch is committed as ONE transaction after the handlers of the current event-loop turn
 // ran (setImmediate). Batches commit one after another on one dedicated connection, in the order they were
-// recorded. The shell (xmpp/iq.ts, xmpp/gate.ts) holds every IQ reply and every notification until `durable()` - the batch
-// holding everything recorded before them - settles, so:
+// recorded. The shell (xmpp/iq.ts, xmpp/gate.ts) holds every IQ reply and every notification until `durable()` -
+// the batch holding everything recorded before them - settles, so:
 //   - an acknowledged publish is committed (synchronous_commit on: COMMIT returned = durable) before the ack;
 //   - viewers never see an event that is not durable, and order is kept (releases follow batch order);
 //   - one COMMIT (one WAL flush) serves every publish of a turn: under load the batches grow, the commits do not.
@@ -88,7 +88,8 @@ export function postgresBatches(pool: pg.Pool, instance: string, log: (line: str
       for (const n of names) dirty.add(n);
       await reload([...dirty]).catch((re: Error) =>
         log(
-          `error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); retried after the next commit`,
+          `error: after a failed commit, reloading ${dirty.size} node(s) failed too (${re.message}); ` +
+            "retried after the next commit",
         ),
       );
       throw new StoreUnavailable(`PostgreSQL: ${(e as Error).message}`, { cause: e });

@@ -81,7 +81,8 @@ export async function listen(
           if (!stopped) void queue(async () => ({ kind: "all", fresh: await read() }));
         }, 1000);
       })
-      .catch((e: Error) => log(`error: applying another instance's change failed: ${e.stack ?? e.message}`)); // the chain goes on
+      // the chain goes on
+      .catch((e: Error) => log(`error: applying another instance's change failed: ${e.stack ?? e.message}`));
     return chain;
   };
 

@@ -22,8 +22,9 @@ export interface Heartbeat {
 export async function beat(pool: pg.Pool, h: Heartbeat): Promise<void> {
   await pool.query(
     `INSERT INTO instances (id, slot, role, service, publishers, subscriptions, outbox, last_commit, updated)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET slot = EXCLUDED.slot, role = EXCLUDED.role,
-    service = EXCLUDED.service, publishers = EXCLUDED.publishers, subscriptions = EXCLUDED.subscriptions, outbox = EXCLUDED.outbox,
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (id) DO UPDATE SET slot = EXCLUDED.slot, role = EXCLUDED.role, service = EXCLUDED.service,
+    publishers = EXCLUDED.publishers, subscriptions = EXCLUDED.subscriptions, outbox = EXCLUDED.outbox,
     last_commit = EXCLUDED.last_commit, updated = EXCLUDED.updated`,
     [h.id, h.slot, h.role, h.service, h.publishers, h.subscriptions, h.outbox, h.lastCommit ?? null, Date.now()],
   );
@@ -43,14 +44,16 @@ export async function statusReport(url: string, domain: string): Promise<string[
         `SELECT l.objid::int AS slot, l.granted,
         a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since
       FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-      WHERE l.locktype = 'advisory' AND l.classid = (hashtext($1)::bigint & 4294967295)::oid ORDER BY l.objid, l.granted DESC`,
+      WHERE l.locktype = 'advisory' AND l.classid = (hashtext($1)::bigint & 4294967295)::oid
+      ORDER BY l.objid, l.granted DESC`,
         [`geo-slot:${domain}`],
       )
     ).rows;
     const alive = new Set(
       (
         await c.query<{ id: string }>(
-          "SELECT substr(application_name, 21) AS id FROM pg_stat_activity WHERE application_name LIKE 'geo-presence-listen %'",
+          `SELECT substr(application_name, 21) AS id FROM pg_stat_activity
+          WHERE application_name LIKE 'geo-presence-listen %'`,
         )
       ).rows.map((r) => r.id),
     );
@@ -62,13 +65,15 @@ export async function statusReport(url: string, domain: string): Promise<string[
       )
     ).rows; // gone for 10 min: not listed
     const totals = (
-      await c.query(`SELECT (SELECT count(*)::int FROM nodes) AS nodes, (SELECT count(*)::int FROM subscriptions) AS subs,
-      (SELECT count(*)::int FROM temp_subscriptions) AS temps, (SELECT count(*)::int FROM presence WHERE online) AS online,
-      (SELECT count(*)::int FROM sessions) AS sessions, (SELECT count(*)::int FROM pending_requests) AS pending`)
+      await c.query(`SELECT (SELECT count(*)::int FROM nodes) AS nodes,
+      (SELECT count(*)::int FROM subscriptions) AS subs, (SELECT count(*)::int FROM temp_subscriptions) AS temps,
+      (SELECT count(*)::int FROM presence WHERE online) AS online, (SELECT count(*)::int FROM sessions) AS sessions,
+      (SELECT count(*)::int FROM pending_requests) AS pending`)
     ).rows[0];
     const out = [
       `geo-presence ${domain}: ${totals.nodes} publishers (${totals.online} online, ${totals.sessions} sessions), ` +
-        `${totals.subs} persistent and ${totals.temps} temporary subscriptions, ${totals.pending} pending authorization requests`,
+        `${totals.subs} persistent and ${totals.temps} temporary subscriptions, ` +
+        `${totals.pending} pending authorization requests`,
     ];
     const held = locks.filter((l) => l.granted);
     const waiting = new Set(
@@ -79,15 +84,18 @@ export async function statusReport(url: string, domain: string): Promise<string[
     );
     for (const l of held)
       out.push(
-        `  slot ${l.slot}: held by a ${l.app.split(" ")[1] ?? "?"} instance from ${l.addr ?? "a local socket"} since ${l.since.toISOString()}`,
+        `  slot ${l.slot}: held by a ${l.app.split(" ")[1] ?? "?"} instance ` +
+          `from ${l.addr ?? "a local socket"} since ${l.since.toISOString()}`,
       );
     out.push("instances (heartbeat every 5 s; those gone for 10 minutes are not listed):");
     if (!rows.length) out.push("  none has reported yet");
     for (const r of rows) {
       const state = !alive.has(r.id) ? "gone" : now - Number(r.updated) > 3 * HEARTBEAT_MS ? "silent" : "up";
       out.push(
-        `  ${r.id} ${state}: slot ${r.slot ?? "-"} (${r.role}) via ${r.service}; ${r.publishers} publishers online here, ` +
-          `${r.temporary} temporary subscriptions held, outbox ${r.outbox}, last commit ${ago(r.last_commit, now)}, reported ${ago(r.updated, now)}`,
+        `  ${r.id} ${state}: slot ${r.slot ?? "-"} (${r.role}) via ${r.service}; ` +
+          `${r.publishers} publishers online here, ` +
+          `${r.temporary} temporary subscriptions held, outbox ${r.outbox}, ` +
+          `last commit ${ago(r.last_commit, now)}, reported ${ago(r.updated, now)}`,
       );
     }
     return out;

@@ -1,9 +1,9 @@
 // The shared store: PostgreSQL (node-postgres), chosen by GEO_DB=postgres://... when several instances serve one
 // domain. Same tables and semantics as store/sqlite.ts; its group commit is store/postgres-batch.ts.
 //
-// commit(changes) needs nothing more to be all or none: a whole batch is one transaction. The state is loaded once, before the core
-// is built (`openPostgresStore` is async, `load()` returns it); afterwards only other instances' node and
-// subscription changes are read (LISTEN/NOTIFY, store/postgres-listen.ts).
+// commit(changes) needs nothing more to be all or none: a whole batch is one transaction. The state is loaded once,
+// before the core is built (`openPostgresStore` is async, `load()` returns it); afterwards only other instances' node
+// and subscription changes are read (LISTEN/NOTIFY, store/postgres-listen.ts).
 // Deleted rows are not overwritten at once as with SQLite's secure_delete; VACUUM reclaims them.
 import pg from "pg";
 import { randomBytes } from "node:crypto";

@@ -64,9 +64,11 @@ export async function takeSlot(
     // granted (a primary that just won a slot still has waits until it cancels them)
     const r = await winner.query<{ waiting: number; held: number[] }>(
       `WITH s AS (
-        SELECT l.objid::int AS slot, l.granted, split_part(a.application_name, ' ', 2) AS role, split_part(a.application_name, ' ', 3) AS token
+        SELECT l.objid::int AS slot, l.granted,
+          split_part(a.application_name, ' ', 2) AS role, split_part(a.application_name, ' ', 3) AS token
         FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-        WHERE l.locktype = 'advisory' AND l.classid = (hashtext($1)::bigint & 4294967295)::oid AND a.application_name LIKE 'geo-presence-slot %')
+        WHERE l.locktype = 'advisory' AND l.classid = (hashtext($1)::bigint & 4294967295)::oid
+          AND a.application_name LIKE 'geo-presence-slot %')
       SELECT (SELECT count(DISTINCT token) FROM s WHERE role = 'primary' AND NOT granted
                 AND token NOT IN (SELECT token FROM s WHERE granted))::int AS waiting,
              (SELECT coalesce(array_agg(slot ORDER BY slot), '{}') FROM s WHERE role = 'standby' AND granted) AS held`,

@@ -4,8 +4,8 @@
 // BEGIN + COMMIT took ~20% of the component's busy time with one per publish, ~6% with one per event-loop turn
 // (~7 publishes each). So the writes of one turn share one transaction: the first write opens it (BEGIN IMMEDIATE)
 // and schedules its COMMIT after the turn's handlers ran (setImmediate). Writes still execute at once, on the one
-// connection, so a constraint or a lock is reported to the core synchronously as before; each commit(changes) runs in its
-// own SAVEPOINT, so a failed one is undone alone (all of its changes) and the batch keeps the others. The shell
+// connection, so a constraint or a lock is reported to the core synchronously as before; each commit(changes) runs in
+// its own SAVEPOINT, so a failed one is undone alone (all of its changes) and the batch keeps the others. The shell
 // (xmpp/iq.ts, xmpp/gate.ts) holds replies and notifications until durable()
 // settles: an acknowledged write is committed (synchronous=NORMAL in WAL: it survives the process being killed)
 // before its ack leaves.

@@ -16,7 +16,8 @@ function writeTemplates(d: Dialect) {
     removeAffiliation: "DELETE FROM affiliations WHERE node = @node AND jid = @jid",
     // a re-published id becomes the newest (a new seq)
     putItem: d.upsert("items", ["node", "id", "publisher", "geoloc", "published"], ["node", "id"], true),
-    trim: "DELETE FROM items WHERE node = @node AND seq <= (SELECT seq FROM items WHERE node = @node ORDER BY seq DESC LIMIT 1 OFFSET @keep)",
+    trim: `DELETE FROM items WHERE node = @node
+      AND seq <= (SELECT seq FROM items WHERE node = @node ORDER BY seq DESC LIMIT 1 OFFSET @keep)`,
     deleteItems: `DELETE FROM items WHERE node = @node AND ${d.inList("id", "@ids")}`,
     purge: "DELETE FROM items WHERE node = @node",
     // items and affiliations go with the node (ON DELETE CASCADE); subscriptions and requests name it without a key
