@@ -1,5 +1,5 @@
 // The reference store: the stored state in memory, no I/O. It commits each Change kind as the SQL stores do
-// (store/statements.ts), refusing what their constraints refuse, all or none (test/integration/store-contract.test.ts
+// (store/statements.ts), refusing what their constraints refuse, all or none (test/integration/store-contract*.test.ts
 // runs the same behaviour tests against all three). Read-only, it serves core/shared-read.ts.
 import type { Change, ChangeKind } from "./changes.ts";
 import type { PendingRequest, PersonalNode, Subscription } from "./model.ts";

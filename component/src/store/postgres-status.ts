@@ -5,8 +5,9 @@ import pg from "pg";
 
 export const HEARTBEAT_MS = 5000;
 /** PostgreSQL migration (appended to MIGRATIONS): one row per instance that holds or held a slot */
-export const INSTANCES_SQL = `CREATE TABLE instances (id TEXT PRIMARY KEY, slot INTEGER, role TEXT NOT NULL, service TEXT NOT NULL,
-  publishers INTEGER NOT NULL, subscriptions INTEGER NOT NULL, outbox INTEGER NOT NULL, last_commit BIGINT, updated BIGINT NOT NULL);`;
+export const INSTANCES_SQL = `CREATE TABLE instances (id TEXT PRIMARY KEY, slot INTEGER, role TEXT NOT NULL,
+  service TEXT NOT NULL, publishers INTEGER NOT NULL, subscriptions INTEGER NOT NULL, outbox INTEGER NOT NULL,
+  last_commit BIGINT, updated BIGINT NOT NULL);`;
 
 export interface Heartbeat {
   id: string;

@@ -1,14 +1,17 @@
 // The schema of both SQL stores: each database's migrations, applied in order (a deployed database has run a prefix
-// of its list: the lists only grow). What the two have in common is written once over the dialect.
+// of its list: the lists only grow; a deployed database records how many it ran, not their text, so white space in
+// a statement may change). What the two have in common is written once over the dialect.
 import type Database from "better-sqlite3";
 import type pg from "pg";
 import { POSTGRES, SQLITE, type Dialect } from "./dialect.ts";
 import { INSTANCES_SQL } from "./postgres-status.ts";
 
 const common = ({ types }: Dialect) => ({
-  tables: `CREATE TABLE nodes (name TEXT PRIMARY KEY, access_model TEXT NOT NULL, max_items INTEGER NOT NULL, title TEXT NOT NULL);
+  tables: `CREATE TABLE nodes (name TEXT PRIMARY KEY, access_model TEXT NOT NULL, max_items INTEGER NOT NULL,
+     title TEXT NOT NULL);
    CREATE TABLE items (seq ${types.seq}, node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,
-     id TEXT NOT NULL, publisher TEXT NOT NULL, geoloc ${types.json} NOT NULL, published ${types.epochMs} NOT NULL, UNIQUE (node, id));
+     id TEXT NOT NULL, publisher TEXT NOT NULL, geoloc ${types.json} NOT NULL, published ${types.epochMs} NOT NULL,
+     UNIQUE (node, id));
    CREATE INDEX items_by_node ON items (node, seq);
    CREATE TABLE affiliations (node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE, jid TEXT NOT NULL,
      affiliation TEXT NOT NULL, PRIMARY KEY (node, jid));
@@ -21,7 +24,8 @@ const common = ({ types }: Dialect) => ({
   shareUntil: `ALTER TABLE nodes ADD COLUMN share_until ${types.epochMs};`,
   // XEP-0060 §8.6 subscription requests waiting for the owner: kept across restarts (and, shared, the owner's
   // answer may reach another instance than the viewer's request: NOTIFY geo_pending)
-  pending: `CREATE TABLE pending_requests (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, PRIMARY KEY (node, jid));`,
+  pending: `CREATE TABLE pending_requests (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL,
+    PRIMARY KEY (node, jid));`,
 });
 
 const sqlite = common(SQLITE);
@@ -30,7 +34,8 @@ export const SQLITE_MIGRATIONS = [
   sqlite.coarseKm,
   // XEP-0060 §12.5 temporary subscriptions: kept across a restart of the service, then confirmed with the viewer's
   // session (xmpp/confirm.ts) or ended, so a map whose tab is still open keeps receiving; options as below
-  `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, options TEXT, PRIMARY KEY (node, jid));`,
+  `CREATE TABLE temp_subscriptions (node TEXT NOT NULL, jid TEXT NOT NULL, subid TEXT NOT NULL, options TEXT,
+    PRIMARY KEY (node, jid));`,
   sqlite.exact,
   sqlite.shareUntil,
   // XEP-0060 §6.3 subscription options as JSON (core/sub-options.ts); NULL = the defaults
