@@ -10,8 +10,8 @@ import { NODES } from "../../component/src/protocol/ns.ts";
 import { registerAccount } from "../../component/src/simulator/register.ts";
 import type { Prosody } from "../../prosody/server.ts";
 import { presenceHistory, publishLoop, seqsSeen, type AckedPublisher } from "../support/acked-publishers.ts";
-import { ejabberdUser, queryRows, slotRoles } from "../support/cluster.ts";
-import { publishersSeen, pubsub, type TestClient } from "../support/client.ts";
+import { queryRows, slotRoles } from "../support/cluster.ts";
+import { publishersSeen, pubsub } from "../support/client.ts";
 import {
   componentStatus,
   loggedAt,
@@ -19,34 +19,18 @@ import {
   tookSlot,
   type ComponentProcess,
 } from "../support/component-process.ts";
-import { startEjabberdCluster, type EjabberdCluster } from "../support/ejabberd-cluster.ts";
+import { twoNodeCluster } from "../support/cluster-fixture.ts";
 import { connectViewer, Picture, pollUntil, startLoad, type Load } from "../support/load.ts";
-import { startPostgres, type Postgres } from "../support/postgres.ts";
 
-let pgs: Postgres, cluster: EjabberdCluster;
-const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  [pgs, cluster] = await Promise.all([startPostgres(), startEjabberdCluster(2, { componentNumber: 2 })]);
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.stop()));
-  await cluster?.stop();
-  await pgs?.stop();
-});
-
-const user = async (node: 0 | 1, name: string) => {
-  const c = await ejabberdUser(cluster.nodes[node], name);
-  clients.push(c);
-  return c;
-};
+const fixture = twoNodeCluster();
+const { user } = fixture;
 
 describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
   let db: string;
   const procs = new Map<string, ComponentProcess>();
   const env = { GEO_SLOTS: "2", GEO_MAX_ITEMS: "1000" };
   const start = (name: string, node: 0 | 1, role = "primary") => {
-    const p = startComponent(cluster.nodes[node], db, { ...env, GEO_ROLE: role });
+    const p = startComponent(fixture.cluster.nodes[node], db, { ...env, GEO_ROLE: role });
     procs.set(name, p);
     return p;
   };
@@ -55,7 +39,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
     new Set((await sql<{ node: string; id: string }>("SELECT node, id FROM items")).map((r) => `${r.node} ${r.id}`));
 
   beforeAll(async () => {
-    db = await pgs.createDatabase("geo_nodes_faults");
+    db = await fixture.pgs.createDatabase("geo_nodes_faults");
     await start("i1", 0).connected(1);
     await start("i2", 1).connected(1);
     await Promise.all([
@@ -85,7 +69,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
           acked: [],
         })),
       );
-      const loop = publishLoop(pubs, cluster.nodes[0].component, { retryMs: RETRY_MS, paceMs: PACE_MS });
+      const loop = publishLoop(pubs, fixture.cluster.nodes[0].component, { retryMs: RETRY_MS, paceMs: PACE_MS });
       await Promise.all(
         viewers.map((v) =>
           v.waitFor(() => pubs.every((p) => publishersSeen(v).has(p.c.bare)), "every publisher", 30_000),
@@ -124,7 +108,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
     "a whole node stopped under load: node 1's users keep going, node 2's reconnect to node 1, " +
       "presence shows them offline then online, nothing acknowledged is lost",
     async () => {
-      const [n1, n2] = cluster.nodes;
+      const [n1, n2] = fixture.cluster.nodes;
       const as = (servers: string) => ({ ...n1, c2sService: servers }) as unknown as Prosody;
       const names = (prefix: string) =>
         Array.from({ length: 20 }, (_, k) => `${prefix}${String(k + 1).padStart(4, "0")}@${n1.domain}`);
@@ -136,7 +120,7 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
         await connectViewer(as(n1.c2sService), "nw1", pictures[0]),
         await connectViewer(as(n2.c2sService), "nw2", pictures[1]),
       ];
-      clients.push(...watchers);
+      for (const w of watchers) fixture.adopt(w);
       // the maps first, then the publishers (a subscription reaches the other instance some ms after it is made)
       // node 1's publishers: a publish lost with the slot fails after 700 ms and the next tick publishes again
       const loadA = startLoad(as(n1.c2sService), 20, "na", ["--timeout", "700", "--no-register"]);
@@ -168,12 +152,12 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
       );
       lostAt = Date.now();
       // the machine of node 2 goes: its instance dies (kill -9) and ejabberd stops
-      await Promise.all([procs.get("i2")!.kill9(), cluster.down(1)]);
-      expect(await cluster.running(0)).toEqual([n1.nodeName]);
+      await Promise.all([procs.get("i2")!.kill9(), fixture.cluster.down(1)]);
+      expect(await fixture.cluster.running(0)).toEqual([n1.nodeName]);
       await taken;
       // the node-2 viewer's map reconnects to node 1 and loads the snapshot, as the map does after a reconnect
       const again = await connectViewer(as(n1.c2sService), "nw2", pictures[1]);
-      clients.push(again);
+      fixture.adopt(again);
       await pictures[1].load(again);
       const ackedAfter = (load: Load, who: string) => load.acks.find((a) => a.publisher === who && a.at > lostAt);
       const ackedAgain = (load: Load, prefix: string) => names(prefix).filter((n) => ackedAfter(load, n)).length;
@@ -231,10 +215,10 @@ describe("two ejabberd nodes: an instance killed, a node lost and back", () => {
     "the node comes back and rejoins: " +
       "its instance takes a slot again from a standby, publishers carry on, nothing acknowledged is lost",
     async () => {
-      const [n1] = cluster.nodes;
-      const n2 = await cluster.up(1);
-      expect(await cluster.running(0)).toEqual([n1.nodeName, n2.nodeName].sort());
-      expect(await cluster.running(1)).toEqual([n1.nodeName, n2.nodeName].sort());
+      const [n1] = fixture.cluster.nodes;
+      const n2 = await fixture.cluster.up(1);
+      expect(await fixture.cluster.running(0)).toEqual([n1.nodeName, n2.nodeName].sort());
+      expect(await fixture.cluster.running(1)).toEqual([n1.nodeName, n2.nodeName].sort());
       const names = Array.from({ length: 20 }, (_, k) => `nc${String(k + 1).padStart(4, "0")}@${n1.domain}`);
       for (const jid of names) await registerAccount(n1.c2sService, n1.domain, jid.split("@")[0], "sim");
       const load = startLoad({ ...n1, c2sService: n1.c2sService } as unknown as Prosody, 20, "nc", [

@@ -4,30 +4,14 @@
 // to node 2. The instances killed and the node lost are in cluster-nodes-faults.test.ts.
 import { xml } from "@xmpp/client";
 import type { Element } from "@xmpp/xml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { NODES, NS } from "../../component/src/protocol/ns.ts";
-import { ejabberdUser, ownerOf, startInstance, type Instance } from "../support/cluster.ts";
+import { ownerOf, startInstance, type Instance } from "../support/cluster.ts";
 import { geoloc, NS_EVENT, publishEl, pubsub, type TestClient } from "../support/client.ts";
-import { startEjabberdCluster, type EjabberdCluster } from "../support/ejabberd-cluster.ts";
-import { startPostgres, type Postgres } from "../support/postgres.ts";
+import { twoNodeCluster } from "../support/cluster-fixture.ts";
 
-let pgs: Postgres, cluster: EjabberdCluster;
-const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  [pgs, cluster] = await Promise.all([startPostgres(), startEjabberdCluster(2, { componentNumber: 2 })]);
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.stop()));
-  await cluster?.stop();
-  await pgs?.stop();
-});
-
-const user = async (node: 0 | 1, name: string) => {
-  const c = await ejabberdUser(cluster.nodes[node], name);
-  clients.push(c);
-  return c;
-};
+const fixture = twoNodeCluster();
+const { user } = fixture;
 
 /** The items of a pubsub items result, as comparable text (delay stamps included: both read the same rows). */
 const itemsOf = (r: Element) =>
@@ -67,9 +51,12 @@ describe("two ejabberd nodes, an instance next to each", () => {
     "delivers a publish on node 1 to a viewer on node 2 with publisher, " +
       "in order, and answers reads alike on both nodes",
     async () => {
-      const db = await pgs.createDatabase("geo_nodes_routing");
+      const db = await fixture.pgs.createDatabase("geo_nodes_routing");
       // in this process, so that the test sees which instance each user's stanzas reach
-      instances.push(await startInstance("i1", cluster.nodes[0], db), await startInstance("i2", cluster.nodes[1], db));
+      instances.push(
+        await startInstance("i1", fixture.cluster.nodes[0], db),
+        await startInstance("i2", fixture.cluster.nodes[1], db),
+      );
       const [i1, i2] = instances;
       const publishers = await Promise.all(Array.from({ length: 12 }, (_, k) => user(0, `rp${k}`)));
       // viewers on node 2 until one is served by each instance (bare_source: which one is the hash's choice)
@@ -89,7 +76,7 @@ describe("two ejabberd nodes, an instance next to each", () => {
         await v.send(xml("presence"));
         await v.iq("set", pubsub(xml("subscribe", { node: NODES.locations, jid: v.bare })));
       }
-      for (const p of publishers) await p.send(xml("presence", { to: cluster.nodes[0].component }));
+      for (const p of publishers) await p.send(xml("presence", { to: fixture.cluster.nodes[0].component }));
       for (let seq = 1; seq <= 5; seq++) {
         await Promise.all(
           publishers.map((p) =>
@@ -150,7 +137,7 @@ describe("two ejabberd nodes, an instance next to each", () => {
       expect(owner && viewer).toBeTruthy();
       // available (a message to the bare JID reaches available resources), and to the service
       await owner!.send(xml("presence"));
-      await owner!.send(xml("presence", { to: cluster.nodes[0].component }));
+      await owner!.send(xml("presence", { to: fixture.cluster.nodes[0].component }));
       await owner!.iq(
         "set",
         pubsub(
@@ -179,7 +166,7 @@ describe("two ejabberd nodes, an instance next to each", () => {
       await owner!.send(
         xml(
           "message",
-          { to: cluster.nodes[0].component },
+          { to: fixture.cluster.nodes[0].component },
           xml(
             "x",
             { xmlns: "jabber:x:data", type: "submit" },
