@@ -1,4 +1,4 @@
-// Publishers that keep publishing through a fault (test/integration/cluster-nodes-faults.test.ts): each sends a fix
+// Publishers that keep publishing through a fault (./cluster-nodes-faults.ts): each sends a fix
 // every PACE ms and sends it again when no answer came within RETRY ms (an IQ lost with an instance), recording
 // when each fix was acknowledged; and what a viewer saw of them.
 import { xml } from "@xmpp/client";
