@@ -129,8 +129,8 @@ export function faultsSuite(fixture: ClusterFixture): void {
           loadA.failed,
           loadB.failed,
         ]);
-        // as a map does once subscribed: the presence snapshot (a presence change made in the ms before the subscription
-        // reached the publisher's instance is not notified, CLUSTER.md §10), then everyone is online
+        // as a map does once subscribed: the presence snapshot (a presence change made in the ms before the
+        // subscription reached the publisher's instance is not notified, CLUSTER.md §10), then everyone is online
         for (const [k, p] of pictures.entries()) await p.load(watchers[k]);
         const everyone = (all: Array<{ online?: boolean; locations: number }>) =>
           moving(all) && all.every((x) => x.online);
@@ -184,7 +184,8 @@ export function faultsSuite(fixture: ClusterFixture): void {
           .map((n) => ackedAfter(loadA, n)!.at - lostAt)
           .sort((a, b) => a - b);
         console.log(
-          `node lost: node 1's publishers acknowledged again after max ${pauses.at(-1)} ms (median ${pauses[10]} ms); ` +
+          `node lost: node 1's publishers acknowledged again after max ${pauses.at(-1)} ms ` +
+            `(median ${pauses[10]} ms); ` +
             `node 2's after max ${Math.max(...names("nb").map((n) => ackedAfter(loadB, n)!.at - lostAt))} ms`,
         );
         expect(pauses.at(-1)).toBeLessThanOrEqual(2000);
@@ -239,7 +240,8 @@ export function faultsSuite(fixture: ClusterFixture): void {
         await until("every publisher acknowledged after the hand-over", () => names.every((n) => acked(n, handedAt)));
         const pauses = names.map((n) => acked(n, handedAt)!.at - handedAt).sort((a, b) => a - b);
         console.log(
-          `slot handed back: every publisher acknowledged again after max ${pauses.at(-1)} ms (median ${pauses[10]} ms)`,
+          `slot handed back: every publisher acknowledged again after max ${pauses.at(-1)} ms ` +
+            `(median ${pauses[10]} ms)`,
         );
         expect(pauses.at(-1)).toBeLessThanOrEqual(2000);
         // the split evens out again: one slot held through each node, by node 2's primary and node 1's standby

@@ -2,16 +2,13 @@
 // here, implemented over the core's private context (core/context.ts) in the file named next to it; the state is
 // reached only through these methods. Node layout and rules: component/PROTOCOL.md. Spec references are to
 // XEP-0060 unless said otherwise.
-import { inAllowedDomain, maySee } from "./access.ts";
 import { apply, restore, snapshot } from "./apply.ts";
-import { AreaViews } from "./area-notify.ts";
 import { answerAuthorization, type AuthorizationAnswer } from "./authorize.ts";
 import type { Change } from "./changes.ts";
 import type { ConfigChange } from "./config.ts";
-import type { Core, Outcome } from "./context.ts";
+import type { Outcome } from "./context.ts";
 import type { Result } from "./errors.ts";
 import { readItems, type ItemsResult } from "./items.ts";
-import { normaliseBare } from "./jid.ts";
 import type {
   Affiliation,
   Event,
@@ -23,15 +20,15 @@ import type {
   Subscription,
   SubscriptionOptions,
 } from "./model.ts";
-import { LOCATIONS, PRESENCE, type NodeView } from "./nodes.ts";
-import { notifyNode } from "./notify.ts";
+import type { NodeView } from "./nodes.ts";
 import * as owner from "./owner.ts";
 import { heldTemporary, presence, unconfirmedTemporary } from "./presence-ops.ts";
 import type { PublisherPresence, Show } from "./presence.ts";
 import { publish, type PublishRequest } from "./publish.ts";
 import type { RemoteChange } from "./replica.ts";
 import { endSharing, nextDeadline, type Ended } from "./share-until.ts";
-import { State, type Settings } from "./state.ts";
+import { ServiceContext } from "./service-context.ts";
+import type { Settings } from "./state.ts";
 import type { Store, StoredState } from "./store.ts";
 import { getOptions, setOptions } from "./sub-ops.ts";
 import { subscribe, subscriptionsOf, unsubscribe } from "./subscribe.ts";
@@ -41,49 +38,11 @@ export { LOCATIONS, OWN_NODE, PRESENCE, type NodeView } from "./nodes.ts";
 export type { Outcome } from "./context.ts";
 export type { PublishRequest } from "./publish.ts";
 
-/** The context the operations work on: the state, and the one way to change what the store keeps. */
-class Context implements Core {
-  readonly state: State;
-  readonly areas: AreaViews;
-
-  constructor(
-    private readonly store: Store,
-    readonly settings: Settings,
-    readonly newId: () => string,
-  ) {
-    this.state = new State(store.load(), settings);
-    this.areas = new AreaViews(this);
-  }
-
-  commit(changes: readonly Change[]): void {
-    this.store.commit(changes); // durable first: a throw leaves memory as it was
-    for (const c of changes) apply(this.state, c);
-  }
-
-  view(viewer: string, name: string): NodeView | undefined {
-    if (!inAllowedDomain(this.settings, viewer)) return undefined;
-    if (name === LOCATIONS) return { kind: "locations" };
-    if (name === PRESENCE) return { kind: "presence" };
-    const key = normaliseBare(name);
-    const node = key === undefined ? undefined : this.state.nodes.get(key);
-    return node && maySee(this.settings, viewer, node) ? { kind: "personal", node } : undefined;
-  }
-
-  visibleNodes(viewer: string): PersonalNode[] {
-    if (!inAllowedDomain(this.settings, viewer)) return [];
-    return [...this.state.nodes.values()].filter((n) => maySee(this.settings, viewer, n));
-  }
-
-  notifyNode(node: PersonalNode, event: Event): Notification[] {
-    return notifyNode(this, node, event);
-  }
-}
-
 export class GeoService {
-  private readonly core: Context;
+  private readonly core: ServiceContext;
 
   constructor(store: Store, settings: Settings, newId: () => string) {
-    this.core = new Context(store, settings, newId);
+    this.core = new ServiceContext(store, settings, newId);
   }
 
   get settings(): Settings {
